@@ -1,0 +1,206 @@
+"""Checking manifests as users write them: every document of every file, every problem with its path.
+
+A document is one of: a kind from the registry; a YuniKorn `queues.yaml` (a mapping with `partitions`);
+a `yunikorn-configs` ConfigMap (its `queues.yaml` key is checked too); or a foreign kind, which is
+skipped, except that SparkApplications embedded in Argo resource templates are checked where they stand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sparkfleet.api.base import FieldIssue, ManifestError, Model, did_you_mean
+from sparkfleet.api.meta import DNS1123_SUBDOMAIN
+from sparkfleet.api.registry import KINDS, KindInfo
+from sparkfleet.api.sparkapplication import hinted_issues
+from sparkfleet.api.yamlio import load_all, load_all_noting
+from sparkfleet.api.yunikorn import SchedulerConfig, validate_queues
+
+QUEUES_KEY = "queues.yaml"
+YUNIKORN_CONFIGMAP = "yunikorn-configs"
+SCHEDULER_CONFIG_KIND = "SchedulerConfig"
+
+
+@dataclass
+class Checked:
+    """The outcome for one object: what it is, the parsed model when valid, and every problem found."""
+
+    kind: str
+    name: str
+    obj: Model | None = None
+    issues: list[FieldIssue] = field(default_factory=list)
+    skipped: str | None = None
+    doc: dict[str, Any] | None = None
+    """The document as written (what `apply` stores: defaults are the readers' business, as in Kubernetes)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+def _name_of(doc: dict[str, Any]) -> str:
+    meta = doc.get("metadata")
+    if isinstance(meta, dict):
+        name = meta.get("name") or meta.get("generateName")
+        if isinstance(name, str) and name:
+            return name
+    return "<unnamed>"
+
+
+def parse_model(info: KindInfo, doc: dict[str, Any]) -> tuple[Model | None, list[FieldIssue]]:
+    """Validate a document against its model, then the kind's semantic rules."""
+    try:
+        model = info.model.model_validate(doc)
+    except ValidationError as exc:
+        return None, hinted_issues(exc, info.model)
+    issues: list[FieldIssue] = []
+    if info.validate is not None:
+        issues.extend(info.validate(model))
+    # Kinds whose own rules check the name (DNS-1035 for Spark apps) keep their stricter message.
+    issues.extend(i for i in _metadata_issues(info, model) if i.path not in {x.path for x in issues})
+    return (model if not issues else None), issues
+
+
+def _metadata_issues(info: KindInfo, model: Model) -> list[FieldIssue]:
+    meta = getattr(model, "metadata", None)
+    if meta is None:
+        return []
+    issues: list[FieldIssue] = []
+    name = meta.name
+    if not name and not meta.generateName:
+        issues.append(FieldIssue("metadata.name", "required field is missing (or set metadata.generateName)"))
+    elif name and (len(name) > 253 or not DNS1123_SUBDOMAIN.match(name)):
+        issues.append(
+            FieldIssue(
+                "metadata.name",
+                f'"{name}" is not a valid name: use lower-case letters, digits, "-" and ".", '
+                "starting and ending with a letter or digit",
+            )
+        )
+    if not info.namespaced and meta.namespace:
+        issues.append(
+            FieldIssue("metadata.namespace", f"{info.kind} is cluster-scoped; remove the namespace")
+        )
+    return issues
+
+
+def parse_queues(doc: Any) -> tuple[SchedulerConfig | None, list[FieldIssue]]:
+    try:
+        config = SchedulerConfig.model_validate(doc)
+    except ValidationError as exc:
+        return None, hinted_issues(exc, SchedulerConfig)
+    issues = validate_queues(config)
+    return (config if not issues else None), issues
+
+
+def check_document(doc: Any) -> list[Checked]:
+    """Every object one YAML document holds, checked."""
+    if not isinstance(doc, dict):
+        return [Checked("?", "?", issues=[FieldIssue("", "a manifest must be a mapping (key: value)")])]
+    if "kind" not in doc and "partitions" in doc:
+        config, issues = parse_queues(doc)
+        return [Checked(SCHEDULER_CONFIG_KIND, QUEUES_KEY, config, issues)]
+    kind, api_version, name = doc.get("kind"), doc.get("apiVersion"), _name_of(doc)
+    if not isinstance(kind, str) or not kind:
+        return [Checked("?", name, issues=[FieldIssue("kind", "required field is missing")])]
+    info = KINDS.get(kind)
+    if info is None:
+        return _foreign(doc, kind, api_version, name)
+    if api_version != info.apiVersion:
+        message = (
+            "required field is missing"
+            if api_version is None
+            else f'"{api_version}" is not served for {kind}; use "{info.apiVersion}"'
+        )
+        return [Checked(kind, name, issues=[FieldIssue("apiVersion", message)])]
+    model, issues = parse_model(info, doc)
+    checked = [Checked(kind, name, model, issues, doc=doc)]
+    if kind == "ConfigMap" and name == YUNIKORN_CONFIGMAP:
+        checked.extend(_embedded_queues(doc))
+    return checked
+
+
+def _embedded_queues(doc: dict[str, Any]) -> list[Checked]:
+    data = doc.get("data") or {}
+    text = data.get(QUEUES_KEY) if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        return []
+    prefix = f'data["{QUEUES_KEY}"]'
+    try:
+        inner = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return [
+            Checked(
+                SCHEDULER_CONFIG_KIND, YUNIKORN_CONFIGMAP, issues=[FieldIssue(prefix, f"not YAML: {exc}")]
+            )
+        ]
+    config, issues = parse_queues(inner)
+    issues = [FieldIssue(f"{prefix}.{i.path}" if i.path else prefix, i.message) for i in issues]
+    return [Checked(SCHEDULER_CONFIG_KIND, YUNIKORN_CONFIGMAP, config, issues)]
+
+
+def _foreign(doc: dict[str, Any], kind: str, api_version: Any, name: str) -> list[Checked]:
+    hint = did_you_mean(kind, list(KINDS))
+    if hint:
+        return [Checked(kind, name, issues=[FieldIssue("kind", f'unknown kind "{kind}"{hint}')])]
+    checked = [Checked(kind, name, skipped=f"{api_version} {kind} is not a kind sparkfleet manages")]
+    # Argo resource templates carry manifests as strings: check the ones that are ours where they stand.
+    templates = (doc.get("spec") or {}).get("templates") if isinstance(doc.get("spec"), dict) else None
+    for i, template in enumerate(templates if isinstance(templates, list) else []):
+        resource = template.get("resource") if isinstance(template, dict) else None
+        manifest = resource.get("manifest") if isinstance(resource, dict) else None
+        if not isinstance(manifest, str):
+            continue
+        prefix = f"spec.templates[{i}].resource.manifest"
+        try:
+            inner_docs = load_all(manifest)
+        except yaml.YAMLError:
+            continue  # Argo parameters ({{...}}) may make the text templated rather than YAML.
+        for inner in inner_docs:
+            if isinstance(inner, dict) and inner.get("kind") in KINDS:
+                for sub in check_document(inner):
+                    sub.issues = [FieldIssue(f"{prefix}: {i.path}", i.message) for i in sub.issues]
+                    checked.append(sub)
+    return checked
+
+
+@dataclass
+class CheckedText:
+    objects: list[Checked]
+    warnings: list[str]
+
+
+def check_text(text: str) -> CheckedText:
+    """Every object of a multi-document YAML text; a YAML syntax error is one problem for the file."""
+    try:
+        docs, warnings = load_all_noting(text)
+    except yaml.YAMLError as exc:
+        message = " ".join(f"not valid YAML: {exc}".split())
+        return CheckedText([Checked("?", "?", issues=[FieldIssue("", message)])], [])
+    checked: list[Checked] = []
+    for doc in docs:
+        checked.extend(check_document(doc))
+    return CheckedText(checked, warnings)
+
+
+def parse_objects(text: str) -> list[Checked]:
+    """The valid objects of a manifest text (model and document as written), or ManifestError with every
+    problem: nothing partial is returned. Foreign kinds are left out."""
+    problems: list[FieldIssue] = []
+    found: list[Checked] = []
+    for checked in check_text(text).objects:
+        if checked.skipped:
+            continue
+        for issue in checked.issues:
+            problems.append(
+                FieldIssue(f"{checked.kind}/{checked.name}: {issue.path}".rstrip(": "), issue.message)
+            )
+        if checked.obj is not None:
+            found.append(checked)
+    if problems:
+        raise ManifestError(problems)
+    return found

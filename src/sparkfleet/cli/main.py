@@ -1,0 +1,188 @@
+"""The `sparkfleet` command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sparkfleet.api.base import ManifestError
+from sparkfleet.cli.context import open_cluster
+from sparkfleet.cli.objects import (
+    CommandError,
+    apply_documents,
+    describe_text,
+    event_rows,
+    get_objects,
+    load_documents,
+    render_output,
+    render_table,
+)
+from sparkfleet.cli.validate import validate_files
+from sparkfleet.clock import SystemClock
+from sparkfleet.cluster import ClusterError, lookup
+from sparkfleet.platform import DEFAULT_CLUSTER
+
+app = typer.Typer(
+    name="sparkfleet",
+    help="Run Apache Spark batch jobs on a fleet that grows and shrinks with the work.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+FilesOption = Annotated[
+    list[Path], typer.Option("-f", "--filename", help="Manifest file or directory (repeatable).")
+]
+
+
+def not_yet(verb: str) -> None:
+    err.print(f"sparkfleet {verb}: not implemented yet")
+    raise typer.Exit(2)
+
+
+@app.command()
+def validate(
+    filename: FilesOption,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print problems only.")] = False,
+) -> None:
+    """Check manifests (SparkApplication, NodePool, EC2NodeClass, queues.yaml, ...) without applying them."""
+    report = validate_files(filename)
+    for line in report.problems:
+        typer.echo(line)
+    for line in report.warnings:
+        typer.echo(line, err=True)
+    if not quiet:
+        for line in report.skipped:
+            typer.echo(line, err=True)
+        verdict = "invalid" if report.problems else "valid"
+        typer.echo(
+            f"{report.valid} object(s) valid, {len(report.problems)} problem(s), "
+            f"{len(report.skipped)} skipped: {verdict}",
+            err=True,
+        )
+    raise typer.Exit(1 if report.problems else 0)
+
+
+NamespaceOpt = Annotated[str | None, typer.Option("-n", "--namespace", help="Namespace (default: default).")]
+AllNamespaces = Annotated[bool, typer.Option("-A", "--all-namespaces", help="Every namespace.")]
+ClusterOpt = Annotated[str, typer.Option("--cluster", envvar="SPARKFLEET_CLUSTER", help="Cluster name.")]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Problems a user can fix end the command with their message and exit 1, never a traceback."""
+    try:
+        yield
+    except ManifestError as exc:
+        for issue in exc.issues:
+            typer.echo(str(issue), err=True)
+        raise typer.Exit(1) from None
+    except (CommandError, ClusterError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def apply(
+    filename: FilesOption, namespace: NamespaceOpt = None, cluster: ClusterOpt = DEFAULT_CLUSTER
+) -> None:
+    """Create or update the objects in the manifests (all are validated before anything is stored)."""
+    with user_errors():
+        docs = load_documents(filename)
+        store = open_cluster(cluster)
+        for applied in apply_documents(store, docs, namespace):
+            typer.echo(str(applied))
+
+
+@app.command()
+def get(
+    kind: str,
+    name: Annotated[str | None, typer.Argument()] = None,
+    namespace: NamespaceOpt = None,
+    all_namespaces: AllNamespaces = False,
+    output: Annotated[str | None, typer.Option("-o", "--output", help="wide, yaml or json.")] = None,
+    selector: Annotated[str | None, typer.Option("-l", "--selector", help="Label selector.")] = None,
+    cluster: ClusterOpt = DEFAULT_CLUSTER,
+) -> None:
+    """List objects of a kind, or show one."""
+    with user_errors():
+        store = open_cluster(cluster)
+        objs = get_objects(store, kind, name, namespace, all_namespaces, selector)
+        if output in (None, "wide"):
+            render_table(out, kind, objs, SystemClock().now(), with_namespace=all_namespaces)
+        else:
+            typer.echo(render_output(objs, output, single=name is not None).rstrip())
+
+
+@app.command()
+def describe(
+    kind: str, name: str, namespace: NamespaceOpt = None, cluster: ClusterOpt = DEFAULT_CLUSTER
+) -> None:
+    """Show an object with its state and events."""
+    with user_errors():
+        store = open_cluster(cluster)
+        obj = get_objects(store, kind, name, namespace, False)[0]
+        typer.echo(describe_text(store, obj, SystemClock().now()))
+
+
+@app.command()
+def delete(
+    kind: str, name: str, namespace: NamespaceOpt = None, cluster: ClusterOpt = DEFAULT_CLUSTER
+) -> None:
+    """Delete an object (and what it owns)."""
+    with user_errors():
+        store = open_cluster(cluster)
+        info = lookup(kind)
+        store.delete(info.kind, (namespace or "default") if info.namespaced else None, name)
+        typer.echo(f'{info.kind.lower()} "{name}" deleted')
+
+
+@app.command()
+def events(
+    namespace: NamespaceOpt = None,
+    all_namespaces: AllNamespaces = False,
+    involved: Annotated[str | None, typer.Option("--for", help="Only events of KIND/NAME.")] = None,
+    cluster: ClusterOpt = DEFAULT_CLUSTER,
+) -> None:
+    """List events, oldest first."""
+    with user_errors():
+        store = open_cluster(cluster)
+        ns = None if all_namespaces else (namespace or "default")
+        render_table(out, "Event", event_rows(store, ns, involved), SystemClock().now(), all_namespaces)
+
+
+@app.command()
+def logs(name: str) -> None:
+    """Print a Spark application's driver (or executor) log."""
+    not_yet("logs")
+
+
+@app.command()
+def run(file: Path) -> None:
+    """Start a local cluster, run one SparkApplication to the end and show what happened."""
+    not_yet("run")
+
+
+@app.command()
+def up() -> None:
+    """Start the background cluster."""
+    not_yet("up")
+
+
+@app.command()
+def down() -> None:
+    """Stop the background cluster (its state is kept)."""
+    not_yet("down")
+
+
+@app.command()
+def plan(filename: FilesOption) -> None:
+    """Dry-run submission, scheduling and provisioning for an application."""
+    not_yet("plan")

@@ -1,0 +1,248 @@
+"""The object verbs shared by `sparkfleet` and `sparkctl`: apply, get, describe, delete, events.
+
+They speak Kubernetes: stored objects are the documents as written (validated first, all of them, so a
+bad file stores nothing), updates keep status, deletes cascade to what the object owns.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from sparkfleet.api.base import FieldIssue, ManifestError
+from sparkfleet.api.manifests import parse_objects
+from sparkfleet.api.yamlio import dump_yaml, dump_yaml_all
+from sparkfleet.cli.printers import age, columns_for
+from sparkfleet.cli.validate import manifest_files
+from sparkfleet.cluster import Cluster, NotFound, Obj, lookup
+from sparkfleet.cluster.events import events_for
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    kind: str
+    name: str
+    namespace: str | None
+    outcome: str  # created | configured | unchanged
+
+    def __str__(self) -> str:
+        info = lookup(self.kind)
+        return f"{info.kind.lower()}.{info.group or 'v1'}/{self.name} {self.outcome}".replace(".v1/", "/")
+
+
+def load_documents(paths: list[Path]) -> list[Obj]:
+    """Every object of every file, validated; ManifestError (with file names) if anything is wrong."""
+    docs: list[Obj] = []
+    problems: list[FieldIssue] = []
+    for path in manifest_files(paths):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        try:
+            docs.extend(dict(c.doc) for c in parse_objects(text) if c.doc is not None)
+        except ManifestError as exc:
+            problems.extend(FieldIssue(f"{path}: {i.path}", i.message) for i in exc.issues)
+    if problems:
+        raise ManifestError(problems)
+    return docs
+
+
+def _placed(doc: Obj, namespace: str | None) -> Obj:
+    info = lookup(doc["kind"])
+    meta = dict(doc.get("metadata") or {})
+    if info.namespaced:
+        written = meta.get("namespace")
+        if namespace and written and written != namespace:
+            raise CommandError(
+                f"{doc['kind']}/{meta.get('name')}: the namespace in the file ({written}) does not match "
+                f"-n {namespace}; drop one of them"
+            )
+        meta["namespace"] = written or namespace or "default"
+    return {**doc, "metadata": meta}
+
+
+def apply_documents(cluster: Cluster, docs: list[Obj], namespace: str | None = None) -> list[Applied]:
+    placed = [_placed(d, namespace) for d in docs]
+    for doc in placed:  # check every namespace before writing anything
+        ns = doc["metadata"].get("namespace")
+        if ns and not _exists(cluster, "Namespace", None, ns):
+            raise CommandError(
+                f'{doc["kind"]}/{doc["metadata"].get("name")}: namespace "{ns}" not found; '
+                f"create it first (a Namespace manifest in the same apply is not enough: apply it before)"
+            )
+    results: list[Applied] = []
+    for doc in placed:
+        meta = doc["metadata"]
+        name, ns = meta.get("name"), meta.get("namespace")
+        if not name:  # generateName: always a new object
+            created = cluster.create(doc)
+            results.append(Applied(doc["kind"], created["metadata"]["name"], ns, "created"))
+            continue
+        try:
+            current = cluster.get(doc["kind"], ns, name)
+        except NotFound:
+            cluster.create(doc)
+            results.append(Applied(doc["kind"], name, ns, "created"))
+            continue
+        desired = _desired(current, doc)
+        if _content(desired) == _content(current):
+            results.append(Applied(doc["kind"], name, ns, "unchanged"))
+            continue
+        cluster.update(desired)
+        results.append(Applied(doc["kind"], name, ns, "configured"))
+    return results
+
+
+def _desired(current: Obj, doc: Obj) -> Obj:
+    """The current object with the document's content: labels, annotations and every non-status field."""
+    meta = dict(current["metadata"])
+    for key in ("labels", "annotations"):
+        if key in doc["metadata"]:
+            meta[key] = doc["metadata"][key]
+        else:
+            meta.pop(key, None)
+    body: Obj = {k: v for k, v in doc.items() if k not in ("metadata", "status")}
+    body["metadata"] = meta
+    if "status" in current:
+        body["status"] = current["status"]
+    return body
+
+
+def _content(obj: Obj) -> Any:
+    meta = obj.get("metadata") or {}
+    return (
+        {k: v for k, v in obj.items() if k not in ("metadata", "status")},
+        meta.get("labels") or {},
+        meta.get("annotations") or {},
+    )
+
+
+def _exists(cluster: Cluster, kind: str, namespace: str | None, name: str) -> bool:
+    try:
+        cluster.get(kind, namespace, name)
+    except NotFound:
+        return False
+    return True
+
+
+def get_objects(
+    cluster: Cluster,
+    kind: str,
+    name: str | None,
+    namespace: str | None,
+    all_namespaces: bool,
+    selector: str | None = None,
+) -> list[Obj]:
+    info = lookup(kind)
+    ns = None if (all_namespaces or not info.namespaced) else (namespace or "default")
+    if name:
+        return [cluster.get(info.kind, ns, name)]
+    return cluster.list(info.kind, ns, label_selector=selector).items
+
+
+def render_table(console: Console, kind: str, objs: list[Obj], now: datetime, with_namespace: bool) -> None:
+    if not objs:
+        console.print("No resources found.")
+        return
+    columns = columns_for(lookup(kind).kind)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    if with_namespace:
+        table.add_column("NAMESPACE")
+    for title, _ in columns:
+        table.add_column(title, overflow="fold")
+    for obj in objs:
+        cells = [read(obj, now) for _, read in columns]
+        if with_namespace:
+            cells.insert(0, str(obj["metadata"].get("namespace", "")))
+        table.add_row(*cells)
+    console.print(table)
+
+
+def render_output(objs: list[Obj], output: str, single: bool) -> str:
+    if output == "json":
+        if single:
+            return json.dumps(objs[0], indent=2)
+        return json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2)
+    if output == "yaml":
+        return dump_yaml(objs[0]) if single else dump_yaml_all(objs)
+    raise CommandError(f'unknown output format "{output}"; use one of: wide, yaml, json')
+
+
+def describe_text(cluster: Cluster, obj: Obj, now: datetime) -> str:
+    meta = obj["metadata"]
+    lines = [
+        f"Name:         {meta['name']}",
+        *([f"Namespace:    {meta['namespace']}"] if meta.get("namespace") else []),
+        f"Kind:         {obj['kind']}",
+        f"Created:      {meta.get('creationTimestamp')} ({age(meta.get('creationTimestamp'), now)} ago)",
+    ]
+    for key in ("labels", "annotations"):
+        items = meta.get(key) or {}
+        lines.append(
+            f"{key.capitalize() + ':':<14}" + (", ".join(f"{k}={v}" for k, v in items.items()) or "<none>")
+        )
+    if obj["kind"] == "SparkApplication":
+        lines.extend(_describe_spark_application(obj))
+    body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}
+    if body:
+        lines.append("")
+        lines.append(dump_yaml(body).rstrip())
+    lines.append("")
+    lines.append("Events:")
+    events = events_for(cluster, obj["kind"], meta.get("namespace"), meta["name"])
+    if not events:
+        lines.append("  <none>")
+    for ev in events:
+        count = ev.get("count") or 1
+        seen = age(ev.get("lastTimestamp"), now)
+        times = f" (x{count})" if count > 1 else ""
+        lines.append(
+            f"  {ev.get('type', ''):<8} {ev.get('reason', ''):<28} {seen:>5}{times}  {ev.get('message', '')}"
+        )
+    return "\n".join(lines)
+
+
+def _describe_spark_application(obj: Obj) -> list[str]:
+    status = obj.get("status") or {}
+    state = (status.get("applicationState") or {}).get("state") or "NEW"
+    error = (status.get("applicationState") or {}).get("errorMessage")
+    driver = status.get("driverInfo") or {}
+    ui = (
+        f"  UI {driver.get('webUIServiceName')}:{driver.get('webUIPort')}"
+        if driver.get("webUIServiceName")
+        else ""
+    )
+    lines = [
+        "",
+        f"State:        {state}" + (f" ({error})" if error else ""),
+        f"Attempts:     execution {status.get('executionAttempts', 0)}, "
+        f"submission {status.get('submissionAttempts', 0)}",
+        f"Application:  {status.get('sparkApplicationId') or '<none>'}",
+        f"Driver:       {driver.get('podName') or '<none>'}{ui}",
+    ]
+    executors = status.get("executorState") or {}
+    lines.append(f"Executors:    {len(executors) or '<none>'}")
+    for pod, st in sorted(executors.items()):
+        lines.append(f"  {pod}: {st}")
+    return lines
+
+
+def event_rows(cluster: Cluster, namespace: str | None, involved: str | None) -> list[Obj]:
+    if involved:
+        kind, _, name = involved.partition("/")
+        if not name:
+            raise CommandError(f'--for takes KIND/NAME (e.g. sparkapplication/pi), got "{involved}"')
+        return events_for(cluster, lookup(kind).kind, namespace, name)
+    events = cluster.list("Event", namespace).items
+    return sorted(events, key=lambda e: e.get("lastTimestamp") or "")

@@ -1,0 +1,110 @@
+"""`sparkctl`: the Spark Operator's old command line (create, list, status, event, log, delete; -n)."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sparkfleet.cli.context import open_cluster
+from sparkfleet.cli.main import user_errors
+from sparkfleet.cli.objects import (
+    CommandError,
+    apply_documents,
+    describe_text,
+    event_rows,
+    load_documents,
+    render_table,
+)
+from sparkfleet.clock import SystemClock
+from sparkfleet.cluster import NotFound
+from sparkfleet.platform import DEFAULT_CLUSTER
+
+app = typer.Typer(
+    name="sparkctl",
+    help="Manage SparkApplications (the Spark Operator's sparkctl).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+KIND = "SparkApplication"
+Namespace = Annotated[str, typer.Option("-n", "--namespace", help="Namespace of the application.")]
+ClusterOpt = Annotated[str, typer.Option("--cluster", envvar="SPARKFLEET_CLUSTER", help="Cluster name.")]
+
+
+@app.command()
+def create(
+    file: Path,
+    namespace: Namespace = "default",
+    delete_first: Annotated[
+        bool, typer.Option("-d", "--delete", help="Delete the application first if it exists.")
+    ] = False,
+    cluster: ClusterOpt = DEFAULT_CLUSTER,
+) -> None:
+    """Create a SparkApplication from a YAML file."""
+    with user_errors():
+        docs = [d for d in load_documents([file]) if d.get("kind") == KIND]
+        if not docs:
+            raise CommandError(f"{file}: no SparkApplication in the file")
+        store = open_cluster(cluster)
+        for doc in docs:
+            doc.setdefault("metadata", {}).setdefault("namespace", namespace)
+            name = doc["metadata"].get("name")
+            if name and delete_first:
+                with contextlib.suppress(NotFound):
+                    store.delete(KIND, doc["metadata"]["namespace"], name)
+            elif name:
+                try:
+                    store.get(KIND, doc["metadata"]["namespace"], name)
+                except NotFound:
+                    pass
+                else:
+                    raise CommandError(f'SparkApplication "{name}" already exists; use -d to delete it first')
+        for applied in apply_documents(store, docs):
+            typer.echo(f'SparkApplication "{applied.name}" {applied.outcome}')
+
+
+@app.command("list")
+def list_apps(namespace: Namespace = "default", cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
+    """List SparkApplications."""
+    with user_errors():
+        store = open_cluster(cluster)
+        render_table(out, KIND, store.list(KIND, namespace).items, SystemClock().now(), False)
+
+
+@app.command()
+def status(name: str, namespace: Namespace = "default", cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
+    """Show a SparkApplication's status and events."""
+    with user_errors():
+        store = open_cluster(cluster)
+        typer.echo(describe_text(store, store.get(KIND, namespace, name), SystemClock().now()))
+
+
+@app.command()
+def event(name: str, namespace: Namespace = "default", cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
+    """Show a SparkApplication's events."""
+    with user_errors():
+        store = open_cluster(cluster)
+        store.get(KIND, namespace, name)
+        render_table(out, "Event", event_rows(store, namespace, f"{KIND}/{name}"), SystemClock().now(), False)
+
+
+@app.command()
+def log(name: str, namespace: Namespace = "default") -> None:
+    """Print the driver log (or an executor's with -e)."""
+    err.print("sparkctl log: not implemented yet")
+    raise typer.Exit(2)
+
+
+@app.command()
+def delete(name: str, namespace: Namespace = "default", cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
+    """Delete a SparkApplication (and its driver, executors, services and config maps)."""
+    with user_errors():
+        open_cluster(cluster).delete(KIND, namespace, name)
+        typer.echo(f'SparkApplication "{name}" deleted')

@@ -1,0 +1,223 @@
+"""The Cloud port: launch and terminate machines, list them, and poll what happened to them.
+
+Shaped after Ray's autoscaler v2 provider: a few calls, idempotent launches keyed by a client token, and
+asynchronous happenings (state changes, spot interruptions, insufficient capacity) polled as data rather
+than pushed through callbacks. The simulator (`sparkfleet.cloud.sim`) and an AWS adapter implement the
+same contract and pass the same contract tests.
+
+A launch is one EC2 CreateFleet call of type `instant` for one instance over every candidate offering
+(instance types x zones x capacity types, minus `excludedOfferings`):
+- spot is tried before on-demand when both are allowed;
+- spot offerings are tried in price-capacity-optimized order, on-demand offerings lowest price first;
+  ties go to the earlier candidate type, then the earlier zone;
+- every offering tried without capacity is reported as an InsufficientInstanceCapacity failure, whether or
+  not a later one succeeded, so the caller can cache them as unavailable;
+- the same client token returns the same instance, never a second one; a token whose launch failed may
+  be used again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from sparkfleet.api.instancetypes import CapacityType, InstanceType, Offering, OfferingKey
+
+INSUFFICIENT_CAPACITY = "InsufficientInstanceCapacity"
+SPOT_TERMINATION_REASON = "Server.SpotInstanceTermination"
+USER_TERMINATION_REASON = "Client.UserInitiatedShutdown"
+
+
+class InstanceState(StrEnum):
+    """EC2 instance states a caller can observe."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SHUTTING_DOWN = "shutting-down"
+    TERMINATED = "terminated"
+
+
+class CloudEventKind(StrEnum):
+    STATE_CHANGE = "state-change"
+    SPOT_INTERRUPTION_WARNING = "spot-interruption-warning"
+    INSUFFICIENT_CAPACITY = "insufficient-capacity"
+
+
+class CloudError(Exception):
+    """Base of every error the Cloud port raises."""
+
+
+class InvalidLaunchRequest(CloudError, ValueError):
+    """The request cannot be tried at all (unknown type or zone, nothing left to try)."""
+
+
+class IdempotentParameterMismatch(CloudError, ValueError):
+    """A client token was used again with a different request."""
+
+
+class InstanceNotFound(CloudError, KeyError):
+    """An instance id this cloud never launched."""
+
+    def __init__(self, instance_ids: Sequence[str]) -> None:
+        self.instanceIds = tuple(instance_ids)
+        super().__init__(f"unknown instance ids: {', '.join(self.instanceIds)}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """One machine for one NodeClaim, from any of the candidate offerings.
+
+    `instanceTypes` is in the caller's preference order (used to break price ties); empty `zones` means
+    every zone of the region; `excludedOfferings` are offerings the caller knows to be unavailable.
+    """
+
+    clientToken: str
+    nodeClaimName: str
+    instanceTypes: tuple[str, ...]
+    capacityTypes: tuple[CapacityType, ...] = (CapacityType.ON_DEMAND,)
+    zones: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    excludedOfferings: frozenset[OfferingKey] = frozenset()
+
+    def __post_init__(self) -> None:
+        # EC2 accepts client tokens of up to 64 ASCII characters.
+        if not self.clientToken or len(self.clientToken) > 64 or not self.clientToken.isascii():
+            raise InvalidLaunchRequest("clientToken must be 1 to 64 ASCII characters")
+        if not self.instanceTypes:
+            raise InvalidLaunchRequest("instanceTypes must name at least one instance type")
+        if not self.capacityTypes:
+            raise InvalidLaunchRequest("capacityTypes must allow at least one capacity type")
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A machine as last seen. `price` is USD/hour at launch; `stateReason` says why it stopped."""
+
+    instanceId: str
+    instanceType: str
+    zone: str
+    capacityType: CapacityType
+    price: float
+    launchTime: datetime
+    state: InstanceState
+    nodeClaimName: str
+    clientToken: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    stateReason: str = ""
+
+    @property
+    def offering(self) -> OfferingKey:
+        return OfferingKey(self.instanceType, self.zone, self.capacityType)
+
+
+@dataclass(frozen=True)
+class LaunchFailure:
+    """One offering the fleet tried and could not launch from."""
+
+    instanceType: str
+    zone: str
+    capacityType: CapacityType
+    code: str = INSUFFICIENT_CAPACITY
+    message: str = ""
+
+    @property
+    def offering(self) -> OfferingKey:
+        return OfferingKey(self.instanceType, self.zone, self.capacityType)
+
+
+class InsufficientCapacityError(CloudError):
+    """No candidate offering had capacity; carries every offering that failed (Karpenter's ICE case)."""
+
+    def __init__(self, failures: Sequence[LaunchFailure]) -> None:
+        self.failures = tuple(failures)
+        tried = ", ".join(f"{f.instanceType}/{f.zone}/{f.capacityType}" for f in self.failures)
+        super().__init__(f"{INSUFFICIENT_CAPACITY}: no capacity in any candidate offering ({tried})")
+
+    @property
+    def offerings(self) -> tuple[OfferingKey, ...]:
+        return tuple(f.offering for f in self.failures)
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    """The instance launched (if any) and the offerings that failed on the way."""
+
+    instance: Instance | None
+    errors: tuple[LaunchFailure, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.instance is not None
+
+    @property
+    def error(self) -> InsufficientCapacityError | None:
+        return None if self.instance is not None else InsufficientCapacityError(self.errors)
+
+    def unwrap(self) -> Instance:
+        """The instance, or raise InsufficientCapacityError with the failed offerings."""
+        if self.instance is None:
+            raise InsufficientCapacityError(self.errors)
+        return self.instance
+
+
+@dataclass(frozen=True)
+class CloudEvent:
+    """Something that happened to an instance or a launch, in the order it happened.
+
+    STATE_CHANGE: `state` (and `previousState`, None for a new instance), `reason` when it stopped.
+    SPOT_INTERRUPTION_WARNING: `deadline` is when the instance will be reclaimed (2 minutes later).
+    INSUFFICIENT_CAPACITY: no `instanceId`; the offering in (instanceType, zone, capacityType) failed.
+    """
+
+    kind: CloudEventKind
+    time: datetime
+    instanceType: str
+    zone: str
+    capacityType: CapacityType
+    nodeClaimName: str
+    instanceId: str | None = None
+    state: InstanceState | None = None
+    previousState: InstanceState | None = None
+    reason: str = ""
+    deadline: datetime | None = None
+
+    @property
+    def offering(self) -> OfferingKey:
+        return OfferingKey(self.instanceType, self.zone, self.capacityType)
+
+
+class Cloud(Protocol):
+    """What the controllers need from a cloud."""
+
+    @property
+    def region(self) -> str: ...
+
+    def instance_types(self) -> list[InstanceType]:
+        """Every instance type this cloud can launch."""
+        ...
+
+    def offerings(self, region: str) -> list[Offering]:
+        """Every (type, zone, capacity type) of `region` with its current price and availability."""
+        ...
+
+    def launch(self, request: LaunchRequest) -> LaunchResult:
+        """Launch one instance (see the module docstring); idempotent by `request.clientToken`."""
+        ...
+
+    def terminate(self, instance_ids: Sequence[str]) -> list[Instance]:
+        """Terminate instances (terminating one twice is fine); returns them as they now are."""
+        ...
+
+    def list_instances(self) -> list[Instance]:
+        """Instances not terminated or shutting down, in launch order."""
+        ...
+
+    def poll_events(self) -> list[CloudEvent]:
+        """Events that happened since the last poll, oldest first; each event is returned once."""
+        ...

@@ -1,0 +1,314 @@
+"""A simulated EC2 region behind the Cloud port: real instance types and prices, spot and on-demand,
+capacity that runs out, launch latency and spot interruptions, all driven by an injected clock.
+
+Time only moves when the clock does: every call first applies what became due since the last call
+(pending -> running after `launchLatencySeconds`, interruption warnings, reclaims), stamping each event
+with the time it was due, so a virtual clock replays the same history on every run. Instance ids are
+`i-` followed by the launch counter in 17 hex digits. All calls are serialised by one lock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import Enum
+from types import MappingProxyType
+from typing import Protocol
+
+from sparkfleet.api.instancetypes import CapacityType, InstanceType, Offering, OfferingKey
+from sparkfleet.api.scenario import Scenario
+from sparkfleet.cloud.catalog import Catalog
+from sparkfleet.cloud.port import (
+    SPOT_TERMINATION_REASON,
+    USER_TERMINATION_REASON,
+    CloudError,
+    CloudEvent,
+    CloudEventKind,
+    IdempotentParameterMismatch,
+    Instance,
+    InstanceNotFound,
+    InstanceState,
+    LaunchFailure,
+    LaunchRequest,
+    LaunchResult,
+)
+from sparkfleet.cloud.pricing import offering_price
+from sparkfleet.cloud.sim.capacity import CapacityModel, insufficient_capacity_message
+from sparkfleet.cloud.sim.fleet import Candidate, fleet_order
+from sparkfleet.cloud.sim.scenario import check_scenario
+
+DEFAULT_REGION = "us-east-1"
+SPOT_INTERRUPTION_NOTICE = timedelta(minutes=2)
+_LIVE = (InstanceState.PENDING, InstanceState.RUNNING)
+
+
+class SupportsNow(Protocol):
+    def now(self) -> datetime: ...
+
+
+class _Step(Enum):
+    RUN = "run"  # a pending instance finished booting
+    INTERRUPT = "interrupt"  # an `at` interruption fires: pick the victims now
+    WARN = "warn"  # one instance gets its two-minute notice
+    RECLAIM = "reclaim"  # the notice ran out
+
+
+@dataclass(frozen=True, order=True)
+class _Due:
+    time: datetime
+    seq: int
+    step: _Step = _Step.RUN
+    instanceId: str = ""
+    spec: int = -1
+
+
+@dataclass(frozen=True)
+class _Launched:
+    request: LaunchRequest
+    instanceId: str
+    errors: tuple[LaunchFailure, ...]
+
+
+class SimulatedEC2:
+    """The Cloud port over a simulated region (us-east-1 unless told otherwise)."""
+
+    def __init__(
+        self, catalog: Catalog, scenario: Scenario, clock: SupportsNow, *, region: str = DEFAULT_REGION
+    ) -> None:
+        check_scenario(scenario, catalog, region)
+        self._catalog = catalog
+        self._types = {it.name: it for it in catalog}
+        self._scenario = scenario.model_copy(deep=True)  # later edits by the caller change nothing
+        self._clock = clock
+        self._region = region
+        self._zones = tuple(self._scenario.zones)
+        self._latency = timedelta(seconds=scenario.launchLatencySeconds)
+        self._capacity = CapacityModel(self._scenario)
+        self._prices = {
+            OfferingKey(it.name, zone, ct): offering_price(it, zone, ct)
+            for it in catalog
+            for zone in self._zones
+            for ct in CapacityType
+        }
+        self._lock = threading.RLock()
+        self._instances: dict[str, Instance] = {}
+        self._by_token: dict[str, _Launched] = {}
+        self._warned: set[str] = set()
+        self._hits_left = [spec.count for spec in scenario.spotInterruptions]
+        self._events: list[CloudEvent] = []
+        self._due: list[_Due] = []
+        self._seq = 0
+        self._launches = 0
+        self.started = clock.now()
+        for index, spec in enumerate(scenario.spotInterruptions):
+            if spec.at is not None:
+                self._schedule(self.started + timedelta(seconds=spec.at), _Step.INTERRUPT, spec=index)
+
+    @property
+    def region(self) -> str:
+        return self._region
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return self._zones
+
+    @property
+    def scenario(self) -> Scenario:
+        return self._scenario
+
+    def instance_types(self) -> list[InstanceType]:
+        return list(self._catalog)
+
+    def offerings(self, region: str) -> list[Offering]:
+        if region != self._region:
+            raise CloudError(f"region {region!r} is not simulated (this simulator serves {self._region})")
+        with self._lock:
+            self._catch_up()
+            return [
+                Offering(key.instanceType, key.zone, key.capacityType, price, self._has_capacity(key))
+                for key, price in self._prices.items()
+            ]
+
+    def launch(self, request: LaunchRequest) -> LaunchResult:
+        with self._lock:
+            self._catch_up()
+            earlier = self._by_token.get(request.clientToken)
+            if earlier is not None:
+                if earlier.request != request:
+                    raise IdempotentParameterMismatch(
+                        f"client token {request.clientToken!r} was used with a different request"
+                    )
+                return LaunchResult(self._instances[earlier.instanceId], earlier.errors)
+            now = self._clock.now()
+            failures: list[LaunchFailure] = []
+            for candidate in fleet_order(request, self._types, self._zones, self._prices):
+                if self._has_capacity(candidate.offering):
+                    instance = self._start(request, candidate, now)
+                    self._by_token[request.clientToken] = _Launched(
+                        request, instance.instanceId, tuple(failures)
+                    )
+                    return LaunchResult(instance, tuple(failures))
+                failures.append(self._fail(request, candidate, now))
+            return LaunchResult(None, tuple(failures))
+
+    def terminate(self, instance_ids: Sequence[str]) -> list[Instance]:
+        with self._lock:
+            self._catch_up()
+            unknown = [i for i in instance_ids if i not in self._instances]
+            if unknown:
+                raise InstanceNotFound(unknown)
+            now = self._clock.now()
+            for instance_id in dict.fromkeys(instance_ids):
+                self._stop(instance_id, now, USER_TERMINATION_REASON)
+            return [self._instances[i] for i in instance_ids]
+
+    def list_instances(self) -> list[Instance]:
+        with self._lock:
+            self._catch_up()
+            return [i for i in self._instances.values() if i.state in _LIVE]
+
+    def poll_events(self) -> list[CloudEvent]:
+        with self._lock:
+            self._catch_up()
+            events, self._events = self._events, []
+            return events
+
+    def describe(self, instance_id: str) -> Instance:
+        """One instance in whatever state it is, terminated included."""
+        with self._lock:
+            self._catch_up()
+            if instance_id not in self._instances:
+                raise InstanceNotFound([instance_id])
+            return self._instances[instance_id]
+
+    def _has_capacity(self, key: OfferingKey) -> bool:
+        return self._capacity.available(key, self._types[key.instanceType])
+
+    def _fail(self, request: LaunchRequest, candidate: Candidate, now: datetime) -> LaunchFailure:
+        key = candidate.offering
+        failure = LaunchFailure(
+            key.instanceType, key.zone, key.capacityType, message=insufficient_capacity_message(key)
+        )
+        self._events.append(
+            CloudEvent(
+                CloudEventKind.INSUFFICIENT_CAPACITY,
+                now,
+                key.instanceType,
+                key.zone,
+                key.capacityType,
+                request.nodeClaimName,
+                reason=failure.message,
+            )
+        )
+        return failure
+
+    def _start(self, request: LaunchRequest, candidate: Candidate, now: datetime) -> Instance:
+        self._launches += 1
+        key = candidate.offering
+        instance = Instance(
+            instanceId=f"i-{self._launches:017x}",
+            instanceType=key.instanceType,
+            zone=key.zone,
+            capacityType=key.capacityType,
+            price=candidate.price,
+            launchTime=now,
+            state=InstanceState.PENDING,
+            nodeClaimName=request.nodeClaimName,
+            clientToken=request.clientToken,
+            tags=MappingProxyType(dict(request.tags)),
+        )
+        self._instances[instance.instanceId] = instance
+        self._capacity.started(key.instanceType)
+        self._record_state(instance, None, now)
+        self._schedule(now + self._latency, _Step.RUN, instance.instanceId)
+        if key.capacityType is CapacityType.SPOT:
+            family = candidate.instanceType.family
+            for index, spec in enumerate(self._scenario.spotInterruptions):
+                if spec.afterLaunch is not None and spec.matches(key.instanceType, family, key.zone):
+                    when = now + timedelta(seconds=spec.afterLaunch)
+                    self._schedule(when, _Step.WARN, instance.instanceId, spec=index)
+        return instance
+
+    def _stop(self, instance_id: str, when: datetime, reason: str) -> None:
+        instance = self._instances[instance_id]
+        if instance.state not in _LIVE:
+            return
+        self._set_state(instance, InstanceState.TERMINATED, when, reason)
+        self._capacity.stopped(instance.instanceType)
+
+    def _set_state(self, instance: Instance, state: InstanceState, when: datetime, reason: str = "") -> None:
+        updated = replace(instance, state=state, stateReason=reason)
+        self._instances[instance.instanceId] = updated
+        self._record_state(updated, instance.state, when)
+
+    def _record_state(self, instance: Instance, previous: InstanceState | None, when: datetime) -> None:
+        self._events.append(
+            CloudEvent(
+                CloudEventKind.STATE_CHANGE,
+                when,
+                instance.instanceType,
+                instance.zone,
+                instance.capacityType,
+                instance.nodeClaimName,
+                instanceId=instance.instanceId,
+                state=instance.state,
+                previousState=previous,
+                reason=instance.stateReason,
+            )
+        )
+
+    def _schedule(self, when: datetime, step: _Step, instance_id: str = "", spec: int = -1) -> None:
+        self._seq += 1
+        heapq.heappush(self._due, _Due(when, self._seq, step, instance_id, spec))
+
+    def _catch_up(self) -> None:
+        """Apply everything due up to the clock's now, in time order (ties in scheduling order)."""
+        now = self._clock.now()
+        while self._due and self._due[0].time <= now:
+            due = heapq.heappop(self._due)
+            if due.step is _Step.RUN:
+                instance = self._instances[due.instanceId]
+                if instance.state is InstanceState.PENDING:
+                    self._set_state(instance, InstanceState.RUNNING, due.time)
+            elif due.step is _Step.INTERRUPT:
+                self._interrupt(due)
+            elif due.step is _Step.WARN:
+                self._warn(due.instanceId, due.spec, due.time)
+            else:
+                self._stop(due.instanceId, due.time, SPOT_TERMINATION_REASON)
+
+    def _interrupt(self, due: _Due) -> None:
+        spec = self._scenario.spotInterruptions[due.spec]
+        for instance in list(self._instances.values()):
+            family = self._types[instance.instanceType].family
+            if instance.capacityType is CapacityType.SPOT and spec.matches(
+                instance.instanceType, family, instance.zone
+            ):
+                self._warn(instance.instanceId, due.spec, due.time)
+
+    def _warn(self, instance_id: str, spec: int, when: datetime) -> None:
+        instance = self._instances[instance_id]
+        left = self._hits_left[spec]
+        if instance.state not in _LIVE or instance_id in self._warned or left == 0:
+            return
+        if left is not None:
+            self._hits_left[spec] = left - 1
+        self._warned.add(instance_id)
+        deadline = when + SPOT_INTERRUPTION_NOTICE
+        self._events.append(
+            CloudEvent(
+                CloudEventKind.SPOT_INTERRUPTION_WARNING,
+                when,
+                instance.instanceType,
+                instance.zone,
+                instance.capacityType,
+                instance.nodeClaimName,
+                instanceId=instance_id,
+                state=instance.state,
+                deadline=deadline,
+            )
+        )
+        self._schedule(deadline, _Step.RECLAIM, instance_id)

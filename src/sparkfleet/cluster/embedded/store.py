@@ -1,0 +1,440 @@
+"""`EmbeddedCluster`: the `Cluster` port on one SQLite file.
+
+Durability: WAL with synchronous=FULL, and every API call is one `BEGIN IMMEDIATE` transaction, so a
+write is on disk when the call returns and a killed process leaves either all of a write or none of it.
+Concurrency: writes are serialised by a lock (and across processes by SQLite's write lock); reads use one
+connection per thread and never wait for writers.
+"""
+
+from __future__ import annotations
+
+import builtins
+import random
+import sqlite3
+import threading
+import uuid
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from sparkfleet.clock import Clock, format_rfc3339
+from sparkfleet.cluster.embedded import rules
+from sparkfleet.cluster.embedded.codec import loads
+from sparkfleet.cluster.embedded.collector import delete_with_dependents
+from sparkfleet.cluster.embedded.query import list_sql
+from sparkfleet.cluster.embedded.schema import connect, initialise
+from sparkfleet.cluster.embedded.tx import WriteTx
+from sparkfleet.cluster.embedded.watch import ChangeRow, EmbeddedWatch, Notifier
+from sparkfleet.cluster.errors import (
+    AlreadyExists,
+    BadRequest,
+    ClusterError,
+    Conflict,
+    Gone,
+    Invalid,
+    NotFound,
+)
+from sparkfleet.cluster.kinds import KindInfo, lookup
+from sparkfleet.cluster.port import (
+    FieldSelectorArg,
+    LabelSelectorArg,
+    Obj,
+    ObjectList,
+    PropagationPolicy,
+)
+from sparkfleet.cluster.selectors import FieldSelector, LabelSelector, as_field_selector, as_label_selector
+
+__all__ = ["EmbeddedCluster"]
+
+T = TypeVar("T")
+
+# Kubernetes' generateName alphabet: lowercase consonants and digits that cannot spell words.
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_MAX_GENERATE_PREFIX = 58
+_WATCH_BATCH = 1000
+
+
+class EmbeddedCluster:
+    """A durable object store with Kubernetes API semantics. Share one instance between threads."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        clock: Clock,
+        *,
+        history_limit: int = 100_000,
+        poll_interval: float = 0.05,
+    ) -> None:
+        """`history_limit`: changes kept for resuming watches; `poll_interval`: how often (real seconds) an
+        idle watch looks for writes made by other processes."""
+        if history_limit < 1:
+            raise ValueError("history_limit must be at least 1")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.clock = clock
+        self._history_limit = history_limit
+        self._poll_interval = poll_interval
+        self._writer = connect(self.path)
+        initialise(self._writer)
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        # Read connections by owning thread, so those of finished threads can be closed.
+        self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        # Guards reader bookkeeping; close() waits on it until no read is in flight.
+        self._state = threading.Condition()
+        self._reads_in_flight = 0
+        self._notifier = Notifier()
+        self._watches: weakref.WeakSet[EmbeddedWatch] = weakref.WeakSet()
+        self._random = random.Random()
+        self._closed = False
+
+    # --- connections -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """This thread's read connection, kept open until the read is done even if close() is called."""
+        with self._state:
+            if self._closed:
+                raise ClusterError(f"the cluster store {self.path} is closed")
+            self._reads_in_flight += 1
+            conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+            if conn is None:
+                self._close_orphaned_readers()
+                conn = connect(self.path)
+                self._readers.append((threading.current_thread(), conn))
+                self._local.conn = conn
+        try:
+            yield conn
+        finally:
+            with self._state:
+                self._reads_in_flight -= 1
+                if not self._reads_in_flight:
+                    self._state.notify_all()
+
+    def _close_orphaned_readers(self) -> None:
+        alive = []
+        for thread, conn in self._readers:
+            if thread.is_alive():
+                alive.append((thread, conn))
+            else:
+                conn.close()
+        self._readers = alive
+
+    def _write(self, work: Callable[[WriteTx], T]) -> T:
+        with self._write_lock:
+            if self._closed:
+                raise ClusterError(f"the cluster store {self.path} is closed")
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                tx = WriteTx(conn, self._history_limit)
+                result = work(tx)
+                tx.finish()
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        if tx.changed:
+            self._notifier.notify()
+        return result
+
+    def close(self) -> None:
+        """End open watches and close every connection. Idempotent."""
+        with self._write_lock, self._state:
+            if self._closed:
+                return
+            self._closed = True
+        for watch in list(self._watches):
+            watch.close()
+        self._notifier.notify()
+        with self._write_lock, self._state:
+            self._state.wait_for(lambda: not self._reads_in_flight)
+            for _, conn in self._readers:
+                conn.close()
+            self._readers.clear()
+            self._writer.close()
+
+    def __enter__(self) -> EmbeddedCluster:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- reads -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _namespace(info: KindInfo, namespace: str | None) -> str:
+        if not info.namespaced:
+            return ""
+        return namespace or rules.DEFAULT_NAMESPACE
+
+    def get(self, kind: str, namespace: str | None, name: str) -> Obj:
+        info = lookup(kind)
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?",
+                (info.kind, self._namespace(info, namespace), name),
+            ).fetchone()
+        if row is None:
+            raise NotFound.of(info.resource, name)
+        result: Obj = loads(row[0])
+        return result
+
+    def _select(
+        self,
+        kind: str | None,
+        namespace: str | None,
+        labels: LabelSelector | None,
+        fields: FieldSelector | None,
+    ) -> tuple[list[Obj], int]:
+        """Matching objects and the resourceVersion they are current at, read in one snapshot."""
+        sql, params = list_sql(kind, namespace, labels, fields)
+        with self._reading() as conn:
+            conn.execute("BEGIN")
+            try:
+                (rv,) = conn.execute("SELECT resource_version FROM meta WHERE id = 1").fetchone()
+                rows = conn.execute(sql, params).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        items: list[Obj] = []
+        for (text,) in rows:
+            obj: Obj = loads(text)
+            if labels is not None and not labels.matches(obj["metadata"].get("labels")):
+                continue
+            if fields is not None and not fields.matches(obj):
+                continue
+            items.append(obj)
+        return items, rv
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: LabelSelectorArg = None,
+        field_selector: FieldSelectorArg = None,
+    ) -> ObjectList:
+        info = lookup(kind)
+        scope = namespace if info.namespaced else None
+        items, rv = self._select(
+            info.kind, scope, as_label_selector(label_selector), as_field_selector(field_selector)
+        )
+        return ObjectList(items=items, resourceVersion=str(rv))
+
+    @property
+    def resource_version(self) -> str:
+        """The store's current resourceVersion (of its latest change)."""
+        with self._reading() as conn:
+            (rv,) = conn.execute("SELECT resource_version FROM meta WHERE id = 1").fetchone()
+        return str(rv)
+
+    # --- writes ------------------------------------------------------------------------------------
+
+    def _create(self, tx: WriteTx, obj: Obj) -> Obj:
+        if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
+            raise Invalid("Object 'Kind' is missing: every object needs a kind")
+        info = lookup(obj["kind"])
+        metadata = rules.metadata_of(obj, info.kind)
+        name = metadata.get("name")
+        prefix = metadata.get("generateName")
+        namespace = rules.namespace_of(info, metadata.get("namespace"), str(name or prefix or ""))
+        if not name:
+            if not isinstance(prefix, str) or not prefix:
+                raise Invalid(
+                    f"{info.kind} is invalid: metadata.name: Required value: "
+                    "name or generateName is required",
+                    kind=info.kind,
+                )
+            name = self._generate_name(tx, info, namespace, prefix)
+        body = rules.new_body(
+            info,
+            obj,
+            name=name,
+            namespace=namespace,
+            uid=str(uuid.uuid4()),
+            now=format_rfc3339(self.clock.now()),
+        )
+        return tx.insert(info, namespace, body)
+
+    def _generate_name(self, tx: WriteTx, info: KindInfo, namespace: str, prefix: str) -> str:
+        prefix = prefix[:_MAX_GENERATE_PREFIX]
+        for _ in range(16):
+            candidate = prefix + "".join(self._random.choices(_NAME_ALPHABET, k=5))
+            if not tx.exists(info, namespace, candidate):
+                return candidate
+        raise AlreadyExists(
+            f'{info.resource} "{prefix}": no free name after 16 tries with generateName', kind=info.resource
+        )
+
+    def create(self, obj: Obj) -> Obj:
+        return self._write(lambda tx: self._create(tx, obj))
+
+    def create_many(self, objs: Sequence[Obj]) -> builtins.list[Obj]:
+        """Create all of `objs` in one transaction: either every one is stored or none is."""
+        return self._write(lambda tx: [self._create(tx, obj) for obj in objs])
+
+    def _locate(self, obj: Obj) -> tuple[KindInfo, str, str]:
+        if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
+            raise Invalid("Object 'Kind' is missing: every object needs a kind")
+        info = lookup(obj["kind"])
+        namespace, name = rules.locate(info, obj)
+        return info, namespace, name
+
+    def update(self, obj: Obj) -> Obj:
+        info, namespace, name = self._locate(obj)
+
+        def work(tx: WriteTx) -> Obj:
+            current = tx.require(info, namespace, name)
+            return tx.replace(info, current, rules.updated_body(info, current.obj, obj))
+
+        return self._write(work)
+
+    def update_status(self, obj: Obj) -> Obj:
+        info, namespace, name = self._locate(obj)
+
+        def work(tx: WriteTx) -> Obj:
+            current = tx.require(info, namespace, name)
+            return tx.replace(info, current, rules.status_updated_body(info, current.obj, obj))
+
+        return self._write(work)
+
+    def patch(
+        self, kind: str, namespace: str | None, name: str, patch: Obj, subresource: str | None = None
+    ) -> Obj:
+        info = lookup(kind)
+        scope = self._namespace(info, namespace)
+
+        def work(tx: WriteTx) -> Obj:
+            current = tx.require(info, scope, name)
+            return tx.replace(info, current, rules.patched_body(info, current.obj, patch, subresource))
+
+        return self._write(work)
+
+    def bind(self, namespace: str, pod_name: str, node_name: str) -> Obj:
+        info = lookup("Pod")
+        scope = self._namespace(info, namespace)
+        if not node_name:
+            raise Invalid(f'Binding "{pod_name}" is invalid: target.name: Required value', kind="Binding")
+
+        def work(tx: WriteTx) -> Obj:
+            current = tx.require(info, scope, pod_name)
+            bound = (current.obj.get("spec") or {}).get("nodeName")
+            if bound == node_name:
+                return current.obj
+            if bound:
+                raise Conflict(
+                    f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod {pod_name} is already '
+                    f'assigned to node "{bound}"',
+                    kind="pods/binding",
+                    name=pod_name,
+                )
+            return tx.replace(
+                info, current, rules.bound_body(current.obj, node_name, format_rfc3339(self.clock.now()))
+            )
+
+        return self._write(work)
+
+    def delete(
+        self,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        propagation_policy: PropagationPolicy | str = PropagationPolicy.BACKGROUND,
+    ) -> Obj:
+        info = lookup(kind)
+        scope = self._namespace(info, namespace)
+        try:
+            policy = PropagationPolicy(propagation_policy)
+        except ValueError:
+            raise BadRequest(
+                f'propagationPolicy "{propagation_policy}" is not one of '
+                f"{', '.join(p.value for p in PropagationPolicy)}"
+            ) from None
+        return self._write(lambda tx: delete_with_dependents(tx, info, scope, name, policy))
+
+    # --- watch -------------------------------------------------------------------------------------
+
+    def _read_changes(
+        self, after: int, kind: str | None, namespace: str | None, with_previous: bool
+    ) -> tuple[int, int, builtins.list[ChangeRow]]:
+        where = ["c.rv > ?"]
+        params: list[object] = [after]
+        if kind is not None:
+            where.append("c.kind = ?")
+            params.append(kind)
+        if namespace is not None:
+            where.append("c.namespace = ?")
+            params.append(namespace)
+        previous = "p.body" if with_previous else "NULL"
+        join = " LEFT JOIN changes p ON c.type = 'MODIFIED' AND p.rv = c.prev_rv" if with_previous else ""
+        sql = (
+            f"SELECT c.rv, c.type, c.body, {previous} FROM changes c{join} WHERE {' AND '.join(where)} "
+            f"ORDER BY c.rv LIMIT {_WATCH_BATCH}"
+        )
+        with self._reading() as conn:
+            conn.execute("BEGIN")
+            try:
+                head, compacted = conn.execute(
+                    "SELECT resource_version, compacted_rv FROM meta WHERE id = 1"
+                ).fetchone()
+                rows: list[ChangeRow] = conn.execute(sql, params).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        # A full batch may stop short of the head; otherwise everything up to the head has been seen.
+        cursor = rows[-1][0] if len(rows) == _WATCH_BATCH else max(head, after)
+        return compacted, cursor, rows
+
+    def watch(
+        self,
+        kind: str | None,
+        namespace: str | None = None,
+        resource_version: str | None = None,
+        label_selector: LabelSelectorArg = None,
+        timeout_seconds: float | None = None,
+        field_selector: FieldSelectorArg = None,
+    ) -> EmbeddedWatch:
+        info = lookup(kind) if kind is not None else None
+        kind_name = info.kind if info is not None else None
+        scope = None if info is not None and not info.namespaced else namespace
+        labels = as_label_selector(label_selector)
+        fields = as_field_selector(field_selector)
+        initial: list[Obj] = []
+        if resource_version in (None, "", "0"):
+            initial, cursor = self._select(kind_name, scope, labels, fields)
+        else:
+            cursor = _parse_rv(str(resource_version))
+            with self._reading() as conn:
+                (compacted,) = conn.execute("SELECT compacted_rv FROM meta WHERE id = 1").fetchone()
+            if cursor < compacted:
+                raise Gone(f"too old resource version: {cursor} ({compacted})")
+        deadline = None if timeout_seconds is None else self.clock.monotonic() + timeout_seconds
+        watch = EmbeddedWatch(
+            self._read_changes,
+            self._notifier,
+            self.clock,
+            self._poll_interval,
+            kind=kind_name,
+            namespace=scope,
+            labels=labels,
+            fields=fields,
+            cursor=cursor,
+            initial=initial,
+            deadline=deadline,
+        )
+        self._watches.add(watch)
+        return watch
+
+
+def _parse_rv(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise BadRequest(f'invalid resourceVersion "{text}": must be an integer') from None
+    if value < 0:
+        raise BadRequest(f'invalid resourceVersion "{text}": must not be negative')
+    return value

@@ -1,0 +1,46 @@
+"""SparkApplication and ScheduledSparkApplication lifecycles as pure decisions over snapshots."""
+
+from sparkfleet.engine.lifecycle.decide import after_submission, decide, executor_event
+from sparkfleet.engine.lifecycle.decision import (
+    Action,
+    LifecycleConfig,
+    LifecycleDecision,
+    LifecycleEvent,
+    TransitionRecord,
+)
+from sparkfleet.engine.lifecycle.executors import ExecutorChange
+from sparkfleet.engine.lifecycle.fingerprint import spec_fingerprint
+from sparkfleet.engine.lifecycle.podview import pod_from_obj
+from sparkfleet.engine.lifecycle.scheduled import (
+    Run,
+    ScheduleConfig,
+    ScheduleDecision,
+    TimestampPrecision,
+    decide_schedule,
+    run_name,
+)
+from sparkfleet.engine.lifecycle.transitions import TRANSITIONS, EventType, Observation, transition
+
+__all__ = [
+    "TRANSITIONS",
+    "Action",
+    "EventType",
+    "ExecutorChange",
+    "LifecycleConfig",
+    "LifecycleDecision",
+    "LifecycleEvent",
+    "Observation",
+    "Run",
+    "ScheduleConfig",
+    "ScheduleDecision",
+    "TimestampPrecision",
+    "TransitionRecord",
+    "after_submission",
+    "decide",
+    "decide_schedule",
+    "executor_event",
+    "pod_from_obj",
+    "run_name",
+    "spec_fingerprint",
+    "transition",
+]

@@ -1,0 +1,73 @@
+"""What the lifecycle engine is given as settings and what it answers: a LifecycleDecision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sparkfleet.api.sparkstatus import ApplicationStateType, SparkApplicationStatus
+from sparkfleet.engine.lifecycle.executors import ExecutorChange
+from sparkfleet.engine.lifecycle.transitions import EventType
+
+__all__ = ["Action", "LifecycleConfig", "LifecycleDecision", "LifecycleEvent", "TransitionRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleConfig:
+    driver_pod_creation_grace_seconds: float = 10.0
+    """How long after a submission a missing driver pod is not yet an error (the operator's flag)."""
+    driver_start_timeout_seconds: float | None = 600.0
+    """A driver Pending longer than this fails the attempt (DriverStartTimedOut); None disables it."""
+    max_tracked_executors: int = 1000
+    transition_history_limit: int = 50
+    default_time_to_live_seconds: int | None = None
+    """TTL for terminated applications that set none (the operator's DefaultTimeToLiveSeconds)."""
+    cleanup_poll_seconds: float = 1.0
+    """How soon to look again while waiting for deleted resources to disappear."""
+
+
+class Action(StrEnum):
+    SUBMIT = "Submit"
+    """Build and create the submission's objects, then report the outcome with `after_submission`."""
+    DELETE_RESOURCES = "DeleteResources"
+    """Delete the attempt's driver pod, executor pods, services and config map."""
+    DELETE_APPLICATION = "DeleteApplication"
+    """timeToLiveSeconds passed after termination: delete the SparkApplication itself."""
+    NONE = "None"
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleEvent:
+    """A Kubernetes Event to record on the SparkApplication."""
+
+    type: EventType
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionRecord:
+    previous: ApplicationStateType
+    next: ApplicationStateType
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleDecision:
+    status: SparkApplicationStatus
+    """The status to write (equal to the current one when nothing changed)."""
+    actions: tuple[Action, ...] = (Action.NONE,)
+    requeue_after: float | None = None
+    """Look again after this many seconds even if nothing is observed to change."""
+    events: tuple[LifecycleEvent, ...] = ()
+    transitions: tuple[TransitionRecord, ...] = ()
+    executor_changes: tuple[ExecutorChange, ...] = ()
+    record_fingerprint: str | None = None
+    """When set, store this spec fingerprint on the application (after writing the status)."""
+    submission_id: str | None = None
+    """For SUBMIT: the id the submission's objects must carry."""
+    status_changed: bool = field(default=False)
+
+    def has(self, action: Action) -> bool:
+        return action in self.actions

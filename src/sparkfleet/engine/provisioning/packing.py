@@ -1,0 +1,220 @@
+"""Packing groups of identical pods onto instance types at low cost, group by group rather than pod by pod.
+
+Spark asks for capacity in large groups of identical pods, so a plan is a short list of node *patterns*
+(an instance type and how many pods of each group it holds) with a repeat count, not one decision per pod.
+
+1. Type choice. The fractional cost of hosting a set of groups on type t is p_t x max_r(demand_r /
+   allocatable_t,r). Groups sorted by memory per cpu are cut into contiguous segments (dynamic
+   programming over cut points, a small charge per segment for its last, partly filled node), each
+   segment on the type that minimises that cost: memory-heavy groups on memory-rich types, cpu-heavy on
+   cpu-rich ones, as the LP relaxation of the problem does. The whole class on its best single type is
+   also realised, and the cheaper result kept; each segment tries its few best types the same way.
+2. Realisation on type t. Every node gets the segment's remaining mix in proportion (the remaining demand
+   needs N = max_r(demand_r / allocatable_r) nodes, so each node takes floor(n_g / N) of group g), the
+   room left is filled pod by pod, and the pattern repeats while every group it uses lasts. The mix thus
+   balances cpu and memory on every node. When what is left fits one node of some type at no more than
+   the nodes of t it would take, it goes to the cheapest such type (the tail).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sparkfleet.engine.provisioning.tables import FloatArray, IntArray
+
+_DP_MAX_GROUPS = 48
+_TYPES_TRIED = 3
+_BIG = np.int64(2**62)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """`reps` nodes of type `type` (index into the types given), each holding `counts[g]` pods of group g."""
+
+    type: int
+    counts: IntArray
+    reps: int
+
+
+def fit_counts(requests: IntArray, allocatable: IntArray) -> IntArray:
+    """(groups, types): how many pods of a group fit one node of a type on their own."""
+    req = requests[:, None, :]
+    alloc = allocatable[None, :, :]
+    per = np.where(req > 0, alloc // np.maximum(req, 1), _BIG)
+    result: IntArray = per.min(axis=2)
+    return result
+
+
+def pack(requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray) -> list[Pattern]:
+    """Patterns that place every pod. Every group must fit at least one type (the caller checks)."""
+    counts = counts.astype(np.int64)
+    k = fit_counts(requests, allocatable)
+    options: list[list[Pattern]] = []
+    single = _single_segment(requests, counts, allocatable, price, k)
+    if single is not None:
+        options.append(single)
+    if (1 < len(counts) <= _DP_MAX_GROUPS) or single is None:
+        options.append(_segmented(requests, counts, allocatable, price, k))
+    return min(options, key=lambda pats: cost(pats, price))
+
+
+def cost(patterns: list[Pattern], price: FloatArray) -> float:
+    return float(sum(price[p.type] * p.reps for p in patterns))
+
+
+def _fractional(demand: FloatArray, allocatable: IntArray, price: FloatArray) -> FloatArray:
+    """Per type: the fractional cost of `demand` (resources,) on that type alone."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(
+            allocatable > 0, demand[None, :] / allocatable, np.where(demand[None, :] > 0, np.inf, 0)
+        )
+    nodes: FloatArray = ratio.max(axis=1)
+    out: FloatArray = price * nodes
+    return out
+
+
+def _best_realisation(
+    requests: IntArray,
+    counts: IntArray,
+    allocatable: IntArray,
+    price: FloatArray,
+    k: IntArray,
+    members: IntArray,
+) -> list[Pattern] | None:
+    """Realise the groups `members` on each of their few cheapest types (fractionally); keep the best."""
+    usable = np.all(k[members] >= 1, axis=0) & np.isfinite(price)
+    if not usable.any():
+        return None
+    demand = (counts[members, None] * requests[members]).sum(axis=0).astype(np.float64)
+    frac = np.where(usable, _fractional(demand, allocatable, price), np.inf)
+    best: list[Pattern] | None = None
+    for t in np.argsort(frac, kind="stable")[:_TYPES_TRIED]:
+        if not np.isfinite(frac[t]):
+            break
+        sub = np.zeros_like(counts)
+        sub[members] = counts[members]
+        pats = realise(requests, sub, allocatable, price, k, int(t))
+        if best is None or cost(pats, price) < cost(best, price):
+            best = pats
+    return best
+
+
+def _single_segment(
+    requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray, k: IntArray
+) -> list[Pattern] | None:
+    members = np.flatnonzero(counts > 0)
+    return _best_realisation(requests, counts, allocatable, price, k, members)
+
+
+def _segmented(
+    requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray, k: IntArray
+) -> list[Pattern]:
+    """Cut the groups (sorted by memory per cpu) into segments by dynamic programming; realise each."""
+    live = np.flatnonzero(counts > 0)
+    ratio = requests[live, 1] / np.maximum(requests[live, 0], 1)
+    order = live[np.argsort(ratio, kind="stable")]
+    g = len(order)
+    if g > _DP_MAX_GROUPS:
+        # Too many groups for the quadratic cut search: each group alone.
+        segments = [order[i : i + 1] for i in range(g)]
+    else:
+        segments = _cut(requests, counts, allocatable, price, k, order)
+    patterns: list[Pattern] = []
+    for members in segments:
+        found = _best_realisation(requests, counts, allocatable, price, k, members)
+        if found is None:
+            raise ValueError("a group fits no instance type; callers must leave such groups out")
+        patterns.extend(found)
+    return patterns
+
+
+def _cut(
+    requests: IntArray,
+    counts: IntArray,
+    allocatable: IntArray,
+    price: FloatArray,
+    k: IntArray,
+    order: IntArray,
+) -> list[IntArray]:
+    g = len(order)
+    demand = counts[order, None].astype(np.float64) * requests[order]
+    prefix = np.vstack([np.zeros((1, demand.shape[1])), np.cumsum(demand, axis=0)])
+    unfit = np.vstack([np.zeros((1, k.shape[1])), np.cumsum(k[order] < 1, axis=0)])
+    finite = np.isfinite(price)
+    penalty = 0.5 * float(price[finite].min()) if finite.any() else 0.0
+    seg_cost = np.full((g + 1, g + 1), np.inf)
+    for i in range(g):
+        d = prefix[i + 1 :] - prefix[i]  # segments i..j for j in i+1..g
+        ok = (unfit[i + 1 :] - unfit[i] == 0) & finite[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(
+                allocatable[None, :, :] > 0,
+                d[:, None, :] / allocatable[None, :, :],
+                np.where(d[:, None, :] > 0, np.inf, 0),
+            )
+        frac = np.where(ok, price[None, :] * ratio.max(axis=2), np.inf)
+        seg_cost[i, i + 1 :] = frac.min(axis=1) + penalty
+    best = np.full(g + 1, np.inf)
+    best[0] = 0.0
+    cut_at = np.zeros(g + 1, dtype=np.int64)
+    for j in range(1, g + 1):
+        totals = best[:j] + seg_cost[:j, j]
+        i = int(np.argmin(totals))
+        best[j], cut_at[j] = totals[i], i
+    segments = []
+    j = g
+    while j > 0:
+        i = int(cut_at[j])
+        segments.append(order[i:j])
+        j = i
+    return segments[::-1]
+
+
+def realise(
+    requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray, k: IntArray, t: int
+) -> list[Pattern]:
+    """Place `counts` on nodes of type `t` in proportional patterns; the tail may go to a cheaper type."""
+    n = counts.astype(np.int64).copy()
+    patterns: list[Pattern] = []
+    alloc = allocatable[t]
+    size = requests.astype(np.float64) @ (1.0 / np.maximum(alloc, 1))
+    by_size = np.argsort(-size, kind="stable")
+    finite = np.isfinite(price)
+    while n.sum() > 0:
+        live = n > 0
+        demand = n @ requests
+        with np.errstate(divide="ignore", invalid="ignore"):
+            need = float(np.max(np.where(alloc > 0, demand / alloc, np.where(demand > 0, np.inf, 0))))
+        holds_all = finite & np.all(allocatable >= demand, axis=1) & np.all(k[live] >= 1, axis=0)
+        if holds_all.any():
+            tail = int(np.argmin(np.where(holds_all, price, np.inf)))
+            if need <= 1.0 or price[tail] <= math.ceil(need) * price[t]:
+                patterns.append(Pattern(tail, n.copy(), 1))
+                break
+        c = np.floor(n / max(need, 1.0)).astype(np.int64)
+        residual = alloc - c @ requests
+        # first one more pod of the groups furthest below their share, then fill by size
+        short = np.argsort(-(n / max(need, 1.0) - c), kind="stable")
+        for g in short:
+            if c[g] < n[g] and np.all(requests[g] <= residual):
+                c[g] += 1
+                residual -= requests[g]
+        for g in by_size:
+            if c[g] >= n[g]:
+                continue
+            with np.errstate(divide="ignore"):
+                room = np.where(requests[g] > 0, residual // np.maximum(requests[g], 1), _BIG)
+            q = int(min(n[g] - c[g], room.min()))
+            if q > 0:
+                c[g] += q
+                residual -= q * requests[g]
+        if c.sum() == 0:
+            raise ValueError(f"type {t} holds none of the remaining pods")
+        used = c > 0
+        reps = int(np.min(n[used] // c[used]))
+        patterns.append(Pattern(t, c, reps))
+        n -= reps * c
+    return patterns

@@ -1,0 +1,125 @@
+"""The four resources node provisioning reasons about, as exact integers.
+
+cpu in millicores, memory and ephemeral storage in bytes, pods as a count. A pod's requests follow
+Kubernetes: the sum over its containers, at least the largest init container, plus the pod overhead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from sparkfleet.api.pod import PodSpec
+from sparkfleet.api.quantity import cpu_millis, format_bytes, format_cpu, memory_bytes
+
+CPU = "cpu"
+MEMORY = "memory"
+EPHEMERAL_STORAGE = "ephemeral-storage"
+PODS = "pods"
+NAMES = (CPU, MEMORY, EPHEMERAL_STORAGE, PODS)
+
+Vector = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """An amount of cpu (millicores), memory (bytes), ephemeral storage (bytes) and pods."""
+
+    cpu: int = 0
+    memory: int = 0
+    ephemeralStorage: int = 0
+    pods: int = 0
+
+    def __add__(self, other: Resources) -> Resources:
+        return Resources(
+            self.cpu + other.cpu,
+            self.memory + other.memory,
+            self.ephemeralStorage + other.ephemeralStorage,
+            self.pods + other.pods,
+        )
+
+    def __sub__(self, other: Resources) -> Resources:
+        return Resources(
+            self.cpu - other.cpu,
+            self.memory - other.memory,
+            self.ephemeralStorage - other.ephemeralStorage,
+            self.pods - other.pods,
+        )
+
+    def times(self, n: int) -> Resources:
+        return Resources(self.cpu * n, self.memory * n, self.ephemeralStorage * n, self.pods * n)
+
+    def fits_in(self, other: Resources) -> bool:
+        return (
+            self.cpu <= other.cpu
+            and self.memory <= other.memory
+            and self.ephemeralStorage <= other.ephemeralStorage
+            and self.pods <= other.pods
+        )
+
+    def vector(self) -> Vector:
+        return np.array([self.cpu, self.memory, self.ephemeralStorage, self.pods], dtype=np.int64)
+
+    @staticmethod
+    def from_vector(v: Vector) -> Resources:
+        return Resources(int(v[0]), int(v[1]), int(v[2]), int(v[3]))
+
+    def as_dict(self) -> dict[str, int]:
+        return {CPU: self.cpu, MEMORY: self.memory, EPHEMERAL_STORAGE: self.ephemeralStorage, PODS: self.pods}
+
+    def as_quantities(self) -> dict[str, str]:
+        """Kubernetes quantity strings (`4`, `1500m`, `16Gi`), zero amounts left out."""
+        out: dict[str, str] = {}
+        if self.cpu:
+            out[CPU] = format_cpu(self.cpu)
+        if self.memory:
+            out[MEMORY] = format_bytes(self.memory)
+        if self.ephemeralStorage:
+            out[EPHEMERAL_STORAGE] = format_bytes(self.ephemeralStorage)
+        if self.pods:
+            out[PODS] = str(self.pods)
+        return out
+
+    def describe(self) -> str:
+        """`cpu=4 memory=16Gi` for messages (pods and zero amounts left out)."""
+        parts = [f"{k}={v}" for k, v in self.as_quantities().items() if k != PODS]
+        return " ".join(parts) or "nothing"
+
+
+def resources_from_list(values: Mapping[str, str | int | float]) -> Resources:
+    """A Kubernetes resource list (`{cpu: "2", memory: 8Gi}`) as Resources; other names are ignored."""
+    return Resources(
+        cpu=cpu_millis(values[CPU]) if CPU in values else 0,
+        memory=memory_bytes(values[MEMORY]) if MEMORY in values else 0,
+        ephemeralStorage=memory_bytes(values[EPHEMERAL_STORAGE]) if EPHEMERAL_STORAGE in values else 0,
+        pods=int(values[PODS]) if PODS in values else 0,
+    )
+
+
+def pod_requests(spec: PodSpec) -> Resources:
+    """What a pod asks a node for: containers summed, at least the largest init container, plus overhead,
+    and one pod slot. A container without requests but with limits requests its limits (Kubernetes)."""
+    total = Resources()
+    for container in spec.containers:
+        total = total + _container_requests(container.resources)
+    for init in spec.initContainers:
+        req = _container_requests(init.resources)
+        total = Resources(
+            max(total.cpu, req.cpu),
+            max(total.memory, req.memory),
+            max(total.ephemeralStorage, req.ephemeralStorage),
+            0,
+        )
+    if spec.overhead:
+        total = total + resources_from_list(spec.overhead)
+    return Resources(total.cpu, total.memory, total.ephemeralStorage, 1)
+
+
+def _container_requests(resources: object) -> Resources:
+    requests: Mapping[str, str | int | float] = getattr(resources, "requests", None) or {}
+    limits: Mapping[str, str | int | float] = getattr(resources, "limits", None) or {}
+    merged = {**{k: v for k, v in limits.items() if k not in requests}, **requests}
+    return resources_from_list(merged)

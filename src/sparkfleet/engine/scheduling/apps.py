@@ -1,0 +1,131 @@
+"""Pods to applications: the YuniKorn shim's label and annotation keys, read in the shim's order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sparkfleet.engine.scheduling.snapshot import DEFAULT_USER, PodRecord
+
+SCHEDULER_NAME = "yunikorn"
+DEFAULT_SCHEDULER_NAME = "default-scheduler"
+DEFAULT_QUEUE = "root.default"
+
+LABEL_APP_ID = "yunikorn.apache.org/app-id"
+ANNOTATION_APP_ID = "yunikorn.apache.org/app-id"
+LABEL_APPLICATION_ID = "applicationId"
+LABEL_SPARK_APP_SELECTOR = "spark-app-selector"
+LABEL_QUEUE = "yunikorn.apache.org/queue"
+ANNOTATION_QUEUE = "yunikorn.apache.org/queue"
+LABEL_QUEUE_SHORT = "queue"
+ANNOTATION_USER_INFO = "yunikorn.apache.org/user.info"
+ANNOTATION_ALLOW_PREEMPTION = "yunikorn.apache.org/allow-preemption"
+ANNOTATION_TASK_GROUP_NAME = "yunikorn.apache.org/task-group-name"
+ANNOTATION_TASK_GROUPS = "yunikorn.apache.org/task-groups"
+ANNOTATION_POLICY_PARAMS = "yunikorn.apache.org/schedulingPolicyParameters"
+ANNOTATION_PLACEHOLDER = "yunikorn.apache.org/placeholder"
+LABEL_PLACEHOLDER = "placeholder"
+
+
+def app_id_of(labels: Mapping[str, str], annotations: Mapping[str, str], namespace: str) -> str:
+    """The application id in the shim's order; pods naming none share `yunikorn-<namespace>-autogen`."""
+    for value in (
+        labels.get(LABEL_APP_ID),
+        annotations.get(ANNOTATION_APP_ID),
+        labels.get(LABEL_APPLICATION_ID),
+        labels.get(LABEL_SPARK_APP_SELECTOR),
+    ):
+        if value:
+            return value
+    return autogen_app_id(namespace)
+
+
+def autogen_app_id(namespace: str) -> str:
+    return f"yunikorn-{namespace}-autogen"
+
+
+def queue_of(labels: Mapping[str, str], annotations: Mapping[str, str]) -> str | None:
+    """The queue a pod asks for in the shim's order, None when it names none (placement rules decide)."""
+    for value in (labels.get(LABEL_QUEUE), annotations.get(ANNOTATION_QUEUE), labels.get(LABEL_QUEUE_SHORT)):
+        if value:
+            return value
+    return None
+
+
+def user_of(annotations: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    """User and groups from the admission controller's `user.info` annotation; `nobody` without it."""
+    raw = annotations.get(ANNOTATION_USER_INFO)
+    if not raw:
+        return DEFAULT_USER, ()
+    try:
+        info = json.loads(raw)
+    except ValueError:
+        return DEFAULT_USER, ()
+    if not isinstance(info, dict):
+        return DEFAULT_USER, ()
+    user = info.get("user")
+    groups = info.get("groups") or []
+    return (
+        user if isinstance(user, str) and user else DEFAULT_USER,
+        tuple(g for g in groups if isinstance(g, str)) if isinstance(groups, list) else (),
+    )
+
+
+def is_placeholder(labels: Mapping[str, str], annotations: Mapping[str, str]) -> bool:
+    value = annotations.get(ANNOTATION_PLACEHOLDER) or labels.get(LABEL_PLACEHOLDER) or ""
+    return value.lower() in ("true", "1", "t")
+
+
+def allows_preemption(annotations: Mapping[str, str]) -> bool:
+    return annotations.get(ANNOTATION_ALLOW_PREEMPTION, "true").lower() != "false"
+
+
+@dataclass(slots=True)
+class AppPods:
+    """One application's pods, classified once per cycle."""
+
+    app_id: str
+    pending: list[PodRecord] = field(default_factory=list)
+    """Real pods not bound and not ended."""
+    bound: list[PodRecord] = field(default_factory=list)
+    """Real pods bound to a node and not ended (they hold resources)."""
+    finished: list[PodRecord] = field(default_factory=list)
+    placeholders: list[PodRecord] = field(default_factory=list)
+    """Placeholder pods not ended (bound or pending)."""
+    originator: PodRecord | None = None
+    """The pod carrying the task groups, else the oldest pod: events about the application go here."""
+    yunikorn: bool = True
+
+    @property
+    def live(self) -> bool:
+        return bool(self.pending or self.bound)
+
+
+def collect(pods: Iterable[PodRecord]) -> dict[str, AppPods]:
+    """Group pods by application id, keeping the snapshot's order within each list."""
+    apps: dict[str, AppPods] = {}
+    for pod in pods:
+        app = apps.get(pod.app_id)
+        if app is None:
+            app = apps[pod.app_id] = AppPods(pod.app_id, yunikorn=pod.yunikorn)
+        elif pod.yunikorn:
+            app.yunikorn = True
+        if pod.placeholder:
+            if not pod.finished:
+                app.placeholders.append(pod)
+            continue
+        if pod.finished:
+            app.finished.append(pod)
+        elif pod.node_name is None:
+            app.pending.append(pod)
+        else:
+            app.bound.append(pod)
+        if pod.task_groups is not None:
+            if app.originator is None or app.originator.task_groups is None:
+                app.originator = pod
+        elif app.originator is None or (
+            app.originator.task_groups is None and (pod.created, pod.name) < (app.originator.created, app.originator.name)
+        ):
+            app.originator = pod
+    return apps

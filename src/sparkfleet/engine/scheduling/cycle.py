@@ -1,0 +1,85 @@
+"""The mutable state of one scheduling cycle and the effects it gathers for the decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sparkfleet.engine.scheduling.asks import AppWork
+from sparkfleet.engine.scheduling.decision import (
+    Bind,
+    EventType,
+    PodFailure,
+    PodRef,
+    Preemption,
+    Release,
+    SchedulerEvent,
+)
+from sparkfleet.engine.scheduling.fit import NodeSortPolicy
+from sparkfleet.engine.scheduling.gang import PlaceholderPod
+from sparkfleet.engine.scheduling.nodes import NodeTable
+from sparkfleet.engine.scheduling.placement import Placer
+from sparkfleet.engine.scheduling.queues import QueueTree
+from sparkfleet.engine.scheduling.resources import ResourceIndex
+from sparkfleet.engine.scheduling.snapshot import AppState, AppTransition, PodRecord, Snapshot
+from sparkfleet.engine.scheduling.states import transition
+
+
+def ref(pod: PodRecord) -> PodRef:
+    return PodRef(pod.namespace, pod.name, pod.uid)
+
+
+@dataclass(eq=False)
+class Cycle:
+    snap: Snapshot
+    index: ResourceIndex
+    table: NodeTable
+    tree: QueueTree
+    placer: Placer
+    policy: NodeSortPolicy
+    apps: dict[str, AppWork] = field(default_factory=dict)
+    binds: list[Bind] = field(default_factory=list)
+    creates: list[PlaceholderPod] = field(default_factory=list)
+    releases: dict[tuple[str, str], Release] = field(default_factory=dict)
+    failures: list[PodFailure] = field(default_factory=list)
+    preemptions: list[Preemption] = field(default_factory=list)
+    events: list[SchedulerEvent] = field(default_factory=list)
+    transitions: list[AppTransition] = field(default_factory=list)
+    nominations: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    """Pending pods waiting on a node for preempted or terminating pods: (node, message)."""
+
+    @property
+    def now(self) -> float:
+        return self.snap.now
+
+    def move(
+        self,
+        app: AppWork,
+        to: AppState,
+        reason: str,
+        message: str,
+        event: EventType | None = EventType.NORMAL,
+    ) -> None:
+        """Take an edge of the state table, and tell the user on the application's originator pod."""
+        app.status = transition(app.status, to, self.now, reason, message)
+        self.transitions.append(app.status.history[-1])
+        if event is not None:
+            self.app_event(app, event, reason, message)
+
+    def app_event(self, app: AppWork, kind: EventType, reason: str, message: str) -> None:
+        pod = app.pods.originator
+        if pod is not None:
+            self.events.append(SchedulerEvent(ref(pod), kind, reason, message, app.app_id))
+
+    def pod_event(self, pod: PodRecord, kind: EventType, reason: str, message: str) -> None:
+        self.events.append(SchedulerEvent(ref(pod), kind, reason, message, pod.app_id))
+
+    def release(self, pod: PodRecord, reason: str, message: str) -> None:
+        key = (pod.namespace, pod.name)
+        if key not in self.releases:
+            self.releases[key] = Release(ref(pod), pod.app_id, reason, message)
+
+    def released(self, pod: PodRecord) -> bool:
+        return (pod.namespace, pod.name) in self.releases
+
+    def fail(self, pod: PodRecord, reason: str, message: str) -> None:
+        self.failures.append(PodFailure(ref(pod), reason, message))

@@ -1,0 +1,302 @@
+"""Each application's steps through the state table, before and after the cycle's allocations.
+
+Before: submit, place into a queue (or reject), admit the gang, create placeholders, fire placeholder
+timeouts (Soft: release and resume; Hard: fail with ResourceReservationTimeout), wind down finished
+applications. After: Accepted -> Running on the first allocation, Reserving -> Running once every task
+group has its minimum of placeholders bound (GangReservationComplete).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sparkfleet.engine.scheduling.apps import DEFAULT_QUEUE
+from sparkfleet.engine.scheduling.asks import AppWork, Block
+from sparkfleet.engine.scheduling.cycle import Cycle
+from sparkfleet.engine.scheduling.decision import EventType, PendingKind
+from sparkfleet.engine.scheduling.gang import GangStyle, PlaceholderPod, describe_gang, placeholder_name
+from sparkfleet.engine.scheduling.placement import PlacementRequest
+from sparkfleet.engine.scheduling.queues import FIFO, Queue
+from sparkfleet.engine.scheduling.resources import PODS, UNLIMITED, Resources, format_resources
+from sparkfleet.engine.scheduling.snapshot import AppState
+
+S = AppState
+REJECTED_REASON = "ApplicationRejected"
+TIMEOUT_REASON = "ResourceReservationTimeout"
+
+
+def prepare(cycle: Cycle, app: AppWork) -> None:
+    """Move the application as far as the snapshot allows before anything is allocated."""
+    pods = app.pods
+    if app.state == S.COMPLETED and pods.live:
+        cycle.move(app, S.SUBMITTED, "Resubmitted", f"new pods arrived for application {app.app_id}", None)
+    if app.state == S.NEW:
+        cycle.move(app, S.SUBMITTED, "Submitted", f"application {app.app_id} submitted by {app.status.user}", None)
+    if app.state == S.SUBMITTED:
+        _admit(cycle, app)
+    elif app.status.queue is not None:
+        _restore_queue(cycle, app)
+    if app.state in (S.REJECTED, S.FAILING, S.FAILED):
+        _refuse(cycle, app)
+        return
+    if not pods.live:
+        _wind_down(cycle, app)
+        return
+    if app.state == S.ACCEPTED:
+        _start(cycle, app)
+    if app.state == S.RESERVING:
+        _reserve(cycle, app)
+    if app.state == S.RESUMING:
+        if pods.placeholders:
+            for ph in pods.placeholders:
+                cycle.release(ph, "PlaceholderTimeout", "released after the gang reservation timed out")
+            app.hold = Block(PendingKind.GANG, "waiting for the timed-out reservation's placeholders to be released")
+        else:
+            cycle.move(app, S.RUNNING, "Resumed", "placeholders released: pods are scheduled without the gang")
+    if app.state == S.RUNNING and pods.placeholders:
+        _tidy_placeholders(cycle, app)
+
+
+def finish(cycle: Cycle, app: AppWork) -> None:
+    """Transitions that follow from this cycle's allocations."""
+    if app.state == S.ACCEPTED and app.started:
+        cycle.move(app, S.RUNNING, "Running", "the first pod was allocated", None)
+    if app.state == S.RESERVING and app.gang is not None:
+        if app.status.first_placeholder_at is None and app.gang.bound_total > 0:
+            app.status = replace(app.status, first_placeholder_at=cycle.now)
+        if app.gang.complete:
+            cycle.move(
+                app,
+                S.RUNNING,
+                "GangReservationComplete",
+                f"all {app.gang.wanted} placeholders are bound: the application's pods take their places",
+            )
+
+
+def _restore_queue(cycle: Cycle, app: AppWork) -> None:
+    path = app.status.queue
+    assert path is not None
+    queue = cycle.tree.get(path) or cycle.tree.create(path, leaf=True)
+    if queue is None or not queue.leaf:
+        app.hold = Block(
+            PendingKind.APPLICATION,
+            f"queue {path} of application {app.app_id} no longer exists in the queue configuration",
+        )
+        return
+    app.queue = queue
+    app.trackers = cycle.tree.trackers_for(queue, app.status.user, _groups(app))
+
+
+def _groups(app: AppWork) -> tuple[str, ...]:
+    pod = app.pods.originator
+    return pod.groups if pod is not None else ()
+
+
+def _admit(cycle: Cycle, app: AppWork) -> None:
+    """Submitted -> Accepted into a leaf queue, or Rejected with a message the user can act on."""
+    pods = app.pods
+    if not pods.yunikorn:
+        queue = cycle.tree.get(DEFAULT_QUEUE) or cycle.tree.create(DEFAULT_QUEUE, leaf=True)
+        if queue is None or not queue.leaf:
+            app.hold = Block(
+                PendingKind.APPLICATION,
+                f"{DEFAULT_QUEUE} is a parent queue: pods without schedulerName yunikorn need it to be a leaf",
+            )
+            return
+        _accept(cycle, app, queue, event=False)
+        return
+    origin = pods.originator
+    assert origin is not None
+    asked = origin.queue or next((p.queue for p in (*pods.pending, *pods.bound) if p.queue), None)
+    result = cycle.placer.place(
+        PlacementRequest(app.app_id, asked, origin.user, origin.groups, {"namespace": origin.namespace})
+    )
+    if result.queue is None:
+        _reject(cycle, app, result.message)
+        return
+    queue = cycle.tree.get(result.queue)
+    assert queue is not None
+    if app.gang_error:
+        _reject(cycle, app, f"application {app.app_id} rejected: {app.gang_error}")
+        return
+    if app.gang is not None and app.gang.wanted > 0:
+        if queue.sort_policy != FIFO:
+            _reject(
+                cycle,
+                app,
+                f"application {app.app_id} rejected: gang scheduling needs a FIFO queue, but {queue.path} "
+                f"sorts applications {queue.sort_policy} (set application.sort.policy: fifo)",
+            )
+            return
+        problem = _gang_over_max(cycle, app, queue)
+        if problem:
+            _reject(cycle, app, problem)
+            return
+        if app.gang.params.ignored:
+            cycle.app_event(
+                app,
+                EventType.WARNING,
+                "SchedulingPolicyParametersIgnored",
+                f"ignored in yunikorn.apache.org/schedulingPolicyParameters: {' '.join(app.gang.params.ignored)} "
+                "(known: placeholderTimeoutInSeconds=<seconds> gangSchedulingStyle=Soft|Hard)",
+            )
+    _accept(cycle, app, queue, event=True)
+
+
+def _accept(cycle: Cycle, app: AppWork, queue: Queue, *, event: bool) -> None:
+    app.queue = queue
+    app.status = replace(app.status, queue=queue.path)
+    app.trackers = cycle.tree.trackers_for(queue, app.status.user, _groups(app))
+    cycle.move(
+        app,
+        S.ACCEPTED,
+        "Accepted",
+        f"application {app.app_id} accepted into queue {queue.path}",
+        EventType.NORMAL if event else None,
+    )
+
+
+def _gang_over_max(cycle: Cycle, app: AppWork, queue: Queue) -> str:
+    assert app.gang is not None
+    total = Resources()
+    for group in app.gang.groups:
+        total = total + group.placeholder_requests.times(group.min_member)
+    ask = cycle.index.vector(total)
+    for q in queue.lineage:
+        over = np.flatnonzero((ask > q.max_vec) & (q.max_vec < UNLIMITED))
+        if over.size:
+            shown = Resources((k, v) for k, v in total.items() if k != PODS or PODS in q.max.amounts)
+            names = ", ".join(
+                "vcore" if cycle.index.names[c] == "cpu" else cycle.index.names[c] for c in over.tolist()
+            )
+            return (
+                f"application {app.app_id} rejected: gang ask {format_resources(shown, yunikorn=True)} "
+                f"exceeds the max {q.max.format()} of queue {q.path} ({names}); "
+                "lower minMember or minResource, or submit to a larger queue"
+            )
+    return ""
+
+
+def _reject(cycle: Cycle, app: AppWork, message: str) -> None:
+    cycle.move(app, S.REJECTED, REJECTED_REASON, message, EventType.WARNING)
+
+
+def _refuse(cycle: Cycle, app: AppWork) -> None:
+    """A rejected or failed application: its pending pods fail, its placeholders go."""
+    reason = REJECTED_REASON if app.state == S.REJECTED else TIMEOUT_REASON
+    for pod in app.pods.pending:
+        cycle.fail(pod, reason, app.status.message)
+    for ph in app.pods.placeholders:
+        cycle.release(ph, reason, app.status.message)
+    if app.state == S.FAILING and not app.pods.placeholders:
+        cycle.move(app, S.FAILED, "Failed", app.status.message, None)
+
+
+def _wind_down(cycle: Cycle, app: AppWork) -> None:
+    """No pod of the application is pending or running any more: it is complete; placeholders go."""
+    for ph in app.pods.placeholders:
+        cycle.release(ph, "ApplicationCompleted", "the application's pods ended")
+    if app.state in (S.ACCEPTED, S.RESERVING, S.RUNNING, S.RESUMING):
+        cycle.move(app, S.COMPLETED, "Completed", f"every pod of application {app.app_id} ended", None)
+
+
+def _start(cycle: Cycle, app: AppWork) -> None:
+    """Accepted: a gang creates its placeholders and reserves; a plain application waits for a node."""
+    pods = app.pods
+    gang = app.gang
+    if gang is None or gang.wanted == 0:
+        if pods.bound:
+            cycle.move(app, S.RUNNING, "Running", "pods of the application are already running", None)
+        return
+    if pods.placeholders or app.status.placeholders_created:
+        cycle.move(app, S.RESERVING, "GangScheduling", "resuming the reservation with the existing placeholders")
+        return
+    if pods.bound:
+        cycle.move(app, S.RUNNING, "Running", "pods of the application are already running", None)
+        return
+    origin = pods.originator
+    assert origin is not None and app.queue is not None
+    for group in gang.groups:
+        for i in range(group.min_member):
+            ph = PlaceholderPod(
+                namespace=origin.namespace,
+                name=placeholder_name(app.app_id, group.name, i),
+                app_id=app.app_id,
+                queue=app.queue.path,
+                task_group=group,
+                originator=origin,
+                task_groups_json=gang.task_groups_json,
+                policy_params=origin.policy_params,
+                image=cycle.snap.placeholder_image,
+            )
+            cycle.creates.append(ph)
+            app.new_placeholders.append(ph.record(cycle.now))
+    app.status = replace(app.status, placeholders_created=True)
+    cycle.move(
+        app,
+        S.RESERVING,
+        "GangScheduling",
+        f"reserving resources for the gang with {gang.wanted} placeholders: {describe_gang(gang.groups)}",
+    )
+
+
+def _reserve(cycle: Cycle, app: AppWork) -> None:
+    """Reserving: fire the placeholder timeout, or complete, or keep placing placeholders."""
+    gang = app.gang
+    assert gang is not None
+    first = app.status.first_placeholder_at
+    if first is None and gang.bound_total > 0:
+        first = cycle.now
+        app.status = replace(app.status, first_placeholder_at=first)
+    if first is not None and cycle.now >= first + gang.params.timeout:
+        progress = f"{gang.bound_total}/{gang.wanted} placeholders bound"
+        for ph in app.pods.placeholders:
+            cycle.release(ph, "PlaceholderTimeout", f"gang reservation timed out with {progress}")
+        if gang.params.style == GangStyle.HARD:
+            message = (
+                f"gang reservation timed out after {gang.params.timeout:g}s with {progress} "
+                "(gangSchedulingStyle=Hard): the application fails"
+            )
+            cycle.move(app, S.FAILING, TIMEOUT_REASON, message, EventType.WARNING)
+            for pod in app.pods.pending:
+                cycle.fail(pod, TIMEOUT_REASON, message)
+        else:
+            message = (
+                f"gang reservation timed out after {gang.params.timeout:g}s with {progress} "
+                "(gangSchedulingStyle=Soft): placeholders released, pods are scheduled without the gang"
+            )
+            cycle.move(app, S.RESUMING, "PlaceholderTimeout", message, EventType.WARNING)
+            app.hold = Block(PendingKind.GANG, "waiting for the timed-out reservation's placeholders to be released")
+        return
+    if gang.complete:
+        cycle.move(
+            app,
+            S.RUNNING,
+            "GangReservationComplete",
+            f"all {gang.wanted} placeholders are bound: the application's pods take their places",
+        )
+        return
+    app.hold = Block(PendingKind.GANG, explain=lambda: f"waiting for gang reservation: {_progress(app)}")
+
+
+def _progress(app: AppWork) -> str:
+    assert app.gang is not None
+    return f"{app.gang.bound_total}/{app.gang.wanted} placeholders bound"
+
+
+def _tidy_placeholders(cycle: Cycle, app: AppWork) -> None:
+    """Running: placeholders nobody will use are released (driver ended, or the timeout passed)."""
+    origin = app.pods.originator
+    if origin is not None and origin.finished:
+        for ph in app.pods.placeholders:
+            cycle.release(ph, "ApplicationCompleted", "the application's originator pod ended")
+        return
+    for ph in app.pods.placeholders:
+        if ph.node_name is None:
+            cycle.release(ph, "PlaceholderUnused", "the gang reservation is complete: this placeholder is not needed")
+    first = app.status.first_placeholder_at
+    timeout = app.gang.params.timeout if app.gang is not None else 0.0
+    if first is not None and cycle.now >= first + timeout:
+        app.release_leftovers = True

@@ -1,0 +1,220 @@
+"""Executor pods: the template a submission carries, and each executor made from it.
+
+In Kubernetes, Spark's driver creates its executors itself (ExecutorPodsAllocator) and the operator's
+webhook patches them. Here the executor pod is built once per submission as a template with everything
+both would put on it, with Spark's own placeholders `{{APP_ID}}` and `{{EXECUTOR_ID}}` where each
+executor differs; `build_executor_pod` fills them in, exactly as the driver would (golden objects:
+spark-submit-golden/client-mode-executors). Claims for `claimName: OnDemand` volumes get the same
+treatment, owned by the driver pod (spark.kubernetes.driver.ownPersistentVolumeClaim, on by default).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.engine.submission import features as f
+from sparkfleet.engine.submission.kube import Obj, pod_owner_reference
+from sparkfleet.engine.submission.kubeconf import KubeConf
+from sparkfleet.engine.submission.memory import PodMemory
+from sparkfleet.engine.submission.names import app_name_label, executor_hostname
+from sparkfleet.engine.submission.properties import render_properties
+from sparkfleet.engine.submission.volumes import add_local_dirs, mount_conf_volumes
+from sparkfleet.engine.submission.webhook import Prometheus, patch_pod
+
+SPARK_4_EXECUTOR_JAVA_OPTIONS: tuple[str, ...] = (
+    "-Djava.net.preferIPv6Addresses=false",
+    "-XX:+IgnoreUnrecognizedVMOptions",
+    "--add-modules=jdk.incubator.vector",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/java.net=ALL-UNNAMED",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.util=ALL-UNNAMED",
+    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+    "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+    "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
+    "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+    "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
+    "--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+    "-Djdk.reflect.useDirectMethodHandle=false",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+)
+"""What a Spark 4.0 driver prepends to spark.executor.extraJavaOptions (SparkContext's IPv6 and
+JavaModuleOptions supplements); executors receive them as SPARK_JAVA_OPT_n."""
+
+_DRIVER_URL_PORT = re.compile(r":(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorInputs:
+    app: SparkApplication
+    conf: Mapping[str, str]
+    kube: KubeConf
+    namespace: str
+    name_prefix: str
+    config_map: str
+    app_name: str
+    spark_version: str
+    spark_user: str
+    driver_url: str
+    memory: PodMemory
+    java_defaults: tuple[str, ...]
+    default_local_dir: str
+    scheduler_name: str | None
+    priority_class_name: str | None
+    prometheus: Prometheus | None
+
+
+def executor_labels(conf_labels: Mapping[str, str], app_name: str, spark_version: str) -> dict[str, str]:
+    """KubernetesExecutorConf.labels with the ids left as placeholders."""
+    f.check_labels(conf_labels, f.RESERVED_EXECUTOR_LABELS)
+    labels = dict(conf_labels)
+    labels.update(
+        {
+            "spark-version": spark_version,
+            "spark-exec-id": f.EXECUTOR_ID_PLACEHOLDER,
+            "spark-app-selector": f.APP_ID_PLACEHOLDER,
+            "spark-app-name": app_name_label(app_name),
+            "spark-role": "executor",
+            "spark-exec-resourceprofile-id": "0",
+        }
+    )
+    return labels
+
+
+def build_executor_template(e: ExecutorInputs) -> tuple[Obj, list[Obj]]:
+    """The executor pod template and the claim templates of its OnDemand volumes."""
+    app, conf, role = e.app, e.conf, e.kube.executor
+    sp = f.initial_pod(app.spec.executor.template, f.EXECUTOR_CONTAINER)
+    f.basic_executor(
+        sp,
+        conf,
+        role,
+        e.kube.node_selector,
+        name_prefix=e.name_prefix,
+        labels=executor_labels(role.labels, e.app_name, e.spark_version),
+        spark_user=e.spark_user,
+        driver_url=e.driver_url,
+        memory=e.memory,
+        java_options=f.executor_java_options(conf, e.java_defaults),
+        config_map=e.config_map,
+    )
+    f.service_account(sp, conf, "executor")
+    f.mount_secrets(sp, role)
+    claims = mount_conf_volumes(
+        sp.pod,
+        sp.container,
+        role,
+        conf,
+        claim_prefix=f"{e.name_prefix}-exec-{f.EXECUTOR_ID_PLACEHOLDER}",
+        app_id=f.APP_ID_PLACEHOLDER,
+        namespace=e.namespace,
+        executor_id=f.EXECUTOR_ID_PLACEHOLDER,
+    )
+    f.hadoop_conf(sp, conf)
+    add_local_dirs(sp.pod, sp.container, conf, e.default_local_dir)
+    container = sp.container
+    pod = sp.finish()
+    pod["metadata"]["namespace"] = e.namespace
+    patch_pod(
+        pod,
+        container,
+        app,
+        "executor",
+        scheduler_name=e.scheduler_name,
+        priority_class_name=e.priority_class_name,
+        prometheus=e.prometheus,
+    )
+    return pod, claims
+
+
+def _fill(obj: Obj, app_id: str, executor_id: str) -> Any:
+    text = json.dumps(obj)
+    text = text.replace(f.APP_ID_PLACEHOLDER, app_id).replace(f.EXECUTOR_ID_PLACEHOLDER, executor_id)
+    return json.loads(text)
+
+
+def build_executor_pod(
+    template: Obj,
+    app_id: str,
+    executor_id: int | str,
+    *,
+    driver_pod: Obj | None = None,
+    driver_url: str | None = None,
+    app_name: str | None = None,
+) -> Obj:
+    """Executor `executor_id` of application `app_id`, from a submission's executor pod template.
+
+    `driver_pod` (with its uid) becomes the owner, as Spark sets it. `driver_url` replaces the cluster-mode
+    driver address (spark://CoarseGrainedScheduler@<driver service>:<port>) when the driver listens
+    elsewhere, with the matching -Dspark.driver.port. `app_name` is the name the running application gave
+    itself (a SparkSession appName), which Spark uses for the spark-app-name label.
+    """
+    pod: Obj = _fill(template, app_id, str(executor_id))
+    meta, spec = pod["metadata"], pod["spec"]
+    spec["hostname"] = executor_hostname(meta["name"])
+    if app_name is not None:
+        meta["labels"]["spark-app-name"] = app_name_label(app_name)
+    if driver_pod is not None:
+        dmeta = driver_pod["metadata"]
+        meta["ownerReferences"] = [pod_owner_reference(dmeta["name"], dmeta["uid"])]
+    if driver_url is not None:
+        port = _DRIVER_URL_PORT.search(driver_url)
+        for container in spec["containers"]:
+            for env in container.get("env") or []:
+                if env["name"] == "SPARK_DRIVER_URL":
+                    env["value"] = driver_url
+                elif port and env["name"].startswith("SPARK_JAVA_OPT_") and env["value"].startswith(
+                    "-Dspark.driver.port="
+                ):
+                    env["value"] = f"-Dspark.driver.port={port.group(1)}"
+    return pod
+
+
+def build_executor_volume_claims(
+    claim_templates: list[Obj], app_id: str, executor_id: int | str, *, owner_pod: Obj | None = None
+) -> list[Obj]:
+    """The PersistentVolumeClaims for one executor's OnDemand volumes, owned by `owner_pod` (the driver)."""
+    claims: list[Obj] = _fill({"items": claim_templates}, app_id, str(executor_id))["items"]
+    if owner_pod is not None:
+        omete = owner_pod["metadata"]
+        for claim in claims:
+            claim["metadata"]["ownerReferences"] = [pod_owner_reference(omete["name"], omete["uid"])]
+    return claims
+
+
+def build_executor_config_map(
+    name: str,
+    namespace: str,
+    app_id: str,
+    *,
+    driver_pod: Obj | None = None,
+    written_at: datetime | None = None,
+) -> Obj:
+    """The ConfigMap a driver creates for its executors' SPARK_CONF_DIR (setUpExecutorConfigMap)."""
+    meta: Obj = {
+        "labels": {"spark-app-selector": app_id, "spark-role": "executor"},
+        "name": name,
+        "namespace": namespace,
+    }
+    if driver_pod is not None:
+        dmeta = driver_pod["metadata"]
+        meta["ownerReferences"] = [pod_owner_reference(dmeta["name"], dmeta["uid"])]
+    props = {"spark.kubernetes.namespace": namespace}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta,
+        "data": {"spark.kubernetes.namespace": namespace, "spark.properties": render_properties(name, props, written_at)},
+        "immutable": True,
+    }

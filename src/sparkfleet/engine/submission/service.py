@@ -1,0 +1,101 @@
+"""The driver's headless Service (Spark's DriverServiceFeatureStep) and the UI Service (the operator's).
+
+The headless service gives executors a stable DNS name for the driver (`spark.driver.host`); it selects
+the driver by the labels Spark itself put on it and is owned by the driver pod. The UI service
+`<app>-ui-svc` is the operator's: a ClusterIP service on the Spark UI port, owned by the application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.engine.submission.conf import LABEL_APP_NAME, LABEL_SUBMISSION_ID
+from sparkfleet.engine.submission.kube import Obj, app_owner_reference
+from sparkfleet.engine.submission.kubeconf import RoleConf, conf_int
+from sparkfleet.engine.submission.names import ui_service_name
+
+DEFAULT_UI_PORT_NAME = "spark-driver-ui-port"
+DEFAULT_UI_PORT = 4040
+
+
+def driver_service(
+    name: str,
+    namespace: str,
+    conf: Mapping[str, str],
+    role: RoleConf,
+    selector: Mapping[str, str],
+    app_id: str,
+) -> Obj:
+    """The headless service; its owner reference to the driver pod is added once the pod has a uid."""
+    driver_port = conf_int(conf, "spark.driver.port", 7078)
+    block_port = conf_int(conf, "spark.driver.blockManager.port", 7079)
+    ui_port = conf_int(conf, "spark.ui.port", 4040)
+    families = conf.get("spark.kubernetes.driver.service.ipFamilies", "IPv4")
+    meta: Obj = {"labels": {"spark-app-selector": app_id, **role.service_labels}, "name": name, "namespace": namespace}
+    if role.service_annotations:
+        meta["annotations"] = dict(role.service_annotations)
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta,
+        "spec": {
+            "clusterIP": "None",
+            "ipFamilies": [f.strip() for f in families.split(",") if f.strip()],
+            "ipFamilyPolicy": conf.get("spark.kubernetes.driver.service.ipFamilyPolicy", "SingleStack"),
+            "ports": [
+                {"name": "driver-rpc-port", "port": driver_port, "targetPort": driver_port},
+                {"name": "blockmanager", "port": block_port, "targetPort": block_port},
+                {"name": "spark-ui", "port": ui_port, "targetPort": ui_port},
+            ],
+            "selector": dict(selector),
+        },
+    }
+
+
+def ui_port(app: SparkApplication) -> int:
+    """The UI service port: sparkUIOptions.servicePort, else spark.ui.port from sparkConf, else 4040."""
+    target = ui_target_port(app)
+    options = app.spec.sparkUIOptions
+    if options is None:
+        return target
+    return options.servicePort or DEFAULT_UI_PORT
+
+
+def ui_target_port(app: SparkApplication) -> int:
+    raw = app.spec.sparkConf.get("spark.ui.port")
+    try:
+        return int(raw) if raw is not None else DEFAULT_UI_PORT
+    except ValueError:
+        return DEFAULT_UI_PORT
+
+
+def ui_service(app: SparkApplication, namespace: str, submission_id: str) -> Obj:
+    """The operator's web UI service (createWebUIService)."""
+    name = app.metadata.name or ""
+    options = app.spec.sparkUIOptions
+    labels = {LABEL_APP_NAME: name, LABEL_SUBMISSION_ID: submission_id}
+    port_name, service_type = DEFAULT_UI_PORT_NAME, "ClusterIP"
+    annotations: dict[str, str] = {}
+    if options is not None:
+        port_name = options.servicePortName
+        service_type = options.serviceType.value
+        if options.serviceLabels:
+            labels = dict(options.serviceLabels)
+        annotations = dict(options.serviceAnnotations)
+    meta: Obj = {"labels": labels, "name": ui_service_name(name), "namespace": namespace}
+    if annotations:
+        meta["annotations"] = annotations
+    owner = app_owner_reference(app)
+    if owner is not None:
+        meta["ownerReferences"] = [owner]
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta,
+        "spec": {
+            "ports": [{"name": port_name, "port": ui_port(app), "targetPort": ui_target_port(app)}],
+            "selector": {LABEL_APP_NAME: name, "spark-role": "driver"},
+            "type": service_type,
+        },
+    }

@@ -1,0 +1,110 @@
+"""YuniKorn gang scheduling for a submission (the operator's internal/scheduler/yunikorn, made exact).
+
+With `batchScheduler: yunikorn` (or the platform's default), driver and executors get
+`schedulerName: yunikorn`, the `queue` label and `yunikorn.apache.org/task-group-name`; the driver (the
+originator pod) carries `yunikorn.apache.org/task-groups`: a driver group of 1 and an executor group of
+the initial executor count (left out when that is 0, as YuniKorn refuses minMember 0).
+
+minResource is read from the built pods, not recomputed from the spec: it is the pod's effective request
+(all containers, so sidecars count, and at least the largest init container), with Spark's memory
+overhead, PySpark and off-heap memory already in it. Placeholders are therefore never smaller than the
+pods that replace them, which the operator's own computation does not guarantee (an unset `memory`
+counts as 0 there, sidecars are ignored, and its node selector merge is always empty).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sparkfleet.api.quantity import cpu_millis, format_cpu, memory_bytes
+from sparkfleet.engine.submission.kube import Obj
+
+SCHEDULER_NAME = "yunikorn"
+DRIVER_GROUP = "spark-driver"
+EXECUTOR_GROUP = "spark-executor"
+TASK_GROUP_NAME = "yunikorn.apache.org/task-group-name"
+TASK_GROUPS = "yunikorn.apache.org/task-groups"
+SCHEDULING_POLICY_PARAMETERS = "yunikorn.apache.org/schedulingPolicyParameters"
+QUEUE_LABEL = "queue"
+MIB = 1 << 20
+
+
+def _container_requests(container: Obj) -> dict[str, int]:
+    """A container's requests in engine units (millicores for cpu, bytes otherwise); limits stand in for
+    missing requests, as the API server defaults them."""
+    res = container.get("resources") or {}
+    requests: Mapping[str, Any] = res.get("requests") or {}
+    limits: Mapping[str, Any] = res.get("limits") or {}
+    out: dict[str, int] = {}
+    for name in {*requests, *limits}:
+        value = requests.get(name, limits.get(name))
+        if value is None:
+            continue
+        out[name] = cpu_millis(value) if name == "cpu" else memory_bytes(value)
+    return out
+
+
+def pod_requests(pod: Obj) -> dict[str, int]:
+    """The pod's effective request: sum over containers, at least each init container's request."""
+    spec = pod.get("spec") or {}
+    total: dict[str, int] = {}
+    for container in spec.get("containers") or []:
+        for name, amount in _container_requests(container).items():
+            total[name] = total.get(name, 0) + amount
+    for container in spec.get("initContainers") or []:
+        for name, amount in _container_requests(container).items():
+            total[name] = max(total.get(name, 0), amount)
+    return total
+
+
+def format_min_resource(requests: Mapping[str, int]) -> dict[str, str]:
+    """minResource as the operator writes it: cpu as a quantity, memory in whole `Mi` (rounded up)."""
+    out: dict[str, str] = {}
+    for name in sorted(requests, key=lambda n: (n not in ("cpu", "memory"), n)):
+        amount = requests[name]
+        if name == "cpu":
+            out[name] = format_cpu(amount)
+        elif name in ("memory", "ephemeral-storage") or name.startswith("hugepages-"):
+            out[name] = f"{-(-amount // MIB)}Mi"
+        else:
+            out[name] = str(amount)
+    return out
+
+
+def task_group(name: str, min_member: int, pod: Obj, labels: Mapping[str, str]) -> dict[str, Any]:
+    """One group, shaped like the operator's taskGroup struct (empty fields left out)."""
+    spec = pod.get("spec") or {}
+    group: dict[str, Any] = {
+        "name": name,
+        "minMember": min_member,
+        "minResource": format_min_resource(pod_requests(pod)),
+    }
+    if spec.get("nodeSelector"):
+        group["nodeSelector"] = spec["nodeSelector"]
+    if spec.get("tolerations"):
+        group["tolerations"] = spec["tolerations"]
+    if spec.get("affinity"):
+        group["affinity"] = spec["affinity"]
+    if labels:
+        group["labels"] = dict(labels)
+    return group
+
+
+def task_groups(
+    driver_pod: Obj,
+    executor_pod: Obj,
+    initial_executors: int,
+    driver_labels: Mapping[str, str],
+    executor_labels: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    groups = [task_group(DRIVER_GROUP, 1, driver_pod, driver_labels)]
+    if initial_executors > 0:
+        groups.append(task_group(EXECUTOR_GROUP, initial_executors, executor_pod, executor_labels))
+    return groups
+
+
+def task_groups_json(groups: list[dict[str, Any]]) -> str:
+    """Compact JSON, as Go's json.Marshal writes the annotation."""
+    return json.dumps(groups, separators=(",", ":"))

@@ -1,0 +1,109 @@
+"""apply / get / describe / delete / events against the embedded store, as a user types them."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sparkfleet.cli.main import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PI = EXAMPLES / "pyspark-pi-job.yaml"
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path / "home"))
+    return tmp_path
+
+
+def sf(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_apply_creates_then_reports_unchanged_then_configured(tmp_path: Path) -> None:
+    assert sf("apply", "-f", str(PI))[:2] == (
+        0,
+        "sparkapplication.sparkoperator.k8s.io/pyspark-pi-karpenter created\n",
+    )
+    assert sf("apply", "-f", str(PI))[1].endswith("unchanged\n")
+    changed = tmp_path / "pi.yaml"
+    changed.write_text(PI.read_text().replace('memory: "512m"', 'memory: "1g"', 1))
+    assert sf("apply", "-f", str(changed))[1].endswith("configured\n")
+
+
+def test_apply_of_an_invalid_file_stores_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        PI.read_text() + "---\napiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: p}\nspec: {}\n"
+    )
+    code, _, err = sf("apply", "-f", str(bad))
+    assert code == 1
+    assert "NodePool/p" in err
+    assert sf("get", "sparkapp", "-A")[1].strip() == "No resources found."
+
+
+def test_apply_into_a_missing_namespace_is_refused_with_the_fix(tmp_path: Path) -> None:
+    other = tmp_path / "ns.yaml"
+    other.write_text(PI.read_text().replace("namespace: spark-team-a", "namespace: nowhere"))
+    code, _, err = sf("apply", "-f", str(other))
+    assert code == 1
+    assert 'namespace "nowhere" not found' in err
+
+
+def test_get_lists_with_the_operator_columns_and_outputs_yaml_and_json() -> None:
+    sf("apply", "-f", str(PI))
+    code, out, _ = sf("get", "sparkapplications", "-n", "spark-team-a")
+    assert code == 0
+    assert out.split()[:6] == ["NAME", "STATUS", "ATTEMPTS", "START", "FINISH", "AGE"]
+    assert "pyspark-pi-karpenter" in out
+    code, out, _ = sf("get", "sparkapp", "pyspark-pi-karpenter", "-n", "spark-team-a", "-o", "yaml")
+    assert code == 0
+    assert "kind: SparkApplication" in out
+    assert "resourceVersion:" in out
+    code, out, _ = sf("get", "sparkapp", "-A", "-o", "json")
+    assert '"kind": "List"' in out
+
+
+def test_default_namespaces_exist() -> None:
+    out = sf("get", "namespaces")[1]
+    for name in ("default", "spark-team-a", "spark-team-b", "spark-team-c"):
+        assert name in out
+
+
+def test_describe_shows_state_and_events_section() -> None:
+    sf("apply", "-f", str(PI))
+    code, out, _ = sf("describe", "sparkapplication", "pyspark-pi-karpenter", "-n", "spark-team-a")
+    assert code == 0
+    assert "State:        NEW" in out
+    assert "Events:" in out
+
+
+def test_delete_removes_and_a_second_delete_is_not_found() -> None:
+    sf("apply", "-f", str(PI))
+    assert sf("delete", "sparkapp", "pyspark-pi-karpenter", "-n", "spark-team-a")[:2] == (
+        0,
+        'sparkapplication "pyspark-pi-karpenter" deleted\n',
+    )
+    code, _, err = sf("delete", "sparkapp", "pyspark-pi-karpenter", "-n", "spark-team-a")
+    assert code == 1
+    assert "not found" in err
+
+
+def test_unknown_kind_lists_the_known_ones() -> None:
+    code, _, err = sf("get", "sparkapps-typo")
+    assert code == 1
+    assert "SparkApplication" in err
+
+
+def test_events_of_a_quiet_cluster_are_empty() -> None:
+    assert sf("events", "-A")[1].strip() == "No resources found."
+
+
+@pytest.mark.parametrize("verb", [["run", "x.yaml"], ["up"], ["down"], ["logs", "x"]])
+def test_verbs_not_built_yet_say_so_and_exit_2(verb: list[str]) -> None:
+    code, _, err = sf(*verb)
+    assert code == 2
+    assert "not implemented yet" in err

@@ -1,0 +1,48 @@
+"""sparkctl keeps the old operator CLI's verbs and flags working."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sparkfleet.cli.sparkctl import app
+
+PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path / "home"))
+
+
+def ctl(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_create_list_status_event_delete() -> None:
+    assert ctl("create", str(PI))[:2] == (0, 'SparkApplication "pyspark-pi-karpenter" created\n')
+    code, out, _ = ctl("list", "-n", "spark-team-a")
+    assert code == 0
+    assert "pyspark-pi-karpenter" in out
+    code, out, _ = ctl("status", "pyspark-pi-karpenter", "-n", "spark-team-a")
+    assert code == 0
+    assert "State:" in out
+    assert ctl("event", "pyspark-pi-karpenter", "-n", "spark-team-a")[0] == 0
+    assert ctl("delete", "pyspark-pi-karpenter", "-n", "spark-team-a")[0] == 0
+    assert "No resources found." in ctl("list", "-n", "spark-team-a")[1]
+
+
+def test_create_twice_needs_delete_first() -> None:
+    ctl("create", str(PI))
+    code, _, err = ctl("create", str(PI))
+    assert code == 1
+    assert "already exists; use -d" in err
+    assert ctl("create", "-d", str(PI))[0] == 0
+
+
+def test_status_of_a_missing_app_is_an_error_not_a_traceback() -> None:
+    code, _, err = ctl("status", "nope")
+    assert code == 1
+    assert "not found" in err

@@ -1,0 +1,245 @@
+"""The Cloud port contract: what every adapter (simulator today, AWS later) must do the same way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from sparkfleet.api.instancetypes import CapacityType, OfferingKey
+from sparkfleet.api.scenario import Scenario, UnavailableOffering
+from sparkfleet.cloud import (
+    INSUFFICIENT_CAPACITY,
+    USER_TERMINATION_REASON,
+    CloudEventKind,
+    IdempotentParameterMismatch,
+    InstanceNotFound,
+    InstanceState,
+    InsufficientCapacityError,
+    InvalidLaunchRequest,
+    LaunchRequest,
+)
+
+SPOT = CapacityType.SPOT
+ON_DEMAND = CapacityType.ON_DEMAND
+ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
+
+
+def request(token: str = "tok-1", **overrides: object) -> LaunchRequest:
+    fields: dict[str, object] = {
+        "clientToken": token,
+        "nodeClaimName": f"claim-{token}",
+        "instanceTypes": ("r5d.4xlarge",),
+        "capacityTypes": (ON_DEMAND,),
+        "zones": ZONES,
+        "tags": {"karpenter.sh/nodepool": "spark-memory-optimized"},
+    }
+    fields.update(overrides)
+    return LaunchRequest(**fields)  # type: ignore[arg-type]
+
+
+def scenario(*unavailable: UnavailableOffering, latency: float = 1.0) -> Scenario:
+    return Scenario(unavailableOfferings=list(unavailable), launchLatencySeconds=latency)
+
+
+def unavailable(**selector: str) -> UnavailableOffering:
+    return UnavailableOffering.model_validate(selector)
+
+
+def test_launch_starts_one_pending_instance_from_an_allowed_offering(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    result = cloud.launch(request(zones=("us-east-1b",)))
+    instance = result.unwrap()
+    assert result.ok and result.errors == ()
+    assert (instance.instanceType, instance.zone, instance.capacityType) == (
+        "r5d.4xlarge",
+        "us-east-1b",
+        ON_DEMAND,
+    )
+    assert instance.state is InstanceState.PENDING
+    assert instance.nodeClaimName == "claim-tok-1"
+    assert instance.tags == {"karpenter.sh/nodepool": "spark-memory-optimized"}
+    assert instance.instanceId.startswith("i-")
+    assert [i.instanceId for i in cloud.list_instances()] == [instance.instanceId]
+
+
+def test_launch_records_the_price_the_offering_had(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    instance = cloud.launch(request(capacityTypes=(SPOT,))).unwrap()
+    prices = {o.key: o.price for o in cloud.offerings(cloud.region)}
+    assert instance.price == prices[instance.offering]
+
+
+def test_the_same_client_token_twice_gives_the_same_instance_never_two(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    first = cloud.launch(request("tok-same")).unwrap()
+    second = cloud.launch(request("tok-same")).unwrap()
+    assert second.instanceId == first.instanceId
+    assert len(cloud.list_instances()) == 1
+
+
+def test_a_client_token_reused_with_a_different_request_is_refused(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    cloud.launch(request("tok-same"))
+    with pytest.raises(IdempotentParameterMismatch):
+        cloud.launch(request("tok-same", instanceTypes=("r5d.8xlarge",)))
+    assert len(cloud.list_instances()) == 1
+
+
+def test_different_client_tokens_give_different_instances(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    a = cloud.launch(request("tok-a")).unwrap()
+    b = cloud.launch(request("tok-b")).unwrap()
+    assert a.instanceId != b.instanceId
+    assert [i.instanceId for i in cloud.list_instances()] == [a.instanceId, b.instanceId]
+
+
+def test_terminate_removes_the_instance_from_the_list_and_may_be_repeated(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    keep = cloud.launch(request("tok-keep")).unwrap()
+    gone = cloud.launch(request("tok-gone")).unwrap()
+    [after] = cloud.terminate([gone.instanceId])
+    assert after.state is InstanceState.TERMINATED
+    assert after.stateReason == USER_TERMINATION_REASON
+    assert [i.instanceId for i in cloud.list_instances()] == [keep.instanceId]
+    [again] = cloud.terminate([gone.instanceId])
+    assert again.state is InstanceState.TERMINATED
+
+
+def test_terminating_an_unknown_instance_fails_and_changes_nothing(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    live = cloud.launch(request()).unwrap()
+    with pytest.raises(InstanceNotFound) as excinfo:
+        cloud.terminate([live.instanceId, "i-0123456789abcdef0"])
+    assert excinfo.value.instanceIds == ("i-0123456789abcdef0",)
+    assert [i.instanceId for i in cloud.list_instances()] == [live.instanceId]
+
+
+def test_no_capacity_in_any_candidate_is_an_insufficient_capacity_error_naming_each_offering(make_cloud):
+    cloud = make_cloud(scenario(unavailable(instanceFamily="r5d"))).cloud
+    result = cloud.launch(
+        request(instanceTypes=("r5d.4xlarge", "r5d.8xlarge"), capacityTypes=(SPOT, ON_DEMAND))
+    )
+    assert result.instance is None
+    assert {f.code for f in result.errors} == {INSUFFICIENT_CAPACITY}
+    expected = {
+        OfferingKey(t, z, c) for t in ("r5d.4xlarge", "r5d.8xlarge") for z in ZONES for c in (SPOT, ON_DEMAND)
+    }
+    assert {f.offering for f in result.errors} == expected
+    with pytest.raises(InsufficientCapacityError) as excinfo:
+        result.unwrap()
+    assert set(excinfo.value.offerings) == expected
+    assert cloud.list_instances() == []
+
+
+def test_a_failed_launch_can_be_retried_with_the_same_token(make_cloud):
+    cloud = make_cloud(scenario(unavailable(instanceType="r5d.4xlarge"))).cloud
+    assert not cloud.launch(request("tok-retry")).ok
+    retried = cloud.launch(request("tok-retry", instanceTypes=("r5d.4xlarge", "r5d.8xlarge")))
+    assert retried.unwrap().instanceType == "r5d.8xlarge"
+
+
+def test_the_fleet_moves_past_offerings_without_capacity_and_reports_them(make_cloud):
+    cloud = make_cloud(scenario(unavailable(instanceType="r5d.4xlarge", zone="us-east-1a"))).cloud
+    result = cloud.launch(request(zones=("us-east-1a", "us-east-1b")))
+    assert result.unwrap().offering == OfferingKey("r5d.4xlarge", "us-east-1b", ON_DEMAND)
+    assert [f.offering for f in result.errors] == [OfferingKey("r5d.4xlarge", "us-east-1a", ON_DEMAND)]
+
+
+def test_spot_is_preferred_when_both_capacity_types_are_allowed(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    instance = cloud.launch(request(capacityTypes=(ON_DEMAND, SPOT))).unwrap()
+    assert instance.capacityType is SPOT
+
+
+def test_on_demand_is_the_fallback_when_no_spot_offering_has_capacity(make_cloud):
+    cloud = make_cloud(scenario(unavailable(instanceFamily="r5d", capacityType="spot"))).cloud
+    result = cloud.launch(request(capacityTypes=(SPOT, ON_DEMAND)))
+    assert result.unwrap().capacityType is ON_DEMAND
+    assert {f.capacityType for f in result.errors} == {SPOT}
+    assert len(result.errors) == len(ZONES)
+
+
+def test_spot_launches_from_the_cheapest_spot_offering_among_the_candidates(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    candidates = ("r5d.2xlarge", "r5d.4xlarge", "r5.4xlarge")
+    spot = [
+        o for o in cloud.offerings(cloud.region) if o.capacityType is SPOT and o.instanceType in candidates
+    ]
+    cheapest = min(spot, key=lambda o: o.price)
+    instance = cloud.launch(request(instanceTypes=candidates, capacityTypes=(SPOT,))).unwrap()
+    assert instance.offering == cheapest.key
+
+
+def test_on_demand_launches_the_lowest_priced_candidate(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    instance = cloud.launch(request(instanceTypes=("r5d.8xlarge", "r5d.2xlarge", "r5d.4xlarge"))).unwrap()
+    assert instance.instanceType == "r5d.2xlarge"
+
+
+def test_excluded_offerings_are_not_tried(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    excluded = frozenset(OfferingKey("r5d.4xlarge", z, ON_DEMAND) for z in ("us-east-1a", "us-east-1b"))
+    instance = cloud.launch(request(excludedOfferings=excluded)).unwrap()
+    assert instance.zone == "us-east-1c"
+
+
+def test_a_request_with_nothing_left_to_try_is_invalid(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    excluded = frozenset(OfferingKey("r5d.4xlarge", z, ON_DEMAND) for z in ZONES)
+    with pytest.raises(InvalidLaunchRequest):
+        cloud.launch(request(excludedOfferings=excluded))
+
+
+def test_unknown_instance_types_and_zones_are_invalid_requests(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    with pytest.raises(InvalidLaunchRequest, match=r"r5d\.5xlarge"):
+        cloud.launch(request(instanceTypes=("r5d.5xlarge",)))
+    with pytest.raises(InvalidLaunchRequest, match=r"eu-west-1a"):
+        cloud.launch(request(zones=("eu-west-1a",)))
+
+
+def test_offerings_show_price_and_availability_per_type_zone_and_capacity_type(make_cloud):
+    cloud = make_cloud(
+        scenario(unavailable(instanceType="m5.large", capacityType="spot", zone="us-east-1c"))
+    ).cloud
+    offerings = {o.key: o for o in cloud.offerings(cloud.region)}
+    assert not offerings[OfferingKey("m5.large", "us-east-1c", SPOT)].available
+    assert offerings[OfferingKey("m5.large", "us-east-1a", SPOT)].available
+    assert offerings[OfferingKey("m5.large", "us-east-1c", ON_DEMAND)].available
+    assert offerings[OfferingKey("m5.large", "us-east-1c", ON_DEMAND)].price == pytest.approx(0.096)
+    assert 0 < offerings[OfferingKey("m5.large", "us-east-1c", SPOT)].price < 0.096
+
+
+def test_events_report_launch_boot_and_termination_once_each_in_order(make_cloud):
+    env = make_cloud(scenario(latency=30.0))
+    cloud = env.cloud
+    instance = cloud.launch(request()).unwrap()
+    [pending] = cloud.poll_events()
+    assert (pending.kind, pending.instanceId, pending.state, pending.previousState) == (
+        CloudEventKind.STATE_CHANGE,
+        instance.instanceId,
+        InstanceState.PENDING,
+        None,
+    )
+    assert cloud.poll_events() == []
+    env.clock.advance(30)
+    [running] = cloud.poll_events()
+    assert (running.state, running.previousState) == (InstanceState.RUNNING, InstanceState.PENDING)
+    assert running.time == instance.launchTime + timedelta(seconds=30)
+    assert cloud.list_instances()[0].state is InstanceState.RUNNING
+    cloud.terminate([instance.instanceId])
+    [terminated] = cloud.poll_events()
+    assert (terminated.state, terminated.reason) == (InstanceState.TERMINATED, USER_TERMINATION_REASON)
+    assert cloud.poll_events() == []
+
+
+def test_insufficient_capacity_is_also_polled_as_events(make_cloud):
+    cloud = make_cloud(scenario(unavailable(instanceType="r5d.4xlarge"))).cloud
+    cloud.launch(request(zones=("us-east-1a",)))
+    [event] = cloud.poll_events()
+    assert event.kind is CloudEventKind.INSUFFICIENT_CAPACITY
+    assert event.offering == OfferingKey("r5d.4xlarge", "us-east-1a", ON_DEMAND)
+    assert event.nodeClaimName == "claim-tok-1"
+    assert event.instanceId is None
+    assert cloud.poll_events() == []
