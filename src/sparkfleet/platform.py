@@ -8,14 +8,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sparkfleet.api.blueprint import manifest_dict
+from sparkfleet.api.yunikorn import to_configmap
 from sparkfleet.clock import Clock
-from sparkfleet.cluster import Cluster
+from sparkfleet.cluster import Cluster, Obj
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import NotFound
+from sparkfleet.config import PlatformConfig
 
 DEFAULT_CLUSTER = "default"
-DEFAULT_NAMESPACES = ("default", "spark-team-a", "spark-team-b", "spark-team-c")
 STORE_FILE = "store.db"
+YUNIKORN_NAMESPACE = "yunikorn"
 
 
 def cluster_home(cluster: str = DEFAULT_CLUSTER) -> Path:
@@ -27,16 +30,25 @@ def cluster_home(cluster: str = DEFAULT_CLUSTER) -> Path:
     return Path(data_home) / "sparkfleet" / cluster
 
 
-def open_embedded_store(home: Path, clock: Clock) -> EmbeddedCluster:
-    """The cluster's durable store, with its default namespaces on first use."""
+def open_embedded_store(home: Path, clock: Clock, config: PlatformConfig | None = None) -> EmbeddedCluster:
+    """The cluster's durable store, seeded with its configuration on first use."""
     store = EmbeddedCluster(home / STORE_FILE, clock)
-    ensure_namespaces(store, DEFAULT_NAMESPACES)
+    seed(store, config or PlatformConfig())
     return store
 
 
-def ensure_namespaces(cluster: Cluster, names: tuple[str, ...]) -> None:
-    for name in names:
-        try:
-            cluster.get("Namespace", None, name)
-        except NotFound:
-            cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+def seed(cluster: Cluster, config: PlatformConfig) -> None:
+    """Store the configuration's objects that are missing; objects a user has changed are left alone."""
+    for name in [*config.namespaces, YUNIKORN_NAMESPACE]:
+        _ensure(cluster, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    for model in [*config.nodeclasses, *config.nodepools]:
+        _ensure(cluster, manifest_dict(model))
+    _ensure(cluster, manifest_dict(to_configmap(config.queues, namespace=YUNIKORN_NAMESPACE)))
+
+
+def _ensure(cluster: Cluster, obj: Obj) -> None:
+    meta = obj["metadata"]
+    try:
+        cluster.get(obj["kind"], meta.get("namespace"), meta["name"])
+    except NotFound:
+        cluster.create(obj)

@@ -19,3 +19,9 @@ def test_load_one_reads_the_first_document() -> None:
 
 def test_dump_keeps_key_order() -> None:
     assert dump_yaml({"kind": "Pod", "apiVersion": "v1"}) == "kind: Pod\napiVersion: v1\n"
+
+
+def test_multi_line_strings_are_written_as_blocks_and_read_back() -> None:
+    text = dump_yaml({"data": {"queues.yaml": "partitions:\n- name: default\n"}})
+    assert text == "data:\n  queues.yaml: |\n    partitions:\n    - name: default\n"
+    assert load_one(text) == {"data": {"queues.yaml": "partitions:\n- name: default\n"}}

@@ -69,7 +69,7 @@ def test_get_lists_with_the_operator_columns_and_outputs_yaml_and_json() -> None
 
 def test_default_namespaces_exist() -> None:
     out = sf("get", "namespaces")[1]
-    for name in ("default", "spark-team-a", "spark-team-b", "spark-team-c"):
+    for name in ("default", "spark-team-a", "spark-team-b", "spark-team-c", "yunikorn"):
         assert name in out
 
 
@@ -107,3 +107,10 @@ def test_verbs_not_built_yet_say_so_and_exit_2(verb: list[str]) -> None:
     code, _, err = sf(*verb)
     assert code == 2
     assert "not implemented yet" in err
+
+
+def test_the_blueprint_configuration_is_in_a_new_cluster() -> None:
+    out = sf("get", "nodepools")[1]
+    for name in ("spark-compute-optimized", "spark-graviton-memory-optimized", "spark-memory-optimized"):
+        assert name in out
+    assert "yunikorn-configs" in sf("get", "configmaps", "-n", "yunikorn")[1]

@@ -61,12 +61,24 @@ def load_one(text: str) -> Any:
     return docs[0] if docs else None
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper writing multi-line strings (a queues.yaml inside a ConfigMap, a script) as `|` blocks."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value and not any(c in value for c in "\t\r") and not value.endswith(" ") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def dump_yaml(obj: Any) -> str:
-    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
 def dump_yaml_all(objs: list[Any]) -> str:
-    return yaml.safe_dump_all(objs, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return yaml.dump_all(objs, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
 def dump_json(obj: Any) -> str:

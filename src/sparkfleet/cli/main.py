@@ -115,7 +115,7 @@ def get(
     with user_errors():
         store = open_cluster(cluster)
         objs = get_objects(store, kind, name, namespace, all_namespaces, selector)
-        if output in (None, "wide"):
+        if output is None or output == "wide":
             render_table(out, kind, objs, SystemClock().now(), with_namespace=all_namespaces)
         else:
             typer.echo(render_output(objs, output, single=name is not None).rstrip())

@@ -97,7 +97,7 @@ class Cluster(Protocol):
         label_selector: LabelSelectorArg = None,
         field_selector: FieldSelectorArg = None,
     ) -> ObjectList:
-        """Matching objects (namespace None = all namespaces) and the resourceVersion of the snapshot."""
+        """Matching objects (namespace None or "": all namespaces) and the snapshot's resourceVersion."""
         ...
 
     def create(self, obj: Obj) -> Obj:

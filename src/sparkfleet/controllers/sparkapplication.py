@@ -7,9 +7,9 @@ the driver pod, all owned by the application), write the status (optimistic; a c
 decides again), store the spec fingerprint, record one Event per transition, update the metrics.
 
 Submission is idempotent: attempt n of an application always uses the submission id
-uuid5(NAMESPACE_URL, "<uid>/<n>"), which the driver pod carries as a label. A controller that dies after
-creating the driver pod but before writing the status finds that pod on its next look and adopts it, so
-there are never two drivers.
+uuid5(NAMESPACE_URL, "<uid>/<generation>/<n>"), which the driver pod carries as a label. A controller
+that dies after creating the driver pod but before writing the status finds that pod on its next look
+and adopts it, so there are never two drivers.
 """
 
 from __future__ import annotations
@@ -90,9 +90,14 @@ SubmissionBuilder = Callable[[SparkApplication, str], SubmissionObjects]
 """(application, submission id) -> the attempt's objects; raises ValueError when the app cannot be built."""
 
 
-def submission_id_for(uid: str, attempt: int) -> str:
-    """The submission id of attempt `attempt` (1-based) of the application with `uid`: deterministic."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{uid}/{attempt}"))
+def submission_id_for(uid: str, generation: int, attempt: int) -> str:
+    """The submission id of attempt `attempt` (1-based) of the application with `uid` at `generation`.
+
+    Deterministic, so a driver pod created before a crash is recognised. The generation is part of it
+    because a spec change resets the attempt counter: without it, attempt 1 after a change would carry
+    the id of the very first attempt, and that run's driver pod, still terminating, would be "adopted".
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{uid}/{generation}/{attempt}"))
 
 
 def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -179,7 +184,12 @@ class SparkApplicationReconciler:
         status = app.status or SparkApplicationStatus()
         state = status.applicationState.state
         uid = app.metadata.uid or ""
-        next_id = submission_id_for(uid, status.submissionAttempts + 1)
+        generation = app.metadata.generation or 1
+
+        def ids(attempt: int) -> str:
+            return submission_id_for(uid, generation, attempt)
+
+        next_id = ids(status.submissionAttempts + 1)
         driver_obj = self._get("Pod", namespace, status.driverInfo.podName or app.driver_pod_name())
         executors = self._executor_pods(app, status) if state in _EXECUTOR_STATES else None
         leftovers = self._leftovers(app, next_id) if state in _CLEANUP_STATES else False
@@ -189,7 +199,7 @@ class SparkApplicationReconciler:
             executors,
             now,
             self.config,
-            submission_id=next_id,
+            submission_ids=ids,
             leftovers=leftovers,
         )
         if decision.has(Action.DELETE_APPLICATION):

@@ -99,13 +99,13 @@ class EmbeddedCluster:
         with self._state:
             if self._closed:
                 raise ClusterError(f"the cluster store {self.path} is closed")
-            self._reads_in_flight += 1
             conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
             if conn is None:
                 self._close_orphaned_readers()
                 conn = connect(self.path)
                 self._readers.append((threading.current_thread(), conn))
                 self._local.conn = conn
+            self._reads_in_flight += 1
         try:
             yield conn
         finally:
@@ -220,7 +220,7 @@ class EmbeddedCluster:
         field_selector: FieldSelectorArg = None,
     ) -> ObjectList:
         info = lookup(kind)
-        scope = namespace if info.namespaced else None
+        scope = (namespace or None) if info.namespaced else None
         items, rv = self._select(
             info.kind, scope, as_label_selector(label_selector), as_field_selector(field_selector)
         )
@@ -400,7 +400,7 @@ class EmbeddedCluster:
     ) -> EmbeddedWatch:
         info = lookup(kind) if kind is not None else None
         kind_name = info.kind if info is not None else None
-        scope = None if info is not None and not info.namespaced else namespace
+        scope = None if info is not None and not info.namespaced else (namespace or None)
         labels = as_label_selector(label_selector)
         fields = as_field_selector(field_selector)
         initial: list[Obj] = []

@@ -13,7 +13,7 @@ is recognised by its submission-id label on the next call and adopted instead of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sparkfleet.api.pod import Pod
@@ -117,7 +117,7 @@ class _Machine:
         executor_pods: Sequence[Pod] | None,
         now: datetime,
         config: LifecycleConfig,
-        submission_id: str | None,
+        submission_ids: Callable[[int], str] | None,
         leftovers: bool,
     ) -> None:
         self.app = app
@@ -129,7 +129,7 @@ class _Machine:
         self.executor_pods = executor_pods
         self.now = now
         self.config = config
-        self.submission_id = submission_id
+        self.submission_ids = submission_ids
         self.leftovers = leftovers
         self.policy = app.spec.effective_restart_policy()
         self.actions: list[Action] = []
@@ -140,6 +140,7 @@ class _Machine:
         self.fingerprint: str | None = None
         self.pending_submission: str | None = None
         self.may_submit = True
+        self.cleanup_requested = False
 
     # -- bookkeeping ----------------------------------------------------------------------------------
     @property
@@ -189,6 +190,7 @@ class _Machine:
             self.status.terminationTime = format_time(self.now)
         if edge.delete_resources:
             self.act(Action.DELETE_RESOURCES)
+            self.cleanup_requested = True
         message = edge.message.format(
             app=self.name,
             pod=self.status.driverInfo.podName or self.app.driver_pod_name(),
@@ -206,21 +208,25 @@ class _Machine:
         self.event(edge.event_type, edge.reason, message)
 
     # -- submission -----------------------------------------------------------------------------------
-    def _begin_attempt(self) -> None:
+    def _next_submission_id(self) -> str:
+        if self.submission_ids is None:
+            raise ValueError("decide needs submission_ids (attempt number -> submission id) to submit")
+        return self.submission_ids(self.status.submissionAttempts + 1)
+
+    def _begin_attempt(self, submission_id: str) -> None:
         s = self.status
         s.submissionAttempts += 1
         s.lastSubmissionAttemptTime = format_time(self.now)
-        s.submissionID = self.submission_id
+        s.submissionID = submission_id
         s.driverInfo = DriverInfo(podName=self.app.driver_pod_name())
         self.fingerprint = spec_fingerprint(self.app.spec)
 
     def _adoptable(self) -> bool:
         pod = self.driver_pod
-        return (
-            pod is not None
-            and self.submission_id is not None
-            and pod.metadata.labels.get(LABEL_SUBMISSION_ID) == self.submission_id
-        )
+        if pod is None or self.cleanup_requested:
+            # A pod this very call asked to delete is the old attempt's, whatever its label says.
+            return False
+        return pod.metadata.labels.get(LABEL_SUBMISSION_ID) == self._next_submission_id()
 
     def submit(self) -> bool:
         """Submit the next attempt, or adopt its driver pod when a crashed call already created it."""
@@ -228,21 +234,21 @@ class _Machine:
             # Only one submission per engine call: the caller reports it before another is made.
             self.requeue_after(0)
             return False
-        if self.submission_id is None:
-            raise ValueError("decide needs the next attempt's submission_id to submit")
         if self.state == S.NEW and self.status.submissionAttempts == 0:
             self.event(
                 EventType.NORMAL,
                 "SparkApplicationAdded",
                 f"SparkApplication {self.name} was added, enqueuing it for submission",
             )
-        self._begin_attempt()
-        if self._adoptable():
+        adopt = self._adoptable()
+        submission_id = self._next_submission_id()
+        self._begin_attempt(submission_id)
+        if adopt:
             self.status.executionAttempts += 1
             self.apply(Observation.DRIVER_ADOPTED)
             return True
         self.act(Action.SUBMIT)
-        self.pending_submission = self.submission_id
+        self.pending_submission = submission_id
         return False
 
     def submit_when_clean(self) -> bool:
@@ -419,14 +425,16 @@ def decide(
     now: datetime,
     config: LifecycleConfig | None = None,
     *,
-    submission_id: str | None = None,
+    submission_ids: Callable[[int], str] | None = None,
     leftovers: bool = False,
 ) -> LifecycleDecision:
     """What to do next for `app`.
 
     `driver_pod`: the pod named in status.driverInfo.podName (else the app's driver pod name), or None.
     `executor_pods`: the executor pods of the current submission (None: not looked at this time).
-    `submission_id`: the id the next attempt will use (status.submissionAttempts + 1).
+    `submission_ids`: the submission id of attempt n (1-based); deterministic, so that a driver pod created
+    just before a crash is recognised. Ids must not repeat for the life of the application, also after a
+    spec change resets the attempt counter (the controller mixes in the generation).
     `leftovers`: services or config maps of an earlier attempt still exist.
     """
     machine = _Machine(
@@ -436,7 +444,7 @@ def decide(
         executor_pods,
         now,
         config or LifecycleConfig(),
-        submission_id,
+        submission_ids,
         leftovers,
     )
     if app.metadata.deletionTimestamp is None:
@@ -460,9 +468,7 @@ def after_submission(
     """
     if not pending.has(Action.SUBMIT):
         raise ValueError("after_submission follows a decision that asked to SUBMIT")
-    machine = _Machine(
-        app, pending.status, None, None, now, config or LifecycleConfig(), pending.submission_id, False
-    )
+    machine = _Machine(app, pending.status, None, None, now, config or LifecycleConfig(), None, False)
     machine.original = app.status or SparkApplicationStatus()
     machine.driver_observed = False
     machine.may_submit = False

@@ -12,7 +12,7 @@ as Karpenter relaxes them), intersected with the pool's requirements and templat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,15 +32,59 @@ from sparkfleet.engine.provisioning.tables import (
     tolerates_all,
 )
 
+Offers = tuple[FloatArray, IntArray, IntArray]
+
+
+@dataclass
+class PriceView:
+    """A price table (types x capacity types x zones) and, per allowed (capacity types, zones), each
+    type's cheapest offering: price (inf if none), capacity-type index, zone index. Ties go to spot (it
+    comes first on the capacity-type axis), then to the earlier zone."""
+
+    prices: FloatArray
+    _cheapest: dict[tuple[tuple[int, ...], tuple[int, ...]], Offers] = field(default_factory=dict)
+
+    def cheapest(self, capacity_types: tuple[int, ...], zones: tuple[int, ...]) -> Offers:
+        key = (capacity_types, zones)
+        found = self._cheapest.get(key)
+        if found is None:
+            found = self._cheapest[key] = cheapest_offerings(self.prices, capacity_types, zones)
+        return found
+
+
+def cheapest_offerings(prices: FloatArray, capacity_types: tuple[int, ...], zones: tuple[int, ...]) -> Offers:
+    sub = prices[:, list(capacity_types), :][:, :, list(zones)]
+    flat = sub.reshape(sub.shape[0], -1)
+    best = np.argmin(flat, axis=1)
+    price = flat[np.arange(flat.shape[0]), best]
+    ct = np.asarray(capacity_types, dtype=np.int64)[best // len(zones)]
+    zone = np.asarray(zones, dtype=np.int64)[best % len(zones)]
+    return price, ct, zone
+
 
 @dataclass(frozen=True)
-class Placement:
-    """Where a group may go in one pool: the combined requirements and the usable instance types."""
+class Constrained:
+    """A pod's constraints inside one pool, whatever its size: the combined requirements, the types
+    that satisfy them with an available offering, and the allowed capacity types and zones."""
 
     pool: PoolModel
     requirements: Requirements
     mask: BoolArray
-    """Types that satisfy the requirements, hold one pod and have an available offering."""
+    capacityTypes: tuple[int, ...]
+    zones: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a group may go in one pool."""
+
+    pool: PoolModel
+    requirements: Requirements
+    mask: BoolArray
+    """Types that satisfy the requirements and have an available offering in the allowed zones and
+    capacity types: what pods of other groups with the same mask may share."""
+    fits: BoolArray
+    """Those of `mask` that hold one pod of the group after overhead and daemonsets."""
     capacityTypes: tuple[int, ...]
     zones: tuple[int, ...]
 
@@ -53,45 +97,24 @@ def pod_terms(pod: PodRequest) -> list[Requirements]:
     return [base.intersect(term) for term in pod.requiredTerms]
 
 
-def cheapest_offerings(
-    prices: FloatArray, capacity_types: tuple[int, ...], zones: tuple[int, ...]
-) -> tuple[FloatArray, IntArray, IntArray]:
-    """Per type: the cheapest allowed offering's price (inf if none), capacity-type index and zone index.
-    Ties go to spot (it comes first on the capacity-type axis), then to the earlier zone."""
-    sub = prices[:, list(capacity_types), :][:, :, list(zones)]
-    flat = sub.reshape(sub.shape[0], -1)
-    best = np.argmin(flat, axis=1)
-    price = flat[np.arange(flat.shape[0]), best]
-    ct = np.asarray(capacity_types, dtype=np.int64)[best // len(zones)]
-    zone = np.asarray(zones, dtype=np.int64)[best % len(zones)]
-    return price, ct, zone
-
-
-def place(
-    compiled: CompiledFleet, pool: PoolModel, prices: FloatArray, pod: PodRequest, requests: Resources
-) -> Placement | str:
-    """The placement of `pod` (standing for its group) in `pool`, or why there is none."""
+def constrain(
+    compiled: CompiledFleet, pool: PoolModel, prices: PriceView, pod: PodRequest
+) -> list[Constrained | str]:
+    """Per term of the pod, in order: its constraints in `pool`, or why they cannot hold there."""
     if pool.problem:
-        return pool.problem
+        return [pool.problem]
     blocking = tolerates_all(pod.tolerations, pool.taints)
     if blocking is not None:
-        return f"it does not tolerate the taint {describe_taint(blocking)}"
-    reasons = []
-    for term in pod_terms(pod):
-        result = _place_term(compiled, pool, prices, term, requests)
-        if isinstance(result, Placement):
-            return result
-        reasons.append(result)
-    return reasons[0] if len(reasons) == 1 else "; ".join(f"term {i}: {r}" for i, r in enumerate(reasons))
+        return [f"it does not tolerate the taint {describe_taint(blocking)}"]
+    return [_constrain_term(compiled, pool, prices, term) for term in pod_terms(pod)]
 
 
-def _place_term(
-    compiled: CompiledFleet, pool: PoolModel, prices: FloatArray, term: Requirements, requests: Resources
-) -> Placement | str:
+def _constrain_term(
+    compiled: CompiledFleet, pool: PoolModel, prices: PriceView, term: Requirements
+) -> Constrained | str:
     own = term.unsatisfiable_keys()
     if own:
         return "its own requirements cannot all hold: " + ", ".join(own)
-    combined = pool.requirements.intersect(term)
     conflicts = term.conflicts(pool.requirements)
     if conflicts:
         return "its requirements conflict with the pool's: " + "; ".join(conflicts)
@@ -100,6 +123,7 @@ def _place_term(
             continue
         if not value_set.allows(None):
             return f'it requires label "{key}" {value_set.describe()}, which the pool\'s nodes do not have'
+    combined = pool.requirements.intersect(term)
     mask = pool.typeMask & compiled.type_mask(combined)
     if not mask.any():
         type_reqs = ", ".join(f"{k} {v.describe()}" for k, v in term if k in TYPE_KEYS)
@@ -107,21 +131,48 @@ def _place_term(
     cts, zones = compiled.offering_axes(combined)
     if not cts or not zones:
         return "no capacity type or zone is allowed by both the pod and the pool"
+    price, _, _ = prices.cheapest(cts, zones)
+    allowed = mask & np.isfinite(price)
+    if not allowed.any():
+        names = "/".join(str(CAPACITY_TYPES[c]) for c in cts)
+        return f"every {names} offering of its instance types is unavailable (insufficient capacity)"
+    return Constrained(pool, combined, allowed, cts, zones)
+
+
+def fit(
+    compiled: CompiledFleet, constrained: list[Constrained | str], requests: Resources
+) -> Placement | str:
+    """The first term whose types hold a pod of `requests` (and honour minValues), or the reason."""
+    reasons = []
     need = requests.vector()
-    fits = mask & np.all(pool.allocatable >= need, axis=1)
-    if not fits.any():
-        largest = int(np.argmax(np.where(mask, pool.allocatable[:, 0], -1)))
-        alloc = Resources.from_vector(pool.allocatable[largest])
-        return (
-            f"no instance type is large enough for {requests.describe()} (largest: "
-            f"{compiled.types[largest].name} with {alloc.describe()} allocatable after overhead)"
+    for option in constrained:
+        if isinstance(option, str):
+            reasons.append(option)
+            continue
+        pool = option.pool
+        fits = option.mask & np.all(pool.allocatable >= need, axis=1)
+        if not fits.any():
+            largest = int(np.argmax(np.where(option.mask, pool.allocatable[:, 0], -1)))
+            alloc = Resources.from_vector(pool.allocatable[largest])
+            reasons.append(
+                f"no instance type is large enough for {requests.describe()} (largest: "
+                f"{compiled.types[largest].name} with {alloc.describe()} allocatable after overhead)"
+            )
+            continue
+        problems = min_values_problems(
+            option.requirements, [compiled.labels[t] for t in np.flatnonzero(fits)]
         )
-    price, _, _ = cheapest_offerings(prices, cts, zones)
-    usable = fits & np.isfinite(price)
-    if not usable.any():
-        allowed = "/".join(str(CAPACITY_TYPES[c]) for c in cts)
-        return f"every offering ({allowed}) of the types that fit is unavailable (insufficient capacity)"
-    problems = min_values_problems(combined, [compiled.labels[t] for t in np.flatnonzero(usable)])
-    if problems:
-        return "; ".join(problems)
-    return Placement(pool, combined, usable, cts, zones)
+        if problems:
+            reasons.append("; ".join(problems))
+            continue
+        return Placement(pool, option.requirements, option.mask, fits, option.capacityTypes, option.zones)
+    if len(reasons) == 1:
+        return reasons[0]
+    return "; ".join(f"term {i}: {r}" for i, r in enumerate(reasons))
+
+
+def place(
+    compiled: CompiledFleet, pool: PoolModel, prices: PriceView, pod: PodRequest, requests: Resources
+) -> Placement | str:
+    """The placement of `pod` (standing for its group) in `pool`, or why there is none."""
+    return fit(compiled, constrain(compiled, pool, prices, pod), requests)

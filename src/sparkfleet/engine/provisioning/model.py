@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 LABEL_SPARK_ROLE = "spark-role"
 
-_EMPTY: Mapping[str, str] = MappingProxyType({})
-
 
 @dataclass(frozen=True, eq=False)
 class PodRequest:
@@ -45,12 +43,12 @@ class PodRequest:
 
     id: str
     requests: Resources
-    nodeSelector: Mapping[str, str] = _EMPTY
+    nodeSelector: Mapping[str, str] = field(default_factory=dict)
     requiredTerms: tuple[Requirements, ...] = ()
     tolerations: tuple[Toleration, ...] = ()
     gang: str | None = None
-    labels: Mapping[str, str] = _EMPTY
-    annotations: Mapping[str, str] = _EMPTY
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
     @staticmethod
     def from_pod(pod: Pod, *, gang: str | None = None) -> PodRequest:

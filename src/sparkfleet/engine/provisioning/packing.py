@@ -177,44 +177,50 @@ def realise(
     requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray, k: IntArray, t: int
 ) -> list[Pattern]:
     """Place `counts` on nodes of type `t` in proportional patterns; the tail may go to a cheaper type."""
-    n = counts.astype(np.int64).copy()
-    patterns: list[Pattern] = []
-    alloc = allocatable[t]
-    size = requests.astype(np.float64) @ (1.0 / np.maximum(alloc, 1))
-    by_size = np.argsort(-size, kind="stable")
+    n = [int(x) for x in counts]
+    reqs = [tuple(int(v) for v in row) for row in requests]
+    alloc = tuple(int(v) for v in allocatable[t])
+    dims = range(len(alloc))
+    size = requests.astype(np.float64) @ (1.0 / np.maximum(allocatable[t], 1))
+    by_size = [int(g) for g in np.argsort(-size, kind="stable")]
     finite = np.isfinite(price)
-    while n.sum() > 0:
-        live = n > 0
-        demand = n @ requests
-        with np.errstate(divide="ignore", invalid="ignore"):
-            need = float(np.max(np.where(alloc > 0, demand / alloc, np.where(demand > 0, np.inf, 0))))
-        holds_all = finite & np.all(allocatable >= demand, axis=1) & np.all(k[live] >= 1, axis=0)
+    fits_alone = k >= 1
+    groups = range(len(n))
+    patterns: list[Pattern] = []
+    while any(n):
+        demand = [sum(n[g] * reqs[g][r] for g in groups) for r in dims]
+        need = max((demand[r] / alloc[r] if alloc[r] > 0 else (math.inf if demand[r] else 0.0)) for r in dims)
+        live = [g for g in groups if n[g]]
+        holds_all = (
+            finite & np.all(allocatable >= np.asarray(demand), axis=1) & np.all(fits_alone[live], axis=0)
+        )
         if holds_all.any():
             tail = int(np.argmin(np.where(holds_all, price, np.inf)))
             if need <= 1.0 or price[tail] <= math.ceil(need) * price[t]:
-                patterns.append(Pattern(tail, n.copy(), 1))
+                patterns.append(Pattern(tail, np.asarray(n, dtype=np.int64), 1))
                 break
-        c = np.floor(n / max(need, 1.0)).astype(np.int64)
-        residual = alloc - c @ requests
+        share = max(need, 1.0)
+        c = [int(n[g] / share) for g in groups]
+        residual = [alloc[r] - sum(c[g] * reqs[g][r] for g in groups) for r in dims]
         # first one more pod of the groups furthest below their share, then fill by size
-        short = np.argsort(-(n / max(need, 1.0) - c), kind="stable")
-        for g in short:
-            if c[g] < n[g] and np.all(requests[g] <= residual):
+        for g in sorted(live, key=lambda g: c[g] - n[g] / share):
+            if c[g] < n[g] and all(reqs[g][r] <= residual[r] for r in dims):
                 c[g] += 1
-                residual -= requests[g]
+                for r in dims:
+                    residual[r] -= reqs[g][r]
         for g in by_size:
-            if c[g] >= n[g]:
+            left = n[g] - c[g]
+            if left <= 0:
                 continue
-            with np.errstate(divide="ignore"):
-                room = np.where(requests[g] > 0, residual // np.maximum(requests[g], 1), _BIG)
-            q = int(min(n[g] - c[g], room.min()))
+            q = min([left] + [residual[r] // reqs[g][r] for r in dims if reqs[g][r] > 0])
             if q > 0:
                 c[g] += q
-                residual -= q * requests[g]
-        if c.sum() == 0:
+                for r in dims:
+                    residual[r] -= q * reqs[g][r]
+        if not any(c):
             raise ValueError(f"type {t} holds none of the remaining pods")
-        used = c > 0
-        reps = int(np.min(n[used] // c[used]))
-        patterns.append(Pattern(t, c, reps))
-        n -= reps * c
+        reps = min(n[g] // c[g] for g in groups if c[g])
+        patterns.append(Pattern(t, np.asarray(c, dtype=np.int64), reps))
+        for g in groups:
+            n[g] -= reps * c[g]
     return patterns

@@ -7,8 +7,7 @@
    can host it (requirements, taints, an instance type that holds a pod after overhead and daemonsets,
    an available offering); the groups of a pool with the same usable types, zones and capacity types
    are packed together (`packing.pack`) into node patterns. A claim keeps every type that holds its pods
-   (cheapest offering first, at most `maxCandidates`), without types that would break the pool's limits,
-   which are charged with the largest candidate as Karpenter does; pods a limit turns away move on to the
+   (cheapest offering first, at most `maxCandidates`); pods a pool's limits turn away move on to the
    next pool.
 4. Gangs: a gang with any pod left without a place gets no capacity at all. Its pods are taken out and
    the plan is made again without them, so the capacity it would have had is not bought.
@@ -16,12 +15,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sparkfleet.engine.provisioning.compat import Placement, cheapest_offerings, place, pod_terms
+from sparkfleet.engine.provisioning.compat import (
+    Constrained,
+    Placement,
+    PriceView,
+    constrain,
+    fit,
+    pod_terms,
+)
 from sparkfleet.engine.provisioning.model import (
     EventType,
     ExistingNode,
@@ -40,7 +47,6 @@ from sparkfleet.engine.provisioning.resources import NAMES, Resources
 from sparkfleet.engine.provisioning.tables import (
     CAPACITY_TYPES,
     CompiledFleet,
-    FloatArray,
     IntArray,
     PoolModel,
     tolerates_all,
@@ -54,12 +60,12 @@ class _Group:
     """Pods with equal requests and constraints; `pods` is consumed from the front as they are placed."""
 
     index: int
+    constraints: int
     rep: PodRequest
     requests: Resources
     vector: IntArray
     pods: list[PodRequest]
     taken: int = 0
-    reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def left(self) -> int:
@@ -72,53 +78,76 @@ class _Group:
 
 
 @dataclass
-class _Round:
-    """The working state of one pass over the pools."""
+class _Context:
+    """What every pass of one plan shares: the fleet, prices, and memoised placements and reasons."""
 
     request: ProvisioningRequest
     compiled: CompiledFleet
-    prices: FloatArray
+    prices: PriceView
+    constrained: dict[tuple[int, int], list[Constrained | str]] = field(default_factory=dict)
+    placements: dict[tuple[int, Resources, int], Placement | str] = field(default_factory=dict)
+
+    def placement(self, group: _Group, pool: PoolModel) -> Placement | str:
+        key = (group.constraints, group.requests, pool.rank)
+        found = self.placements.get(key)
+        if found is None:
+            terms = self.constrained.get((group.constraints, pool.rank))
+            if terms is None:
+                terms = self.constrained[(group.constraints, pool.rank)] = constrain(
+                    self.compiled, pool, self.prices, group.rep
+                )
+            found = self.placements[key] = fit(self.compiled, terms, group.requests)
+        return found
+
+
+@dataclass
+class _Round:
+    """The working state of one pass over the pools."""
+
+    ctx: _Context
     groups: list[_Group]
     claims: list[PlannedClaim] = field(default_factory=list)
     nominations: list[Nomination] = field(default_factory=list)
     events: list[PlanEvent] = field(default_factory=list)
-    placements: dict[tuple[int, int], Placement | str] = field(default_factory=dict)
+    limited: dict[tuple[int, str], str] = field(default_factory=dict)
+    """(group, pool) -> why the pool's limits turned the group's pods away."""
     seq: int = 0
 
 
 def plan(request: ProvisioningRequest) -> ProvisioningPlan:
     compiled = request.fleet.compiled
-    prices = compiled.prices(request.unavailable, request.now)
+    ctx = _Context(request, compiled, PriceView(compiled.prices(request.unavailable, request.now)))
     pods = list(request.pods)
     excluded: dict[str, str] = {}  # gang -> reason
-    gang_reasons: dict[str, UnschedulablePod] = {}
     while True:
-        live = [p for p in pods if p.gang is None or p.gang not in excluded]
-        rnd = _Round(request, compiled, prices, _group(live))
-        infeasible = _infeasible_gangs(rnd)
+        live = pods if not excluded else [p for p in pods if p.gang is None or p.gang not in excluded]
+        rnd = _Round(ctx, _group(live))
+        gangs = _gang_sizes(rnd)
+        infeasible = _failed_gangs(rnd, gangs, lambda g: not _feasible(rnd, g))
         if infeasible:
             excluded.update(infeasible)
             continue
         _fill_existing(rnd)
         for pool in compiled.pools:
             _provision_pool(rnd, pool)
-        partial = _partial_gangs(rnd)
+        partial = _failed_gangs(rnd, gangs, lambda g: g.left > 0)
         if not partial:
             break
         excluded.update(partial)
     unschedulable: list[UnschedulablePod] = []
-    events = list(rnd.events)
     for group in rnd.groups:
         if group.left:
             reason = _group_reason(rnd, group)
-            for pod in group.pods[group.taken :]:
-                unschedulable.append(UnschedulablePod(pod.id, reason, pod.gang))
-    for pod in pods:
-        if pod.gang is not None and pod.gang in excluded:
-            gang_reasons[pod.id] = UnschedulablePod(pod.id, excluded[pod.gang], pod.gang)
-    unschedulable.extend(gang_reasons.values())
-    for item in unschedulable:
-        events.append(PlanEvent("Pod", item.pod, EventType.WARNING, "FailedScheduling", item.reason))
+            unschedulable.extend(UnschedulablePod(p.id, reason, p.gang) for p in group.pods[group.taken :])
+    if excluded:
+        unschedulable.extend(
+            UnschedulablePod(p.id, excluded[p.gang], p.gang)
+            for p in pods
+            if p.gang is not None and p.gang in excluded
+        )
+    events = rnd.events + [
+        PlanEvent("Pod", u.pod, EventType.WARNING, "FailedScheduling", u.reason) for u in unschedulable
+    ]
     return ProvisioningPlan(
         claims=tuple(rnd.claims),
         nominations=tuple(rnd.nominations),
@@ -132,83 +161,75 @@ def plan(request: ProvisioningRequest) -> ProvisioningPlan:
 
 
 def _group(pods: list[PodRequest]) -> list[_Group]:
-    index: dict[tuple[object, ...], _Group] = {}
+    groups: dict[tuple[Resources, int], _Group] = {}
+    constraint_ids: dict[tuple[object, ...], int] = {}
+    # Pods of one application share their request and selector objects: look them up by identity
+    # first (the objects outlive this call), by value only once per distinct object.
+    by_identity: dict[tuple[int, int, int, int], _Group] = {}
     for pod in pods:
-        key = (pod.requests, pod.constraintKey)
-        group = index.get(key)
+        ident = (id(pod.requests), id(pod.nodeSelector), id(pod.requiredTerms), id(pod.tolerations))
+        group = by_identity.get(ident)
         if group is None:
-            req = pod.requests if pod.requests.pods > 0 else pod.requests + Resources(pods=1)
-            group = _Group(len(index), pod, req, req.vector(), [])
-            index[key] = group
+            cid = constraint_ids.setdefault(pod.constraintKey, len(constraint_ids))
+            key = (pod.requests, cid)
+            group = groups.get(key)
+            if group is None:
+                req = pod.requests if pod.requests.pods > 0 else pod.requests + Resources(pods=1)
+                group = groups[key] = _Group(len(groups), cid, pod, req, req.vector(), [])
+            by_identity[ident] = group
         group.pods.append(pod)
     # largest pods first: they are the hardest to place on existing room
-    groups = sorted(index.values(), key=lambda g: (-g.requests.cpu, -g.requests.memory, g.index))
-    for i, group in enumerate(groups):
+    ordered = sorted(groups.values(), key=lambda g: (-g.requests.cpu, -g.requests.memory, g.index))
+    for i, group in enumerate(ordered):
         group.index = i
-    return groups
+    return ordered
 
 
-def _placement(rnd: _Round, group: _Group, pool: PoolModel) -> Placement | str:
-    key = (group.index, pool.rank)
-    found = rnd.placements.get(key)
-    if found is None:
-        found = place(rnd.compiled, pool, rnd.prices, group.rep, group.requests)
-        rnd.placements[key] = found
-        if isinstance(found, str):
-            group.reasons[pool.name] = found
-    return found
+def _gang_sizes(rnd: _Round) -> Counter[str]:
+    sizes: Counter[str] = Counter()
+    for group in rnd.groups:
+        sizes.update(p.gang for p in group.pods if p.gang is not None)
+    return sizes
 
 
-def _gang_message(gang: str, failed: int, total: int, reason: str) -> str:
-    return (
-        f"gang {gang}: {failed} of {total} pods cannot be placed ({reason}); "
-        "no capacity is planned for any pod of the gang"
-    )
+def _feasible(rnd: _Round, group: _Group) -> bool:
+    return any(isinstance(rnd.ctx.placement(group, pool), Placement) for pool in rnd.ctx.compiled.pools)
 
 
-def _infeasible_gangs(rnd: _Round) -> dict[str, str]:
-    """Gangs with a pod that no pool could ever host: left out before anything is planned."""
-    totals: dict[str, int] = defaultdict(int)
-    failed: dict[str, int] = defaultdict(int)
+def _failed_gangs(rnd: _Round, sizes: Counter[str], failing: Callable[[_Group], bool]) -> dict[str, str]:
+    """Gangs with pods in groups for which `failing(group)` holds (infeasible, or pods left over)."""
+    if not sizes:
+        return {}
+    failed: Counter[str] = Counter()
     first: dict[str, str] = {}
     for group in rnd.groups:
-        feasible = any(isinstance(_placement(rnd, group, pool), Placement) for pool in rnd.compiled.pools)
-        for pod in group.pods:
-            if pod.gang is None:
-                continue
-            totals[pod.gang] += 1
-            if not feasible:
+        if not failing(group):
+            continue
+        for pod in group.pods[group.taken :]:
+            if pod.gang is not None:
                 failed[pod.gang] += 1
                 first.setdefault(pod.gang, f"{pod.id}: {_group_reason(rnd, group)}")
-    return {g: _gang_message(g, failed[g], totals[g], first[g]) for g in failed}
-
-
-def _partial_gangs(rnd: _Round) -> dict[str, str]:
-    totals: dict[str, int] = defaultdict(int)
-    failed: dict[str, int] = defaultdict(int)
-    first: dict[str, str] = {}
-    for group in rnd.groups:
-        for i, pod in enumerate(group.pods):
-            if pod.gang is None:
-                continue
-            totals[pod.gang] += 1
-            if i >= group.taken:
-                failed[pod.gang] += 1
-                first.setdefault(pod.gang, f"{pod.id}: {_group_reason(rnd, group)}")
-    return {g: _gang_message(g, failed[g], totals[g], first[g]) for g in failed}
+    return {
+        gang: (
+            f"gang {gang}: {failed[gang]} of {sizes[gang]} pods cannot be placed ({first[gang]}); "
+            "no capacity is planned for any pod of the gang"
+        )
+        for gang in failed
+    }
 
 
 def _group_reason(rnd: _Round, group: _Group) -> str:
-    if not rnd.compiled.pools:
+    pools = rnd.ctx.compiled.pools
+    if not pools:
         return "no NodePool exists"
-    parts = [
-        f"{pool.name}: {group.reasons[pool.name]}"
-        for pool in rnd.compiled.pools
-        if pool.name in group.reasons
-    ]
-    if not parts:
-        return "no NodePool could host it"
-    return "no NodePool can host it: " + "; ".join(parts)
+    parts = []
+    for pool in pools:
+        found = rnd.ctx.placement(group, pool)
+        if isinstance(found, str):
+            parts.append(f"{pool.name}: {found}")
+        elif (group.index, pool.name) in rnd.limited:
+            parts.append(f"{pool.name}: {rnd.limited[(group.index, pool.name)]}")
+    return "no NodePool can host it: " + "; ".join(parts) if parts else "no NodePool could host it"
 
 
 # --- existing and in-flight nodes --------------------------------------------------------------------
@@ -221,7 +242,7 @@ def _node_accepts(pod: PodRequest, node: ExistingNode) -> bool:
 
 
 def _fill_existing(rnd: _Round) -> None:
-    nodes = list(rnd.request.nodes)
+    nodes = list(rnd.ctx.request.nodes)
     if not nodes:
         return
     free = np.array([n.free.vector() for n in nodes], dtype=np.int64).reshape(len(nodes), 4)
@@ -231,11 +252,7 @@ def _fill_existing(rnd: _Round) -> None:
         keys = sorted({k for term in pod_terms(group.rep) for k in term.label_keys()})
         accepts = np.zeros(len(nodes), dtype=bool)
         for j, node in enumerate(nodes):
-            sig = (
-                group.rep.constraintKey,
-                tuple(node.labels.get(k) for k in keys),
-                tuple(map(id, node.taints)),
-            )
+            sig = (group.constraints, tuple(node.labels.get(k) for k in keys), tuple(map(id, node.taints)))
             ok = memo.get(sig)
             if ok is None:
                 ok = memo[sig] = _node_accepts(group.rep, node)
@@ -252,8 +269,7 @@ def _fill_existing(rnd: _Round) -> None:
             n = int(min(room[j], group.left))
             if n <= 0:
                 continue
-            for pod in group.take(n):
-                rnd.nominations.append(Nomination(pod.id, nodes[j].name))
+            rnd.nominations.extend(Nomination(pod.id, nodes[j].name) for pod in group.take(n))
             free[j] -= n * req
 
 
@@ -274,7 +290,7 @@ def _provision_pool(rnd: _Round, pool: PoolModel) -> None:
     for group in rnd.groups:
         if group.left == 0:
             continue
-        placement = _placement(rnd, group, pool)
+        placement = rnd.ctx.placement(group, pool)
         if isinstance(placement, str):
             continue
         key = (placement.mask.tobytes(), placement.capacityTypes, placement.zones)
@@ -286,111 +302,103 @@ def _provision_pool(rnd: _Round, pool: PoolModel) -> None:
             cls.requirements = cls.requirements.intersect(placement.requirements)
     remaining = _remaining_limits(rnd, pool)
     for cls in classes.values():
-        _provision_class(rnd, pool, cls, remaining)
+        types = np.flatnonzero(cls.placement.mask)
+        price = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)[0]
+        requests = np.array([g.vector for g in cls.groups], dtype=np.int64)
+        counts = np.array([g.left for g in cls.groups], dtype=np.int64)
+        for pattern in pack(requests, counts, pool.allocatable[types], price[types]):
+            _emit(rnd, pool, cls, pattern, requests, remaining)
 
 
 def _remaining_limits(rnd: _Round, pool: PoolModel) -> dict[int, int]:
-    usage = rnd.request.poolUsage.get(pool.name, Resources())
-    for claim in rnd.claims:
-        if claim.nodePool == pool.name:
-            usage = usage + _charge(rnd, pool, claim.instanceTypes)
-    used = usage.vector()
+    """What the pool's limits leave, per limited resource (index into the resource vector)."""
+    used = rnd.ctx.request.poolUsage.get(pool.name, Resources()).vector()
     return {_LIMIT_INDEX[name]: limit - int(used[_LIMIT_INDEX[name]]) for name, limit in pool.limits.items()}
 
 
-def _charge(rnd: _Round, pool: PoolModel, types: tuple[str, ...]) -> Resources:
-    """Karpenter charges a claim to its pool's limits with the largest of its candidate types."""
-    idx = [rnd.compiled.index[name] for name in types]
-    return Resources.from_vector(pool.capacity[idx].max(axis=0))
-
-
-def _provision_class(rnd: _Round, pool: PoolModel, cls: _Class, remaining: dict[int, int]) -> None:
-    placement = cls.placement
-    types = np.flatnonzero(placement.mask)
-    price_all, ct_all, zone_all = cheapest_offerings(rnd.prices, placement.capacityTypes, placement.zones)
-    requests = np.array([g.vector for g in cls.groups], dtype=np.int64)
-    counts = np.array([g.left for g in cls.groups], dtype=np.int64)
-    patterns = pack(requests, counts, pool.allocatable[types], price_all[types])
-    for pattern in patterns:
-        _emit(rnd, pool, cls, pattern, types, requests, (price_all, ct_all, zone_all), remaining)
-
-
 def _candidates(
-    rnd: _Round, pool: PoolModel, cls: _Class, total: IntArray, price: FloatArray, remaining: dict[int, int]
+    rnd: _Round, pool: PoolModel, cls: _Class, total: IntArray, remaining: dict[int, int]
 ) -> list[int]:
-    """Types that hold `total`, cheapest offering first, truncated, without types that break limits."""
-    fits = cls.placement.mask & np.all(pool.allocatable >= total, axis=1) & np.isfinite(price)
+    """Types that hold `total`, cheapest offering first, truncated to `maxCandidates`.
+
+    In a pool with limits the candidates are also no larger, in each limited resource, than the cheapest
+    one and within what is left of the limit: whichever candidate EC2 launches, the limit holds, and the
+    claim is charged with what it may really use (Karpenter charges its largest candidate, which with
+    limits like the blueprint's lets a round plan only a few nodes).
+    """
+    price = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)[0]
+    fits = cls.placement.mask & np.all(pool.allocatable >= total, axis=1)
     for r, left in remaining.items():
         fits &= pool.capacity[:, r] <= left
     idx = np.flatnonzero(fits)
-    names = [rnd.compiled.types[i].name for i in idx]
-    order = sorted(range(len(idx)), key=lambda i: (price[idx[i]], names[i]))
-    ranked = [int(idx[i]) for i in order]
-    chosen = ranked[: rnd.request.maxCandidates]
-    if min_values_problems(cls.requirements, [rnd.compiled.labels[i] for i in chosen]):
+    if len(idx) == 0:
+        return []
+    types = rnd.ctx.compiled.types
+    ranked = sorted((int(i) for i in idx), key=lambda i: (price[i], types[i].name))
+    if remaining:
+        cap = pool.capacity[ranked[0]]
+        ranked = [i for i in ranked if all(pool.capacity[i, r] <= cap[r] for r in remaining)]
+    chosen = ranked[: rnd.ctx.request.maxCandidates]
+    labels = rnd.ctx.compiled.labels
+    if min_values_problems(cls.requirements, [labels[i] for i in chosen]):
         chosen = ranked
     return chosen
 
 
 def _emit(
-    rnd: _Round,
-    pool: PoolModel,
-    cls: _Class,
-    pattern: Pattern,
-    types: IntArray,
-    requests: IntArray,
-    offers: tuple[FloatArray, IntArray, IntArray],
-    remaining: dict[int, int],
+    rnd: _Round, pool: PoolModel, cls: _Class, pattern: Pattern, requests: IntArray, remaining: dict[int, int]
 ) -> None:
-    price, ct, zone = offers
+    """Turn a pattern into claims, as many as it repeats and the pool's limits allow."""
+    compiled = rnd.ctx.compiled
     total = pattern.counts @ requests
-    candidates = _candidates(rnd, pool, cls, total, price, remaining)
-    if not candidates:
-        limited = ", ".join(f"{NAMES[r]}" for r in remaining)
-        for g, n in zip(cls.groups, pattern.counts, strict=True):
-            if n:
-                g.reasons[pool.name] = f"the pool's limits ({limited}) leave no room for another node"
-        return
-    if min_values_problems(cls.requirements, [rnd.compiled.labels[i] for i in candidates]):
+    members = [(g, int(n)) for g, n in zip(cls.groups, pattern.counts, strict=True) if n]
+    candidates = _candidates(rnd, pool, cls, total, remaining)
+    if not candidates or min_values_problems(cls.requirements, [compiled.labels[i] for i in candidates]):
+        why = f"the pool's limits ({_describe_limits(pool)}) leave no room for another node"
+        if not remaining:
+            why = "its instance types cannot hold the pods together with minValues honoured"
+        for g, _ in members:
+            rnd.limited[(g.index, pool.name)] = why
         return
     first = candidates[0]
-    names = tuple(rnd.compiled.types[i].name for i in candidates)
-    charge = pool.capacity[candidates].max(axis=0)
+    price, ct, zone = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)
+    names = tuple(compiled.types[i].name for i in candidates)
+    charge = pool.capacity[first]
     capacity_type = CAPACITY_TYPES[int(ct[first])]
-    zone_name = rnd.compiled.zones[int(zone[first])]
+    zone_name = compiled.zones[int(zone[first])]
     facts = node_facts(
-        pool.pool, pool.nodeClass, rnd.compiled.types[first], zone_name, capacity_type, cls.requirements
+        pool.pool, pool.nodeClass, compiled.types[first], zone_name, capacity_type, cls.requirements
     )
     allowed_cts = tuple(CAPACITY_TYPES[i] for i in cls.placement.capacityTypes)
-    allowed_zones = tuple(rnd.compiled.zones[i] for i in cls.placement.zones)
+    allowed_zones = tuple(compiled.zones[i] for i in cls.placement.zones)
     reqs = Resources.from_vector(total) + pool.daemonOverhead
-    reps = pattern.reps
-    for _ in range(reps):
+    per_node = sum(n for _, n in members)
+    message = (
+        f"{per_node} pods on {names[0]} ({capacity_type}, {zone_name}, ${price[first]:.4f}/h) "
+        f"from NodePool {pool.name}; {len(names)} candidate types"
+    )
+    node_class = pool.pool.spec.template.spec.nodeClassRef.name
+    prefix = f"{pool.name}-{rnd.ctx.request.claimPrefix}"
+    for _ in range(pattern.reps):
         if any(charge[r] > left for r, left in remaining.items()):
-            limited = ", ".join(f"{NAMES[r]} {pool.limits[NAMES[r]]}" for r in remaining)
-            for g, n in zip(cls.groups, pattern.counts, strict=True):
-                if n:
-                    g.reasons[pool.name] = f"the pool reached its limits ({limited})"
+            for g, _ in members:
+                rnd.limited[(g.index, pool.name)] = f"the pool reached its limits ({_describe_limits(pool)})"
             return
         for r in remaining:
             remaining[r] -= int(charge[r])
-        pods: list[str] = []
-        for g, n in zip(cls.groups, pattern.counts, strict=True):
-            if n:
-                pods.extend(p.id for p in g.take(int(n)))
+        pods = tuple(p.id for g, n in members for p in g.take(n))
         rnd.seq += 1
-        prefix = rnd.request.claimPrefix
-        name = f"{pool.name}-{prefix}{rnd.seq}" if prefix else f"{pool.name}-{rnd.seq}"
+        name = f"{prefix}{rnd.seq}"
         rnd.claims.append(
             PlannedClaim(
                 name=name,
                 nodePool=pool.name,
-                nodeClass=pool.pool.spec.template.spec.nodeClassRef.name,
+                nodeClass=node_class,
                 instanceTypes=names,
                 capacityType=capacity_type,
                 zone=zone_name,
                 price=float(price[first]),
-                pods=tuple(pods),
+                pods=pods,
                 requests=reqs,
                 capacityTypes=allowed_cts,
                 zones=allowed_zones,
@@ -398,13 +406,8 @@ def _emit(
                 node=facts,
             )
         )
-        rnd.events.append(
-            PlanEvent(
-                "NodeClaim",
-                name,
-                EventType.NORMAL,
-                "Planned",
-                f"{len(pods)} pods on {names[0]} ({capacity_type}, {zone_name}, ${price[first]:.4f}/h) "
-                f"from NodePool {pool.name}; {len(names)} candidate types",
-            )
-        )
+        rnd.events.append(PlanEvent("NodeClaim", name, EventType.NORMAL, "Planned", message))
+
+
+def _describe_limits(pool: PoolModel) -> str:
+    return ", ".join(f"{name} {value}" for name, value in pool.pool.spec.limits.items())

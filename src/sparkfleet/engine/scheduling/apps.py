@@ -125,7 +125,8 @@ def collect(pods: Iterable[PodRecord]) -> dict[str, AppPods]:
             if app.originator is None or app.originator.task_groups is None:
                 app.originator = pod
         elif app.originator is None or (
-            app.originator.task_groups is None and (pod.created, pod.name) < (app.originator.created, app.originator.name)
+            app.originator.task_groups is None
+            and (pod.created, pod.name) < (app.originator.created, app.originator.name)
         ):
             app.originator = pod
     return apps

@@ -130,6 +130,8 @@ class AppWork:
     """Why the task-groups annotation cannot be used (the application is rejected with it)."""
     new_placeholders: list[PodRecord] = field(default_factory=list)
     """Placeholders created in this cycle (scheduled in the same cycle)."""
+    waiting: list[PodRecord] = field(default_factory=list)
+    """Pending real pods that are not asks this cycle (they wait with `hold` or a nomination)."""
     release_leftovers: bool = False
     """The placeholder timeout passed while running: placeholders left after the swaps are released."""
 

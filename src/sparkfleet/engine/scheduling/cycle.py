@@ -19,8 +19,8 @@ from sparkfleet.engine.scheduling.gang import PlaceholderPod
 from sparkfleet.engine.scheduling.nodes import NodeTable
 from sparkfleet.engine.scheduling.placement import Placer
 from sparkfleet.engine.scheduling.queues import QueueTree
-from sparkfleet.engine.scheduling.resources import ResourceIndex
-from sparkfleet.engine.scheduling.snapshot import AppState, AppTransition, PodRecord, Snapshot
+from sparkfleet.engine.scheduling.resources import ResourceIndex, Resources
+from sparkfleet.engine.scheduling.snapshot import AppState, AppTransition, Constraints, PodRecord, Snapshot
 from sparkfleet.engine.scheduling.states import transition
 
 
@@ -46,6 +46,10 @@ class Cycle:
     transitions: list[AppTransition] = field(default_factory=list)
     nominations: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     """Pending pods waiting on a node for preempted or terminating pods: (node, message)."""
+    capacity_failed: set[tuple[Constraints, Resources]] = field(default_factory=set)
+    """Asks that found no node this cycle (free capacity only shrinks, so they will not fit later)."""
+    terminating_rows: set[int] = field(default_factory=set)
+    """Nodes with terminating pods (preemption victims on their way out)."""
 
     @property
     def now(self) -> float:

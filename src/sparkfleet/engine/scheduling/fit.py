@@ -36,7 +36,7 @@ def capacity(table: NodeTable, rows: IntArray, request: Vector) -> Counts:
     if cols.size == 0:
         return np.full(rows.size, np.iinfo(np.int64).max // 4, dtype=np.int64)
     free = table.free[np.ix_(rows, cols)]
-    fits = (free // request[cols]).min(axis=1)
+    fits: Counts = (free // request[cols]).min(axis=1)
     return np.maximum(fits, 0)
 
 

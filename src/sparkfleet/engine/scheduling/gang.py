@@ -150,7 +150,11 @@ def parse_task_groups(raw: str) -> list[TaskGroup]:
             first = exc.errors(include_url=False)[0]
             raise TaskGroupError(f"{where}: invalid tolerations or affinity: {first['msg']}") from None
         required = None
-        if affinity and affinity.nodeAffinity and affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution:
+        if (
+            affinity
+            and affinity.nodeAffinity
+            and affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+        ):
             required = affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms
         if not isinstance(selector, dict):
             raise TaskGroupError(f"{where}.nodeSelector must be a map of label keys to values")

@@ -33,7 +33,9 @@ def prepare(cycle: Cycle, app: AppWork) -> None:
     if app.state == S.COMPLETED and pods.live:
         cycle.move(app, S.SUBMITTED, "Resubmitted", f"new pods arrived for application {app.app_id}", None)
     if app.state == S.NEW:
-        cycle.move(app, S.SUBMITTED, "Submitted", f"application {app.app_id} submitted by {app.status.user}", None)
+        cycle.move(
+            app, S.SUBMITTED, "Submitted", f"application {app.app_id} submitted by {app.status.user}", None
+        )
     if app.state == S.SUBMITTED:
         _admit(cycle, app)
     elif app.status.queue is not None:
@@ -52,9 +54,13 @@ def prepare(cycle: Cycle, app: AppWork) -> None:
         if pods.placeholders:
             for ph in pods.placeholders:
                 cycle.release(ph, "PlaceholderTimeout", "released after the gang reservation timed out")
-            app.hold = Block(PendingKind.GANG, "waiting for the timed-out reservation's placeholders to be released")
+            app.hold = Block(
+                PendingKind.GANG, "waiting for the timed-out reservation's placeholders to be released"
+            )
         else:
-            cycle.move(app, S.RUNNING, "Resumed", "placeholders released: pods are scheduled without the gang")
+            cycle.move(
+                app, S.RUNNING, "Resumed", "placeholders released: pods are scheduled without the gang"
+            )
     if app.state == S.RUNNING and pods.placeholders:
         _tidy_placeholders(cycle, app)
 
@@ -102,7 +108,8 @@ def _admit(cycle: Cycle, app: AppWork) -> None:
         if queue is None or not queue.leaf:
             app.hold = Block(
                 PendingKind.APPLICATION,
-                f"{DEFAULT_QUEUE} is a parent queue: pods without schedulerName yunikorn need it to be a leaf",
+                f"{DEFAULT_QUEUE} is a parent queue: pods without schedulerName yunikorn need a leaf "
+                f"{DEFAULT_QUEUE}",
             )
             return
         _accept(cycle, app, queue, event=False)
@@ -139,7 +146,8 @@ def _admit(cycle: Cycle, app: AppWork) -> None:
                 app,
                 EventType.WARNING,
                 "SchedulingPolicyParametersIgnored",
-                f"ignored in yunikorn.apache.org/schedulingPolicyParameters: {' '.join(app.gang.params.ignored)} "
+                "ignored in yunikorn.apache.org/schedulingPolicyParameters: "
+                f"{' '.join(app.gang.params.ignored)} "
                 "(known: placeholderTimeoutInSeconds=<seconds> gangSchedulingStyle=Soft|Hard)",
             )
     _accept(cycle, app, queue, event=True)
@@ -211,7 +219,9 @@ def _start(cycle: Cycle, app: AppWork) -> None:
             cycle.move(app, S.RUNNING, "Running", "pods of the application are already running", None)
         return
     if pods.placeholders or app.status.placeholders_created:
-        cycle.move(app, S.RESERVING, "GangScheduling", "resuming the reservation with the existing placeholders")
+        cycle.move(
+            app, S.RESERVING, "GangScheduling", "resuming the reservation with the existing placeholders"
+        )
         return
     if pods.bound:
         cycle.move(app, S.RUNNING, "Running", "pods of the application are already running", None)
@@ -268,7 +278,9 @@ def _reserve(cycle: Cycle, app: AppWork) -> None:
                 "(gangSchedulingStyle=Soft): placeholders released, pods are scheduled without the gang"
             )
             cycle.move(app, S.RESUMING, "PlaceholderTimeout", message, EventType.WARNING)
-            app.hold = Block(PendingKind.GANG, "waiting for the timed-out reservation's placeholders to be released")
+            app.hold = Block(
+                PendingKind.GANG, "waiting for the timed-out reservation's placeholders to be released"
+            )
         return
     if gang.complete:
         cycle.move(
@@ -295,7 +307,9 @@ def _tidy_placeholders(cycle: Cycle, app: AppWork) -> None:
         return
     for ph in app.pods.placeholders:
         if ph.node_name is None:
-            cycle.release(ph, "PlaceholderUnused", "the gang reservation is complete: this placeholder is not needed")
+            cycle.release(
+                ph, "PlaceholderUnused", "the gang reservation is complete: this placeholder is not needed"
+            )
     first = app.status.first_placeholder_at
     timeout = app.gang.params.timeout if app.gang is not None else 0.0
     if first is not None and cycle.now >= first + timeout:

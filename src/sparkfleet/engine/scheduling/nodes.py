@@ -136,7 +136,9 @@ class NodeTable:
         if not set_ok.all():
             per_set = np.bincount(self.taint_of[alive], minlength=len(self.taint_sets))
             for sid in np.flatnonzero(~set_ok & (per_set > 0)).tolist():
-                first = next(t for t in self.taint_sets[sid] if not any(tol.tolerates(t) for tol in c.tolerations))
+                first = next(
+                    t for t in self.taint_sets[sid] if not any(tol.tolerates(t) for tol in c.tolerations)
+                )
                 msg = taint_message(first)
                 excluded[msg] = excluded.get(msg, 0) + int(per_set[sid])
             alive &= set_ok[self.taint_of]
@@ -194,10 +196,8 @@ class NodeTable:
             codes, vocab = self._label_column(key)
             lookup = np.full(len(vocab) + 1, np.nan)
             for text, code in vocab.items():
-                try:
+                if text.lstrip("+-").isdigit():
                     lookup[code] = int(text)
-                except ValueError:
-                    pass
             column = self._numeric[key] = np.where(codes >= 0, lookup[codes], np.nan)
         return column
 
@@ -235,4 +235,8 @@ class NodeTable:
             return "0/0 nodes are available: the cluster has no nodes yet."
         ordered = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
         detail = ", ".join(f"{n} {msg}" for msg, n in ordered)
-        return f"0/{self.size} nodes are available: {detail}." if detail else f"0/{self.size} nodes are available."
+        return (
+            f"0/{self.size} nodes are available: {detail}."
+            if detail
+            else f"0/{self.size} nodes are available."
+        )

@@ -194,7 +194,5 @@ class LimitSet:
         return out
 
     def format(self) -> str:
-        parts = sorted(
-            f"{yunikorn_name(n)}: {format_amount(n, v)}" for n, v in self.amounts.items()
-        )
+        parts = sorted(f"{yunikorn_name(n)}: {format_amount(n, v)}" for n, v in self.amounts.items())
         return "{" + ", ".join(parts) + "}"

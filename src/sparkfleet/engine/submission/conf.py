@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sparkfleet.api.pod import Volume, VolumeMount
 from sparkfleet.api.sparkapplication import SecretType, SparkApplication, SparkPodSpec
@@ -40,6 +40,7 @@ _SECRET_ENV = {
     SecretType.GCP_SERVICE_ACCOUNT: ("GOOGLE_APPLICATION_CREDENTIALS", "key.json"),
     SecretType.HADOOP_DELEGATION_TOKEN: ("HADOOP_TOKEN_FILE_LOCATION", "hadoop.token"),
 }
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _USER_DENIED = ("spark.driver.host", "spark.driver.bindAddress")
 
 
@@ -171,7 +172,9 @@ def _role_conf(
             conf["spark.kubernetes.driver.master"] = spec.driver.kubernetesMaster
     else:
         if spec.executor.deleteOnTermination is not None:
-            conf["spark.kubernetes.executor.deleteOnTermination"] = str(spec.executor.deleteOnTermination).lower()
+            conf["spark.kubernetes.executor.deleteOnTermination"] = str(
+                spec.executor.deleteOnTermination
+            ).lower()
     for key, value in app.metadata.labels.items():
         conf[f"{k8s}.label.{key}"] = value
     for key, value in pod.labels.items():
@@ -307,7 +310,7 @@ def submit_conf(inputs: ConfInputs) -> dict[str, str]:
         jars = [j for j in conf.get("spark.jars", "").split(",") if j]
         conf["spark.jars"] = _join([*jars, spec.mainApplicationFile])
     if inputs.submitted_at is not None:
-        conf["spark.app.submitTime"] = str(int(inputs.submitted_at.timestamp() * 1000))
+        conf["spark.app.submitTime"] = str((inputs.submitted_at - _EPOCH) // timedelta(milliseconds=1))
     # BasicDriverFeatureStep
     conf["spark.kubernetes.driver.pod.name"] = app.driver_pod_name()
     conf["spark.app.id"] = inputs.app_id

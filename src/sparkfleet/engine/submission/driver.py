@@ -38,7 +38,9 @@ class DriverInputs:
     prometheus: Prometheus | None
 
 
-def driver_labels(conf_labels: Mapping[str, str], app_id: str, app_name_label: str, spark_version: str) -> dict[str, str]:
+def driver_labels(
+    conf_labels: Mapping[str, str], app_id: str, app_name_label: str, spark_version: str
+) -> dict[str, str]:
     """KubernetesDriverConf.labels: the conf's driver labels, then Spark's own."""
     f.check_labels(conf_labels, f.RESERVED_DRIVER_LABELS)
     labels = {k: f.substitute_ids(v, app_id, "") for k, v in conf_labels.items()}

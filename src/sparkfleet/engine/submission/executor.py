@@ -174,8 +174,10 @@ def build_executor_pod(
             for env in container.get("env") or []:
                 if env["name"] == "SPARK_DRIVER_URL":
                     env["value"] = driver_url
-                elif port and env["name"].startswith("SPARK_JAVA_OPT_") and env["value"].startswith(
-                    "-Dspark.driver.port="
+                elif (
+                    port
+                    and env["name"].startswith("SPARK_JAVA_OPT_")
+                    and env["value"].startswith("-Dspark.driver.port=")
                 ):
                     env["value"] = f"-Dspark.driver.port={port.group(1)}"
     return pod
@@ -187,9 +189,11 @@ def build_executor_volume_claims(
     """The PersistentVolumeClaims for one executor's OnDemand volumes, owned by `owner_pod` (the driver)."""
     claims: list[Obj] = _fill({"items": claim_templates}, app_id, str(executor_id))["items"]
     if owner_pod is not None:
-        omete = owner_pod["metadata"]
+        owner_meta = owner_pod["metadata"]
         for claim in claims:
-            claim["metadata"]["ownerReferences"] = [pod_owner_reference(omete["name"], omete["uid"])]
+            claim["metadata"]["ownerReferences"] = [
+                pod_owner_reference(owner_meta["name"], owner_meta["uid"])
+            ]
     return claims
 
 
@@ -215,6 +219,9 @@ def build_executor_config_map(
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": meta,
-        "data": {"spark.kubernetes.namespace": namespace, "spark.properties": render_properties(name, props, written_at)},
+        "data": {
+            "spark.kubernetes.namespace": namespace,
+            "spark.properties": render_properties(name, props, written_at),
+        },
         "immutable": True,
     }

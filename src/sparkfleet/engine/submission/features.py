@@ -33,6 +33,7 @@ EXECUTOR_ID_PLACEHOLDER = "{{EXECUTOR_ID}}"
 RESERVED_DRIVER_LABELS = ("spark-version", "spark-app-selector", "spark-app-name", "spark-role")
 RESERVED_EXECUTOR_LABELS = (*RESERVED_DRIVER_LABELS, "spark-exec-id", "spark-exec-resourceprofile-id")
 
+_STARTUP_PREFIXES = ("spark.rpc", "spark.network", "spark.ssl", "spark.port.")
 _RESOURCE_AMOUNT = re.compile(r"^spark\.(driver|executor)\.resource\.([^.]+)\.amount$")
 
 
@@ -74,7 +75,10 @@ def substitute_ids(value: str, app_id: str, executor_id: str) -> str:
 def custom_resources(conf: Mapping[str, str], role: str) -> dict[str, str]:
     """`spark.<role>.resource.<name>.{amount,vendor}` as extended resource limits (`<vendor>/<name>`)."""
     out: dict[str, str] = {}
+    marker = f"spark.{role}.resource."
     for key, amount in conf.items():
+        if not key.startswith(marker):
+            continue
         match = _RESOURCE_AMOUNT.match(key)
         if match is None or match.group(1) != role:
             continue
@@ -82,7 +86,8 @@ def custom_resources(conf: Mapping[str, str], role: str) -> dict[str, str]:
         vendor = conf.get(f"spark.{role}.resource.{name}.vendor")
         if not vendor:
             raise SubmissionError(
-                f"Resource: {name} was requested, but vendor was not specified: set spark.{role}.resource.{name}.vendor"
+                f"Resource: {name} was requested, but vendor was not specified: "
+                f"set spark.{role}.resource.{name}.vendor"
             )
         out[f"{vendor}/{name}"] = amount
     return out
@@ -97,7 +102,9 @@ def check_labels(labels: Mapping[str, str], reserved: tuple[str, ...]) -> None:
 
 
 def image_for(conf: Mapping[str, str], role: str) -> str:
-    image = conf.get(f"spark.kubernetes.{role}.container.image") or conf.get("spark.kubernetes.container.image")
+    image = conf.get(f"spark.kubernetes.{role}.container.image") or conf.get(
+        "spark.kubernetes.container.image"
+    )
     if not image:
         raise SubmissionError(
             f"Must specify the {role} container image: set spec.image (or spec.{role}.image)"
@@ -105,7 +112,9 @@ def image_for(conf: Mapping[str, str], role: str) -> str:
     return image
 
 
-def _spark_pod_spec(sp: SparkPod, conf: Mapping[str, str], kube_node_selector: Mapping[str, str], role: RoleConf) -> None:
+def _spark_pod_spec(
+    sp: SparkPod, conf: Mapping[str, str], kube_node_selector: Mapping[str, str], role: RoleConf
+) -> None:
     spec = sp.pod["spec"]
     merge_map(spec, "nodeSelector", kube_node_selector)
     merge_map(spec, "nodeSelector", role.node_selector)
@@ -115,7 +124,9 @@ def _spark_pod_spec(sp: SparkPod, conf: Mapping[str, str], kube_node_selector: M
 
 
 def _scheduler_name(sp: SparkPod, conf: Mapping[str, str], role_name: str) -> None:
-    name = conf.get(f"spark.kubernetes.{role_name}.scheduler.name") or conf.get("spark.kubernetes.scheduler.name")
+    name = conf.get(f"spark.kubernetes.{role_name}.scheduler.name") or conf.get(
+        "spark.kubernetes.scheduler.name"
+    )
     if name:
         sp.pod["spec"]["schedulerName"] = name
 
@@ -138,7 +149,9 @@ def basic_driver(
     c["image"] = image_for(conf, "driver")
     c["imagePullPolicy"] = conf.get("spark.kubernetes.container.image.pullPolicy", "IfNotPresent")
     driver_port = conf_int(conf, "spark.driver.port", 7078)
-    block_port = conf_int(conf, "spark.driver.blockManager.port", conf_int(conf, "spark.blockManager.port", 7079))
+    block_port = conf_int(
+        conf, "spark.driver.blockManager.port", conf_int(conf, "spark.blockManager.port", 7079)
+    )
     ui_port = conf_int(conf, "spark.ui.port", 4040)
     append(
         c,
@@ -190,18 +203,35 @@ def mount_secrets(sp: SparkPod, role: RoleConf) -> None:
     for env_name, ref in role.secret_key_refs.items():
         name, sep, key = ref.partition(":")
         if not sep or ":" in key:
-            raise SubmissionError(f"secretKeyRef {env_name}={ref!r}: SecretKeyRef must be in the form name:key.")
-        append(sp.container, "env", {"name": env_name, "valueFrom": {"secretKeyRef": {"key": key, "name": name}}})
+            raise SubmissionError(
+                f"secretKeyRef {env_name}={ref!r}: SecretKeyRef must be in the form name:key."
+            )
+        append(
+            sp.container, "env", {"name": env_name, "valueFrom": {"secretKeyRef": {"key": key, "name": name}}}
+        )
 
 
 def driver_command(
-    sp: SparkPod, conf: Mapping[str, str], *, main_class: str, resource: str, arguments: list[str], proxy_user: str | None
+    sp: SparkPod,
+    conf: Mapping[str, str],
+    *,
+    main_class: str,
+    resource: str,
+    arguments: list[str],
+    proxy_user: str | None,
 ) -> None:
     """DriverCommandFeatureStep: the image entrypoint's `driver` arguments, and the Python interpreters."""
     args = ["driver"]
     if proxy_user:
         args += ["--proxy-user", proxy_user]
-    args += ["--properties-file", f"{SPARK_CONF_DIR}/{SPARK_PROPERTIES}", "--class", main_class, resource, *arguments]
+    args += [
+        "--properties-file",
+        f"{SPARK_CONF_DIR}/{SPARK_PROPERTIES}",
+        "--class",
+        main_class,
+        resource,
+        *arguments,
+    ]
     append(sp.container, "args", *args)
     if conf.get("spark.kubernetes.resource.type") == "python":
         python = conf.get("spark.pyspark.python")
@@ -242,10 +272,10 @@ def driver_conf_volume(sp: SparkPod, config_map: str) -> None:
 def is_executor_startup_conf(key: str) -> bool:
     """SparkConf.isExecutorStartupConf: what executors need before they can fetch the conf."""
     return (
-        (key.startswith("spark.auth") and key != "spark.authenticate.secret")
-        or key.startswith(("spark.rpc", "spark.network", "spark.ssl", "spark.port."))
-        or (key.startswith("spark.") and key.endswith(".port"))
-    )
+        key.endswith(".port")
+        or key.startswith(_STARTUP_PREFIXES)
+        or (key.startswith("spark.auth") and key != "spark.authenticate.secret")
+    ) and key.startswith("spark.")
 
 
 def executor_java_options(conf: Mapping[str, str], runtime_defaults: tuple[str, ...]) -> list[str]:

@@ -76,7 +76,9 @@ def _volume(role: RoleConf, rest: str, value: str, key: str) -> None:
         if sep:
             break
     else:
-        raise SubmissionError(f"{key}: expected spark.kubernetes.*.volumes.<type>.<name>.mount.* or .options.*")
+        raise SubmissionError(
+            f"{key}: expected spark.kubernetes.*.volumes.<type>.<name>.mount.* or .options.*"
+        )
     if vtype not in VOLUME_TYPES:
         raise SubmissionError(
             f"{key}: volume type {vtype!r} is not one of {', '.join(VOLUME_TYPES)} (Spark mounts only these)"

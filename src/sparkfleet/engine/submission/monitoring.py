@@ -36,22 +36,53 @@ DEFAULT_METRICS_PROPERTIES = "\n".join(
 _APP = r"metrics<name=(\S+)\.(\S+)\."
 _RULES: tuple[tuple[str, str, str, str | None], ...] = (
     (_APP + r"driver\.(BlockManager|DAGScheduler|jvm)\.(\S+)><>Value", "spark_driver_$3_$4", "GAUGE", None),
-    (_APP + r"driver\.(\S+)\.StreamingMetrics\.streaming\.(\S+)><>Value", "spark_streaming_driver_$4", "GAUGE", None),
-    (_APP + r"driver\.spark\.streaming\.(\S+)\.(\S+)><>Value", "spark_structured_streaming_driver_$4", "GAUGE",
-     'query_name: "$3"'),
+    (
+        _APP + r"driver\.(\S+)\.StreamingMetrics\.streaming\.(\S+)><>Value",
+        "spark_streaming_driver_$4",
+        "GAUGE",
+        None,
+    ),
+    (
+        _APP + r"driver\.spark\.streaming\.(\S+)\.(\S+)><>Value",
+        "spark_structured_streaming_driver_$4",
+        "GAUGE",
+        'query_name: "$3"',
+    ),
     (_APP + r"(\S+)\.executor\.(\S+)><>Value", "spark_executor_$4", "GAUGE", 'executor_id: "$3"'),
     (_APP + r"driver\.DAGScheduler\.(.*)><>Count", "spark_driver_DAGScheduler_$3_count", "COUNTER", None),
-    (_APP + r"driver\.HiveExternalCatalog\.(.*)><>Count", "spark_driver_HiveExternalCatalog_$3_count", "COUNTER", None),
+    (
+        _APP + r"driver\.HiveExternalCatalog\.(.*)><>Count",
+        "spark_driver_HiveExternalCatalog_$3_count",
+        "COUNTER",
+        None,
+    ),
     (_APP + r"driver\.CodeGenerator\.(.*)><>Count", "spark_driver_CodeGenerator_$3_count", "COUNTER", None),
-    (_APP + r"driver\.LiveListenerBus\.(.*)><>Count", "spark_driver_LiveListenerBus_$3_count", "COUNTER", None),
+    (
+        _APP + r"driver\.LiveListenerBus\.(.*)><>Count",
+        "spark_driver_LiveListenerBus_$3_count",
+        "COUNTER",
+        None,
+    ),
     (_APP + r"driver\.LiveListenerBus\.(.*)><>Value", "spark_driver_LiveListenerBus_$3", "GAUGE", None),
     (_APP + r"(.*)\.executor\.(.*)><>Count", "spark_executor_$4_count", "COUNTER", 'executor_id: "$3"'),
-    (_APP + r"([0-9]+)\.(jvm|NettyBlockTransfer)\.(.*)><>Value", "spark_executor_$4_$5", "GAUGE",
-     'executor_id: "$3"'),
-    (_APP + r"([0-9]+)\.HiveExternalCatalog\.(.*)><>Count", "spark_executor_HiveExternalCatalog_$4_count",
-     "COUNTER", 'executor_id: "$3"'),
-    (_APP + r"([0-9]+)\.CodeGenerator\.(.*)><>Count", "spark_executor_CodeGenerator_$4_count", "COUNTER",
-     'executor_id: "$3"'),
+    (
+        _APP + r"([0-9]+)\.(jvm|NettyBlockTransfer)\.(.*)><>Value",
+        "spark_executor_$4_$5",
+        "GAUGE",
+        'executor_id: "$3"',
+    ),
+    (
+        _APP + r"([0-9]+)\.HiveExternalCatalog\.(.*)><>Count",
+        "spark_executor_HiveExternalCatalog_$4_count",
+        "COUNTER",
+        'executor_id: "$3"',
+    ),
+    (
+        _APP + r"([0-9]+)\.CodeGenerator\.(.*)><>Count",
+        "spark_executor_CodeGenerator_$4_count",
+        "COUNTER",
+        'executor_id: "$3"',
+    ),
 )
 
 
@@ -104,7 +135,11 @@ def plan_monitoring(
     agent = f"-javaagent:{prom.jmxExporterJar}={port}:{config_file}"
     plan.conf["spark.metrics.namespace"] = f"{namespace}.{name}"
     plan.conf["spark.metrics.conf"] = monitoring.metricsPropertiesFile or f"{MOUNT_PATH}/{METRICS_PROPERTIES}"
-    annotations = {"prometheus.io/scrape": "true", "prometheus.io/port": str(port), "prometheus.io/path": "/metrics"}
+    annotations = {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(port),
+        "prometheus.io/path": "/metrics",
+    }
     exposure = None
     if plan.config_map is not None:
         exposure = Prometheus(cm_name, port, prom.portName or DEFAULT_PORT_NAME, MOUNT_PATH)

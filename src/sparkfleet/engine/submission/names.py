@@ -35,7 +35,7 @@ class SubmissionIds:
     executor_config_map: str
     """`spark-exec-<hex>-conf-map`: the ConfigMap the driver creates for its executors."""
     executor_unique: str
-    """16 hex digits for the executor pod name prefix when spark.kubernetes.executor.podNamePrefix is unset."""
+    """16 hex digits: the executor pod name prefix, unless spark.kubernetes.executor.podNamePrefix is set."""
     local_dir: str
     """The default local directory, `/var/data/spark-<uuid>` (LocalDirsFeatureStep)."""
 

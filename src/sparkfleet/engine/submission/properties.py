@@ -11,34 +11,42 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-_VALUE_ESCAPES = str.maketrans(
-    {
-        "\\": "\\\\",
-        "=": "\\=",
-        ":": "\\:",
-        "#": "\\#",
-        "!": "\\!",
-        "\t": "\\t",
-        "\n": "\\n",
-        "\r": "\\r",
-        "\f": "\\f",
-    }
+# (character, escape) in the order they must be applied: the backslash first.
+_ESCAPES = (
+    ("\\", "\\\\"),
+    ("=", "\\="),
+    (":", "\\:"),
+    ("#", "\\#"),
+    ("!", "\\!"),
+    ("\t", "\\t"),
+    ("\n", "\\n"),
+    ("\r", "\\r"),
+    ("\f", "\\f"),
 )
-_KEY_ESCAPES = str.maketrans({**{chr(k): v for k, v in _VALUE_ESCAPES.items()}, " ": "\\ "})
 _SPECIAL = frozenset("\\=:#!\t\n\r\f ")
+
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def _escape(text: str) -> str:
+    for char, escape in _ESCAPES:
+        if char in text:
+            text = text.replace(char, escape)
+    return text
+
+
 def _escape_key(key: str) -> str:
-    return key.translate(_KEY_ESCAPES) if not _SPECIAL.isdisjoint(key) else key
+    if _SPECIAL.isdisjoint(key):
+        return key
+    return _escape(key).replace(" ", "\\ ")
 
 
 def _escape_value(value: str) -> str:
     if _SPECIAL.isdisjoint(value):
         return value
-    escaped = value.translate(_VALUE_ESCAPES)
+    escaped = _escape(value)
     return "\\" + escaped if escaped.startswith(" ") else escaped
 
 

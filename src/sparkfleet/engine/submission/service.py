@@ -32,7 +32,11 @@ def driver_service(
     block_port = conf_int(conf, "spark.driver.blockManager.port", 7079)
     ui_port = conf_int(conf, "spark.ui.port", 4040)
     families = conf.get("spark.kubernetes.driver.service.ipFamilies", "IPv4")
-    meta: Obj = {"labels": {"spark-app-selector": app_id, **role.service_labels}, "name": name, "namespace": namespace}
+    meta: Obj = {
+        "labels": {"spark-app-selector": app_id, **role.service_labels},
+        "name": name,
+        "namespace": namespace,
+    }
     if role.service_annotations:
         meta["annotations"] = dict(role.service_annotations)
     return {

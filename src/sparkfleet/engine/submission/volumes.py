@@ -53,7 +53,11 @@ def mount_conf_volumes(
             volume = {"emptyDir": empty}
         elif vol.type == "nfs":
             volume = {
-                "nfs": {"path": opts.get("path", ""), "readOnly": vol.mount_read_only, "server": opts.get("server", "")}
+                "nfs": {
+                    "path": opts.get("path", ""),
+                    "readOnly": vol.mount_read_only,
+                    "server": opts.get("server", ""),
+                }
             }
         else:
             template = opts.get("claimName", "")
@@ -106,4 +110,3 @@ def add_local_dirs(pod: Obj, container: Obj, conf: Mapping[str, str], default_di
             append(pod["spec"], "volumes", {"emptyDir": {"medium": "Memory"} if tmpfs else {}, "name": name})
             append(container, "volumeMounts", {"mountPath": path, "name": name})
     append(container, "env", env_var("SPARK_LOCAL_DIRS", ",".join(dirs)))
-

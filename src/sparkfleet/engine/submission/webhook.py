@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sparkfleet.api.sparkapplication import SparkApplication, SparkPodSpec
 from sparkfleet.engine.submission.errors import SubmissionError
-from sparkfleet.engine.submission.kube import Obj, append, app_owner_reference, dump, dump_all, env_var
+from sparkfleet.engine.submission.kube import Obj, app_owner_reference, append, dump, dump_all, env_var
 
 SPARK_CONFIG_MAP_VOLUME = "spark-configmap-volume"
 HADOOP_CONFIG_MAP_VOLUME = "hadoop-configmap-volume"
@@ -55,7 +55,10 @@ def _config_map_volume(pod: Obj, container: Obj, config_map: str, volume: str, p
 
 
 def _has_container(containers: list[Obj], candidate: Obj) -> bool:
-    return any(c.get("name") == candidate.get("name") and c.get("image") == candidate.get("image") for c in containers)
+    return any(
+        c.get("name") == candidate.get("name") and c.get("image") == candidate.get("image")
+        for c in containers
+    )
 
 
 def patch_pod(
@@ -79,7 +82,9 @@ def patch_pod(
     append(container, "env", *dump_all(rs.env))
     append(container, "envFrom", *dump_all(rs.envFrom))
     if spec_all.hadoopConfigMap:
-        _config_map_volume(pod, container, spec_all.hadoopConfigMap, HADOOP_CONFIG_MAP_VOLUME, HADOOP_CONF_DIR)
+        _config_map_volume(
+            pod, container, spec_all.hadoopConfigMap, HADOOP_CONFIG_MAP_VOLUME, HADOOP_CONF_DIR
+        )
         _set_env(container, "HADOOP_CONF_DIR", HADOOP_CONF_DIR)
     if spec_all.sparkConfigMap:
         _config_map_volume(pod, container, spec_all.sparkConfigMap, SPARK_CONFIG_MAP_VOLUME, SPARK_CONF_DIR)
@@ -107,7 +112,11 @@ def patch_pod(
         spec["dnsPolicy"] = "ClusterFirstWithHostNet"
     append(spec, "hostAliases", *dump_all(rs.hostAliases))
     existing_init: list[Obj] = spec.get("initContainers") or []
-    append(spec, "initContainers", *(c for c in dump_all(rs.initContainers) if not _has_container(existing_init, c)))
+    append(
+        spec,
+        "initContainers",
+        *(c for c in dump_all(rs.initContainers) if not _has_container(existing_init, c)),
+    )
     existing: list[Obj] = spec.get("containers") or []
     append(spec, "containers", *(c for c in dump_all(rs.sidecars) if not _has_container(existing, c)))
     if rs.dnsConfig is not None:
@@ -127,9 +136,13 @@ def patch_pod(
     if rs.gpu is not None:
         container.setdefault("resources", {}).setdefault("limits", {})[rs.gpu.name] = str(rs.gpu.quantity)
     if prometheus is not None:
-        volume = f"{prometheus.config_map}-vol"
-        _config_map_volume(pod, container, prometheus.config_map, volume, prometheus.mount_path)
-        append(container, "ports", {"containerPort": prometheus.port, "name": prometheus.port_name, "protocol": "TCP"})
+        prom_volume = f"{prometheus.config_map}-vol"
+        _config_map_volume(pod, container, prometheus.config_map, prom_volume, prometheus.mount_path)
+        append(
+            container,
+            "ports",
+            {"containerPort": prometheus.port, "name": prometheus.port_name, "protocol": "TCP"},
+        )
     if rs.securityContext is not None:
         container["securityContext"] = dump(rs.securityContext)
     if rs.podSecurityContext is not None:

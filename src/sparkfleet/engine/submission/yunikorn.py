@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from sparkfleet.api.quantity import cpu_millis, format_cpu, memory_bytes
@@ -31,6 +32,11 @@ QUEUE_LABEL = "queue"
 MIB = 1 << 20
 
 
+@lru_cache(maxsize=1024)
+def _amount(name: str, value: str | int | float) -> int:
+    return cpu_millis(value) if name == "cpu" else memory_bytes(value)
+
+
 def _container_requests(container: Obj) -> dict[str, int]:
     """A container's requests in engine units (millicores for cpu, bytes otherwise); limits stand in for
     missing requests, as the API server defaults them."""
@@ -42,7 +48,7 @@ def _container_requests(container: Obj) -> dict[str, int]:
         value = requests.get(name, limits.get(name))
         if value is None:
             continue
-        out[name] = cpu_millis(value) if name == "cpu" else memory_bytes(value)
+        out[name] = _amount(name, value)
     return out
 
 

@@ -1,0 +1,32 @@
+"""Native submission: a SparkApplication becomes the Kubernetes objects spark-submit and the Spark
+Operator would create (driver pod, conf ConfigMap, services, executor template), with no JVM started."""
+
+from sparkfleet.engine.submission.build import Submission, SubmissionOptions, build_submission
+from sparkfleet.engine.submission.errors import SubmissionError
+from sparkfleet.engine.submission.executor import (
+    SPARK_4_EXECUTOR_JAVA_OPTIONS,
+    build_executor_config_map,
+    build_executor_pod,
+    build_executor_volume_claims,
+)
+from sparkfleet.engine.submission.memory import PodMemory, driver_memory, executor_memory
+from sparkfleet.engine.submission.names import SubmissionIds, submission_ids
+from sparkfleet.engine.submission.properties import parse_properties, render_properties
+
+__all__ = [
+    "SPARK_4_EXECUTOR_JAVA_OPTIONS",
+    "PodMemory",
+    "Submission",
+    "SubmissionError",
+    "SubmissionIds",
+    "SubmissionOptions",
+    "build_executor_config_map",
+    "build_executor_pod",
+    "build_executor_volume_claims",
+    "build_submission",
+    "driver_memory",
+    "executor_memory",
+    "parse_properties",
+    "render_properties",
+    "submission_ids",
+]

@@ -1,0 +1,1 @@
+"""Tests of the SparkApplication and ScheduledSparkApplication lifecycle engines."""
