@@ -7,6 +7,7 @@ Event instead of creating another.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -87,57 +88,62 @@ def record_event(
         raise Invalid("the involved object needs a kind and metadata.name", kind="Event")
     namespace = ref.get("namespace") or _CLUSTER_EVENTS_NAMESPACE
     stamp = format_rfc3339(now)
-    selector = _selector(ref["kind"], ref.get("namespace", ""), ref["name"], ref.get("uid"), reason)
+    # One series, one name: a repeat is found with a single get instead of a search through every event
+    # of the namespace, so recording stays O(1) however many events the cluster holds.
+    series_key = "\x1f".join(
+        (ref["kind"], ref.get("uid") or ref["name"], event_type.value, reason, message, source_component)
+    )
+    name = f"{ref['name'][:_MAX_NAME_PREFIX]}.{hashlib.sha256(series_key.encode()).hexdigest()[:16]}"
+    fresh: Obj = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": name, "namespace": namespace},
+        "involvedObject": ref,
+        "reason": reason,
+        "message": message,
+        "type": event_type.value,
+        "count": 1,
+        "firstTimestamp": stamp,
+        "lastTimestamp": stamp,
+        "source": {"component": source_component},
+        "reportingComponent": source_component,
+    }
     for _ in range(_RETRIES):
-        series = [
-            e
-            for e in cluster.list("Event", namespace, field_selector=selector).items
-            if _same_series(e, event_type.value, message, source_component, now)
-        ]
-        if not series:
-            break
-        latest = max(
-            series, key=lambda e: (e.get("lastTimestamp") or "", int(e["metadata"]["resourceVersion"]))
-        )
         try:
-            return cluster.patch(
-                "Event",
-                namespace,
-                latest["metadata"]["name"],
-                {
-                    "metadata": {"resourceVersion": latest["metadata"]["resourceVersion"]},
-                    "count": int(latest.get("count") or 1) + 1,
-                    "lastTimestamp": stamp,
-                },
-            )
+            current = cluster.get("Event", namespace, name)
+        except NotFound:
+            try:
+                return cluster.create(fresh)
+            except AlreadyExists:
+                continue  # recorded by someone else meanwhile: count it
+        precondition = {"resourceVersion": current["metadata"]["resourceVersion"]}
+        try:
+            if _same_series(current, event_type.value, message, source_component, now):
+                patch = {"metadata": precondition, "count": int(current.get("count") or 1) + 1}
+                return cluster.patch("Event", namespace, name, {**patch, "lastTimestamp": stamp})
+            # The series went quiet for longer than the window: keep it under a name of its own (as the
+            # event recorder names events, <object>.<hex nanoseconds>) and start the series again.
+            restarted = cluster.update({**fresh, "metadata": {**fresh["metadata"], **precondition}})
+            _archive(cluster, current)
+            return restarted
         except (Conflict, NotFound):
-            continue  # someone else counted or removed it meanwhile: look again
+            continue
+    raise Conflict(f'events "{name}": too many concurrent writers', kind="events")
 
-    # Named like the Kubernetes event recorder: <object>.<time in hex nanoseconds>, unique per instant.
-    nanos = int(now.timestamp()) * 1_000_000_000 + now.microsecond * 1000
-    for offset in range(_RETRIES * 8):
-        event = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {
-                "name": f"{ref['name'][:_MAX_NAME_PREFIX]}.{nanos + offset:x}",
-                "namespace": namespace,
-            },
-            "involvedObject": ref,
-            "reason": reason,
-            "message": message,
-            "type": event_type.value,
-            "count": 1,
-            "firstTimestamp": stamp,
-            "lastTimestamp": stamp,
-            "source": {"component": source_component},
-            "reportingComponent": source_component,
-        }
+
+def _archive(cluster: Cluster, event: Obj) -> None:
+    first = parse_rfc3339(event.get("firstTimestamp") or event["metadata"]["creationTimestamp"])
+    nanos = int(first.timestamp()) * 1_000_000_000 + first.microsecond * 1000
+    base = event["metadata"]["name"].rsplit(".", 1)[0]
+    meta = {"name": "", "namespace": event["metadata"]["namespace"]}
+    body = {k: v for k, v in event.items() if k != "metadata"}
+    for offset in range(_RETRIES):
+        meta["name"] = f"{base}.{nanos + offset:x}"
         try:
-            return cluster.create(event)
+            cluster.create({**body, "metadata": meta})
+            return
         except AlreadyExists:
             continue
-    raise AlreadyExists(f'events "{ref["name"]}": no free event name at {stamp}', kind="events")
 
 
 def events_for(cluster: Cluster, kind: str, namespace: str | None, name: str) -> list[Obj]:

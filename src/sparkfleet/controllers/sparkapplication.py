@@ -2,9 +2,10 @@
 
 One reconcile: get the SparkApplication, its driver pod (by name) and, while it runs, its executor pods
 (by the submission's labels); `engine.lifecycle.decide`; then apply the decision's effects in a fixed
-order: delete the application (TTL), delete the attempt's resources, submit (config map, services, then
-the driver pod, all owned by the application), write the status (optimistic; a conflict re-reads and
-decides again), store the spec fingerprint, record one Event per transition, update the metrics.
+order: delete the application (TTL), delete the attempt's resources, submit (the conf ConfigMap,
+services and claims, then the driver pod, in one transaction, all owned by the application), write the
+status (optimistic; a conflict re-reads and decides again), keep the spec fingerprint, record one Event
+per transition, update the metrics.
 
 Submission is idempotent: attempt n of an application always uses the submission id
 uuid5(NAMESPACE_URL, "<uid>/<generation>/<n>"), which the driver pod carries as a label. A controller
@@ -15,11 +16,11 @@ and adopts it, so there are never two drivers.
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -46,12 +47,11 @@ from sparkfleet.engine.lifecycle.labels import (
     LABEL_SUBMISSION_ID,
     ROLE_EXECUTOR,
 )
+from sparkfleet.engine.submission import Submission, SubmissionError, SubmissionOptions, build_submission
 
 __all__ = [
     "COMPONENT",
     "SparkApplicationReconciler",
-    "SubmissionBuilder",
-    "SubmissionObjects",
     "submission_id_for",
 ]
 
@@ -66,28 +66,8 @@ S = ApplicationStateType
 _CLEANUP_STATES = frozenset(
     {S.PENDING_RERUN, S.SUBMISSION_FAILED, S.SUSPENDED, S.INVALIDATING, S.SUSPENDING, S.FAILING, S.SUCCEEDING}
 )
-_EXECUTOR_STATES = frozenset(
-    {S.SUBMITTED, S.RUNNING, S.UNKNOWN, S.SUCCEEDING, S.FAILING, S.COMPLETED, S.FAILED}
-)
 _MAX_CONFLICTS = 5
 _MAX_PASSES = 3
-
-
-class SubmissionObjects(Protocol):
-    """What the submission engine builds for one attempt."""
-
-    @property
-    def driver_pod(self) -> Obj: ...
-
-    @property
-    def config_map(self) -> Obj: ...
-
-    @property
-    def services(self) -> Sequence[Obj]: ...
-
-
-SubmissionBuilder = Callable[[SparkApplication, str], SubmissionObjects]
-"""(application, submission id) -> the attempt's objects; raises ValueError when the app cannot be built."""
 
 
 def submission_id_for(uid: str, generation: int, attempt: int) -> str:
@@ -106,7 +86,29 @@ def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _owned_by(obj: Mapping[str, Any], uid: str) -> bool:
-    return any(ref.get("uid") == uid for ref in _meta(obj).get("ownerReferences") or [])
+    return bool(uid) and any(ref.get("uid") == uid for ref in _meta(obj).get("ownerReferences") or [])
+
+
+_TERMINATED_EXECUTORS = frozenset({"COMPLETED", "FAILED"})
+
+
+def _executors_matter(status: SparkApplicationStatus) -> bool:
+    """Whether the executor pods can change the status: they exist once the driver runs, and after the
+    end only tracked executors not yet known to be finished need a look."""
+    state = status.applicationState.state
+    if state in (S.RUNNING, S.UNKNOWN, S.SUCCEEDING, S.FAILING):
+        return True
+    if state in (S.SUBMITTED, S.COMPLETED, S.FAILED):
+        return any(value not in _TERMINATED_EXECUTORS for value in status.executorState.values())
+    return False
+
+
+_SUBMITTING_STATES = frozenset({S.NEW, S.PENDING_RERUN, S.RESUMING, S.SUBMISSION_FAILED})
+
+
+def _adopted(decision: LifecycleDecision) -> bool:
+    """The decision took over a driver pod created before a crash (SUBMITTED without submitting)."""
+    return any(t.next == S.SUBMITTED and t.previous in _SUBMITTING_STATES for t in decision.transitions)
 
 
 class SparkApplicationReconciler:
@@ -118,15 +120,15 @@ class SparkApplicationReconciler:
         self,
         cluster: Cluster,
         clock: Clock,
-        build: SubmissionBuilder,
         *,
+        options: SubmissionOptions | None = None,
         config: LifecycleConfig | None = None,
         metrics: SparkApplicationMetrics | None = None,
         component: str = COMPONENT,
     ) -> None:
         self.cluster = cluster
         self.clock = clock
-        self.build = build
+        self.options = options or SubmissionOptions()
         self.config = config or LifecycleConfig()
         self.metrics = metrics
         self.component = component
@@ -191,7 +193,7 @@ class SparkApplicationReconciler:
 
         next_id = ids(status.submissionAttempts + 1)
         driver_obj = self._get("Pod", namespace, status.driverInfo.podName or app.driver_pod_name())
-        executors = self._executor_pods(app, status) if state in _EXECUTOR_STATES else None
+        executors = self._executor_pods(app, status) if _executors_matter(status) else None
         leftovers = self._leftovers(app, next_id) if state in _CLEANUP_STATES else False
         decision = decide(
             app,
@@ -208,10 +210,16 @@ class SparkApplicationReconciler:
         if decision.has(Action.DELETE_RESOURCES):
             self._delete_resources(app, status)
         if decision.has(Action.SUBMIT) and decision.submission_id is not None:
-            error, ui = self._submit(app, decision.submission_id)
+            error, submission = self._submit(
+                app, decision.submission_id, decision.submission_fingerprint, now
+            )
             decision = after_submission(app, decision, error, now, self.config)
-            if error is None and ui is not None:
-                self._set_ui(decision.status, ui)
+            if submission is not None:
+                self._record_submission(decision.status, submission)
+        elif _adopted(decision):
+            submission = self._ensure_adopted(app, decision.status)
+            if submission is not None:
+                self._record_submission(decision.status, submission)
         if decision.status_changed:
             obj = self._write_status(obj, decision.status)
         if decision.record_fingerprint is not None:
@@ -249,7 +257,7 @@ class SparkApplicationReconciler:
         """Pods, services and config maps of any attempt of `app` (labelled with its name or owned by it)."""
         namespace, name, uid = app.metadata.namespace, app.metadata.name or "", app.metadata.uid or ""
         found = list(self.cluster.list("Pod", namespace, label_selector={LABEL_APP_NAME: name}).items)
-        for kind in ("Service", "ConfigMap"):
+        for kind in ("Service", "ConfigMap", "PersistentVolumeClaim"):
             for obj in self.cluster.list(kind, namespace).items:
                 labels = _meta(obj).get("labels") or {}
                 if labels.get(LABEL_APP_NAME) == name or (uid and _owned_by(obj, uid)):
@@ -284,81 +292,127 @@ class SparkApplicationReconciler:
         if self.metrics is not None:
             self.metrics.forget(namespace, name)
 
-    def _owned(self, obj: Obj, app: SparkApplication, submission_id: str, *, controller: bool) -> Obj:
-        """A copy of `obj` in the app's namespace, labelled with the app and submission, owned by the app."""
-        out = copy.deepcopy(obj)
-        meta = out.setdefault("metadata", {})
-        meta.setdefault("namespace", app.metadata.namespace or "default")
-        labels = meta.setdefault("labels", {})
-        labels.setdefault(LABEL_APP_NAME, app.metadata.name or "")
-        labels.setdefault(LABEL_SUBMISSION_ID, submission_id)
-        uid = app.metadata.uid or ""
-        if uid and not _owned_by(out, uid):
+    @staticmethod
+    def _labelled(obj: Obj, app: SparkApplication, submission_id: str) -> Obj:
+        """`obj` labelled with the application and the submission, so it can be found again (a new top
+        level, metadata and labels; the rest is shared with the built object, which is not changed)."""
+        meta = _meta(obj)
+        labels = {LABEL_APP_NAME: app.metadata.name or "", LABEL_SUBMISSION_ID: submission_id}
+        labels.update(meta.get("labels") or {})
+        return {**obj, "metadata": {**meta, "labels": labels}}
+
+    @staticmethod
+    def _app_owned(obj: Obj, app: SparkApplication, *, controller: bool) -> Obj:
+        """`obj` (already a fresh copy at the top) owned by the application unless it names an owner."""
+        meta = obj["metadata"]
+        if app.metadata.uid and not meta.get("ownerReferences"):
             owner: dict[str, Any] = {
                 "apiVersion": app.apiVersion,
                 "kind": app.kind,
                 "name": app.metadata.name,
-                "uid": uid,
+                "uid": app.metadata.uid,
                 "blockOwnerDeletion": True,
             }
             if controller:
                 owner["controller"] = True
-            meta["ownerReferences"] = [*(meta.get("ownerReferences") or []), owner]
-        return out
+            meta["ownerReferences"] = [owner]
+        return obj
 
-    def _submit(self, app: SparkApplication, submission_id: str) -> tuple[str | None, Obj | None]:
-        """Create the attempt's objects; (error or None, the UI service if there is one)."""
+    def _objects(self, submission: Submission, app: SparkApplication, fingerprint: str | None) -> list[Obj]:
+        """Everything the attempt creates, in creation order: the driver's conf ConfigMap, services,
+        claims and extra objects, then the driver pod; all owned by the application and labelled with it
+        and the submission, so one transaction creates them and deleting the application removes them."""
+        sid = submission.submission_id
+        parts = [
+            submission.config_map,
+            *submission.services,
+            *submission.volume_claims,
+            *submission.extra_objects,
+        ]
+        objects = [self._app_owned(self._labelled(o, app, sid), app, controller=False) for o in parts]
+        driver = self._app_owned(self._labelled(submission.driver_pod, app, sid), app, controller=True)
+        if fingerprint is not None:
+            # The spec this driver runs, so a later spec change is seen without a write on the application.
+            meta = driver["metadata"]
+            meta["annotations"] = {
+                **(meta.get("annotations") or {}),
+                ANNOTATION_SPEC_FINGERPRINT: fingerprint,
+            }
+        objects.append(driver)
+        return objects
+
+    def _submit(
+        self, app: SparkApplication, submission_id: str, fingerprint: str | None, now: datetime
+    ) -> tuple[str | None, Submission | None]:
+        """Create the attempt's objects; (error or None, the submission)."""
         try:
-            built = self.build(app, submission_id)
-        except ValueError as exc:
-            return f"failed to build the submission: {exc}", None
-        services = [self._owned(s, app, submission_id, controller=False) for s in built.services]
-        objects = [self._owned(built.config_map, app, submission_id, controller=False), *services]
-        objects.append(self._owned(built.driver_pod, app, submission_id, controller=True))
-        ui = next((s for s in services if _meta(s).get("name") == app.ui_service_name()), None)
+            submission = build_submission(app, submission_id, self.options, submitted_at=now)
+        except SubmissionError as exc:
+            return str(exc), None
+        objects = self._objects(submission, app, fingerprint)
         try:
             self.cluster.create_many(objects)
         except AlreadyExists:
-            for obj in objects:
-                error = self._create_or_adopt(obj, app, submission_id)
-                if error is not None:
-                    return error, None
+            # Some exist already: ours from before a crash (kept), or an earlier attempt's (replaced).
+            error = self._create_each(objects, app, submission_id)
+            if error is not None:
+                return error, None
         except ClusterError as exc:
             return f"failed to create the submission's objects: {exc}", None
-        return None, ui
+        return None, submission
+
+    def _create_each(self, objects: Sequence[Obj], app: SparkApplication, submission_id: str) -> str | None:
+        for obj in objects:
+            error = self._create_or_adopt(obj, app, submission_id)
+            if error is not None:
+                return error
+        return None
 
     def _create_or_adopt(self, obj: Obj, app: SparkApplication, submission_id: str) -> str | None:
         kind, meta = str(obj.get("kind")), _meta(obj)
-        namespace, name = meta.get("namespace"), meta.get("name", "")
-        for _ in range(2):
+        namespace, name = meta.get("namespace") or "default", meta.get("name", "")
+        for _ in range(3):
             try:
                 self.cluster.create(obj)
                 return None
             except AlreadyExists:
-                existing = self._get(kind, namespace or "default", name)
+                existing = self._get(kind, namespace, name)
                 if existing is None:
                     continue
-                if (_meta(existing).get("labels") or {}).get(LABEL_SUBMISSION_ID) == submission_id:
-                    return None  # created by this very attempt before a crash or conflict
-                if app.metadata.uid and _owned_by(existing, app.metadata.uid) and kind != "Pod":
-                    self._delete(kind, namespace, name)  # left over from an earlier attempt
-                    continue
-                return f'{kind} "{name}" already exists and does not belong to this submission'
+                labels = _meta(existing).get("labels") or {}
+                if labels.get(LABEL_SUBMISSION_ID) == submission_id:
+                    return None  # created by this very attempt before a crash or a conflict
+                ours = labels.get(LABEL_APP_NAME) == app.metadata.name or _owned_by(
+                    existing, app.metadata.uid or ""
+                )
+                if kind == "Pod" or not ours:
+                    return f'{kind} "{name}" already exists and does not belong to this submission'
+                self._delete(kind, namespace, name)  # left over from an earlier attempt
             except ClusterError as exc:
                 return f"failed to create {kind} {name}: {exc}"
         return f"failed to create {kind} {name}: it keeps reappearing"
 
+    def _ensure_adopted(self, app: SparkApplication, status: SparkApplicationStatus) -> Submission | None:
+        """An adopted driver pod may have lost objects in the crash or since: create the missing ones."""
+        if not status.submissionID:
+            return None
+        try:
+            submission = build_submission(app, status.submissionID, self.options)
+        except SubmissionError:
+            return None
+        error = self._create_each(self._objects(submission, app, None), app, status.submissionID)
+        if error is not None:
+            log.warning("adopted driver of %s/%s: %s", app.metadata.namespace, app.metadata.name, error)
+        return submission
+
     @staticmethod
-    def _set_ui(status: SparkApplicationStatus, service: Obj) -> None:
-        spec = service.get("spec") or {}
-        ports = spec.get("ports") or []
-        port = ports[0].get("port") if ports and isinstance(ports[0], dict) else None
-        name = _meta(service).get("name")
-        status.driverInfo.webUIServiceName = name
-        if isinstance(port, int):
-            status.driverInfo.webUIPort = port
-            host = spec.get("clusterIP") if spec.get("clusterIP") not in (None, "", "None") else name
-            status.driverInfo.webUIAddress = f"{host}:{port}"
+    def _record_submission(status: SparkApplicationStatus, submission: Submission) -> None:
+        """What the submission determines up front: the Spark application id and the UI service."""
+        status.sparkApplicationId = status.sparkApplicationId or submission.spark_app_id
+        if submission.ui_service_name and submission.ui_port:
+            status.driverInfo.webUIServiceName = submission.ui_service_name
+            status.driverInfo.webUIPort = submission.ui_port
+            status.driverInfo.webUIAddress = f"{submission.ui_service_name}:{submission.ui_port}"
 
     def _write_status(self, obj: Obj, status: SparkApplicationStatus) -> Obj:
         body = dict(obj)

@@ -1,4 +1,4 @@
-"""The store file: WAL, synchronous=FULL, the tables it promises, and a schema version guard."""
+"""The store file: WAL, the durability asked for, the tables it promises, and a schema version guard."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ from pathlib import Path
 import pytest
 
 from sparkfleet.clock import VirtualClock
-from sparkfleet.cluster.embedded import EmbeddedCluster
+from sparkfleet.cluster.embedded import Durability, EmbeddedCluster
 from sparkfleet.cluster.embedded.schema import connect, initialise
 
 from ..objects import pod
 
 
-def test_the_store_runs_in_wal_mode_with_full_sync(db_path: Path, clock: VirtualClock) -> None:
-    with EmbeddedCluster(db_path, clock):
-        conn = connect(db_path)
+@pytest.mark.parametrize(("durability", "synchronous"), [(Durability.PROCESS, 1), (Durability.MACHINE, 2)])
+def test_the_store_runs_in_wal_mode_with_the_sync_level_of_its_durability(
+    db_path: Path, clock: VirtualClock, durability: Durability, synchronous: int
+) -> None:
+    with EmbeddedCluster(db_path, clock, durability=durability):
+        conn = connect(db_path, durability)
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+        assert conn.execute("PRAGMA synchronous").fetchone() == (synchronous,)  # NORMAL=1, FULL=2
         conn.close()
 
 

@@ -53,7 +53,8 @@ def test_a_new_application_is_submitted_with_attempt_bookkeeping() -> None:
     )
     assert s.driverInfo.podName == "pi-driver"
     assert [e.reason for e in decision.events] == ["SparkApplicationAdded"]
-    assert decision.record_fingerprint == spec_fingerprint(app().spec)
+    assert decision.submission_fingerprint == spec_fingerprint(app().spec), "the driver pod will carry it"
+    assert decision.record_fingerprint is None, "nothing to write on the application"
 
 
 def test_a_successful_submission_counts_an_execution_attempt() -> None:
@@ -468,6 +469,23 @@ def test_changing_only_suspend_or_ttl_does_not_invalidate(change: dict[str, Any]
     recorded = running.metadata.annotations[ANNOTATION_SPEC_FINGERPRINT]
     edited = app(S.RUNNING, fingerprint=recorded, **change)
     assert step(edited, 60, driver("Running")).transitions == ()
+
+
+def test_the_driver_pod_carries_the_submitted_fingerprint_so_nothing_is_written_meanwhile() -> None:
+    running = app(S.RUNNING, fingerprint=None)
+    carried = {"sparkfleet.io/spec-fingerprint": spec_fingerprint(running.spec)}
+    decision = step(running, 60, driver("Running", annotations=carried))
+    assert (decision.transitions, decision.record_fingerprint) == ((), None)
+    edited = app(S.RUNNING, fingerprint=None, arguments=["1000"])
+    assert states(step(edited, 60, driver("Running", annotations=carried)))[0] == S.INVALIDATING
+
+
+def test_the_fingerprint_moves_to_the_application_when_its_driver_pod_is_deleted() -> None:
+    running = app(S.RUNNING, fingerprint=None, restartPolicy={"type": "Always"})
+    carried = {"sparkfleet.io/spec-fingerprint": spec_fingerprint(running.spec)}
+    decision = step(running, 60, driver("Succeeded", annotations=carried))
+    assert decision.has(Action.DELETE_RESOURCES)
+    assert decision.record_fingerprint == spec_fingerprint(running.spec)
 
 
 def test_an_application_without_a_recorded_fingerprint_starts_recording_one() -> None:

@@ -25,7 +25,7 @@ from .builders import driver, executor, terminated
         pytest.param("Failed", terminated(0, "Completed"), Observation.DRIVER_SUCCEEDED, id="failed-exit-0"),
         pytest.param("Failed", terminated(1, "Error"), Observation.DRIVER_FAILED, id="failed"),
         pytest.param("Unknown", None, Observation.DRIVER_UNKNOWN, id="unknown"),
-        pytest.param(None, None, Observation.DRIVER_UNKNOWN, id="no-phase"),
+        pytest.param(None, None, Observation.DRIVER_PENDING, id="no-phase-yet-is-pending"),
     ],
 )
 def test_the_driver_phase_and_container_give_the_observation(

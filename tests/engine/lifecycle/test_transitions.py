@@ -67,7 +67,7 @@ CASES: dict[tuple[S, Observation], Case] = {
     (S.RUNNING, O.DRIVER_FAILED): Case(
         driver=driver("Running", container_state=terminated(137, "OOMKilled"))
     ),
-    (S.RUNNING, O.DRIVER_UNKNOWN): Case(driver=driver(None)),
+    (S.RUNNING, O.DRIVER_UNKNOWN): Case(driver=driver("Unknown")),
     (S.RUNNING, O.DRIVER_MISSING): Case(seconds=3),
     (S.RUNNING, O.SPEC_CHANGED): Case(driver=driver("Running"), fingerprint=STALE),
     (S.RUNNING, O.SUSPEND_REQUESTED): Case(driver=driver("Running"), spec=SUSPEND),

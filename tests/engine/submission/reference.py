@@ -95,10 +95,12 @@ def golden_app() -> SparkApplication:
 
 
 def client_mode_app() -> SparkApplication:
-    """client-mode-executors/command.sh: the same job with pi.py 4 and executors named pyspark-pi-karpenter."""
+    """client-mode-executors/command.sh: the same job, pi.py 4, executors named pyspark-pi-karpenter."""
     return load_spark_application(
         golden_manifest(
-            {"spark.kubernetes.executor.podNamePrefix": "pyspark-pi-karpenter"}, main_file="pi.py", arguments=("4",)
+            {"spark.kubernetes.executor.podNamePrefix": "pyspark-pi-karpenter"},
+            main_file="pi.py",
+            arguments=("4",),
         )
     )
 

@@ -35,7 +35,10 @@ DATE_LINE = re.compile(r"^#\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4}$")
 
 def test_the_conf_config_map_is_the_one_spark_submit_applies() -> None:
     submission = build_submission(golden_app(), SUBMISSION_ID, GOLDEN_OPTIONS, submitted_at=SUBMITTED_AT)
-    driver = {**submission.driver_pod, "metadata": {**submission.driver_pod["metadata"], "uid": GOLDEN_DRIVER_UID}}
+    driver = {
+        **submission.driver_pod,
+        "metadata": {**submission.driver_pod["metadata"], "uid": GOLDEN_DRIVER_UID},
+    }
     config_map = submission.dependents(driver)[0]
     ours_name = config_map["metadata"]["name"]
     service = submission.services[0]["metadata"]["name"]
@@ -50,7 +53,11 @@ def test_the_conf_config_map_is_the_one_spark_submit_applies() -> None:
     assert config_map == expected
 
     ours_lines, golden_lines = ours_text.splitlines(), golden_text.splitlines()
-    assert ours_lines[0] == golden_lines[0] == f"#Java properties built from Kubernetes config map with name: {ours_name}"
+    assert (
+        ours_lines[0]
+        == golden_lines[0]
+        == f"#Java properties built from Kubernetes config map with name: {ours_name}"
+    )
     assert DATE_LINE.match(golden_lines[1]) and ours_lines[1] == "#" + java_date(SUBMITTED_AT)
     assert parse_properties(ours_text) == {**parse_properties(golden_text), **OPERATOR_ADDITIONS}
 
@@ -117,5 +124,5 @@ def test_an_application_without_a_namespace_goes_to_default() -> None:
 
 def test_an_invalid_memory_setting_is_a_submission_error_naming_the_key() -> None:
     manifest = golden_manifest({"spark.executor.memoryOverheadFactor": "-1"})
-    with pytest.raises(SubmissionError, match="spark.executor.memoryOverheadFactor"):
+    with pytest.raises(SubmissionError, match=r"spark\.executor\.memoryOverheadFactor"):
         build_submission(load_spark_application(manifest), SUBMISSION_ID, GOLDEN_OPTIONS)

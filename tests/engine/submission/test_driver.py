@@ -53,7 +53,10 @@ def test_the_driver_pod_is_spark_submits_pod_with_the_webhooks_owner_reference()
 
 def test_driver_memory_is_heap_plus_the_384_mib_minimum_overhead_for_a_small_python_driver() -> None:
     resources = spark_container(build(golden_manifest()))["resources"]
-    assert resources == {"requests": {"cpu": "1", "memory": "896Mi"}, "limits": {"cpu": "1200m", "memory": "896Mi"}}
+    assert resources == {
+        "requests": {"cpu": "1", "memory": "896Mi"},
+        "limits": {"cpu": "1200m", "memory": "896Mi"},
+    }
 
 
 def test_core_request_replaces_cores_in_the_cpu_request() -> None:
@@ -100,7 +103,9 @@ def test_a_template_without_the_named_container_gives_its_first_container_to_spa
 
 def test_secrets_from_the_spec_are_mounted_and_exported_as_spark_mounts_them() -> None:
     manifest = golden_manifest()
-    manifest["spec"]["driver"]["secrets"] = [{"name": "gcp", "path": "/mnt/gcp", "secretType": "GCPServiceAccount"}]
+    manifest["spec"]["driver"]["secrets"] = [
+        {"name": "gcp", "path": "/mnt/gcp", "secretType": "GCPServiceAccount"}
+    ]
     manifest["spec"]["driver"]["envSecretKeyRefs"] = {"TOKEN": {"name": "api", "key": "token"}}
     pod = build(manifest)
     spark = spark_container(pod)
@@ -139,7 +144,9 @@ def test_the_default_local_dir_is_derived_from_the_submission_not_random() -> No
 
 def test_a_java_application_runs_its_main_class_and_puts_its_jar_on_spark_jars() -> None:
     manifest = golden_manifest()
-    manifest["spec"].update(type="Scala", mainClass="org.example.Main", mainApplicationFile="local:///app.jar")
+    manifest["spec"].update(
+        type="Scala", mainClass="org.example.Main", mainApplicationFile="local:///app.jar"
+    )
     submission = build_submission(load_spark_application(manifest), SUBMISSION_ID, GOLDEN_OPTIONS)
     args = spark_container(submission.driver_pod)["args"]
     assert args[3:6] == ["--class", "org.example.Main", "local:///app.jar"]

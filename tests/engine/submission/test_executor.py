@@ -1,4 +1,4 @@
-"""Executor pods and their OnDemand claims, made from the submission's template as a Spark driver makes them."""
+"""Executor pods and their OnDemand claims, made from the submission's template as a driver makes them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ from sparkfleet.engine.submission import (
     parse_properties,
 )
 
-from .reference import GOLDEN_OPTIONS, SUBMISSION_ID, client_mode_app, golden, golden_app, golden_manifest, renamed
+from .reference import (
+    GOLDEN_OPTIONS,
+    SUBMISSION_ID,
+    client_mode_app,
+    golden,
+    golden_app,
+    golden_manifest,
+    renamed,
+)
 
 GOLDEN_APP_ID = "spark-4d1cd29e6cc14a80b2be4ba6c0452d28"
 GOLDEN_EXEC_CONF_MAP = "spark-exec-639016a20ac07692-conf-map"
@@ -47,7 +55,10 @@ def expected_executor(golden_name: str, exec_conf_map: str) -> dict[str, Any]:
 def test_executor_pods_are_the_ones_a_spark_driver_creates() -> None:
     submission = build_submission(client_mode_app(), SUBMISSION_ID, GOLDEN_OPTIONS)
     conf_map = submission.executor_config_map["metadata"]["name"]
-    for executor_id, golden_name in ((1, "05-Pod-pyspark-pi-karpenter-exec-1.json"), (2, "07-Pod-pyspark-pi-karpenter-exec-2.json")):
+    for executor_id, golden_name in (
+        (1, "05-Pod-pyspark-pi-karpenter-exec-1.json"),
+        (2, "07-Pod-pyspark-pi-karpenter-exec-2.json"),
+    ):
         pod = build_executor_pod(
             submission.executor_pod_template,
             GOLDEN_APP_ID,
@@ -116,9 +127,9 @@ def test_spark_placeholders_in_executor_annotations_and_java_options_are_filled_
 def test_executor_limits_requests_and_resources_follow_the_executor_spec() -> None:
     manifest = golden_manifest({"spark.executor.pyspark.memory": "256m"})
     manifest["spec"]["executor"].update(coreRequest="500m", coreLimit="2", memory="4g")
-    container = build_submission(load_spark_application(manifest), SUBMISSION_ID, GOLDEN_OPTIONS).executor_pod(
-        1
-    )["spec"]["containers"][0]
+    container = build_submission(
+        load_spark_application(manifest), SUBMISSION_ID, GOLDEN_OPTIONS
+    ).executor_pod(1)["spec"]["containers"][0]
     # 4096 MiB heap + 0.4 x 4096 overhead (Python) + 256 MiB PySpark memory
     assert container["resources"] == {
         "requests": {"memory": "5990Mi", "cpu": "500m"},
@@ -135,7 +146,13 @@ def test_the_executor_config_map_holds_the_namespace_and_is_owned_by_the_driver(
         "name": "spark-exec-abc-conf-map",
         "namespace": "spark-team-a",
         "ownerReferences": [
-            {"apiVersion": "v1", "controller": True, "kind": "Pod", "name": "pyspark-pi-karpenter-driver", "uid": "u1"}
+            {
+                "apiVersion": "v1",
+                "controller": True,
+                "kind": "Pod",
+                "name": "pyspark-pi-karpenter-driver",
+                "uid": "u1",
+            }
         ],
     }
     assert cm["immutable"] is True

@@ -12,7 +12,10 @@ GOLDEN_DRIVER_UID = "132bdff0-0318-4d11-8f27-5c4c532b152d"
 
 def test_the_headless_driver_service_is_the_one_spark_submit_applies() -> None:
     submission = build_submission(golden_app(), SUBMISSION_ID, GOLDEN_OPTIONS)
-    driver = {**submission.driver_pod, "metadata": {**submission.driver_pod["metadata"], "uid": GOLDEN_DRIVER_UID}}
+    driver = {
+        **submission.driver_pod,
+        "metadata": {**submission.driver_pod["metadata"], "uid": GOLDEN_DRIVER_UID},
+    }
     service = submission.dependents(driver)[1]
     expected = renamed(
         golden("02-Service-pyspark-pi-karpenter-1b49eda20ac030ea-driver-svc.json"),

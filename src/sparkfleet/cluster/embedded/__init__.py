@@ -1,5 +1,6 @@
 """The embedded cluster: the `Cluster` port on a local SQLite file."""
 
+from sparkfleet.cluster.embedded.schema import Durability
 from sparkfleet.cluster.embedded.store import EmbeddedCluster
 
-__all__ = ["EmbeddedCluster"]
+__all__ = ["Durability", "EmbeddedCluster"]

@@ -1,7 +1,8 @@
 """`EmbeddedCluster`: the `Cluster` port on one SQLite file.
 
-Durability: WAL with synchronous=FULL, and every API call is one `BEGIN IMMEDIATE` transaction, so a
-write is on disk when the call returns and a killed process leaves either all of a write or none of it.
+Durability: WAL (synchronous NORMAL or FULL, see `Durability`), and every API call is one
+`BEGIN IMMEDIATE` transaction, so a write is in the log when the call returns and a killed process
+leaves either all of a write or none of it.
 Concurrency: writes are serialised by a lock (and across processes by SQLite's write lock); reads use one
 connection per thread and never wait for writers.
 """
@@ -25,7 +26,7 @@ from sparkfleet.cluster.embedded import rules
 from sparkfleet.cluster.embedded.codec import loads
 from sparkfleet.cluster.embedded.collector import delete_with_dependents
 from sparkfleet.cluster.embedded.query import list_sql
-from sparkfleet.cluster.embedded.schema import connect, initialise
+from sparkfleet.cluster.embedded.schema import Durability, connect, initialise
 from sparkfleet.cluster.embedded.tx import WriteTx
 from sparkfleet.cluster.embedded.watch import ChangeRow, EmbeddedWatch, Notifier
 from sparkfleet.cluster.errors import (
@@ -67,9 +68,10 @@ class EmbeddedCluster:
         *,
         history_limit: int = 100_000,
         poll_interval: float = 0.05,
+        durability: Durability = Durability.PROCESS,
     ) -> None:
         """`history_limit`: changes kept for resuming watches; `poll_interval`: how often (real seconds) an
-        idle watch looks for writes made by other processes."""
+        idle watch looks for writes made by other processes; `durability`: see `Durability`."""
         if history_limit < 1:
             raise ValueError("history_limit must be at least 1")
         self.path = Path(path)
@@ -77,7 +79,8 @@ class EmbeddedCluster:
         self.clock = clock
         self._history_limit = history_limit
         self._poll_interval = poll_interval
-        self._writer = connect(self.path)
+        self._durability = durability
+        self._writer = connect(self.path, durability)
         initialise(self._writer)
         self._write_lock = threading.Lock()
         self._local = threading.local()
@@ -102,7 +105,7 @@ class EmbeddedCluster:
             conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
             if conn is None:
                 self._close_orphaned_readers()
-                conn = connect(self.path)
+                conn = connect(self.path, self._durability)
                 self._readers.append((threading.current_thread(), conn))
                 self._local.conn = conn
             self._reads_in_flight += 1

@@ -138,6 +138,7 @@ class _Machine:
         self.executor_changes: tuple[ExecutorChange, ...] = ()
         self.requeue: float | None = None
         self.fingerprint: str | None = None
+        self.submission_fingerprint: str | None = None
         self.pending_submission: str | None = None
         self.may_submit = True
         self.cleanup_requested = False
@@ -219,7 +220,7 @@ class _Machine:
         s.lastSubmissionAttemptTime = format_time(self.now)
         s.submissionID = submission_id
         s.driverInfo = DriverInfo(podName=self.app.driver_pod_name())
-        self.fingerprint = spec_fingerprint(self.app.spec)
+        self.submission_fingerprint = spec_fingerprint(self.app.spec)
 
     def _adoptable(self) -> bool:
         pod = self.driver_pod
@@ -359,10 +360,28 @@ class _Machine:
             case _:
                 return self.expire()
 
+    def recorded_fingerprint(self) -> str | None:
+        """The fingerprint of the spec last submitted: the current submission's driver pod carries it (so
+        the happy path never writes it on the application); the application keeps it once that pod is
+        going away."""
+        pod = self.driver_pod
+        if pod is not None and pod.metadata.labels.get(LABEL_SUBMISSION_ID) == self.status.submissionID:
+            carried = pod.metadata.annotations.get(ANNOTATION_SPEC_FINGERPRINT)
+            if carried:
+                return carried
+        return self.app.metadata.annotations.get(ANNOTATION_SPEC_FINGERPRINT)
+
+    def keep_fingerprint(self) -> None:
+        """Deleting the attempt's resources takes the driver pod's fingerprint along: keep it on the app."""
+        current = spec_fingerprint(self.app.spec)
+        on_app = self.app.metadata.annotations.get(ANNOTATION_SPEC_FINGERPRINT)
+        if Action.DELETE_RESOURCES in self.actions and self.fingerprint is None and on_app != current:
+            self.fingerprint = current
+
     def preflight(self) -> None:
         """Suspension and spec changes come before whatever the state would do next."""
         current = spec_fingerprint(self.app.spec)
-        recorded = self.app.metadata.annotations.get(ANNOTATION_SPEC_FINGERPRINT)
+        recorded = self.recorded_fingerprint()
         if self.app.spec.suspend and self.state not in _SUSPEND_EXEMPT:
             self.apply(Observation.SUSPEND_REQUESTED)
         elif recorded is not None and recorded != current and self.state in _INVALIDATABLE:
@@ -413,6 +432,9 @@ class _Machine:
             transitions=transitions,
             executor_changes=changes,
             record_fingerprint=self.fingerprint if prior is None else prior.record_fingerprint,
+            submission_fingerprint=self.submission_fingerprint
+            if prior is None
+            else prior.submission_fingerprint,
             submission_id=self.pending_submission,
             status_changed=self.status != original,
         )
@@ -451,6 +473,7 @@ def decide(
         machine.preflight()
         machine.run()
         machine.track()
+        machine.keep_fingerprint()
     return machine.decision()
 
 

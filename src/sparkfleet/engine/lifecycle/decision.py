@@ -65,6 +65,8 @@ class LifecycleDecision:
     executor_changes: tuple[ExecutorChange, ...] = ()
     record_fingerprint: str | None = None
     """When set, store this spec fingerprint on the application (after writing the status)."""
+    submission_fingerprint: str | None = None
+    """For SUBMIT: the spec fingerprint the driver pod carries (annotation ANNOTATION_SPEC_FINGERPRINT)."""
     submission_id: str | None = None
     """For SUBMIT: the id the submission's objects must carry."""
     status_changed: bool = field(default=False)

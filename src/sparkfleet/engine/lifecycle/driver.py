@@ -1,6 +1,7 @@
 """What a driver pod or an executor pod says about the application (the operator's pod-state rules).
 
-A driver pod's phase maps to an observation: Pending, Running, Succeeded, Failed, anything else Unknown.
+A driver pod's phase maps to an observation: Pending (also when no phase is reported yet, which the API
+server would show as Pending), Running, Succeeded, Failed, anything else Unknown.
 A pod still Running whose driver container has terminated is judged by the container's exit code (the
 JVM exited but a sidecar keeps the pod alive), and so is a Failed pod whose driver exited 0.
 """
@@ -62,7 +63,8 @@ def driver_failure_message(pod: Pod) -> str:
 
 def observe_driver(pod: Pod) -> DriverView:
     """The observation a driver pod makes, with the failure message when it failed."""
-    phase = pod.status.phase if pod.status is not None else None
+    # A pod nobody has reported on yet has no phase; the API server would have said Pending.
+    phase = (pod.status.phase if pod.status is not None else None) or PodPhase.PENDING
     app_id = pod.metadata.labels.get(LABEL_SPARK_APP_SELECTOR)
     if phase == PodPhase.PENDING:
         return DriverView(Observation.DRIVER_PENDING, spark_application_id=app_id)
@@ -87,8 +89,8 @@ _EXECUTOR_STATES = {
 
 
 def executor_state(pod: Pod) -> ExecutorStateType:
-    phase = pod.status.phase if pod.status is not None else None
-    return _EXECUTOR_STATES.get(phase, ExecutorStateType.UNKNOWN) if phase else ExecutorStateType.UNKNOWN
+    phase = (pod.status.phase if pod.status is not None else None) or PodPhase.PENDING
+    return _EXECUTOR_STATES.get(phase, ExecutorStateType.UNKNOWN)
 
 
 def executor_terminated(pod: Pod) -> ContainerStateTerminated | None:

@@ -210,6 +210,9 @@ class ProvisioningPlan:
     events: tuple[PlanEvent, ...]
     fallbacks: tuple[Fallback, ...] = ()
     unavailable: UnavailableOfferings = field(default_factory=UnavailableOfferings)
+    """The unavailable-offerings cache after this plan (launch failures marked)."""
+    attempt: int = 0
+    """How many launch failures this plan has been recomputed after."""
 
     @property
     def pricePerHour(self) -> float:

@@ -25,8 +25,13 @@ import numpy as np
 
 from sparkfleet.engine.provisioning.tables import FloatArray, IntArray
 
-_DP_MAX_GROUPS = 48
+_DP_MAX_ITEMS = 64
+_SPLITS = (1, 3)
+"""Chunks per group in the segment search: whole groups, and thirds (a segment may end inside a group)."""
 _TYPES_TRIED = 3
+_TYPES_TRIED_SEGMENT = 2
+_REPS_FRACTION = 0.5
+_SHORT_MIN = 0.7
 _BIG = np.int64(2**62)
 
 
@@ -51,14 +56,26 @@ def fit_counts(requests: IntArray, allocatable: IntArray) -> IntArray:
 def pack(requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray) -> list[Pattern]:
     """Patterns that place every pod. Every group must fit at least one type (the caller checks)."""
     counts = counts.astype(np.int64)
+    allocatable = usable_allocatable(requests, allocatable)
     k = fit_counts(requests, allocatable)
     options: list[list[Pattern]] = []
-    single = _single_segment(requests, counts, allocatable, price, k)
+    single = _best_realisation(requests, counts, allocatable, price, k, _TYPES_TRIED)
     if single is not None:
         options.append(single)
-    if (1 < len(counts) <= _DP_MAX_GROUPS) or single is None:
-        options.append(_segmented(requests, counts, allocatable, price, k))
+    if np.count_nonzero(counts) > 1 or single is None:
+        for parts in _SPLITS:
+            options.append(_segmented(requests, counts, allocatable, price, k, parts))
     return min(options, key=lambda pats: cost(pats, price))
+
+
+def usable_allocatable(requests: IntArray, allocatable: IntArray) -> IntArray:
+    """Allocatable rounded down to a multiple of the gcd of the requests: no mix of these pods can use
+    the rest (whole-core executors leave the 0.85 core a 32-vCPU node keeps after kube-reserved), so
+    fractional estimates that count it would favour types whose remainder is large."""
+    unit = np.gcd.reduce(requests, axis=0)
+    unit = np.where(unit > 0, unit, 1)
+    usable: IntArray = (allocatable // unit) * unit
+    return usable
 
 
 def cost(patterns: list[Pattern], price: FloatArray) -> float:
@@ -77,54 +94,49 @@ def _fractional(demand: FloatArray, allocatable: IntArray, price: FloatArray) ->
 
 
 def _best_realisation(
-    requests: IntArray,
-    counts: IntArray,
-    allocatable: IntArray,
-    price: FloatArray,
-    k: IntArray,
-    members: IntArray,
+    requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray, k: IntArray, tries: int
 ) -> list[Pattern] | None:
-    """Realise the groups `members` on each of their few cheapest types (fractionally); keep the best."""
+    """Realise `counts` on each of its `tries` cheapest types (fractionally); keep the cheapest result."""
+    members = np.flatnonzero(counts > 0)
     usable = np.all(k[members] >= 1, axis=0) & np.isfinite(price)
     if not usable.any():
         return None
     demand = (counts[members, None] * requests[members]).sum(axis=0).astype(np.float64)
     frac = np.where(usable, _fractional(demand, allocatable, price), np.inf)
     best: list[Pattern] | None = None
-    for t in np.argsort(frac, kind="stable")[:_TYPES_TRIED]:
+    for t in np.argsort(frac, kind="stable")[:tries]:
         if not np.isfinite(frac[t]):
             break
-        sub = np.zeros_like(counts)
-        sub[members] = counts[members]
-        pats = realise(requests, sub, allocatable, price, k, int(t))
+        pats = realise(requests, counts, allocatable, price, k, int(t))
         if best is None or cost(pats, price) < cost(best, price):
             best = pats
     return best
 
 
-def _single_segment(
-    requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray, k: IntArray
-) -> list[Pattern] | None:
-    members = np.flatnonzero(counts > 0)
-    return _best_realisation(requests, counts, allocatable, price, k, members)
-
-
 def _segmented(
-    requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray, k: IntArray
+    requests: IntArray, counts: IntArray, allocatable: IntArray, price: FloatArray, k: IntArray, parts: int
 ) -> list[Pattern]:
-    """Cut the groups (sorted by memory per cpu) into segments by dynamic programming; realise each."""
+    """Cut the groups, sorted by memory per cpu and each split into `parts` chunks, into segments by
+    dynamic programming; realise each segment on its own best type."""
     live = np.flatnonzero(counts > 0)
     ratio = requests[live, 1] / np.maximum(requests[live, 0], 1)
     order = live[np.argsort(ratio, kind="stable")]
-    g = len(order)
-    if g > _DP_MAX_GROUPS:
-        # Too many groups for the quadratic cut search: each group alone.
-        segments = [order[i : i + 1] for i in range(g)]
+    items: list[tuple[int, int]] = []
+    for g in order:
+        n = int(counts[g])
+        chunks = min(parts, n)
+        items.extend((int(g), n // chunks + (1 if i < n % chunks else 0)) for i in range(chunks))
+    if len(items) > _DP_MAX_ITEMS:
+        # Too many for the quadratic cut search: each group alone.
+        segments = [[(int(g), int(counts[g]))] for g in order]
     else:
-        segments = _cut(requests, counts, allocatable, price, k, order)
+        segments = _cut(requests, allocatable, price, k, items)
     patterns: list[Pattern] = []
-    for members in segments:
-        found = _best_realisation(requests, counts, allocatable, price, k, members)
+    for segment in segments:
+        sub = np.zeros_like(counts)
+        for g, n in segment:
+            sub[g] += n
+        found = _best_realisation(requests, sub, allocatable, price, k, _TYPES_TRIED_SEGMENT)
         if found is None:
             raise ValueError("a group fits no instance type; callers must leave such groups out")
         patterns.extend(found)
@@ -132,22 +144,20 @@ def _segmented(
 
 
 def _cut(
-    requests: IntArray,
-    counts: IntArray,
-    allocatable: IntArray,
-    price: FloatArray,
-    k: IntArray,
-    order: IntArray,
-) -> list[IntArray]:
-    g = len(order)
-    demand = counts[order, None].astype(np.float64) * requests[order]
+    requests: IntArray, allocatable: IntArray, price: FloatArray, k: IntArray, items: list[tuple[int, int]]
+) -> list[list[tuple[int, int]]]:
+    """The contiguous segments of `items` (group, count) whose summed fractional cost is least."""
+    m = len(items)
+    groups = np.array([g for g, _ in items], dtype=np.int64)
+    amounts = np.array([n for _, n in items], dtype=np.float64)
+    demand = amounts[:, None] * requests[groups]
     prefix = np.vstack([np.zeros((1, demand.shape[1])), np.cumsum(demand, axis=0)])
-    unfit = np.vstack([np.zeros((1, k.shape[1])), np.cumsum(k[order] < 1, axis=0)])
+    unfit = np.vstack([np.zeros((1, k.shape[1])), np.cumsum(k[groups] < 1, axis=0)])
     finite = np.isfinite(price)
     penalty = 0.5 * float(price[finite].min()) if finite.any() else 0.0
-    seg_cost = np.full((g + 1, g + 1), np.inf)
-    for i in range(g):
-        d = prefix[i + 1 :] - prefix[i]  # segments i..j for j in i+1..g
+    seg_cost = np.full((m + 1, m + 1), np.inf)
+    for i in range(m):
+        d = prefix[i + 1 :] - prefix[i]  # segments i..j for j in i+1..m
         ok = (unfit[i + 1 :] - unfit[i] == 0) & finite[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(
@@ -157,18 +167,18 @@ def _cut(
             )
         frac = np.where(ok, price[None, :] * ratio.max(axis=2), np.inf)
         seg_cost[i, i + 1 :] = frac.min(axis=1) + penalty
-    best = np.full(g + 1, np.inf)
+    best = np.full(m + 1, np.inf)
     best[0] = 0.0
-    cut_at = np.zeros(g + 1, dtype=np.int64)
-    for j in range(1, g + 1):
+    cut_at = np.zeros(m + 1, dtype=np.int64)
+    for j in range(1, m + 1):
         totals = best[:j] + seg_cost[:j, j]
         i = int(np.argmin(totals))
         best[j], cut_at[j] = totals[i], i
     segments = []
-    j = g
+    j = m
     while j > 0:
         i = int(cut_at[j])
-        segments.append(order[i:j])
+        segments.append(items[i:j])
         j = i
     return segments[::-1]
 
@@ -204,6 +214,8 @@ def realise(
         residual = [alloc[r] - sum(c[g] * reqs[g][r] for g in groups) for r in dims]
         # first one more pod of the groups furthest below their share, then fill by size
         for g in sorted(live, key=lambda g: c[g] - n[g] / share):
+            if n[g] / share - c[g] < _SHORT_MIN:
+                continue
             if c[g] < n[g] and all(reqs[g][r] <= residual[r] for r in dims):
                 c[g] += 1
                 for r in dims:
@@ -220,6 +232,7 @@ def realise(
         if not any(c):
             raise ValueError(f"type {t} holds none of the remaining pods")
         reps = min(n[g] // c[g] for g in groups if c[g])
+        reps = max(1, min(reps, int(need * _REPS_FRACTION)))
         patterns.append(Pattern(t, np.asarray(c, dtype=np.int64), reps))
         for g in groups:
             n[g] -= reps * c[g]

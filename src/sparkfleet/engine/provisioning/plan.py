@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +45,7 @@ from sparkfleet.engine.provisioning.requirements import Requirements, min_values
 from sparkfleet.engine.provisioning.resources import NAMES, Resources
 from sparkfleet.engine.provisioning.tables import (
     CAPACITY_TYPES,
+    BoolArray,
     CompiledFleet,
     IntArray,
     PoolModel,
@@ -123,14 +123,14 @@ def plan(request: ProvisioningRequest) -> ProvisioningPlan:
         live = pods if not excluded else [p for p in pods if p.gang is None or p.gang not in excluded]
         rnd = _Round(ctx, _group(live))
         gangs = _gang_sizes(rnd)
-        infeasible = _failed_gangs(rnd, gangs, lambda g: not _feasible(rnd, g))
+        infeasible = _failed_gangs(rnd, gangs, before=True)
         if infeasible:
             excluded.update(infeasible)
             continue
         _fill_existing(rnd)
         for pool in compiled.pools:
             _provision_pool(rnd, pool)
-        partial = _failed_gangs(rnd, gangs, lambda g: g.left > 0)
+        partial = _failed_gangs(rnd, gangs, before=False)
         if not partial:
             break
         excluded.update(partial)
@@ -196,14 +196,14 @@ def _feasible(rnd: _Round, group: _Group) -> bool:
     return any(isinstance(rnd.ctx.placement(group, pool), Placement) for pool in rnd.ctx.compiled.pools)
 
 
-def _failed_gangs(rnd: _Round, sizes: Counter[str], failing: Callable[[_Group], bool]) -> dict[str, str]:
-    """Gangs with pods in groups for which `failing(group)` holds (infeasible, or pods left over)."""
+def _failed_gangs(rnd: _Round, sizes: Counter[str], *, before: bool) -> dict[str, str]:
+    """Gangs with a pod that no pool can host (`before` planning) or that was left without a place."""
     if not sizes:
         return {}
     failed: Counter[str] = Counter()
     first: dict[str, str] = {}
     for group in rnd.groups:
-        if not failing(group):
+        if (before and _feasible(rnd, group)) or (not before and group.left == 0):
             continue
         for pod in group.pods[group.taken :]:
             if pod.gang is not None:
@@ -286,6 +286,33 @@ class _Class:
 
 
 def _provision_pool(rnd: _Round, pool: PoolModel) -> None:
+    """Plan claims in `pool` for every group it can host. With limits, only types that fit in what is
+    left are packed, and what a pass leaves over is packed again while the limits still allow a node."""
+    remaining = _remaining_limits(rnd, pool)
+    while True:
+        progress = False
+        for cls in _classes(rnd, pool):
+            types = np.flatnonzero(cls.placement.mask & _within(pool, remaining))
+            members = [g for g in cls.groups if np.any(np.all(pool.allocatable[types] >= g.vector, axis=1))]
+            for group in cls.groups:
+                if group not in members:
+                    rnd.limited[(group.index, pool.name)] = (
+                        f"the pool's limits ({_describe_limits(pool)}) leave no room for a node that holds it"
+                    )
+            if not members:
+                continue
+            cls.groups = members
+            price = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)[0]
+            requests = np.array([g.vector for g in members], dtype=np.int64)
+            counts = np.array([g.left for g in members], dtype=np.int64)
+            for pattern in pack(requests, counts, pool.allocatable[types], price[types]):
+                progress |= _emit(rnd, pool, cls, pattern, requests, remaining) > 0
+        if not remaining or not progress:
+            return
+
+
+def _classes(rnd: _Round, pool: PoolModel) -> list[_Class]:
+    """The pool's groups with pods left, by what they may share: usable types, capacity types, zones."""
     classes: dict[tuple[bytes, tuple[int, ...], tuple[int, ...]], _Class] = {}
     for group in rnd.groups:
         if group.left == 0:
@@ -300,14 +327,15 @@ def _provision_pool(rnd: _Round, pool: PoolModel) -> None:
         else:
             cls.groups.append(group)
             cls.requirements = cls.requirements.intersect(placement.requirements)
-    remaining = _remaining_limits(rnd, pool)
-    for cls in classes.values():
-        types = np.flatnonzero(cls.placement.mask)
-        price = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)[0]
-        requests = np.array([g.vector for g in cls.groups], dtype=np.int64)
-        counts = np.array([g.left for g in cls.groups], dtype=np.int64)
-        for pattern in pack(requests, counts, pool.allocatable[types], price[types]):
-            _emit(rnd, pool, cls, pattern, requests, remaining)
+    return list(classes.values())
+
+
+def _within(pool: PoolModel, remaining: dict[int, int]) -> BoolArray:
+    """Types whose node fits in what the pool's limits leave."""
+    ok = np.ones(len(pool.capacity), dtype=bool)
+    for r, left in remaining.items():
+        ok &= pool.capacity[:, r] <= left
+    return ok
 
 
 def _remaining_limits(rnd: _Round, pool: PoolModel) -> dict[int, int]:
@@ -327,9 +355,7 @@ def _candidates(
     limits like the blueprint's lets a round plan only a few nodes).
     """
     price = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)[0]
-    fits = cls.placement.mask & np.all(pool.allocatable >= total, axis=1)
-    for r, left in remaining.items():
-        fits &= pool.capacity[:, r] <= left
+    fits = cls.placement.mask & np.all(pool.allocatable >= total, axis=1) & _within(pool, remaining)
     idx = np.flatnonzero(fits)
     if len(idx) == 0:
         return []
@@ -347,8 +373,8 @@ def _candidates(
 
 def _emit(
     rnd: _Round, pool: PoolModel, cls: _Class, pattern: Pattern, requests: IntArray, remaining: dict[int, int]
-) -> None:
-    """Turn a pattern into claims, as many as it repeats and the pool's limits allow."""
+) -> int:
+    """Turn a pattern into claims, as many as it repeats and the pool's limits allow; how many."""
     compiled = rnd.ctx.compiled
     total = pattern.counts @ requests
     members = [(g, int(n)) for g, n in zip(cls.groups, pattern.counts, strict=True) if n]
@@ -359,7 +385,7 @@ def _emit(
             why = "its instance types cannot hold the pods together with minValues honoured"
         for g, _ in members:
             rnd.limited[(g.index, pool.name)] = why
-        return
+        return 0
     first = candidates[0]
     price, ct, zone = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)
     names = tuple(compiled.types[i].name for i in candidates)
@@ -379,11 +405,11 @@ def _emit(
     )
     node_class = pool.pool.spec.template.spec.nodeClassRef.name
     prefix = f"{pool.name}-{rnd.ctx.request.claimPrefix}"
-    for _ in range(pattern.reps):
+    for made in range(pattern.reps):
         if any(charge[r] > left for r, left in remaining.items()):
             for g, _ in members:
                 rnd.limited[(g.index, pool.name)] = f"the pool reached its limits ({_describe_limits(pool)})"
-            return
+            return made
         for r in remaining:
             remaining[r] -= int(charge[r])
         pods = tuple(p.id for g, n in members for p in g.take(n))
@@ -407,6 +433,7 @@ def _emit(
             )
         )
         rnd.events.append(PlanEvent("NodeClaim", name, EventType.NORMAL, "Planned", message))
+    return pattern.reps
 
 
 def _describe_limits(pool: PoolModel) -> str:

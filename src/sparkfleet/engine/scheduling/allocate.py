@@ -54,6 +54,8 @@ def swap(cycle: Cycle, app: AppWork) -> list[PodRecord]:
         if ph.node_name in table.pos and not cycle.released(ph):
             available[ph.task_group or ""].append(ph)
     rest: list[PodRecord] = []
+    fits: dict[tuple[Resources, Resources], bool] = {}
+    allowed_by: dict[object, list[bool]] = {}
     given: dict[Resources, list[int]] = defaultdict(list)
     taken: dict[Resources, list[int]] = defaultdict(list)
     for pod in sorted(pods.pending, key=ask_order):
@@ -61,7 +63,11 @@ def swap(cycle: Cycle, app: AppWork) -> list[PodRecord]:
         if not candidates:
             rest.append(pod)
             continue
-        if not pod.requests.fits_in(candidates[0].requests):
+        pair = (pod.requests, candidates[0].requests)
+        smaller = fits.get(pair)
+        if smaller is None:
+            smaller = fits[pair] = pod.requests.fits_in(candidates[0].requests)
+        if not smaller:
             ph = candidates.pop(0)
             message = (
                 f"pod {pod.name} asks {format_resources(pod.requests)} but placeholder {ph.name} of "
@@ -73,8 +79,14 @@ def swap(cycle: Cycle, app: AppWork) -> list[PodRecord]:
             cycle.pod_event(pod, EventType.WARNING, "PlaceholderTooSmall", message)
             rest.append(pod)
             continue
-        mask = table.static_fit(pod.constraints).mask
-        pick = next((i for i, ph in enumerate(candidates) if mask[table.pos[ph.node_name or ""]]), None)
+        allowed = allowed_by.get(pod.constraints)
+        if allowed is None:
+            allowed = allowed_by[pod.constraints] = table.static_fit(pod.constraints).mask.tolist()
+        pick = None
+        for i, ph in enumerate(candidates):
+            if allowed[table.pos[ph.node_name or ""]]:
+                pick = i
+                break
         if pick is None:
             ph = candidates.pop(0)
             cycle.release(
@@ -276,9 +288,12 @@ def run(cycle: Cycle, apps: list[AppWork]) -> None:
             break
         app, limit = pick
         if app.state == S.RESERVING and app.gang is not None:
-            others = sorted(partial - {app.app_id})
-            if app.gang.bound_total == 0 and others:
-                app.block_all(Block(PendingKind.GANG, explain=_waiting_for(cycle.apps[others[0]])))
+            ahead = _ahead(cycle, app, partial) if app.gang.bound_total == 0 else None
+            short = _gang_room(cycle, app) if app.gang.bound_total == 0 else ""
+            if ahead is not None:
+                app.block_all(Block(PendingKind.GANG, explain=_waiting_for(ahead)))
+            elif short:
+                app.block_all(Block(PendingKind.QUEUE_LIMIT, short))
             else:
                 # a gang is placed as a whole: all its placeholder groups at once
                 group = app.current()
@@ -294,6 +309,52 @@ def run(cycle: Cycle, apps: list[AppWork]) -> None:
             assert group is not None
             place_group(cycle, app, group, limit)
         picker.update(app)
+
+
+def _ahead(cycle: Cycle, app: AppWork, partial: set[str]) -> AppWork | None:
+    """A gang holding part of its reservation that this gang would compete with for nodes.
+
+    Only one gang at a time may hold a partial reservation on the same nodes: two gangs that each hold
+    part of what they need could wait for each other forever.
+    """
+    table = cycle.table
+    mine = [table.static_fit(g.constraints).mask for g in app.groups if g.open]
+    for other_id in sorted(partial - {app.app_id}):
+        other = cycle.apps[other_id]
+        for group in other.groups:
+            if group.remaining > 0:
+                theirs = table.static_fit(group.constraints).mask
+                if any(bool((m & theirs).any()) for m in mine):
+                    return other
+    return None
+
+
+def _gang_room(cycle: Cycle, app: AppWork) -> str:
+    """Why the queue cannot take the whole gang's placeholders now ("" when it can).
+
+    A gang starts reserving only when its queue has room for all of it, so that it never holds quota
+    it cannot complete.
+    """
+    need = np.zeros(cycle.index.size, dtype=np.int64)
+    for group in app.groups:
+        if group.open:
+            need += group.vec * group.remaining
+    if app.queue is not None:
+        blocker = cycle.tree.max_blocker(app.queue, need)
+        if blocker is not None:
+            return "the gang waits for room in its queue: " + describe_max(
+                blocker[0], blocker[1], need, cycle.index
+            )
+    for tracker in app.trackers:
+        over = np.flatnonzero((tracker.usage + need > tracker.max_vec) & (need > 0))
+        if over.size:
+            name = cycle.index.names[int(over[0])]
+            return (
+                f"the gang waits for room: {tracker.describe()} maxresources {name} "
+                f"{format_amount(name, int(tracker.max_vec[over[0]]))} would be exceeded by the gang's "
+                f"{format_amount(name, int(need[over[0]]))}"
+            )
+    return ""
 
 
 def _waiting_for(ahead: AppWork) -> Callable[[], str]:

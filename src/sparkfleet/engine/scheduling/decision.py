@@ -1,7 +1,8 @@
 """What the scheduler answers: the effects a controller applies, and the state to hand back next time.
 
 In the style of Ray autoscaler v2's Reply: everything is listed explicitly, including what could not be
-done and why, so the controller does no scheduling thinking of its own.
+done and why, so the controller does no scheduling thinking of its own. The records that come by the
+ten thousand (PodRef, Bind, Release, Unschedulable) are named tuples: immutable and cheap to build.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from sparkfleet.engine.scheduling.gang import PlaceholderPod
 from sparkfleet.engine.scheduling.resources import Resources
@@ -35,16 +37,14 @@ class EventType(StrEnum):
     WARNING = "Warning"
 
 
-@dataclass(frozen=True, slots=True)
-class PodRef:
+class PodRef(NamedTuple):
     namespace: str
     name: str
     uid: str = ""
     """Empty for placeholders created in the same decision (the store assigns the uid)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Bind:
+class Bind(NamedTuple):
     pod: PodRef
     node: str
     app_id: str
@@ -53,8 +53,7 @@ class Bind:
     """A real pod taking a placeholder's place: delete that placeholder first, then bind."""
 
 
-@dataclass(frozen=True, slots=True)
-class Release:
+class Release(NamedTuple):
     """A placeholder to delete, and why (replaced, timeout, application finished, larger real pod)."""
 
     pod: PodRef
@@ -80,8 +79,7 @@ class PodFailure:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Unschedulable:
+class Unschedulable(NamedTuple):
     """A pod left Pending: record PodScheduled=False with this reason and an Event with the message."""
 
     pod: PodRef

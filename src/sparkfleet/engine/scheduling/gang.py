@@ -8,6 +8,7 @@ placeholder's place on its node.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -56,10 +57,8 @@ class TaskGroup:
     topology_spread: tuple[Mapping[str, Any], ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def placeholder_requests(self) -> Resources:
-        return self.min_resource + Resources({PODS: 1})
+    placeholder_requests: Resources = field(default_factory=Resources)
+    """What one placeholder requests: minResource and one pod."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +164,7 @@ def parse_task_groups(raw: str) -> list[TaskGroup]:
                 min_resource=Resources(amounts),
                 raw_min_resource=dict(raw_res),
                 constraints=Constraints(selector, tolerations, required),
+                placeholder_requests=Resources(amounts) + Resources({PODS: 1}),
                 node_selector=dict(selector),
                 tolerations=tuple(raw_tols),
                 affinity=raw_affinity,
@@ -192,19 +192,18 @@ def _dns_part(text: str, limit: int) -> str:
     return part or "x"
 
 
+@functools.lru_cache(maxsize=1024)
+def _name_prefix(app_id: str, group: str) -> str:
+    return f"tg-{_dns_part(app_id, 28)}-{_dns_part(group, 20)}-"
+
+
 def placeholder_name(app_id: str, group: str, index: int) -> str:
     """`tg-<app>-<group>-<nonce>` as the shim names them (28 + 20 characters at most, 10-character nonce).
 
     The nonce is a hash of (app, group, index), not random, so a decision can be recomputed and compared.
     """
-    digest = hashlib.sha256(f"{app_id}\x00{group}\x00{index}".encode()).digest()
-    number = int.from_bytes(digest[:8], "big")
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    nonce = ""
-    for _ in range(10):
-        number, r = divmod(number, 36)
-        nonce += alphabet[r]
-    return f"tg-{_dns_part(app_id, 28)}-{_dns_part(group, 20)}-{nonce}"
+    nonce = hashlib.blake2s(f"{app_id}\x00{group}\x00{index}".encode(), digest_size=5).hexdigest()
+    return _name_prefix(app_id, group) + nonce
 
 
 @dataclass(frozen=True, slots=True)

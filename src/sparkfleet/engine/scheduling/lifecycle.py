@@ -290,7 +290,13 @@ def _reserve(cycle: Cycle, app: AppWork) -> None:
             f"all {gang.wanted} placeholders are bound: the application's pods take their places",
         )
         return
-    app.hold = Block(PendingKind.GANG, explain=lambda: f"waiting for gang reservation: {_progress(app)}")
+    app.hold = Block(PendingKind.GANG, explain=lambda: _gang_wait(app))
+
+
+def _gang_wait(app: AppWork) -> str:
+    if app.state == S.RUNNING:
+        return "gang reservation complete: the pod takes a placeholder's place in the next cycle"
+    return f"waiting for gang reservation: {_progress(app)}"
 
 
 def _progress(app: AppWork) -> str:

@@ -196,9 +196,13 @@ def _pending(cycle: Cycle, works: list[AppWork]) -> list[Unschedulable]:
                     out.append(_waiting(pod, block.kind, text, None))
         if work.waiting:
             kind, text = _hold_text(work)
+            if queue is not None:
+                waiting: dict[Resources, int] = defaultdict(int)
+                for pod in work.waiting:
+                    waiting[pod.requests] += 1
+                for requests, n in waiting.items():
+                    cycle.tree.add_pending(queue, cycle.index.vector(requests) * n)
             for pod in work.waiting:
-                if queue is not None:
-                    cycle.tree.add_pending(queue, cycle.index.vector(pod.requests))
                 nominated = nominations.get((pod.namespace, pod.name))
                 if nominated is not None:
                     out.append(_waiting(pod, PendingKind.PREEMPTION, nominated[1], nominated[0]))

@@ -102,9 +102,13 @@ class NodeRecord:
     """The Ready condition is True; a node that is not ready behaves as tainted not-ready:NoSchedule."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class PodRecord:
-    """One pod as the scheduler sees it. `app_id` and `queue` are already resolved (see apps.py)."""
+    """One pod as the scheduler sees it. `app_id` and `queue` are already resolved (see apps.py).
+
+    Treated as immutable (never changed after construction); not frozen because a frozen dataclass of this
+    size costs five times as much to build, and snapshots hold tens of thousands of them.
+    """
 
     uid: str
     namespace: str

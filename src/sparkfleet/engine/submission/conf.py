@@ -9,6 +9,9 @@ app-level node selector and dynamic allocation. Part two is spark-submit's own w
 steps add the application id, the driver service's host and ports, the resource type and the overhead
 factor that executors inherit. The result is exactly the content of spark.properties.
 
+The operator's `sparkoperator.k8s.io/mutated-by-spark-operator` label is not set: it asks the operator's
+webhook to patch the pods, and these pods are built complete.
+
 `cores`, `memory` and `instances` carry model defaults; they are passed when written in the manifest, or
 when sparkConf does not set the same Spark key (then the default is Spark's own anyway).
 """

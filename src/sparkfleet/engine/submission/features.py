@@ -33,7 +33,7 @@ EXECUTOR_ID_PLACEHOLDER = "{{EXECUTOR_ID}}"
 RESERVED_DRIVER_LABELS = ("spark-version", "spark-app-selector", "spark-app-name", "spark-role")
 RESERVED_EXECUTOR_LABELS = (*RESERVED_DRIVER_LABELS, "spark-exec-id", "spark-exec-resourceprofile-id")
 
-_STARTUP_PREFIXES = ("spark.rpc", "spark.network", "spark.ssl", "spark.port.")
+_STARTUP_PREFIXES = ("spark.auth", "spark.rpc", "spark.network", "spark.ssl", "spark.port.")
 _RESOURCE_AMOUNT = re.compile(r"^spark\.(driver|executor)\.resource\.([^.]+)\.amount$")
 
 
@@ -77,7 +77,7 @@ def custom_resources(conf: Mapping[str, str], role: str) -> dict[str, str]:
     out: dict[str, str] = {}
     marker = f"spark.{role}.resource."
     for key, amount in conf.items():
-        if not key.startswith(marker):
+        if ".resource." not in key or not key.startswith(marker):
             continue
         match = _RESOURCE_AMOUNT.match(key)
         if match is None or match.group(1) != role:
@@ -271,11 +271,9 @@ def driver_conf_volume(sp: SparkPod, config_map: str) -> None:
 
 def is_executor_startup_conf(key: str) -> bool:
     """SparkConf.isExecutorStartupConf: what executors need before they can fetch the conf."""
-    return (
-        key.endswith(".port")
-        or key.startswith(_STARTUP_PREFIXES)
-        or (key.startswith("spark.auth") and key != "spark.authenticate.secret")
-    ) and key.startswith("spark.")
+    return (key.endswith(".port") or key.startswith(_STARTUP_PREFIXES)) and (
+        key.startswith("spark.") and key != "spark.authenticate.secret"
+    )
 
 
 def executor_java_options(conf: Mapping[str, str], runtime_defaults: tuple[str, ...]) -> list[str]:

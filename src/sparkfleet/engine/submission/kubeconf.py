@@ -57,15 +57,13 @@ class KubeConf:
     executor: RoleConf
 
 
-_ROLE_FAMILIES: tuple[tuple[str, str], ...] = (
-    ("label.", "labels"),
-    ("annotation.", "annotations"),
-    ("node.selector.", "node_selector"),
-    ("secrets.", "secrets"),
-    ("secretKeyRef.", "secret_key_refs"),
-    ("service.label.", "service_labels"),
-    ("service.annotation.", "service_annotations"),
-)
+_ROLE_MAPS = {
+    "label": "labels",
+    "annotation": "annotations",
+    "secrets": "secrets",
+    "secretKeyRef": "secret_key_refs",
+}
+_SERVICE_MAPS = {"label": "service_labels", "annotation": "service_annotations"}
 
 
 def _volume(role: RoleConf, rest: str, value: str, key: str) -> None:
@@ -77,7 +75,7 @@ def _volume(role: RoleConf, rest: str, value: str, key: str) -> None:
             break
     else:
         raise SubmissionError(
-            f"{key}: expected spark.kubernetes.*.volumes.<type>.<name>.mount.* or .options.*"
+            f"{key}: expected spark.kubernetes.<role>.volumes.<type>.<name>.mount.* or .options.*"
         )
     if vtype not in VOLUME_TYPES:
         raise SubmissionError(
@@ -98,39 +96,48 @@ def _volume(role: RoleConf, rest: str, value: str, key: str) -> None:
         vol.mount_read_only = value.strip().lower() == "true"
 
 
+def _role_key(role: RoleConf, rest: str, value: str, key: str) -> None:
+    """`rest` is what follows `spark.kubernetes.<role>.`."""
+    family, _, name = rest.partition(".")
+    attr = _ROLE_MAPS.get(family)
+    if attr is not None:
+        getattr(role, attr)[name] = value
+    elif family == "node":
+        if name.startswith("selector."):
+            role.node_selector[name[9:]] = value
+    elif family == "service":
+        kind, _, item = name.partition(".")
+        service_attr = _SERVICE_MAPS.get(kind)
+        if service_attr is not None:
+            getattr(role, service_attr)[item] = value
+    elif family == "volumes":
+        _volume(role, name, value, key)
+
+
 def read_kube_conf(conf: Mapping[str, str]) -> KubeConf:
-    roles: dict[str, RoleConf] = {"driver": RoleConf(), "executor": RoleConf()}
+    driver, executor = RoleConf(), RoleConf()
     node_selector: dict[str, str] = {}
     for key, value in conf.items():
         if key.startswith("spark.kubernetes."):
-            rest = key[17:]
-            if rest.startswith("node.selector."):
-                node_selector[rest[14:]] = value
-                continue
-            if rest.startswith("driverEnv."):
-                roles["driver"].env[rest[10:]] = value
-                continue
-            role_name, dot, sub = rest.partition(".")
-            role = roles.get(role_name) if dot else None
-            if role is None:
-                continue
-            if sub.startswith("volumes."):
-                _volume(role, sub[8:], value, key)
-                continue
-            for prefix, attr in _ROLE_FAMILIES:
-                if sub.startswith(prefix):
-                    getattr(role, attr)[sub[len(prefix) :]] = value
-                    break
+            head, _, rest = key[17:].partition(".")
+            if head == "driver":
+                _role_key(driver, rest, value, key)
+            elif head == "executor":
+                _role_key(executor, rest, value, key)
+            elif head == "driverEnv":
+                driver.env[rest] = value
+            elif head == "node" and rest.startswith("selector."):
+                node_selector[rest[9:]] = value
         elif key.startswith("spark.executorEnv."):
-            roles["executor"].env[key[18:]] = value
-    for role_name, role in roles.items():
+            executor.env[key[18:]] = value
+    for role_name, role in (("driver", driver), ("executor", executor)):
         for (vtype, name), vol in role.volumes.items():
             if not vol.mount_path:
                 raise SubmissionError(
                     f"spark.kubernetes.{role_name}.volumes.{vtype}.{name}.mount.path is missing: "
                     "every volume needs a mount path"
                 )
-    return KubeConf(node_selector, roles["driver"], roles["executor"])
+    return KubeConf(node_selector, driver, executor)
 
 
 def conf_int(conf: Mapping[str, str], key: str, default: int) -> int:

@@ -8,6 +8,7 @@ hash-table order; here they are sorted, so equal confs give equal text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -23,7 +24,7 @@ _ESCAPES = (
     ("\r", "\\r"),
     ("\f", "\\f"),
 )
-_SPECIAL = frozenset("\\=:#!\t\n\r\f ")
+_SPECIAL = re.compile(r"[\\=:#!\t\n\r\f ]")
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -38,13 +39,13 @@ def _escape(text: str) -> str:
 
 
 def _escape_key(key: str) -> str:
-    if _SPECIAL.isdisjoint(key):
+    if _SPECIAL.search(key) is None:
         return key
     return _escape(key).replace(" ", "\\ ")
 
 
 def _escape_value(value: str) -> str:
-    if _SPECIAL.isdisjoint(value):
+    if _SPECIAL.search(value) is None:
         return value
     escaped = _escape(value)
     return "\\" + escaped if escaped.startswith(" ") else escaped
@@ -98,16 +99,21 @@ def _separator(line: str) -> int:
     return -1
 
 
+_BLANK = " \t\f"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def parse_properties(text: str) -> dict[str, str]:
-    """The entries of a properties file as written by `render_properties` (or Java): comments skipped."""
+    """The entries of a properties file as `render_properties` (or Java) writes them: one entry per line
+    (no continuation lines), comments skipped, `=` or `:` separating key and value."""
     props: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.lstrip()
+    for raw in _LINE_BREAK.split(text):
+        line = raw.lstrip(_BLANK)
         if not line or line[0] in "#!":
             continue
         at = _separator(line)
         if at < 0:
             props[_unescape(line)] = ""
         else:
-            props[_unescape(line[:at].rstrip())] = _unescape(line[at + 1 :].lstrip())
+            props[_unescape(line[:at])] = _unescape(line[at + 1 :].lstrip(_BLANK))
     return props

@@ -1,0 +1,124 @@
+"""The records the disruption engine takes (a snapshot of nodes and their pods) and returns (actions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sparkfleet.api.instancetypes import CapacityType, OfferingKey
+from sparkfleet.api.karpenter import ANNOTATION_DO_NOT_DISRUPT
+from sparkfleet.api.placement import Taint
+from sparkfleet.engine.provisioning.model import ExistingNode, Fleet, PlanEvent, PlannedClaim, PodRequest
+from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
+from sparkfleet.engine.provisioning.resources import Resources
+
+DISRUPTED_TAINT_KEY = "karpenter.sh/disrupted"
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """A node managed by a NodePool, with the pods bound to it that have not finished.
+
+    `pods` leaves out daemonset pods (they go with the node); `daemonSetRequests` is the room they take.
+    `lastPodEventAt` is when a pod last arrived on or left the node (consolidateAfter counts from it,
+    from `createdAt` when None). `interruptedAt` is set when a spot interruption notice arrived.
+    """
+
+    name: str
+    nodePool: str
+    instanceType: str
+    capacityType: CapacityType
+    zone: str
+    price: float
+    createdAt: datetime
+    allocatable: Resources
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+    pods: tuple[PodRequest, ...] = ()
+    daemonSetRequests: Resources = field(default_factory=Resources)
+    capacity: Resources | None = None
+    """What counts against the pool's limits; the allocatable when not given."""
+    lastPodEventAt: datetime | None = None
+    initialized: bool = True
+    deleting: bool = False
+    interruptedAt: datetime | None = None
+
+    @property
+    def offering(self) -> OfferingKey:
+        return OfferingKey(self.instanceType, self.zone, self.capacityType)
+
+    @property
+    def doNotDisrupt(self) -> bool:
+        return self.annotations.get(ANNOTATION_DO_NOT_DISRUPT) == "true"
+
+    @property
+    def free(self) -> Resources:
+        used = self.daemonSetRequests
+        for pod in self.pods:
+            used = used + pod.requests
+        return self.allocatable - used
+
+    def as_existing(self) -> ExistingNode:
+        return ExistingNode(self.name, self.labels, self.free, self.taints, self.nodePool)
+
+
+@dataclass(frozen=True)
+class DisruptionSnapshot:
+    """Everything a disruption pass looks at. `fleet` is what replacements are planned from;
+    `inFlight` are NodeClaims launched but not registered yet (room for evicted pods)."""
+
+    now: datetime
+    fleet: Fleet
+    nodes: tuple[NodeState, ...]
+    unavailable: UnavailableOfferings = field(default_factory=UnavailableOfferings)
+    inFlight: tuple[ExistingNode, ...] = ()
+    claimPrefix: str = ""
+
+
+class Method(StrEnum):
+    """Disruption methods, in the order they are considered."""
+
+    INTERRUPTION = "Interruption"
+    EXPIRATION = "Expiration"
+    EMPTINESS = "Emptiness"
+    MULTI_NODE_CONSOLIDATION = "MultiNodeConsolidation"
+    SINGLE_NODE_CONSOLIDATION = "SingleNodeConsolidation"
+
+
+@dataclass(frozen=True)
+class DisruptionAction:
+    """Disrupt `nodes`: taint them `karpenter.sh/disrupted:NoSchedule`, launch `replacements` and wait for
+    them, evict `evict`, let `waitFor` finish, then delete the nodes."""
+
+    method: Method
+    reason: str
+    nodes: tuple[str, ...]
+    evict: tuple[str, ...] = ()
+    waitFor: tuple[str, ...] = ()
+    replacements: tuple[PlannedClaim, ...] = ()
+    savingsPerHour: float = 0.0
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A node that was considered and left alone, and why."""
+
+    node: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DisruptionDecision:
+    actions: tuple[DisruptionAction, ...]
+    unavailable: UnavailableOfferings
+    """The unavailable-offerings cache with interrupted offerings marked."""
+    blocked: tuple[Blocked, ...] = ()
+    events: tuple[PlanEvent, ...] = ()
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return tuple(n for a in self.actions for n in a.nodes)

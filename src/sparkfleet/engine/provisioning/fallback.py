@@ -1,0 +1,124 @@
+"""Falling back within the same provisioning round when EC2 has no capacity for a NodeClaim.
+
+Karpenter deletes a NodeClaim whose launch failed with InsufficientInstanceCapacity and simulates its pods
+again in the next batch; users report that the lower-weight pool is then often never tried
+(kubernetes-sigs/karpenter#2275). Here the failure is handled at once:
+1. every offering EC2 tried and refused goes into the unavailable cache (3 minutes);
+2. the pods of the failed claim, and of every claim of the plan not launched yet, are planned again
+   with the claims already launched counted as in-flight nodes and towards their pools' limits;
+3. the new plan tries the other types of the same NodePool first (the cache removed only the refused
+   offerings), then the next NodePool by weight, so the blueprint's Graviton (weight 100) to Intel r5d
+   (weight 50) fallback for `multiArch: Spark` pods happens in the same round;
+4. each move is recorded as a Fallback {from, to, reason}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from sparkfleet.api.instancetypes import OfferingKey
+from sparkfleet.engine.provisioning.model import (
+    EventType,
+    ExistingNode,
+    Fallback,
+    PlanEvent,
+    PlannedClaim,
+    ProvisioningPlan,
+    ProvisioningRequest,
+)
+from sparkfleet.engine.provisioning.plan import plan
+from sparkfleet.engine.provisioning.resources import Resources
+
+INSUFFICIENT_CAPACITY = "InsufficientInstanceCapacity"
+
+
+def _in_flight(claim: PlannedClaim) -> ExistingNode:
+    return ExistingNode(
+        name=claim.name,
+        labels=dict(claim.node.labels),
+        free=claim.node.allocatable - claim.requests,
+        taints=claim.node.taints,
+        nodePool=claim.nodePool,
+        inFlight=True,
+    )
+
+
+def _describe(offerings: Sequence[OfferingKey]) -> str:
+    shown = ", ".join(f"{o.instanceType}/{o.zone}/{o.capacityType}" for o in offerings[:6])
+    more = f" and {len(offerings) - 6} more" if len(offerings) > 6 else ""
+    return shown + more
+
+
+def replan_after_launch_failure(
+    request: ProvisioningRequest,
+    previous: ProvisioningPlan,
+    failed_claim: str,
+    failed_offerings: Sequence[OfferingKey],
+    now: datetime,
+    launched: Collection[str] = (),
+) -> ProvisioningPlan:
+    """The plan after `failed_claim` could not launch from any of `failed_offerings`.
+
+    `launched` names the claims of `previous` that EC2 already launched: they stay as they are and host
+    what they can as in-flight nodes. The result keeps them, replaces every other claim, carries the
+    updated unavailable cache, and lists the fallbacks taken (previous ones included).
+    """
+    failed = next((c for c in previous.claims if c.name == failed_claim), None)
+    if failed is None:
+        raise ValueError(f"claim {failed_claim!r} is not part of the plan")
+    unavailable = previous.unavailable.mark_all(failed_offerings, now)
+    kept = [c for c in previous.claims if c.name in launched and c.name != failed_claim]
+    kept_names = {c.name for c in kept}
+    replanned = {pod for c in previous.claims if c.name not in kept_names for pod in c.pods}
+    usage = dict(request.poolUsage)
+    for claim in kept:
+        usage[claim.nodePool] = usage.get(claim.nodePool, Resources()) + claim.node.capacity
+    attempt = previous.attempt + 1
+    sub_request = replace(
+        request,
+        pods=[p for p in request.pods if p.id in replanned],
+        nodes=[*request.nodes, *(_in_flight(c) for c in kept)],
+        unavailable=unavailable,
+        poolUsage=usage,
+        claimPrefix=f"{request.claimPrefix}f{attempt}-",
+        now=now,
+    )
+    sub = plan(sub_request)
+    fallbacks = list(previous.fallbacks)
+    events = list(previous.events)
+    moved = set(failed.pods)
+    targets: dict[str, list[PlannedClaim]] = {}
+    for claim in sub.claims:
+        if moved.intersection(claim.pods):
+            targets.setdefault(claim.nodePool, []).append(claim)
+    reason = f"{INSUFFICIENT_CAPACITY} for {_describe(failed_offerings)}"
+    for pool, claims in targets.items():
+        types = sorted({c.instanceType for c in claims})
+        pods = sum(len(moved.intersection(c.pods)) for c in claims)
+        fallback = Fallback(
+            failed.nodePool, pool, f"{reason}; {pods} pods moved to {pool} ({', '.join(types)})"
+        )
+        fallbacks.append(fallback)
+        events.append(PlanEvent("NodeClaim", failed.name, EventType.WARNING, "Fallback", fallback.reason))
+    stranded = [u for u in sub.unschedulable if u.pod in moved]
+    if stranded:
+        fallbacks.append(
+            Fallback(
+                failed.nodePool,
+                "",
+                f"{reason}; {len(stranded)} pods have no other place: {stranded[0].reason}",
+            )
+        )
+    nominations = [n for n in previous.nominations if n.pod not in replanned] + list(sub.nominations)
+    unschedulable = [u for u in previous.unschedulable if u.pod not in replanned] + list(sub.unschedulable)
+    return ProvisioningPlan(
+        claims=(*kept, *sub.claims),
+        nominations=tuple(nominations),
+        unschedulable=tuple(unschedulable),
+        events=(*events, *sub.events),
+        fallbacks=tuple(fallbacks),
+        unavailable=unavailable,
+        attempt=attempt,
+    )

@@ -1,0 +1,169 @@
+"""Which resource a Kubernetes REST path names.
+
+    /api                                          APIVersions
+    /api/v1, /apis/{group}/{version}              APIResourceList
+    /apis, /apis/{group}                          APIGroupList, APIGroup
+    {prefix}/namespaces/{ns}/{plural}[/{name}[/{subresource}]]   namespaced objects
+    {prefix}/{plural}[/{name}[/{subresource}]]    cluster-scoped objects; for a namespaced kind only the
+                                                  collection (every namespace)
+    {prefix}/watch/...                            the legacy watch form of any of the above
+
+`{prefix}` is /api/v1 for the core group and /apis/{group}/{version} otherwise. A kind is reachable only
+under its own group and version, as on a real API server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sparkfleet.cluster.errors import NotFound
+from sparkfleet.cluster.kinds import KINDS, KindInfo
+
+__all__ = [
+    "BINDING",
+    "CORE_VERSION",
+    "Discovery",
+    "DiscoveryDocument",
+    "ResourcePath",
+    "Subresource",
+    "group_versions",
+    "has_status",
+    "kinds_of",
+    "parse_path",
+    "subresources_of",
+]
+
+CORE_VERSION = "v1"
+
+# The legacy `bindings` collection (POST a Binding named after the pod): not a stored kind.
+BINDING = KindInfo("Binding", "v1", "bindings", True)
+
+
+class Subresource(StrEnum):
+    STATUS = "status"
+    BINDING = "binding"
+    LOG = "log"
+
+
+# Kinds without a status subresource, as on Kubernetes (they have no status at all).
+_STATUSLESS = frozenset({"ConfigMap", "Event", "PriorityClass"})
+
+
+def has_status(info: KindInfo) -> bool:
+    return info.kind not in _STATUSLESS and info is not BINDING
+
+
+def subresources_of(info: KindInfo) -> tuple[Subresource, ...]:
+    found: list[Subresource] = []
+    if has_status(info):
+        found.append(Subresource.STATUS)
+    if info.kind == "Pod":
+        found += [Subresource.BINDING, Subresource.LOG]
+    return tuple(found)
+
+
+def group_versions() -> dict[str, list[str]]:
+    """Every served API group ("" for core) and its versions, in first-seen order."""
+    groups: dict[str, list[str]] = {}
+    for info in KINDS:
+        version = info.api_version.rpartition("/")[2]
+        versions = groups.setdefault(info.group, [])
+        if version not in versions:
+            versions.append(version)
+    return groups
+
+
+def kinds_of(group: str, version: str) -> list[KindInfo]:
+    api_version = f"{group}/{version}" if group else version
+    found = [info for info in KINDS if info.api_version == api_version]
+    if api_version == BINDING.api_version:
+        found.append(BINDING)
+    return found
+
+
+class DiscoveryDocument(StrEnum):
+    API_VERSIONS = "APIVersions"
+    GROUP_LIST = "APIGroupList"
+    GROUP = "APIGroup"
+    RESOURCE_LIST = "APIResourceList"
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    document: DiscoveryDocument
+    group: str = ""
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePath:
+    info: KindInfo
+    namespace: str | None
+    """The namespace of a namespaced request; None for cluster-scoped kinds and for every namespace."""
+    name: str | None = None
+    subresource: Subresource | None = None
+    watch: bool = False
+    """The path used the legacy `/watch/` prefix."""
+
+    @property
+    def collection(self) -> bool:
+        return self.name is None
+
+
+def _not_found(path: str) -> NotFound:
+    return NotFound(f"the server could not find the requested resource (path {path})")
+
+
+def parse_path(path: str) -> Discovery | ResourcePath:
+    """Resolve a request path (already percent-decoded); NotFound for anything not served."""
+    segments = path.strip("/").split("/")
+    if any(not s for s in segments):
+        raise _not_found(path)
+    root, rest = segments[0], segments[1:]
+    if root == "api":
+        if not rest:
+            return Discovery(DiscoveryDocument.API_VERSIONS)
+        group, version, rest = "", rest[0], rest[1:]
+    elif root == "apis":
+        if not rest:
+            return Discovery(DiscoveryDocument.GROUP_LIST)
+        group = rest[0]
+        if not group or group not in group_versions():
+            raise _not_found(path)
+        if len(rest) == 1:
+            return Discovery(DiscoveryDocument.GROUP, group)
+        version, rest = rest[1], rest[2:]
+    else:
+        raise _not_found(path)
+    kinds = kinds_of(group, version)
+    if not kinds:
+        raise _not_found(path)
+    if not rest:
+        return Discovery(DiscoveryDocument.RESOURCE_LIST, group, version)
+    watch = rest[0] == "watch"
+    if watch:
+        rest = rest[1:]
+    by_plural = {info.plural: info for info in kinds}
+    if len(rest) >= 3 and rest[0] == "namespaces" and rest[2] in by_plural and by_plural[rest[2]].namespaced:
+        namespace: str | None = rest[1]
+        info, tail = by_plural[rest[2]], rest[3:]
+    elif rest and rest[0] in by_plural:
+        namespace = None
+        info, tail = by_plural[rest[0]], rest[1:]
+        if info.namespaced and tail:
+            raise _not_found(path)  # a namespaced object is addressed through its namespace
+    else:
+        raise _not_found(path)
+    if len(tail) > 2 or (watch and len(tail) > 1) or (info is BINDING and tail):
+        raise _not_found(path)
+    name = tail[0] if tail else None
+    subresource = None
+    if len(tail) == 2:
+        try:
+            subresource = Subresource(tail[1])
+        except ValueError:
+            raise _not_found(path) from None
+        if subresource not in subresources_of(info):
+            raise _not_found(path)
+    return ResourcePath(info, namespace, name, subresource, watch)

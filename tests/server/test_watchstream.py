@@ -1,0 +1,184 @@
+"""Watches over HTTP (TestClient): newline-delimited events from a resourceVersion, bookmarks, selectors,
+expired resourceVersions, and streams that end when the client or the server goes away."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
+
+from sparkfleet.clock import VirtualClock
+from sparkfleet.cluster.embedded import EmbeddedCluster
+from sparkfleet.server import create_app, streams_of
+from sparkfleet.server.watchstream import INITIAL_EVENTS_END, StreamRegistry
+
+from .builders import AUTH, PODS, TOKEN, TestClient, events, pod
+from .conftest import guarded
+
+
+def drain(client: TestClient, path: str, **params: str) -> list[str]:
+    """The whole stream of a watch that ends once it has caught up (timeoutSeconds=0)."""
+    response = client.get(path, params={"watch": "true", "timeoutSeconds": "0", **params})
+    assert response.status_code == 200
+    return [line for line in response.text.splitlines() if line]
+
+
+def test_a_watch_from_a_resource_version_reports_every_change_after_it(
+    client: TestClient, cluster: EmbeddedCluster
+) -> None:
+    cluster.create(pod("before"))
+    cluster.create(pod("p"))
+    cluster.patch("Pod", "default", "p", {"metadata": {"labels": {"a": "b"}}})
+    cluster.delete("Pod", "default", "p")
+    lines = drain(client, PODS, resourceVersion="1")
+    assert events(lines) == [("ADDED", "p"), ("MODIFIED", "p"), ("DELETED", "p")]
+    assert json.loads(lines[1])["object"]["metadata"]["labels"] == {"a": "b"}
+
+
+def test_a_watch_without_resource_version_starts_with_the_current_state(
+    client: TestClient, cluster: EmbeddedCluster
+) -> None:
+    cluster.create(pod("a"))
+    cluster.create(pod("b"))
+    assert sorted(events(drain(client, PODS))) == [("ADDED", "a"), ("ADDED", "b")]
+    assert sorted(events(drain(client, PODS, resourceVersion="0"))) == [("ADDED", "a"), ("ADDED", "b")]
+
+
+def test_bookmarks_when_allowed_end_a_stream_with_its_resource_version(
+    client: TestClient, cluster: EmbeddedCluster
+) -> None:
+    cluster.create(pod("p"))
+    cluster.create(pod("q"))
+    assert events(drain(client, PODS, resourceVersion="1", allowWatchBookmarks="true")) == [
+        ("ADDED", "q"),
+        ("BOOKMARK", "2"),
+    ]
+    bookmark = json.loads(drain(client, PODS, resourceVersion="2", allowWatchBookmarks="true")[0])
+    assert bookmark == {
+        "type": "BOOKMARK",
+        "object": {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": "2"}},
+    }
+
+
+def test_send_initial_events_ends_them_with_an_annotated_bookmark(
+    client: TestClient, cluster: EmbeddedCluster
+) -> None:
+    cluster.create(pod("p"))
+    lines = drain(
+        client,
+        PODS,
+        sendInitialEvents="true",
+        allowWatchBookmarks="true",
+        resourceVersionMatch="NotOlderThan",
+    )
+    assert events(lines)[:2] == [("ADDED", "p"), ("BOOKMARK", "1")]
+    assert json.loads(lines[1])["object"]["metadata"]["annotations"] == {INITIAL_EVENTS_END: "true"}
+
+
+def test_a_watch_honours_label_selectors(client: TestClient, cluster: EmbeddedCluster) -> None:
+    selected = {"spark-app-selector": "s1", "spark-role": "executor"}
+    cluster.create(pod("exec-1", labels=selected))
+    cluster.create(pod("driver", labels={"spark-app-selector": "s1", "spark-role": "driver"}))
+    cluster.patch("Pod", "default", "exec-1", {"metadata": {"labels": {"spark-role": "done"}}})
+    lines = drain(
+        client, PODS, resourceVersion="0", labelSelector="spark-app-selector=s1,spark-role=executor"
+    )
+    assert events(lines) == []
+    lines = drain(
+        client, PODS, resourceVersion="1", labelSelector="spark-app-selector=s1,spark-role=executor"
+    )
+    assert events(lines) == [("DELETED", "exec-1")]  # moved out of the selection
+
+
+def test_watching_one_object_by_name(client: TestClient, cluster: EmbeddedCluster) -> None:
+    cluster.create(pod("p"))
+    cluster.create(pod("q"))
+    assert events(drain(client, f"{PODS}/p")) == [("ADDED", "p")]
+    assert events(drain(client, "/api/v1/watch/namespaces/default/pods/q")) == [("ADDED", "q")]
+
+
+def test_a_too_old_resource_version_is_an_expired_error_event(tmp_path: Path, clock: VirtualClock) -> None:
+    small = EmbeddedCluster(tmp_path / "small.db", clock, history_limit=1)
+    try:
+        for name in "abcdef":
+            small.create(pod(name))
+        with TestClient(create_app(small, TOKEN), headers=AUTH) as client:
+            (line,) = drain(client, PODS, resourceVersion="1")
+        event = json.loads(line)
+        assert event["type"] == "ERROR"
+        assert (event["object"]["code"], event["object"]["reason"]) == (410, "Expired")
+        assert "too old resource version" in event["object"]["message"]
+    finally:
+        small.close()
+
+
+def test_a_live_watch_streams_changes_as_they_happen(client: TestClient, cluster: EmbeddedCluster) -> None:
+    cluster.create(pod("p"))
+    with client.stream("GET", PODS, params={"watch": "1", "resourceVersion": "1"}) as response:
+        lines = response.iter_lines()
+        cluster.create(pod("q"))
+        assert events([next(lines)]) == [("ADDED", "q")]
+        cluster.patch("Pod", "default", "p", {"metadata": {"labels": {"x": "y"}}})
+        assert events([next(lines)]) == [("MODIFIED", "p")]
+        cluster.delete("Pod", "default", "q")
+        assert events([next(lines)]) == [("DELETED", "q")]
+
+
+def test_a_watch_ends_when_its_timeout_passes_on_the_cluster_clock(
+    client: TestClient, cluster: EmbeddedCluster, clock: VirtualClock
+) -> None:
+    with client.stream(
+        "GET", PODS, params={"watch": "1", "timeoutSeconds": "30", "allowWatchBookmarks": "true"}
+    ) as response:
+        lines = response.iter_lines()
+        cluster.create(pod("p"))
+        assert events([next(lines)]) == [("ADDED", "p")]
+        clock.advance(30)
+        assert events([line for line in lines if line]) == [("BOOKMARK", "1")]
+
+
+@pytest.fixture
+def eager_bookmarks(cluster: EmbeddedCluster) -> Iterator[TestClient]:
+    app = create_app(cluster, TOKEN, registry=CollectorRegistry(), bookmark_interval=0.01)
+    guard = guarded(app)
+    with TestClient(app, headers=AUTH) as client:
+        yield client
+    guard.cancel()
+    streams_of(app).close_all()
+
+
+def test_an_idle_watch_sends_periodic_bookmarks_at_what_it_has_sent(
+    eager_bookmarks: TestClient, cluster: EmbeddedCluster
+) -> None:
+    cluster.create(pod("p"))
+    params = {"watch": "1", "resourceVersion": "0", "allowWatchBookmarks": "true"}
+    with eager_bookmarks.stream("GET", PODS, params=params) as response:
+        lines = response.iter_lines()
+        assert events([next(lines), next(lines), next(lines)]) == [
+            ("ADDED", "p"),
+            ("BOOKMARK", "1"),
+            ("BOOKMARK", "1"),
+        ]
+
+
+def test_closing_every_stream_ends_open_watches(app: Starlette, client: TestClient) -> None:
+    with client.stream("GET", PODS, params={"watch": "1"}) as response:
+        streams_of(app).close_all()
+        assert list(response.iter_lines()) == []
+
+
+def test_the_registry_forgets_streams_that_ended(client: TestClient, app: Starlette) -> None:
+    drain(client, PODS)
+    assert len(streams_of(app)) == 0
+
+
+def test_a_stream_opened_after_close_all_is_closed_at_once() -> None:
+    registry = StreamRegistry()
+    registry.close_all()
+    closed: list[bool] = []
+    registry.add(lambda: closed.append(True))
+    assert closed == [True]
