@@ -11,6 +11,9 @@ on this thread until idle. The clock stops when every application is SUBMITTED a
 ConfigMap and both services exist, which is checked afterwards. apps_per_min and
 native_submit_ms_per_app cover the whole way: apply, reconcile (build, create, status, events).
 
+The table also shows the submit path alone on a fresh store (build the submission, create the driver pod,
+create its dependents, write the SUBMITTED status) and parse + build_submission without any store.
+
 In the same run one real JVM start of the installed PySpark's `spark-submit --version` is timed: the
 floor of what the operator spends per application before spark-submit has done anything.
 `ratio` = that JVM start / native milliseconds per application.

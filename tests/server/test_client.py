@@ -108,8 +108,8 @@ def test_patch_is_a_merge_patch_with_an_optional_status_subresource(remote: Remo
     remote.create(pod("p", labels={"a": "1"}))
     patched = remote.patch("Pod", "default", "p", {"metadata": {"labels": {"a": None, "b": "2"}}})
     assert patched["metadata"]["labels"] == {"b": "2"}
-    status = remote.patch("Pod", "default", "p", {"status": {"phase": "Pending"}}, subresource="status")
-    assert status["status"] == {"phase": "Pending"}
+    status = remote.patch("Pod", "default", "p", {"status": {"phase": "Running"}}, subresource="status")
+    assert status["status"] == {"phase": "Running", "qosClass": "BestEffort"}
     with pytest.raises(Conflict):
         remote.patch("Pod", "default", "p", {"metadata": {"resourceVersion": "1", "labels": {"c": "3"}}})
 

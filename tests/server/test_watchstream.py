@@ -116,6 +116,14 @@ def test_a_too_old_resource_version_is_an_expired_error_event(tmp_path: Path, cl
         small.close()
 
 
+def test_a_websocket_watch_gets_the_answer_that_makes_fabric8_fall_back_to_http(client: TestClient) -> None:
+    headers = {"Connection": "Upgrade", "Upgrade": "websocket"}
+    response = client.get(PODS, params={"watch": "true"}, headers=headers)
+    # A finished 200 (not 101 Switching Protocols) is fabric8's cue to watch with a plain HTTP GET.
+    assert response.status_code == 200
+    assert response.json()["reason"] == "ServiceUnavailable"
+
+
 def test_a_live_watch_streams_changes_as_they_happen(client: TestClient, cluster: EmbeddedCluster) -> None:
     cluster.create(pod("p"))
     with client.stream("GET", PODS, params={"watch": "1", "resourceVersion": "1"}) as response:

@@ -18,6 +18,7 @@ from sparkfleet.server.auth import BearerAuth
 from sparkfleet.server.discovery import version_info
 from sparkfleet.server.errors import ServerError
 from sparkfleet.server.handlers import ApiContext, ApiRequest, LogReader, error_response, handle
+from sparkfleet.server.openapi import group_version_document, openapi_root
 from sparkfleet.server.watchstream import StreamRegistry
 
 __all__ = ["create_app", "streams_of"]
@@ -44,6 +45,7 @@ class _Api:
             content_type=request.headers.get("content-type", ""),
             body=body,
             server_address=host,
+            upgrade=request.headers.get("upgrade", ""),
         )
         try:
             response = await run_in_threadpool(handle, self._context, api_request)
@@ -67,7 +69,7 @@ def create_app(
     registry: CollectorRegistry | None = None,
     bookmark_interval: float = 60.0,
 ) -> Starlette:
-    """The API of `cluster`. `token`: the bearer token every request but the probes must carry (None:
+    """The API of `cluster` (plus /version, /metrics, /openapi/v3 and the probes). `token`: the bearer token every request but the probes must carry (None:
     no authentication). `log_reader`: where pod logs come from (the runtime); without one, log requests
     answer 404. `registry`: served at /metrics. `bookmark_interval`: seconds between BOOKMARK events on
     an idle watch that allows them."""
@@ -94,6 +96,15 @@ def create_app(
             return _not_found(request)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    async def openapi_index(request: Request) -> Response:
+        return JSONResponse(openapi_root())
+
+    async def openapi_document(request: Request) -> Response:
+        try:
+            return JSONResponse(group_version_document(request.path_params["rest"]))
+        except NotFound as exc:
+            return error_response(exc)
+
     async def not_found(request: Request) -> Response:
         return _not_found(request)
 
@@ -105,6 +116,8 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/version", version, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            Route("/openapi/v3", openapi_index, methods=["GET"]),
+            Route("/openapi/v3/{rest:path}", openapi_document, methods=["GET"]),
             Route("/api", api),
             Route("/api/{rest:path}", api),
             Route("/apis", api),

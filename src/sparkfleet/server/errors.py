@@ -29,6 +29,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotAcceptable",
     "ServerError",
+    "ServiceUnavailable",
     "Unauthorized",
     "UnsupportedMediaType",
     "error_from_status",
@@ -55,6 +56,11 @@ class NotAcceptable(ClusterError):
 class UnsupportedMediaType(ClusterError):
     reason = "UnsupportedMediaType"
     code = 415
+
+
+class ServiceUnavailable(ClusterError):
+    reason = "ServiceUnavailable"
+    code = 503
 
 
 class ServerError(ClusterError):
@@ -165,6 +171,7 @@ _BY_REASON: dict[str, type[ClusterError]] = {
     "MethodNotAllowed": MethodNotAllowed,
     "NotAcceptable": NotAcceptable,
     "UnsupportedMediaType": UnsupportedMediaType,
+    "ServiceUnavailable": ServiceUnavailable,
 }
 
 

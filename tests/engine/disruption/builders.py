@@ -52,7 +52,10 @@ def _fleet(chosen: tuple[NodePool, ...]) -> Fleet:
         return _FLEETS[key]
     catalog = load_catalog()
     offers = tuple(
-        Offering(it.name, z, ct, offering_price(it, z, ct), True) for it in catalog for z in ZONES for ct in CapacityType
+        Offering(it.name, z, ct, offering_price(it, z, ct), True)
+        for it in catalog
+        for z in ZONES
+        for ct in CapacityType
     )
     classes = {c.name: c for c in blueprint_ec2nodeclasses()}
     _FLEETS[key] = Fleet(chosen, classes, tuple(catalog), offers)
@@ -114,5 +117,7 @@ def node(
     )
 
 
-def snapshot(*nodes: NodeState, nodepools: Sequence[NodePool] | None = None, now: datetime = NOW) -> DisruptionSnapshot:
+def snapshot(
+    *nodes: NodeState, nodepools: Sequence[NodePool] | None = None, now: datetime = NOW
+) -> DisruptionSnapshot:
     return DisruptionSnapshot(now=now, fleet=fleet(nodepools), nodes=tuple(nodes), claimPrefix="d-")

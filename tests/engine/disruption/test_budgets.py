@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sparkfleet.api.karpenter import Budget, DisruptionReason
+from sparkfleet.api.karpenter import Budget, DisruptionReason, NodePool
+from sparkfleet.engine.disruption.budgets import allowed_disruptions, budget_active
 
 from .builders import NOW, pools
 
 
-def _pool(*items: Budget):  # type: ignore[no-untyped-def]
+def _pool(*items: Budget) -> NodePool:
     return pools(budgets=[b.model_dump(exclude_none=True) for b in items])[0]
 
 
 def test_ten_percent_rounds_up_and_counts_nodes_already_disrupting() -> None:
-
 
     pool = _pool(Budget(nodes="10%"))
     assert allowed_disruptions(pool, DisruptionReason.EMPTY, 25, 0, NOW) == 3
@@ -24,14 +24,12 @@ def test_ten_percent_rounds_up_and_counts_nodes_already_disrupting() -> None:
 
 def test_the_smallest_applicable_budget_wins_and_reasons_narrow_a_budget() -> None:
 
-
     pool = _pool(Budget(nodes="5"), Budget(nodes="1", reasons=[DisruptionReason.UNDERUTILIZED]))
     assert allowed_disruptions(pool, DisruptionReason.UNDERUTILIZED, 20, 0, NOW) == 1
     assert allowed_disruptions(pool, DisruptionReason.EMPTY, 20, 0, NOW) == 5
 
 
 def test_a_scheduled_budget_applies_only_inside_its_window() -> None:
-
 
     # no disruption on weekdays from 09:00 for 8 hours (NOW is Monday 12:00 UTC)
     freeze = Budget(nodes="0", schedule="0 9 * * 1-5", duration="8h")
@@ -44,7 +42,6 @@ def test_a_scheduled_budget_applies_only_inside_its_window() -> None:
 
 
 def test_a_window_opens_exactly_when_the_schedule_fires() -> None:
-
 
     daily = Budget(nodes="0", schedule="@daily", duration="1h")
     midnight = NOW.replace(hour=0, minute=0)

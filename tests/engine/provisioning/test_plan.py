@@ -9,9 +9,7 @@ from sparkfleet.api.blueprint import (
     SPARK_VERTICAL_EBS_SCALE,
 )
 from sparkfleet.api.instancetypes import CapacityType
-from sparkfleet.api.karpenter import validate_nodeclaim
 from sparkfleet.api.placement import NodeSelectorRequirement, SelectorOperator, Taint, TaintEffect, Toleration
-from sparkfleet.engine.provisioning.claims import to_nodeclaim
 from sparkfleet.engine.provisioning.model import ExistingNode
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 from sparkfleet.engine.provisioning.overhead import node_resources
@@ -269,21 +267,6 @@ def test_many_identical_executors_share_large_nodes_at_a_lower_price_than_one_no
     assert result.pricePerHour < one_each
 
 
-def test_a_planned_claim_renders_as_a_valid_nodeclaim() -> None:
-    f = blueprint_fleet()
-    result = plan(request(f, pods("e", 3, 4, "28Gi", selector={"NodeGroupType": "SparkMemoryOptimized"})))
-    claim = result.claims[0]
-    pool = next(p for p in f.nodePools if p.name == claim.nodePool)
-    nodeclaim = to_nodeclaim(claim, pool)
-    assert validate_nodeclaim(nodeclaim) == []
-    by_key = {r.key: r for r in nodeclaim.spec.requirements}
-    assert by_key["node.kubernetes.io/instance-type"].values == list(claim.instanceTypes)
-    assert by_key["karpenter.sh/nodepool"].values == [SPARK_MEMORY_OPTIMIZED]
-    assert nodeclaim.metadata.labels["karpenter.sh/nodepool"] == SPARK_MEMORY_OPTIMIZED
-    assert nodeclaim.spec.nodeClassRef.name == SPARK_MEMORY_OPTIMIZED
-    assert nodeclaim.spec.resources.requests["cpu"] == "12"
-
-
 def test_claim_names_carry_the_pool_and_the_round_prefix() -> None:
     result = plan(
         request(
@@ -294,3 +277,14 @@ def test_claim_names_carry_the_pool_and_the_round_prefix() -> None:
     )
     assert [c.name for c in result.claims] == [f"{SPARK_COMPUTE_OPTIMIZED}-r7-1"]
     assert any(e.reason == "Planned" and e.name == result.claims[0].name for e in result.events)
+
+
+def test_leaving_a_gang_out_does_not_change_where_the_other_pods_go() -> None:
+    doomed = [pod("arm-huge", 4, "4000Gi", selector={"kubernetes.io/arch": "arm64"}, gang="doomed")]
+    memory = pods("mem", 3, 4, "28Gi", selector={"NodeGroupType": "SparkMemoryOptimized"}, gang="ok")
+    free = pods("free", 3, 2, "8Gi")
+    result = plan(request(blueprint_fleet(), [*doomed, *memory, *free]))
+    pool_of = {p: c.nodePool for c in result.claims for p in c.pods}
+    assert {pool_of[p.id] for p in memory} == {SPARK_MEMORY_OPTIMIZED}
+    assert {pool_of[p.id] for p in free} == {SPARK_VERTICAL_EBS_SCALE}
+    assert [u.pod for u in result.unschedulable] == ["spark/arm-huge"]

@@ -1,5 +1,6 @@
 """Properties that hold for any cluster and workload: no node is over-committed, no queue exceeds its max
-(up the tree), and every pod bound satisfies its node selector, required node affinity and taints."""
+(up the tree), every pod bound satisfies its node selector, required node affinity and taints, and every
+pod left Pending is told why."""
 
 from __future__ import annotations
 
@@ -189,5 +190,9 @@ def test_nodes_queues_and_constraints_are_never_violated(
             bound = cluster.pods[(b.pod.namespace, b.pod.name)]
             assert satisfies(bound, by_name[b.node]), f"{b.pod.name} on {b.node} breaks its constraints"
         check(cluster)
+        explained = {(u.pod.namespace, u.pod.name) for u in decision.unschedulable}
+        for key, p in cluster.pods.items():
+            if p.node_name is None and not p.finished:
+                assert key in explained, f"{key} is pending without a reason"
         if i == 1:
             cluster.end("app0")

@@ -411,3 +411,15 @@ def test_memory_is_binpacked_onto_the_fullest_node() -> None:
     cluster.submit(pod("second", "y", 1, 1))
     cluster.step()
     assert cluster.pods[("spark", "second")].node_name == cluster.pods[("spark", "first")].node_name
+
+
+def test_placeholders_that_were_never_created_are_asked_for_again() -> None:
+    cluster = Cluster([node("n1", 0.5, 4)], simple_queues("default"))  # nothing fits: none is bound
+    cluster.submit(gang("g", 2, 2, 4))
+    first = cluster.step()
+    assert len(first.placeholders_to_create) == 3
+    for ph in first.placeholders_to_create:  # the creates failed: the pods never appear
+        del cluster.pods[(ph.namespace, ph.name)]
+    again = cluster.step()
+    assert [p.name for p in again.placeholders_to_create] == [p.name for p in first.placeholders_to_create]
+    assert cluster.step().placeholders_to_create == ()

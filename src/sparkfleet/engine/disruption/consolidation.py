@@ -21,6 +21,8 @@ from sparkfleet.engine.provisioning.model import PlannedClaim
 from sparkfleet.engine.provisioning.tables import CAPACITY_TYPES
 
 MAX_MULTI_NODE_CANDIDATES = 100
+MAX_SINGLE_NODE_CANDIDATES = 100
+"""Single-node consolidation simulates at most this many candidates per pass (Karpenter stops on time)."""
 MIN_SPOT_TO_SPOT_TYPES = 15
 UNDERUTILIZED = "Underutilized"
 
@@ -102,7 +104,7 @@ def multi_node(snapshot: DisruptionSnapshot, candidates: Sequence[NodeState]) ->
 
 
 def single_node(snapshot: DisruptionSnapshot, candidates: Sequence[NodeState]) -> DisruptionAction | None:
-    for node in order_candidates(candidates):
+    for node in order_candidates(candidates)[:MAX_SINGLE_NODE_CANDIDATES]:
         found = evaluate(snapshot, [node], Method.SINGLE_NODE_CONSOLIDATION)
         if found is not None:
             return found

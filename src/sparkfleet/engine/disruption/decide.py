@@ -106,6 +106,3 @@ def _graceful(
     if not candidates:
         return None
     return multi_node(snapshot, candidates) or single_node(snapshot, candidates)
-
-
-__all__ = ["Method", "disrupt"]

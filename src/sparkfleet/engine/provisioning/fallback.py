@@ -9,7 +9,7 @@ again in the next batch; users report that the lower-weight pool is then often n
 3. the new plan tries the other types of the same NodePool first (the cache removed only the refused
    offerings), then the next NodePool by weight, so the blueprint's Graviton (weight 100) to Intel r5d
    (weight 50) fallback for `multiArch: Spark` pods happens in the same round;
-4. each move is recorded as a Fallback {from, to, reason}.
+4. each move is recorded as a Fallback {from, to, reason}; `to` is empty when pods found no other place.
 """
 
 from __future__ import annotations

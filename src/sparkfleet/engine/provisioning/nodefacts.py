@@ -99,9 +99,8 @@ def node_labels(
     labels[LABEL_CAPACITY_TYPE] = str(capacity_type)
     labels[LABEL_NODEPOOL] = pool.name
     labels[LABEL_NODECLASS] = pool.spec.template.spec.nodeClassRef.name
-    reqs = Requirements.from_requirements(pool.spec.template.spec.requirements)
-    if requirements is not None:
-        reqs = reqs.intersect(requirements)
+    # the claim's requirements already hold the pool's; without them, the pool's own
+    reqs = requirements or Requirements.from_requirements(pool.spec.template.spec.requirements)
     for key, value_set in reqs:
         value = value_set.single_value()
         if value is not None and key not in WELL_KNOWN_LABELS:
@@ -132,7 +131,8 @@ def node_facts(
     capacity_type: CapacityType,
     requirements: Requirements | None = None,
 ) -> NodeFacts:
-    """The node Karpenter would register for this pool, type and offering."""
+    """The node Karpenter would register for this pool, type and offering; `requirements` are the
+    claim's (the pool's and its pods'), which can pin further labels."""
     resources = node_resources(instance_type, node_class)
     return NodeFacts(
         nodePool=pool.name,

@@ -39,7 +39,7 @@ from sparkfleet.engine.provisioning.model import (
     ProvisioningRequest,
     UnschedulablePod,
 )
-from sparkfleet.engine.provisioning.nodefacts import node_facts
+from sparkfleet.engine.provisioning.nodefacts import NodeFacts, node_facts
 from sparkfleet.engine.provisioning.packing import Pattern, pack
 from sparkfleet.engine.provisioning.requirements import Requirements, min_values_problems
 from sparkfleet.engine.provisioning.resources import NAMES, Resources
@@ -53,6 +53,8 @@ from sparkfleet.engine.provisioning.tables import (
 )
 
 _LIMIT_INDEX = {name: i for i, name in enumerate(NAMES)}
+LIMITED_CANDIDATE_SPREAD = 2
+"""In a pool with limits, candidates are at most this many times the cheapest candidate's size."""
 
 
 @dataclass
@@ -86,6 +88,9 @@ class _Context:
     prices: PriceView
     constrained: dict[tuple[int, int], list[Constrained | str]] = field(default_factory=dict)
     placements: dict[tuple[int, Resources, int], Placement | str] = field(default_factory=dict)
+    facts: dict[tuple[int, int, int, int, Requirements], NodeFacts] = field(default_factory=dict)
+    constraintIds: dict[tuple[object, ...], int] = field(default_factory=dict)
+    """Placement constraints -> a small id, the same in every pass (placements are memoised by it)."""
 
     def placement(self, group: _Group, pool: PoolModel) -> Placement | str:
         key = (group.constraints, group.requests, pool.rank)
@@ -121,7 +126,7 @@ def plan(request: ProvisioningRequest) -> ProvisioningPlan:
     excluded: dict[str, str] = {}  # gang -> reason
     while True:
         live = pods if not excluded else [p for p in pods if p.gang is None or p.gang not in excluded]
-        rnd = _Round(ctx, _group(live))
+        rnd = _Round(ctx, _group(live, ctx.constraintIds))
         gangs = _gang_sizes(rnd)
         infeasible = _failed_gangs(rnd, gangs, before=True)
         if infeasible:
@@ -160,9 +165,8 @@ def plan(request: ProvisioningRequest) -> ProvisioningPlan:
 # --- grouping and gangs -----------------------------------------------------------------------------
 
 
-def _group(pods: list[PodRequest]) -> list[_Group]:
+def _group(pods: list[PodRequest], constraint_ids: dict[tuple[object, ...], int]) -> list[_Group]:
     groups: dict[tuple[Resources, int], _Group] = {}
-    constraint_ids: dict[tuple[object, ...], int] = {}
     # Pods of one application share their request and selector objects: look them up by identity
     # first (the objects outlive this call), by value only once per distinct object.
     by_identity: dict[tuple[int, int, int, int], _Group] = {}
@@ -349,10 +353,11 @@ def _candidates(
 ) -> list[int]:
     """Types that hold `total`, cheapest offering first, truncated to `maxCandidates`.
 
-    In a pool with limits the candidates are also no larger, in each limited resource, than the cheapest
-    one and within what is left of the limit: whichever candidate EC2 launches, the limit holds, and the
-    claim is charged with what it may really use (Karpenter charges its largest candidate, which with
-    limits like the blueprint's lets a round plan only a few nodes).
+    In a pool with limits the claim is charged, as in Karpenter, with the largest of its candidates, so
+    the limit holds whichever one EC2 launches; but where Karpenter keeps every type that fits (a claim
+    for a 2-vCPU node charged 96 vCPUs lets the blueprint's 1000-cpu pools plan only a few nodes a
+    round), candidates here are kept within `LIMITED_CANDIDATE_SPREAD` times the cheapest one's size in
+    each limited resource: room to fall back to other types, at most that much of the limit held back.
     """
     price = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)[0]
     fits = cls.placement.mask & np.all(pool.allocatable >= total, axis=1) & _within(pool, remaining)
@@ -362,7 +367,7 @@ def _candidates(
     types = rnd.ctx.compiled.types
     ranked = sorted((int(i) for i in idx), key=lambda i: (price[i], types[i].name))
     if remaining:
-        cap = pool.capacity[ranked[0]]
+        cap = pool.capacity[ranked[0]] * LIMITED_CANDIDATE_SPREAD
         ranked = [i for i in ranked if all(pool.capacity[i, r] <= cap[r] for r in remaining)]
     chosen = ranked[: rnd.ctx.request.maxCandidates]
     labels = rnd.ctx.compiled.labels
@@ -389,7 +394,7 @@ def _emit(
     first = candidates[0]
     price, ct, zone = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)
     names = tuple(compiled.types[i].name for i in candidates)
-    charge = pool.capacity[first]
+    charge = pool.capacity[candidates].max(axis=0)
     capacity_type = CAPACITY_TYPES[int(ct[first])]
     zone_name = compiled.zones[int(zone[first])]
     facts = node_facts(

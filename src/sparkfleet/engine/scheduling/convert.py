@@ -7,7 +7,6 @@ into api models once per distinct value and shared.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -149,7 +148,9 @@ class Converter:
         required = (affinity.get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
         if not selector and not tolerations and not required:
             return NO_CONSTRAINTS
-        key = json.dumps([selector, tolerations, required], sort_keys=True, separators=(",", ":"))
+        # repr is a cheap cache key; the same content written in another key order only costs a second
+        # entry (Constraints compares by its canonical form)
+        key = repr((selector, tolerations, required))
         found = self._constraints.get(key)
         if found is None:
             terms = None
@@ -186,7 +187,7 @@ class Converter:
         )
 
     def taint(self, raw: Mapping[str, Any]) -> Taint:
-        key = json.dumps(raw, sort_keys=True)
+        key = repr(raw)
         found = self._taints.get(key)
         if found is None:
             found = self._taints[key] = Taint.model_validate(raw)

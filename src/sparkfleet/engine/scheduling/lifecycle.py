@@ -226,13 +226,30 @@ def _start(cycle: Cycle, app: AppWork) -> None:
     if pods.bound:
         cycle.move(app, S.RUNNING, "Running", "pods of the application are already running", None)
         return
-    origin = pods.originator
-    assert origin is not None and app.queue is not None
+    _create_placeholders(cycle, app)
+    app.status = replace(app.status, placeholders_created=True)
+    cycle.move(
+        app,
+        S.RESERVING,
+        "GangScheduling",
+        f"reserving resources for the gang with {gang.wanted} placeholders: {describe_gang(gang.groups)}",
+    )
+
+
+def _create_placeholders(cycle: Cycle, app: AppWork) -> None:
+    """minMember placeholders per task group, named reproducibly; those that exist are not asked again."""
+    gang = app.gang
+    origin = app.pods.originator
+    assert gang is not None and origin is not None and app.queue is not None
+    existing = {p.name for p in app.pods.placeholders}
     for group in gang.groups:
         for i in range(group.min_member):
+            name = placeholder_name(app.app_id, group.name, i)
+            if name in existing:
+                continue
             ph = PlaceholderPod(
                 namespace=origin.namespace,
-                name=placeholder_name(app.app_id, group.name, i),
+                name=name,
                 app_id=app.app_id,
                 queue=app.queue.path,
                 task_group=group,
@@ -243,13 +260,6 @@ def _start(cycle: Cycle, app: AppWork) -> None:
             )
             cycle.creates.append(ph)
             app.new_placeholders.append(ph.record(cycle.now))
-    app.status = replace(app.status, placeholders_created=True)
-    cycle.move(
-        app,
-        S.RESERVING,
-        "GangScheduling",
-        f"reserving resources for the gang with {gang.wanted} placeholders: {describe_gang(gang.groups)}",
-    )
 
 
 def _reserve(cycle: Cycle, app: AppWork) -> None:
@@ -260,6 +270,9 @@ def _reserve(cycle: Cycle, app: AppWork) -> None:
     if first is None and gang.bound_total > 0:
         first = cycle.now
         app.status = replace(app.status, first_placeholder_at=first)
+    if first is None and not app.pods.placeholders and app.status.state_since < cycle.now:
+        # placeholders asked for in an earlier cycle never appeared (a failed create): ask again
+        _create_placeholders(cycle, app)
     if first is not None and cycle.now >= first + gang.params.timeout:
         progress = f"{gang.bound_total}/{gang.wanted} placeholders bound"
         for ph in app.pods.placeholders:

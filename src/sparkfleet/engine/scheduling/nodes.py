@@ -15,13 +15,14 @@ import numpy as np
 import numpy.typing as npt
 
 from sparkfleet.api.placement import NodeSelectorRequirement, SelectorOperator, Taint, TaintEffect
-from sparkfleet.engine.scheduling.resources import PODS, ResourceIndex, Vector
+from sparkfleet.engine.scheduling.resources import PODS, ResourceIndex, Resources, Vector
 from sparkfleet.engine.scheduling.snapshot import Constraints, NodeRecord
 
 NOT_READY_TAINT = Taint(key="node.kubernetes.io/not-ready", effect=TaintEffect.NO_SCHEDULE)
 UNSCHEDULABLE_TAINT = Taint(key="node.kubernetes.io/unschedulable", effect=TaintEffect.NO_SCHEDULE)
 _BLOCKING = (TaintEffect.NO_SCHEDULE, TaintEffect.NO_EXECUTE)
 NAME_FIELD = "metadata.name"
+DEFAULT_MAX_PODS = 110
 
 UNSCHEDULABLE_MSG = "node(s) were unschedulable"
 AFFINITY_MSG = "node(s) didn't match Pod's node affinity/selector"
@@ -52,11 +53,14 @@ class NodeTable:
         count = len(self.records)
         self.size = count
         self.alloc = np.zeros((count, index.size), dtype=np.int64)
-        rows_by_alloc: dict[object, list[int]] = {}
+        rows_by_alloc: dict[Resources, list[int]] = {}
         for i, node in enumerate(self.records):
             rows_by_alloc.setdefault(node.allocatable, []).append(i)
         for alloc, rows in rows_by_alloc.items():
-            self.alloc[rows] = index.vector(alloc)  # type: ignore[arg-type]
+            self.alloc[rows] = index.vector(alloc)
+        # a node that does not report a pod capacity has the kubelet's default (maxPods 110)
+        unreported = [i for i, n in enumerate(self.records) if PODS not in n.allocatable]
+        self.alloc[unreported, index.col[PODS]] = DEFAULT_MAX_PODS
         self.free = self.alloc.copy()
         self.cordoned = np.fromiter((n.unschedulable for n in self.records), dtype=bool, count=count)
         set_ids: dict[tuple[tuple[str, str, str], ...], int] = {}

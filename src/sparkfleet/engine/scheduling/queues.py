@@ -146,7 +146,7 @@ class QueueTree:
         queue = Queue(
             path=path,
             parent=parent,
-            leaf=not conf.is_parent,
+            leaf=not conf.is_parent and parent is not None,  # root is always a parent
             dynamic=False,
             guaranteed=_engine_names(conf.guaranteed()),
             max=LimitSet(_engine_names(conf.max())),

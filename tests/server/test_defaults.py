@@ -1,0 +1,54 @@
+"""What a created object starts with: a pod is Pending with its QoS class, a claim Pending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sparkfleet.cluster.kinds import lookup
+from sparkfleet.server.defaults import initial_status, qos_class
+
+from .builders import configmap, pod
+
+
+def with_resources(*containers: dict[str, Any]) -> dict[str, Any]:
+    return pod(
+        "p", containers=[{"name": f"c{i}", "image": "x", "resources": r} for i, r in enumerate(containers)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("resources", "expected"),
+    [
+        ([{}], "BestEffort"),
+        ([{"limits": {"cpu": "1", "memory": "1Gi"}}], "Guaranteed"),
+        (
+            [{"requests": {"cpu": "1000m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1024Mi"}}],
+            "Guaranteed",
+        ),
+        # The golden driver pod: cpu limit 1200m above its request of 1.
+        (
+            [{"requests": {"cpu": "1", "memory": "896Mi"}, "limits": {"cpu": "1200m", "memory": "896Mi"}}],
+            "Burstable",
+        ),
+        ([{"limits": {"cpu": "1", "memory": "1Gi"}}, {}], "Burstable"),
+        ([{"requests": {"memory": "1Gi"}}], "Burstable"),
+    ],
+)
+def test_qos_class_follows_kubernetes_rules(resources: list[dict[str, Any]], expected: str) -> None:
+    assert qos_class(with_resources(*resources)) == expected
+
+
+def test_a_new_pod_is_pending_whatever_status_it_was_sent_with() -> None:
+    sent = {**pod("p"), "status": {"phase": "Succeeded"}}
+    assert initial_status(lookup("Pod"), sent)["status"] == {"phase": "Pending", "qosClass": "BestEffort"}
+    assert sent["status"] == {"phase": "Succeeded"}
+
+
+def test_claims_start_pending_namespaces_active_and_other_kinds_unchanged() -> None:
+    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c"}, "spec": {}}
+    assert initial_status(lookup("PersistentVolumeClaim"), claim)["status"] == {"phase": "Pending"}
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}}
+    assert initial_status(lookup("Namespace"), namespace)["status"] == {"phase": "Active"}
+    assert initial_status(lookup("ConfigMap"), configmap("c")) == configmap("c")
