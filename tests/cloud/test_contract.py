@@ -199,12 +199,16 @@ def test_unknown_instance_types_and_zones_are_invalid_requests(make_cloud):
         cloud.launch(request(zones=("eu-west-1a",)))
 
 
-def test_offerings_show_price_and_availability_per_type_zone_and_capacity_type(make_cloud):
+def test_offerings_list_what_exists_with_prices_and_capacity_shows_only_at_launch(make_cloud):
     cloud = make_cloud(
         scenario(unavailable(instanceType="m5.large", capacityType="spot", zone="us-east-1c"))
     ).cloud
     offerings = {o.key: o for o in cloud.offerings(cloud.region)}
-    assert not offerings[OfferingKey("m5.large", "us-east-1c", SPOT)].available
+    # Like DescribeInstanceTypeOfferings: no capacity is promised, so the provisioner learns by launching.
+    assert offerings[OfferingKey("m5.large", "us-east-1c", SPOT)].available
+    assert not cloud.launch(
+        request(instanceTypes=("m5.large",), capacityTypes=(SPOT,), zones=("us-east-1c",))
+    ).ok
     assert offerings[OfferingKey("m5.large", "us-east-1a", SPOT)].available
     assert offerings[OfferingKey("m5.large", "us-east-1c", ON_DEMAND)].available
     assert offerings[OfferingKey("m5.large", "us-east-1c", ON_DEMAND)].price == pytest.approx(0.096)

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import ipaddress
+import logging
 import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 from sparkfleet.cluster.embedded import EmbeddedCluster
-from sparkfleet.server import ServerHandle, create_app, kubeconfig, serve, start_server
+from sparkfleet.server import (
+    RemoteCluster,
+    ServerHandle,
+    TlsFiles,
+    create_app,
+    kubeconfig,
+    serve,
+    start_server,
+    streams_of,
+)
 from sparkfleet.server.serve import bind_socket
 
 from .builders import AUTH, PODS, TOKEN, events, pod
@@ -41,6 +55,15 @@ def test_a_plain_http_watch_streams_events_as_they_happen(
         assert events([next(lines)]) == [("ADDED", "exec-1")]
         cluster.delete("Pod", "default", "exec-1")
         assert events([next(lines)]) == [("DELETED", "exec-1")]
+
+
+def test_a_watch_whose_client_leaves_is_closed_on_the_server(server: ServerHandle, app: Starlette) -> None:
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=5) as http:
+        with http.stream("GET", PODS, params={"watch": "1"}) as response:
+            assert response.status_code == 200
+            assert len(streams_of(app)) == 1
+        # The idle stream learns of the disconnect at once, not at its next event.
+        assert streams_of(app).wait_until_empty(10)
 
 
 def test_stopping_the_server_ends_open_watches(app: Starlette) -> None:
@@ -82,6 +105,77 @@ def test_serve_blocks_until_its_handle_stops_it(app: Starlette) -> None:
     runner.join(20)
     assert not runner.is_alive()
     assert seen == [200]
+
+
+def self_signed_certificate(directory: Path) -> TlsFiles:
+    """A throwaway certificate for 127.0.0.1 (made with `cryptography`, where it is installed)."""
+    pytest.importorskip("cryptography")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sparkfleet")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certfile, keyfile = directory / "tls.crt", directory / "tls.key"
+    certfile.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return TlsFiles(certfile, keyfile)
+
+
+def test_with_tls_the_server_speaks_https_and_the_kubeconfig_trusts_it(
+    app: Starlette, cluster: EmbeddedCluster, tmp_path: Path
+) -> None:
+    tls = self_signed_certificate(tmp_path)
+    with start_server(app, TOKEN, tls=tls) as handle:
+        assert handle.url.startswith("https://127.0.0.1:")
+        with RemoteCluster(handle.url, TOKEN, ca_file=tls.certfile) as remote:
+            remote.create(pod("p"))
+            assert [p["metadata"]["name"] for p in remote.list("Pod").items] == ["p"]
+        with httpx.Client(base_url=handle.url, timeout=5) as untrusting, pytest.raises(httpx.ConnectError):
+            untrusting.get("/healthz")
+        cluster_entry = handle.kubeconfig()["clusters"][0]["cluster"]
+        assert base64.b64decode(cluster_entry["certificate-authority-data"]) == tls.certfile.read_bytes()
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_fabric8s_websocket_attempts_do_not_fill_the_log(server: ServerHandle) -> None:
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    collect = Collect()
+    uvicorn_log.addHandler(collect)
+    try:
+        uvicorn_log.warning("Unsupported upgrade request.")
+        uvicorn_log.warning("something that matters")
+    finally:
+        uvicorn_log.removeHandler(collect)
+    assert collect.messages == ["something that matters"]
 
 
 def test_kubeconfig_points_kubectl_at_the_server(server: ServerHandle) -> None:

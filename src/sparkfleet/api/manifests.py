@@ -1,6 +1,7 @@
 """Checking manifests as users write them: every document of every file, every problem with its path.
 
 A document is one of: a kind from the registry; a YuniKorn `queues.yaml` (a mapping with `partitions`);
+a simulated-cloud scenario (a mapping with scenario keys such as `unavailableOfferings`);
 a `yunikorn-configs` ConfigMap (its `queues.yaml` key is checked too); or a foreign kind, which is
 skipped, except that SparkApplications embedded in Argo resource templates are checked where they stand.
 """
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from sparkfleet.api.base import FieldIssue, ManifestError, Model, did_you_mean
 from sparkfleet.api.meta import DNS1123_SUBDOMAIN
 from sparkfleet.api.registry import KINDS, KindInfo
+from sparkfleet.api.scenario import Scenario
 from sparkfleet.api.sparkapplication import hinted_issues
 from sparkfleet.api.yamlio import load_all, load_all_noting
 from sparkfleet.api.yunikorn import SchedulerConfig, validate_queues
@@ -23,6 +25,7 @@ from sparkfleet.api.yunikorn import SchedulerConfig, validate_queues
 QUEUES_KEY = "queues.yaml"
 YUNIKORN_CONFIGMAP = "yunikorn-configs"
 SCHEDULER_CONFIG_KIND = "SchedulerConfig"
+SCENARIO_KIND = "Scenario"
 
 
 @dataclass
@@ -97,6 +100,13 @@ def parse_queues(doc: Any) -> tuple[SchedulerConfig | None, list[FieldIssue]]:
     return (config if not issues else None), issues
 
 
+def _scenario(doc: dict[str, Any]) -> Checked:
+    try:
+        return Checked(SCENARIO_KIND, "scenario", Scenario.model_validate(doc))
+    except ValidationError as exc:
+        return Checked(SCENARIO_KIND, "scenario", issues=hinted_issues(exc, Scenario))
+
+
 def check_document(doc: Any) -> list[Checked]:
     """Every object one YAML document holds, checked."""
     if not isinstance(doc, dict):
@@ -104,6 +114,8 @@ def check_document(doc: Any) -> list[Checked]:
     if "kind" not in doc and "partitions" in doc:
         config, issues = parse_queues(doc)
         return [Checked(SCHEDULER_CONFIG_KIND, QUEUES_KEY, config, issues)]
+    if "kind" not in doc and doc.keys() & set(Scenario.model_fields):
+        return [_scenario(doc)]
     kind, api_version, name = doc.get("kind"), doc.get("apiVersion"), _name_of(doc)
     if not isinstance(kind, str) or not kind:
         return [Checked("?", name, issues=[FieldIssue("kind", "required field is missing")])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,9 +23,11 @@ from sparkfleet.cli.objects import (
     render_output,
     render_table,
 )
+from sparkfleet.cli.plan import plan_application, render_plan
 from sparkfleet.cli.validate import validate_files
 from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import ClusterError, lookup
+from sparkfleet.config import load_config
 from sparkfleet.platform import DEFAULT_CLUSTER
 
 app = typer.Typer(
@@ -183,6 +186,34 @@ def down() -> None:
 
 
 @app.command()
-def plan(filename: FilesOption) -> None:
-    """Dry-run submission, scheduling and provisioning for an application."""
-    not_yet("plan")
+def plan(
+    filename: FilesOption,
+    nodepools: Annotated[
+        Path | None,
+        typer.Option("--nodepools", help="NodePools and EC2NodeClasses (default: the blueprint's)."),
+    ] = None,
+    queues: Annotated[
+        Path | None, typer.Option("--queues", help="YuniKorn queues.yaml (default: the blueprint's).")
+    ] = None,
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="Cloud scenario (zones, unavailable offerings).")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="json for the machine-readable plan.")
+    ] = None,
+) -> None:
+    """Dry-run submission, scheduling and provisioning for an application on an empty simulated cluster."""
+    with user_errors():
+        apps = [d for d in load_documents(filename) if d.get("kind") == "SparkApplication"]
+        if not apps:
+            raise CommandError("no SparkApplication in the given files")
+        config = load_config(nodepools=nodepools, queues=queues, scenario=scenario)
+        reports = [plan_application(doc, config) for doc in apps]
+        if output == "json":
+            body = [r.to_json() for r in reports]
+            typer.echo(json.dumps(body[0] if len(body) == 1 else body, indent=2))
+        elif output is None:
+            for report in reports:
+                render_plan(out, report)
+        else:
+            raise CommandError(f'unknown output format "{output}"; use json')

@@ -8,13 +8,14 @@ from sparkfleet.server.app import create_app, streams_of
 from sparkfleet.server.auth import new_token
 from sparkfleet.server.client import RemoteCluster, RemoteWatch
 from sparkfleet.server.handlers import LogReader
-from sparkfleet.server.serve import ServerHandle, kubeconfig, serve, start_server
+from sparkfleet.server.serve import ServerHandle, TlsFiles, kubeconfig, serve, start_server
 
 __all__ = [
     "LogReader",
     "RemoteCluster",
     "RemoteWatch",
     "ServerHandle",
+    "TlsFiles",
     "create_app",
     "kubeconfig",
     "new_token",

@@ -69,10 +69,12 @@ def create_app(
     registry: CollectorRegistry | None = None,
     bookmark_interval: float = 60.0,
 ) -> Starlette:
-    """The API of `cluster` (plus /version, /metrics, /openapi/v3 and the probes). `token`: the bearer token every request but the probes must carry (None:
-    no authentication). `log_reader`: where pod logs come from (the runtime); without one, log requests
-    answer 404. `registry`: served at /metrics. `bookmark_interval`: seconds between BOOKMARK events on
-    an idle watch that allows them."""
+    """The API of `cluster`, with /version, /openapi/v3, /metrics and the probes.
+
+    `token`: the bearer token every request but the probes must carry (None: no authentication).
+    `log_reader`: where pod logs come from (the runtime); without one, log requests answer 404.
+    `registry`: served at /metrics. `bookmark_interval`: seconds between BOOKMARK events on an idle
+    watch that allows them."""
     if bookmark_interval <= 0:
         raise ValueError("bookmark_interval must be positive")
     streams = StreamRegistry()

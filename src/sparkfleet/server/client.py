@@ -13,8 +13,10 @@ import contextlib
 import json
 import math
 import socket
+import ssl
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -164,15 +166,20 @@ class RemoteCluster:
         *,
         timeout: float = 30.0,
         field_validation: str = "Strict",
+        ca_file: str | Path | None = None,
         http: httpx.Client | None = None,
     ) -> None:
         """`field_validation`: what the server does with unknown fields (Strict refuses them, as the
-        embedded models do). `http`: a ready client (its base URL and headers are used as they are)."""
+        embedded models do). `ca_file`: the certificate to trust for an https URL (else the system's).
+        `http`: a ready client (its base URL and headers are used as they are)."""
         headers = {"Accept": "application/json", "User-Agent": "sparkfleet"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if http is None:
-            http = httpx.Client(base_url=url, headers=headers, timeout=timeout)
+            verify: ssl.SSLContext | bool = (
+                ssl.create_default_context(cafile=str(ca_file)) if ca_file is not None else True
+            )
+            http = httpx.Client(base_url=url, headers=headers, timeout=timeout, verify=verify)
         else:
             http.headers.update(headers)
         self._http = http

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -14,10 +17,38 @@ from starlette.applications import Starlette
 
 from sparkfleet.server.app import streams_of
 
-__all__ = ["LOOPBACK", "ServerHandle", "bind_socket", "kubeconfig", "serve", "start_server"]
+__all__ = ["LOOPBACK", "ServerHandle", "TlsFiles", "bind_socket", "kubeconfig", "serve", "start_server"]
 
 LOOPBACK = "127.0.0.1"
 _STARTUP_TIMEOUT = 30.0
+
+
+class _QuietUpgrades(logging.Filter):
+    """fabric8 (Spark's client) asks to upgrade every watch to a WebSocket and falls back to plain HTTP
+    on the answer it gets, so uvicorn's warning about each such request is noise."""
+
+    _NOISE = ("Unsupported upgrade request", "No supported WebSocket library")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self._NOISE)
+
+
+_UPGRADE_FILTER = _QuietUpgrades()
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """A PEM certificate and its key, to serve HTTPS. kubectl (client-go) sends a bearer token only over
+    TLS, so a token-protected server it talks to needs them; `ca_file` is what clients should trust
+    (the certificate itself when it is self-signed)."""
+
+    certfile: Path
+    keyfile: Path
+    ca_file: Path | None = None
+
+    @property
+    def trusted(self) -> Path:
+        return self.ca_file or self.certfile
 
 
 def bind_socket(host: str = LOOPBACK, port: int = 0) -> socket.socket:
@@ -38,7 +69,11 @@ class _Server(uvicorn.Server):
     would otherwise hold the graceful shutdown until their clients leave)."""
 
     def __init__(
-        self, app: Starlette, graceful_timeout: float, on_started: Callable[[], None] | None = None
+        self,
+        app: Starlette,
+        graceful_timeout: float,
+        tls: TlsFiles | None = None,
+        on_started: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(
             uvicorn.Config(
@@ -47,8 +82,11 @@ class _Server(uvicorn.Server):
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=max(1, int(graceful_timeout)),
+                ssl_certfile=str(tls.certfile) if tls else None,
+                ssl_keyfile=str(tls.keyfile) if tls else None,
             )
         )
+        logging.getLogger("uvicorn.error").addFilter(_UPGRADE_FILTER)  # idempotent: one filter object
         self.ready = threading.Event()
         self._app = app
         self._on_started = on_started
@@ -72,6 +110,7 @@ class ServerHandle:
     token: str | None
     host: str
     port: int
+    tls: TlsFiles | None
     _server: _Server = field(repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -87,7 +126,7 @@ class ServerHandle:
         return self._server.started and not self._server.should_exit
 
     def kubeconfig(self, name: str = "sparkfleet", namespace: str = "default") -> dict[str, Any]:
-        return kubeconfig(self.url, self.token, name, namespace)
+        return kubeconfig(self.url, self.token, name, namespace, self.tls.trusted if self.tls else None)
 
     def __enter__(self) -> ServerHandle:
         return self
@@ -98,14 +137,24 @@ class ServerHandle:
         self.stop()
 
 
+def _url(tls: TlsFiles | None, host: str, port: int) -> str:
+    return f"{'https' if tls else 'http'}://{host}:{port}"
+
+
 def start_server(
-    app: Starlette, token: str | None, *, host: str = LOOPBACK, port: int = 0, graceful_timeout: float = 5.0
+    app: Starlette,
+    token: str | None,
+    *,
+    host: str = LOOPBACK,
+    port: int = 0,
+    tls: TlsFiles | None = None,
+    graceful_timeout: float = 5.0,
 ) -> ServerHandle:
     """Serve `app` (from `create_app`, with the same `token`) in a background thread; returns once it
-    listens. Port 0 picks a free port."""
+    listens. Port 0 picks a free port; `tls` serves HTTPS."""
     sock = bind_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
-    server = _Server(app, graceful_timeout)
+    server = _Server(app, graceful_timeout, tls)
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -124,7 +173,7 @@ def start_server(
         thread.join(_STARTUP_TIMEOUT)
         cause = failure[0] if failure else None
         raise RuntimeError(f"the API server on {bound_host}:{bound_port} did not start") from cause
-    return ServerHandle(f"http://{bound_host}:{bound_port}", token, bound_host, bound_port, server, thread)
+    return ServerHandle(_url(tls, bound_host, bound_port), token, bound_host, bound_port, tls, server, thread)
 
 
 def serve(
@@ -133,6 +182,7 @@ def serve(
     *,
     host: str = LOOPBACK,
     port: int = 0,
+    tls: TlsFiles | None = None,
     graceful_timeout: float = 5.0,
     on_ready: Callable[[ServerHandle], None] | None = None,
 ) -> None:
@@ -146,8 +196,8 @@ def serve(
         if on_ready is not None:
             on_ready(handle[0])
 
-    server = _Server(app, graceful_timeout, started)
-    handle.append(ServerHandle(f"http://{bound_host}:{bound_port}", token, bound_host, bound_port, server))
+    server = _Server(app, graceful_timeout, tls, started)
+    handle.append(ServerHandle(_url(tls, bound_host, bound_port), token, bound_host, bound_port, tls, server))
     try:
         server.run(sockets=[sock])
     finally:
@@ -155,14 +205,22 @@ def serve(
 
 
 def kubeconfig(
-    url: str, token: str | None, name: str = "sparkfleet", namespace: str = "default"
+    url: str,
+    token: str | None,
+    name: str = "sparkfleet",
+    namespace: str = "default",
+    ca_file: Path | None = None,
 ) -> dict[str, Any]:
-    """A kubeconfig for kubectl and client libraries (Spark's included) to reach the server."""
+    """A kubeconfig for kubectl and client libraries (Spark's included) to reach the server. Over plain
+    HTTP kubectl leaves the token out of its requests; serve with TLS for kubectl to authenticate."""
     user: dict[str, Any] = {"token": token} if token else {}
+    cluster: dict[str, Any] = {"server": url}
+    if ca_file is not None:
+        cluster["certificate-authority-data"] = base64.b64encode(ca_file.read_bytes()).decode()
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": name, "cluster": {"server": url}}],
+        "clusters": [{"name": name, "cluster": cluster}],
         "users": [{"name": name, "user": user}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name, "namespace": namespace}}],
         "current-context": name,

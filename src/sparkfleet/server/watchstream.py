@@ -38,13 +38,13 @@ class StreamRegistry:
     """The open streams, so a stopping server can end them instead of waiting for their clients."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._closers: dict[int, Callable[[], None]] = {}
         self._next = 0
         self._closed = False
 
     def add(self, close: Callable[[], None]) -> int:
-        with self._lock:
+        with self._changed:
             if self._closed:
                 close()
             self._next += 1
@@ -52,19 +52,25 @@ class StreamRegistry:
             return self._next
 
     def remove(self, key: int) -> None:
-        with self._lock:
+        with self._changed:
             self._closers.pop(key, None)
+            self._changed.notify_all()
 
     def close_all(self) -> None:
         """End every open stream, and any opened from now on."""
-        with self._lock:
+        with self._changed:
             self._closed = True
             closers = list(self._closers.values())
         for close in closers:
             close()
 
+    def wait_until_empty(self, timeout: float) -> bool:
+        """Block until no stream is open (at most `timeout` real seconds); whether none is."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._closers, timeout)
+
     def __len__(self) -> int:
-        with self._lock:
+        with self._changed:
             return len(self._closers)
 
 

@@ -92,10 +92,10 @@ def _check_identity(info: KindInfo, current: Obj, result: Any, name: str) -> Obj
 
 
 def _apply_create(
-    ctx: ApiContext, target: ResourcePath, patch: Any, mode: FieldValidation
+    ctx: ApiContext, target: ResourcePath, applied: Any, mode: FieldValidation
 ) -> Response | None:
     """Server-side apply of an absent object creates it (None if it appeared meanwhile)."""
-    obj = object_for(target, patch, target.name)
+    obj = object_for(target, applied, target.name)
     admitted = admit(target.info, obj, mode)
     try:
         created = ctx.cluster.create(initial_status(target.info, admitted.obj))
@@ -111,7 +111,7 @@ def patch(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> Response:
     info, name = target.info, str(target.name)
     patch_type = _patch_type(req)
     mode = field_validation(req.query.get("fieldValidation"))
-    patch = decode(req, yaml_allowed=patch_type is PatchType.APPLY)
+    document = decode(req, yaml_allowed=patch_type is PatchType.APPLY)
     if "force" in req.query and patch_type is not PatchType.APPLY:
         raise BadRequest("force is only allowed for apply patches (application/apply-patch+yaml)")
     if patch_type is PatchType.APPLY and not req.query.get("fieldManager"):
@@ -123,12 +123,15 @@ def patch(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> Response:
         except NotFound:
             if patch_type is not PatchType.APPLY or status_only:
                 raise
-            created = _apply_create(ctx, target, patch, mode)
+            created = _apply_create(ctx, target, document, mode)
             if created is None:
                 continue
             return created
         result = _check_identity(
-            info, current, apply_patch(current, patch, patch_type, core=info.group in _BUILTIN_GROUPS), name
+            info,
+            current,
+            apply_patch(current, document, patch_type, core=info.group in _BUILTIN_GROUPS),
+            name,
         )
         # A resourceVersion the patch itself sets is the caller's precondition; otherwise the one read
         # here is, and a concurrent write means trying again on the newer object.

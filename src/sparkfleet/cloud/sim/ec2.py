@@ -127,8 +127,9 @@ class SimulatedEC2:
             raise CloudError(f"region {region!r} is not simulated (this simulator serves {self._region})")
         with self._lock:
             self._catch_up()
+            # As EC2's offering APIs do, list what exists: capacity shows only when a launch fails.
             return [
-                Offering(key.instanceType, key.zone, key.capacityType, price, self._has_capacity(key))
+                Offering(key.instanceType, key.zone, key.capacityType, price, True)
                 for key, price in self._prices.items()
             ]
 

@@ -7,6 +7,7 @@ into api models once per distinct value and shared.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -76,6 +77,7 @@ class Converter:
         self._constraints: dict[str, Constraints] = {}
         self._requests: dict[tuple[tuple[str, int], ...], Resources] = {}
         self._taints: dict[str, Taint] = {}
+        self._times: dict[str, float] = {}
 
     def pod(self, obj: Mapping[str, Any]) -> PodRecord | None:
         """The pod as a record; None for pods another scheduler owns (a schedulerName not ours)."""
@@ -103,7 +105,7 @@ class Converter:
             queue=keys.queue_of(labels, annotations),
             yunikorn=yunikorn,
             priority=priority,
-            created=timestamp(meta.get("creationTimestamp")),
+            created=self.timestamp(meta.get("creationTimestamp")),
             node_name=spec.get("nodeName") or None,
             phase=_PHASES.get(status.get("phase") or "Pending", PodPhase.PENDING),
             terminating=bool(meta.get("deletionTimestamp")),
@@ -118,6 +120,15 @@ class Converter:
             priority_class=spec.get("priorityClassName"),
             nominated_node=status.get("nominatedNodeName") or None,
         )
+
+    def timestamp(self, value: Any) -> float:
+        """`timestamp`, remembering texts already read (pods of one application share their second)."""
+        if not isinstance(value, str):
+            return timestamp(value)
+        found = self._times.get(value)
+        if found is None:
+            found = self._times[value] = timestamp(value)
+        return found
 
     def requests(self, spec: Mapping[str, Any]) -> Resources:
         """Kubernetes' effective pod request: max(sum of containers, largest init container) + overhead.
@@ -217,8 +228,14 @@ def snapshot_from_objects(
     PriorityClass names to values, for pods whose `spec.priority` the API server did not fill in.
     """
     converter = Converter(priority_classes)
-    pod_records = [r for r in (converter.pod(p) for p in pods) if r is not None]
-    node_records = [converter.node(n) for n in nodes]
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of new records and no reference cycles: see schedule()
+    try:
+        pod_records = [r for r in (converter.pod(p) for p in pods) if r is not None]
+        node_records = [converter.node(n) for n in nodes]
+    finally:
+        if collecting:
+            gc.enable()
     return Snapshot(
         now=timestamp(now),
         nodes=node_records,

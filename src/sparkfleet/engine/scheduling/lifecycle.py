@@ -21,6 +21,7 @@ from sparkfleet.engine.scheduling.placement import PlacementRequest
 from sparkfleet.engine.scheduling.queues import FIFO, Queue
 from sparkfleet.engine.scheduling.resources import PODS, UNLIMITED, Resources, format_resources
 from sparkfleet.engine.scheduling.snapshot import AppState
+from sparkfleet.engine.scheduling.states import TERMINAL
 
 S = AppState
 REJECTED_REASON = "ApplicationRejected"
@@ -38,7 +39,7 @@ def prepare(cycle: Cycle, app: AppWork) -> None:
         )
     if app.state == S.SUBMITTED:
         _admit(cycle, app)
-    elif app.status.queue is not None:
+    elif app.status.queue is not None and app.state not in TERMINAL:
         _restore_queue(cycle, app)
     if app.state in (S.REJECTED, S.FAILING, S.FAILED):
         _refuse(cycle, app)
@@ -115,7 +116,9 @@ def _admit(cycle: Cycle, app: AppWork) -> None:
         _accept(cycle, app, queue, event=False)
         return
     origin = pods.originator
-    assert origin is not None
+    if origin is None:  # only placeholders are left: nothing to place
+        app.hold = Block(PendingKind.APPLICATION, f"application {app.app_id} has no pods to place")
+        return
     asked = origin.queue or next((p.queue for p in (*pods.pending, *pods.bound) if p.queue), None)
     result = cycle.placer.place(
         PlacementRequest(app.app_id, asked, origin.user, origin.groups, {"namespace": origin.namespace})
