@@ -9,6 +9,10 @@ Deviations from a real API server, all deliberate:
 - A successful DELETE answers the deleted object (never a Status), for every kind.
 - Delete preconditions are checked just before the delete, not in the same transaction.
 - `dryRun` is refused (400).
+- Watches are plain HTTP streams only (no WebSocket), with an expired resourceVersion reported as an
+  ERROR event carrying a 410 Expired Status, as the API server does.
+- Namespaces are not checked for existence on create (no NamespaceLifecycle admission).
+- No `Table` rendering: kubectl falls back to its own columns.
 """
 
 from __future__ import annotations

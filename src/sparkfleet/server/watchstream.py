@@ -182,6 +182,7 @@ class WatchStream:
         self._interval = bookmark_interval
         self._registry = registry
         self._error = error
+        self._stopped_early = False
 
     @classmethod
     def failed(cls, info: KindInfo, error: ClusterError, registry: StreamRegistry) -> WatchStream:
@@ -228,7 +229,10 @@ class WatchStream:
                     continue
                 if item is _END:
                     if self._bookmarks:
-                        await write(self._bookmark(self._watch.resource_version or self._rv))
+                        # A watch that ran its course has seen everything up to its resourceVersion; one
+                        # stopped early may have dropped events it had read, so it vouches for less.
+                        ended_at = self._rv if self._stopped_early else self._watch.resource_version
+                        await write(self._bookmark(ended_at or self._rv))
                     return
                 if isinstance(item, ClusterError):
                     await write(encode_event("ERROR", status_of(item)))
@@ -238,12 +242,15 @@ class WatchStream:
         finally:
             pump.stop()
 
+    def _stop(self) -> None:
+        self._stopped_early = True
+        if self._watch is not None:
+            self._watch.close()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        watch = self._watch
-        close = watch.close if watch is not None else (lambda: None)
-        key = self._registry.add(close)
+        key = self._registry.add(self._stop)
         try:
-            await _serve_stream(scope, receive, send, "application/json", self._events, close)
+            await _serve_stream(scope, receive, send, "application/json", self._events, self._stop)
         finally:
             self._registry.remove(key)
 
