@@ -25,6 +25,7 @@ from sparkfleet.cli.objects import (
 )
 from sparkfleet.cli.plan import plan_application, render_plan
 from sparkfleet.cli.validate import validate_files
+from sparkfleet.cli.yunikorn_views import describe_app, render_queues
 from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import ClusterError, lookup
 from sparkfleet.config import load_config
@@ -117,6 +118,9 @@ def get(
     """List objects of a kind, or show one."""
     with user_errors():
         store = open_cluster(cluster)
+        if kind.lower() in QUEUE_KINDS:
+            render_queues(out, store)
+            return
         objs = get_objects(store, kind, name, namespace, all_namespaces, selector)
         if output is None or output == "wide":
             render_table(out, kind, objs, SystemClock().now(), with_namespace=all_namespaces)
@@ -131,6 +135,9 @@ def describe(
     """Show an object with its state and events."""
     with user_errors():
         store = open_cluster(cluster)
+        if kind.lower() in APP_KINDS:
+            typer.echo(describe_app(store, name, namespace=namespace))
+            return
         obj = get_objects(store, kind, name, namespace, False)[0]
         typer.echo(describe_text(store, obj, SystemClock().now()))
 
@@ -217,3 +224,11 @@ def plan(
                 render_plan(out, report)
         else:
             raise CommandError(f'unknown output format "{output}"; use json')
+
+
+# --- scheduler views: `get queues` and `describe app` (see cli/yunikorn_views.py) ----------------------
+
+QUEUE_KINDS = ("queues", "queue")
+"""`get queues` shows the scheduler's queue tree instead of stored objects."""
+APP_KINDS = ("app", "apps", "application", "applications")
+"""`describe app <id>` shows an application as the scheduler sees it."""
