@@ -7,14 +7,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry
 
 from sparkfleet.api.blueprint import manifest_dict
 from sparkfleet.api.yunikorn import to_configmap
 from sparkfleet.clock import Clock
+from sparkfleet.cloud.catalog import load_catalog
+from sparkfleet.cloud.sim import SimulatedEC2
 from sparkfleet.cluster import Cluster, Obj
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import NotFound
 from sparkfleet.config import PlatformConfig
+from sparkfleet.controllers.metrics import SparkApplicationMetrics
+from sparkfleet.controllers.runner import Controller
+from sparkfleet.controllers.scheduledsparkapplication import ScheduledSparkApplicationReconciler
+from sparkfleet.controllers.scheduler import SchedulerReconciler
+from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
 
 DEFAULT_CLUSTER = "default"
 STORE_FILE = "store.db"
@@ -52,3 +62,51 @@ def _ensure(cluster: Cluster, obj: Obj) -> None:
         cluster.get(obj["kind"], meta.get("namespace"), meta["name"])
     except NotFound:
         cluster.create(obj)
+
+
+class Platform:
+    """One cluster: the store, the simulated cloud, the local runtime and every controller, wired.
+
+    `start()` runs the controllers on threads; `stop()` stops them and every process the runtime started.
+    The same controllers would run against a real Kubernetes API and EC2: only the adapters chosen here
+    differ.
+    """
+
+    def __init__(self, home: Path, config: PlatformConfig, clock: Clock, *, workers: int = 2) -> None:
+        self.home = home
+        self.config = config
+        self.clock = clock
+        self.store = open_embedded_store(home, clock, config)
+        self.registry = CollectorRegistry()
+        self.metrics = SparkApplicationMetrics(self.registry)
+        self.cloud = SimulatedEC2(load_catalog(), config.scenario, clock)
+        self.controllers: list[Controller[Any]] = [
+            Controller(
+                SparkApplicationReconciler(self.store, clock, metrics=self.metrics),
+                self.store,
+                clock,
+                workers,
+            ),
+            Controller(ScheduledSparkApplicationReconciler(self.store, clock), self.store, clock, 1),
+            Controller(SchedulerReconciler(self.store, clock), self.store, clock, workers=1),
+        ]
+        self._started = False
+
+    def start(self) -> None:
+        for controller in self.controllers:
+            controller.start()
+        self._started = True
+
+    def stop(self) -> None:
+        if self._started:
+            for controller in self.controllers:
+                controller.stop()
+            self._started = False
+        self.store.close()
+
+    def __enter__(self) -> Platform:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
