@@ -6,6 +6,7 @@ Only this module, the command line, the HTTP server and tests pick adapters; the
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,11 @@ class Platform:
             Controller(SchedulerReconciler(self.store, clock), self.store, clock, workers=1),
         ]
         self._started = False
+
+    @property
+    def log_reader(self) -> Callable[[str, str, str | None, bool, int | None], Iterator[bytes]] | None:
+        """Container logs for the API's pods/{name}/log, from the runtime that runs the pods."""
+        return None
 
     def start(self) -> None:
         for controller in self.controllers:

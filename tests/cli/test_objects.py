@@ -102,7 +102,7 @@ def test_events_of_a_quiet_cluster_are_empty() -> None:
     assert sf("events", "-A")[1].strip() == "No resources found."
 
 
-@pytest.mark.parametrize("verb", [["run", "x.yaml"], ["up"], ["down"], ["logs", "x"]])
+@pytest.mark.parametrize("verb", [["run", "x.yaml"], ["logs", "x"]])
 def test_verbs_not_built_yet_say_so_and_exit_2(verb: list[str]) -> None:
     code, _, err = sf(*verb)
     assert code == 2

@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 
 from sparkfleet.api.base import ManifestError
-from sparkfleet.cli.context import open_cluster
+from sparkfleet.cli.context import close_clusters, open_cluster
+from sparkfleet.cli.daemon import KUBECONFIG_FILE, start_background, stop_background
 from sparkfleet.cli.objects import (
     CommandError,
     apply_documents,
@@ -29,7 +30,7 @@ from sparkfleet.cli.yunikorn_views import describe_app, render_queues
 from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import ClusterError, lookup
 from sparkfleet.config import load_config
-from sparkfleet.platform import DEFAULT_CLUSTER
+from sparkfleet.platform import DEFAULT_CLUSTER, cluster_home
 
 app = typer.Typer(
     name="sparkfleet",
@@ -91,6 +92,8 @@ def user_errors() -> Iterator[None]:
     except (CommandError, ClusterError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
+    finally:
+        close_clusters()
 
 
 @app.command()
@@ -181,15 +184,32 @@ def run(file: Path) -> None:
 
 
 @app.command()
-def up() -> None:
-    """Start the background cluster."""
-    not_yet("up")
+def up(
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Config directory (default: the blueprint).")
+    ] = None,
+    cluster: ClusterOpt = DEFAULT_CLUSTER,
+) -> None:
+    """Start the background cluster: its API on loopback, its controllers, its local runtime."""
+    with user_errors():
+        if config is not None:
+            load_config(config)  # refuse a bad directory here, not in the background process
+        try:
+            info = start_background(cluster, config)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        home = cluster_home(cluster)
+        typer.echo(f"cluster {cluster} is up at {info.url} (pid {info.pid})")
+        typer.echo(f"kubeconfig: {home / KUBECONFIG_FILE}")
 
 
 @app.command()
-def down() -> None:
-    """Stop the background cluster (its state is kept)."""
-    not_yet("down")
+def down(cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
+    """Stop the background cluster (its state is kept for the next `up`)."""
+    if stop_background(cluster):
+        typer.echo(f"cluster {cluster} is down")
+    else:
+        typer.echo(f"cluster {cluster} was not running")
 
 
 @app.command()
