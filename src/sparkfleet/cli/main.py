@@ -25,6 +25,7 @@ from sparkfleet.cli.objects import (
     render_table,
 )
 from sparkfleet.cli.plan import plan_application, render_plan
+from sparkfleet.cli.run import print_report, run_application
 from sparkfleet.cli.validate import validate_files
 from sparkfleet.cli.yunikorn_views import describe_app, render_queues
 from sparkfleet.clock import SystemClock
@@ -178,9 +179,22 @@ def logs(name: str) -> None:
 
 
 @app.command()
-def run(file: Path) -> None:
-    """Start a local cluster, run one SparkApplication to the end and show what happened."""
-    not_yet("run")
+def run(
+    file: Path,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Config directory (default: the blueprint).")
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the end.")] = 600.0,
+    cluster: ClusterOpt = "run",
+) -> None:
+    """Start a local cluster, run one SparkApplication to its end, show what happened (exit 0: COMPLETED)."""
+    with user_errors():
+        platform_config = load_config(config)
+        stamp = SystemClock().now().strftime("%Y%m%dT%H%M%SZ")
+        home = cluster_home(cluster) / f"{file.stem}-{stamp}"
+        report = run_application(file, platform_config, home, timeout, out)
+        print_report(out, report)
+        raise typer.Exit(0 if report.state == "COMPLETED" else 1)
 
 
 @app.command()

@@ -1,0 +1,146 @@
+"""`sparkfleet run FILE`: an in-process cluster runs one SparkApplication to its end, shown live."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from sparkfleet.cli.objects import CommandError, apply_documents, load_documents
+from sparkfleet.clock import SystemClock, parse_rfc3339
+from sparkfleet.cluster import Cluster, Obj
+from sparkfleet.config import PlatformConfig
+from sparkfleet.platform import Platform
+
+TERMINAL = {"COMPLETED", "FAILED"}
+_REFRESH = 0.25
+
+
+@dataclass
+class RunReport:
+    state: str = ""
+    message: str = ""
+    transitions: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[Obj] = field(default_factory=list)
+    fallbacks: list[str] = field(default_factory=list)
+    cost: float = 0.0
+    driver_log: list[str] = field(default_factory=list)
+
+
+def _state(app: Obj) -> tuple[str, str]:
+    state = (app.get("status") or {}).get("applicationState") or {}
+    return state.get("state") or "NEW", state.get("errorMessage") or ""
+
+
+def _view(cluster: Cluster, app: Obj, fallbacks: list[str]) -> Group:
+    namespace, name = app["metadata"]["namespace"], app["metadata"]["name"]
+    state, message = _state(app)
+    head = Table.grid(padding=(0, 2))
+    head.add_row("application", f"{namespace}/{name}", state + (f" ({message})" if message else ""))
+    claims = Table("NODECLAIM", "NODEPOOL", "TYPE", "CAPACITY", "ZONE", "$/H", "READY", box=None)
+    for claim in cluster.list("NodeClaim").items:
+        labels = claim["metadata"].get("labels") or {}
+        ready = any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (claim.get("status") or {}).get("conditions") or []
+        )
+        claims.add_row(
+            claim["metadata"]["name"],
+            labels.get("karpenter.sh/nodepool", ""),
+            labels.get("node.kubernetes.io/instance-type", ""),
+            labels.get("karpenter.sh/capacity-type", ""),
+            labels.get("topology.kubernetes.io/zone", ""),
+            (claim["metadata"].get("annotations") or {}).get("sparkfleet.io/price-per-hour", ""),
+            "yes" if ready else "no",
+        )
+    pods = Table("POD", "PHASE", "NODE", box=None)
+    for pod in cluster.list("Pod", namespace).items:
+        pods.add_row(
+            pod["metadata"]["name"],
+            (pod.get("status") or {}).get("phase", "Pending"),
+            pod["spec"].get("nodeName") or "",
+        )
+    parts: list[Any] = [head, claims, pods]
+    parts.extend(f"fallback: {f}" for f in fallbacks)
+    return Group(*parts)
+
+
+def _fallbacks(cluster: Cluster) -> list[str]:
+    """Insufficient-capacity and fallback events, as the provisioner records them."""
+    seen = []
+    for event in cluster.list("Event").items:
+        reason = event.get("reason") or ""
+        if "InsufficientCapacity" in reason or "Fallback" in reason:
+            seen.append(f"{reason}: {event.get('message', '')}")
+    return seen
+
+
+def _cost(cluster: Cluster, started: datetime, now: datetime) -> float:
+    """What the run's nodes cost: each NodeClaim's price for the time it existed."""
+    total = 0.0
+    for claim in cluster.list("NodeClaim").items:
+        price = float((claim["metadata"].get("annotations") or {}).get("sparkfleet.io/price-per-hour") or 0)
+        created = parse_rfc3339(claim["metadata"]["creationTimestamp"])
+        total += price * max(0.0, (now - max(created, started)).total_seconds()) / 3600
+    return total
+
+
+def run_application(
+    file: Path, config: PlatformConfig, home: Path, timeout: float, console: Console
+) -> RunReport:
+    docs = [d for d in load_documents([file]) if d.get("kind") == "SparkApplication"]
+    if len(docs) != 1:
+        raise CommandError(f"{file}: `run` takes exactly one SparkApplication, found {len(docs)}")
+    clock = SystemClock()
+    report = RunReport()
+    with Platform(home, config, clock) as platform:
+        store = platform.store
+        started = clock.now()
+        applied = apply_documents(store, docs)[0]
+        namespace = applied.namespace or "default"
+        deadline = time.monotonic() + timeout
+        with Live(console=console, refresh_per_second=4, transient=False) as live:
+            while True:
+                app = store.get("SparkApplication", namespace, applied.name)
+                report.fallbacks = _fallbacks(store)
+                live.update(_view(store, app, report.fallbacks))
+                report.state, report.message = _state(app)
+                if report.state in TERMINAL or time.monotonic() > deadline:
+                    break
+                time.sleep(_REFRESH)
+        report.transitions = list((app.get("status") or {}).get("transitions") or [])
+        report.claims = store.list("NodeClaim").items
+        report.cost = _cost(store, started, clock.now())
+        driver = (app.get("status") or {}).get("driverInfo", {}).get("podName")
+        if driver and platform.log_reader is not None:
+            report.driver_log = _tail(platform.log_reader(namespace, driver, None, False, 40))
+    if report.state not in TERMINAL:
+        report.message = f"timed out after {timeout:.0f} s in state {report.state or 'NEW'}"
+    return report
+
+
+def _tail(chunks: Iterator[bytes]) -> list[str]:
+    return b"".join(chunks).decode(errors="replace").splitlines()[-40:]
+
+
+def print_report(console: Console, report: RunReport) -> None:
+    if report.driver_log:
+        console.rule("driver log (last lines)")
+        for line in report.driver_log:
+            console.print(line, markup=False, highlight=False)
+    console.rule("timeline")
+    for t in report.transitions:
+        console.print(
+            f"{t.get('time', '')}  {t.get('state', '') or 'NEW':<18} {t.get('reason', '')}", markup=False
+        )
+    console.rule("cost")
+    console.print(f"{len(report.claims)} NodeClaim(s), ${report.cost:.4f} for this run")
+    verdict = report.state + (f": {report.message}" if report.message else "")
+    console.print(f"[bold]{verdict}[/bold]")
