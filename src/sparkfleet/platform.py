@@ -6,7 +6,7 @@ Only this module, the command line, the HTTP server and tests pick adapters; the
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,17 @@ from sparkfleet.cluster import Cluster, Obj
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import NotFound
 from sparkfleet.config import PlatformConfig
+from sparkfleet.controllers.disruption import DisruptionReconciler
 from sparkfleet.controllers.metrics import SparkApplicationMetrics
+from sparkfleet.controllers.nodeclaim import Launcher, NodeClaimReconciler
+from sparkfleet.controllers.offeringcache import OfferingCache
+from sparkfleet.controllers.provisioner import FleetSource, ProvisionerReconciler
 from sparkfleet.controllers.runner import Controller
 from sparkfleet.controllers.scheduledsparkapplication import ScheduledSparkApplicationReconciler
 from sparkfleet.controllers.scheduler import SchedulerReconciler
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
+from sparkfleet.engine.submission import SubmissionOptions
+from sparkfleet.runtime.local import KubeletConfig, KubeletReconciler, LocalRuntime
 
 DEFAULT_CLUSTER = "default"
 STORE_FILE = "store.db"
@@ -73,7 +79,15 @@ class Platform:
     differ.
     """
 
-    def __init__(self, home: Path, config: PlatformConfig, clock: Clock, *, workers: int = 2) -> None:
+    def __init__(
+        self,
+        home: Path,
+        config: PlatformConfig,
+        clock: Clock,
+        *,
+        workers: int = 2,
+        workdir: Path | None = None,
+    ) -> None:
         self.home = home
         self.config = config
         self.clock = clock
@@ -81,9 +95,10 @@ class Platform:
         self.registry = CollectorRegistry()
         self.metrics = SparkApplicationMetrics(self.registry)
         self.cloud = SimulatedEC2(load_catalog(), config.scenario, clock)
+        options = SubmissionOptions()
         self.controllers: list[Controller[Any]] = [
             Controller(
-                SparkApplicationReconciler(self.store, clock, metrics=self.metrics),
+                SparkApplicationReconciler(self.store, clock, options=options, metrics=self.metrics),
                 self.store,
                 clock,
                 workers,
@@ -91,12 +106,32 @@ class Platform:
             Controller(ScheduledSparkApplicationReconciler(self.store, clock), self.store, clock, 1),
             Controller(SchedulerReconciler(self.store, clock), self.store, clock, workers=1),
         ]
+        self.offerings = OfferingCache()
+        launcher = Launcher(self.store, clock, self.cloud, self.offerings)
+        fleets = FleetSource(self.store, self.cloud)
+        self.controllers += [
+            Controller(
+                ProvisionerReconciler(self.store, clock, fleets, launcher), self.store, clock, workers=1
+            ),
+            Controller(NodeClaimReconciler(self.store, clock, launcher), self.store, clock, workers=1),
+            Controller(DisruptionReconciler(self.store, clock, fleets, self.offerings), self.store, clock, 1),
+        ]
+        self.runtime = LocalRuntime(home, clock)
+        self.runtime.reap_orphans()
+        self.kubelet = KubeletReconciler(
+            self.store, clock, self.runtime, home, options=options, config=KubeletConfig(workdir=workdir)
+        )
+        kubelet_controller: Controller[Any] = Controller(self.kubelet, self.store, clock)
+        self.kubelet.wake_on_exit(kubelet_controller.queue.add)
+        self.controllers.append(kubelet_controller)
         self._started = False
 
-    @property
-    def log_reader(self) -> Callable[[str, str, str | None, bool, int | None], Iterator[bytes]] | None:
-        """Container logs for the API's pods/{name}/log, from the runtime that runs the pods."""
-        return None
+    def log_reader(
+        self, namespace: str, pod: str, container: str | None, follow: bool, tail_lines: int | None
+    ) -> Iterator[bytes]:
+        """Container logs for the API's pods/{name}/log and `logs`, from the runtime that runs the pods."""
+        for line in self.runtime.logs(namespace, pod, follow=follow, tail=tail_lines):
+            yield (line + "\n").encode()
 
     def start(self) -> None:
         for controller in self.controllers:
@@ -104,10 +139,13 @@ class Platform:
         self._started = True
 
     def stop(self) -> None:
+        """Controllers first, then the processes (running drivers are reported Failed), then the store."""
         if self._started:
             for controller in self.controllers:
                 controller.stop()
             self._started = False
+        self.kubelet.shutdown()
+        self.runtime.close()
         self.store.close()
 
     def __enter__(self) -> Platform:

@@ -100,7 +100,7 @@ def run_application(
         raise CommandError(f"{file}: `run` takes exactly one SparkApplication, found {len(docs)}")
     clock = SystemClock()
     report = RunReport()
-    with Platform(home, config, clock) as platform:
+    with Platform(home, config, clock, workdir=Path.cwd()) as platform:
         store = platform.store
         started = clock.now()
         applied = apply_documents(store, docs)[0]
@@ -119,7 +119,7 @@ def run_application(
         report.claims = store.list("NodeClaim").items
         report.cost = _cost(store, started, clock.now())
         driver = (app.get("status") or {}).get("driverInfo", {}).get("podName")
-        if driver and platform.log_reader is not None:
+        if driver:
             report.driver_log = _tail(platform.log_reader(namespace, driver, None, False, 40))
     if report.state not in TERMINAL:
         report.message = f"timed out after {timeout:.0f} s in state {report.state or 'NEW'}"

@@ -27,6 +27,7 @@ import contextlib
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -111,6 +112,7 @@ POLL_SECONDS = 1.0
 LAUNCH_RETRY_SECONDS = 10.0
 RESYNC_SECONDS = 60.0
 _LOCK_STRIPES = 64
+_REMEMBERED = 256
 
 C = NodeClaimConditionType
 _M = TypeVar("_M", NodePool, EC2NodeClass)
@@ -192,6 +194,13 @@ def nodeclaim_manifest(claim: PlannedClaim, pool: NodePool) -> Obj:
     meta = body["metadata"]
     meta.pop("name", None)
     meta["generateName"] = f"{pool.name}-"
+    # as Karpenter labels a claim: every requirement that pins one value (the rest come at launch)
+    pinned = {
+        r["key"]: r["values"][0]
+        for r in body["spec"]["requirements"]
+        if r["operator"] == RequirementOperator.IN and len(r["values"]) == 1
+    }
+    meta["labels"] = {**pinned, **meta.get("labels", {})}
     meta["annotations"] = {
         **meta.get("annotations", {}),
         ANNOTATION_PRICE: f"{claim.price:.6f}",
@@ -296,6 +305,10 @@ class Launcher:
         self._types: dict[str, InstanceType] | None = None
         self._stripes = [threading.Lock() for _ in range(_LOCK_STRIPES)]
         self._types_lock = threading.Lock()
+        # How recent launches that deleted their claim ended, for a caller that comes second (the
+        # provisioner must learn of the insufficient capacity even when the lifecycle launched first).
+        self._ended: OrderedDict[str, LaunchOutcome] = OrderedDict()
+        self._ended_lock = threading.Lock()
 
     # -- facts ------------------------------------------------------------------------------------------
     def instance_type(self, name: str) -> InstanceType | None:
@@ -338,14 +351,22 @@ class Launcher:
             try:
                 current = self.cluster.get("NodeClaim", None, name)
             except NotFound:
-                return LaunchOutcome(claim_obj, deleted=True, error="the NodeClaim was deleted")
-            if _meta(current).get("uid") != uid:
-                return LaunchOutcome(claim_obj, deleted=True, error="the NodeClaim was replaced")
+                current = None
+            if current is None or _meta(current).get("uid") != uid:
+                with self._ended_lock:
+                    ended = self._ended.get(uid)
+                return ended or LaunchOutcome(claim_obj, deleted=True, error="the NodeClaim was deleted")
             provider_id = (current.get("status") or {}).get("providerID")
             if provider_id:
                 found = self.find(instance_id=instance_id_of(provider_id))
                 return LaunchOutcome(current, found, error="" if found else "its instance is gone")
-            return self._launch(current)
+            outcome = self._launch(current)
+            if outcome.deleted:
+                with self._ended_lock:
+                    self._ended[uid] = outcome
+                    while len(self._ended) > _REMEMBERED:
+                        self._ended.popitem(last=False)
+            return outcome
 
     def _launch(self, current: Obj) -> LaunchOutcome:
         claim = NodeClaim.model_validate(current)
@@ -446,7 +467,9 @@ class Launcher:
         self._delete(claim_obj, reason, message, now)
 
 
-def _node_manifest(claim_obj: Obj, claim: NodeClaim, facts: NodeFacts, instance: Instance) -> Obj:
+def _node_manifest(
+    claim_obj: Obj, claim: NodeClaim, facts: NodeFacts, instance: Instance, now: datetime
+) -> Obj:
     name = claim.metadata.name or ""
     taints = [
         t.model_dump(mode="json", exclude_none=True) for t in (*claim.spec.taints, *claim.spec.startupTaints)
@@ -480,7 +503,7 @@ def _node_manifest(claim_obj: Obj, claim: NodeClaim, facts: NodeFacts, instance:
                     "status": "True",
                     "reason": "KubeletReady",
                     "message": "kubelet is posting ready status",
-                    "lastTransitionTime": format_rfc3339(instance.launchTime),
+                    "lastTransitionTime": format_rfc3339(now),
                 }
             ],
             "addresses": [{"type": "Hostname", "address": name}],
@@ -583,10 +606,10 @@ class NodeClaimReconciler:
         try:
             node = self.cluster.get("Node", None, name)
         except NotFound:
-            node = self.cluster.create(_node_manifest(obj, claim, facts, instance))
+            node = self.cluster.create(_node_manifest(obj, claim, facts, instance, now))
             message = f"Node {name} registered ({instance.instanceType}, {instance.zone})"
         else:
-            manifest = _node_manifest(obj, claim, facts, instance)
+            manifest = _node_manifest(obj, claim, facts, instance, now)
             node = self.cluster.patch(
                 "Node",
                 None,

@@ -1,0 +1,28 @@
+"""The local runtime: a process kubelet that runs the embedded cluster's pods on this machine.
+
+Nodes are directories under the cluster's home (nodes.py); a Spark driver pod runs as a real PySpark
+`spark-submit` in local mode (driver.py, localconf.py) with its volumes mapped to the node's directories
+(volumes.py, claims.py); its executor pods are created as Spark's Kubernetes backend would and hold their
+resources while the driver's JVM runs the tasks (executors.py). `LocalRuntime` (process.py) owns the
+processes; `KubeletReconciler` (kubelet.py) is the controller that drives it.
+"""
+
+from sparkfleet.runtime.local.driver import IMAGE_ROOT, LaunchContext
+from sparkfleet.runtime.local.install import SparkInstall, find_spark
+from sparkfleet.runtime.local.kubelet import KubeletConfig, KubeletKey, KubeletReconciler
+from sparkfleet.runtime.local.nodes import ANNOTATION_SCRATCH_MOUNTS, NodeDirs, NodeLayout
+from sparkfleet.runtime.local.process import LocalRuntime
+
+__all__ = [
+    "ANNOTATION_SCRATCH_MOUNTS",
+    "IMAGE_ROOT",
+    "KubeletConfig",
+    "KubeletKey",
+    "KubeletReconciler",
+    "LaunchContext",
+    "LocalRuntime",
+    "NodeDirs",
+    "NodeLayout",
+    "SparkInstall",
+    "find_spark",
+]

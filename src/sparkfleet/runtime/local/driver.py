@@ -1,0 +1,305 @@
+"""A Spark driver pod as a real `spark-submit` command line, and any other pod's container as its command.
+
+The driver pod Spark (and sparkfleet's submission) builds runs the image's entrypoint with
+`driver --properties-file /opt/spark/conf/spark.properties --class <main class> <file> <args>`; the
+properties file is the conf ConfigMap mounted at /opt/spark/conf. Locally that becomes:
+
+    <pyspark>/bin/spark-submit --master local[N] --deploy-mode client
+        --properties-file <pod dir>/spark-local.properties [--class <main class>] <file> <args>
+
+with the conf rewritten for local mode (localconf.py) and the application file resolved:
+- `local:///opt/spark/...` is a file of the container image: the runtime ships the image files examples
+  need under `runtime/local/image/` (pi.py); other `local://` paths are looked up in the image, then in
+  the pod's volumes, then on this machine;
+- plain paths (absolute, or relative to the kubelet's working directory) and `file://` are used as they are;
+- object storage (s3a:// and the like) is refused with the field to change: the PySpark distribution has
+  no connector for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from sparkfleet.engine.submission import parse_properties, render_properties
+from sparkfleet.runtime.local.install import SparkInstall
+from sparkfleet.runtime.local.localconf import REMOTE_SCHEMES, LocalConfInputs, local_conf, local_master
+from sparkfleet.runtime.local.volumes import MountTable
+from sparkfleet.runtime.port import ProcessPlan, StartError
+
+__all__ = [
+    "IMAGE_ROOT",
+    "POD_IP",
+    "DriverArgs",
+    "LaunchContext",
+    "command_plan",
+    "container_env",
+    "driver_plan",
+    "parse_driver_args",
+    "resolve_resource",
+]
+
+Obj = dict[str, Any]
+ConfigMapLookup = Callable[[str], Obj | None]
+
+IMAGE_ROOT = Path(__file__).parent / "image"
+"""The files of the Spark image that applications reference with local:// (examples)."""
+POD_IP = "127.0.0.1"
+"""Every pod's address: they all run on this machine's loopback."""
+_SPARK_RUNNERS = frozenset({"org.apache.spark.deploy.PythonRunner", "org.apache.spark.deploy.RRunner"})
+# Inherited variables that would steer spark-submit away from the pod's own settings.
+_UNINHERITED = (
+    "SPARK_HOME",
+    "SPARK_CONF_DIR",
+    "PYSPARK_SUBMIT_ARGS",
+    "PYSPARK_GATEWAY_PORT",
+    "PYSPARK_GATEWAY_SECRET",
+    "PYSPARK_PYTHON",
+    "PYSPARK_DRIVER_PYTHON",
+    "SPARK_LOCAL_DIRS",
+)
+_MAIN_FILE_FIELD = "spec.mainApplicationFile"
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchContext:
+    """What the kubelet knows about this machine and cluster, the same for every pod."""
+
+    spark: SparkInstall
+    event_log_dir: Path
+    workdir: Path
+    """Where processes start, and what relative application paths are relative to."""
+    cpu_count: int
+    memory_bytes: int
+    base_env: Mapping[str, str]
+    """The environment processes inherit (the kubelet's own)."""
+    image_root: Path = IMAGE_ROOT
+
+
+@dataclass(frozen=True, slots=True)
+class DriverArgs:
+    properties_file: str | None
+    main_class: str | None
+    primary: str
+    arguments: tuple[str, ...]
+    extra_conf: dict[str, str]
+
+
+def parse_driver_args(args: Sequence[str]) -> DriverArgs:
+    """The Spark image entrypoint's `driver` arguments."""
+    if not args or args[0] != "driver":
+        raise StartError(
+            f"the driver container's args {list(args)[:3]} do not start with `driver` (Spark's image "
+            "entrypoint): the local runtime runs driver pods built by Spark's submission"
+        )
+    properties: str | None = None
+    main_class: str | None = None
+    extra: dict[str, str] = {}
+    rest = list(args[1:])
+    while rest and rest[0].startswith("--"):
+        option = rest.pop(0)
+        if option == "--verbose":
+            continue
+        if not rest:
+            raise StartError(f"driver args: {option} needs a value")
+        value = rest.pop(0)
+        if option == "--properties-file":
+            properties = value
+        elif option == "--class":
+            main_class = value
+        elif option == "--conf":
+            key, _, conf_value = value.partition("=")
+            extra[key] = conf_value
+        else:
+            raise StartError(f"driver args: {option} is not an option Spark's driver entrypoint takes")
+    if not rest:
+        raise StartError("driver args name no application file (the primary resource)")
+    return DriverArgs(properties, main_class, rest[0], tuple(rest[1:]), extra)
+
+
+def resolve_resource(uri: str, where: str, mounts: MountTable, image_root: Path) -> str:
+    """A resource URI as spark-submit on this machine should get it (see the module docstring)."""
+    parsed = urlparse(uri)
+    scheme = parsed.scheme.lower()
+    if scheme in REMOTE_SCHEMES:
+        raise StartError(
+            f"{where}: {uri} is on {scheme}://, which the local runtime cannot read (PySpark ships no "
+            "connector for it): use a local path instead, e.g. a file under examples/ or an absolute path"
+        )
+    if scheme == "local":
+        path = parsed.path
+        candidates = [image_root / path.lstrip("/"), Path(mounts.resolve(path)), Path(path)]
+        for candidate in candidates:
+            if candidate.exists():
+                return str(candidate)
+        shipped = image_root / "opt" / "spark"
+        raise StartError(
+            f"{where}: {uri} is not in the local runtime's image ({shipped}) nor on this machine: "
+            "use a local path to the file instead"
+        )
+    return uri
+
+
+def _field_value(pod: Mapping[str, Any], path: str) -> str:
+    meta = pod.get("metadata") or {}
+    spec = pod.get("spec") or {}
+    simple = {
+        "metadata.name": meta.get("name"),
+        "metadata.namespace": meta.get("namespace"),
+        "metadata.uid": meta.get("uid"),
+        "spec.nodeName": spec.get("nodeName"),
+        "spec.serviceAccountName": spec.get("serviceAccountName"),
+        "status.podIP": POD_IP,
+        "status.hostIP": POD_IP,
+        "status.podIPs": POD_IP,
+        "status.hostIPs": POD_IP,
+    }
+    if path in simple:
+        return str(simple[path] or "")
+    for prefix, mapping in (("metadata.labels", "labels"), ("metadata.annotations", "annotations")):
+        if path.startswith(prefix + "['") and path.endswith("']"):
+            return str((meta.get(mapping) or {}).get(path[len(prefix) + 2 : -2], ""))
+    return ""
+
+
+def container_env(
+    pod: Mapping[str, Any], container: Mapping[str, Any], mounts: MountTable, config_maps: ConfigMapLookup
+) -> dict[str, str]:
+    """The container's environment as Kubernetes would give it (envFrom, then env; field references
+    resolved), with paths inside the container's mounts turned into host paths."""
+    env: dict[str, str] = {}
+    for source in container.get("envFrom") or []:
+        ref = source.get("configMapRef") or {}
+        config_map = config_maps(str(ref.get("name") or "")) if ref else None
+        for key, value in ((config_map or {}).get("data") or {}).items():
+            env[f"{source.get('prefix') or ''}{key}"] = str(value)
+    for var in container.get("env") or []:
+        name = str(var.get("name") or "")
+        if "value" in var:
+            env[name] = str(var.get("value") or "")
+            continue
+        source = var.get("valueFrom") or {}
+        if "fieldRef" in source:
+            env[name] = _field_value(pod, str(source["fieldRef"].get("fieldPath") or ""))
+        elif "configMapKeyRef" in source:
+            ref = source["configMapKeyRef"]
+            config_map = config_maps(str(ref.get("name") or ""))
+            value = ((config_map or {}).get("data") or {}).get(str(ref.get("key") or ""))
+            if value is not None:
+                env[name] = str(value)
+        # secretKeyRef and resourceFieldRef have nothing to read locally; like optional refs, skipped.
+    for name, value in env.items():
+        parts = [p for p in value.split(",") if p]
+        if parts and all(p.startswith("/") for p in parts):
+            env[name] = mounts.resolve_list(value)
+    return env
+
+
+def _process_env(ctx: LaunchContext, pod_env: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in ctx.base_env.items() if k not in _UNINHERITED}
+    env.update(pod_env)
+    env["SPARK_HOME"] = str(ctx.spark.home)
+    env["PYSPARK_PYTHON"] = ctx.spark.python
+    env["PYSPARK_DRIVER_PYTHON"] = ctx.spark.python
+    env["SPARK_LOCAL_IP"] = POD_IP
+    if ctx.spark.java_home is not None:
+        env["JAVA_HOME"] = str(ctx.spark.java_home)
+    return env
+
+
+def _read_conf(args: DriverArgs, mounts: MountTable) -> dict[str, str]:
+    if args.properties_file is None:
+        return dict(args.extra_conf)
+    path = Path(mounts.resolve(args.properties_file))
+    try:
+        conf = parse_properties(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise StartError(
+            f"driver properties file {args.properties_file} ({path}) cannot be read: {exc}; "
+            "the driver pod mounts it from its conf ConfigMap"
+        ) from None
+    conf.update(args.extra_conf)
+    return conf
+
+
+def driver_plan(
+    pod: Mapping[str, Any],
+    container: Mapping[str, Any],
+    mounts: MountTable,
+    pod_dir: Path,
+    log_path: Path,
+    ctx: LaunchContext,
+    config_maps: ConfigMapLookup,
+) -> ProcessPlan:
+    """The spark-submit process for a Spark driver pod."""
+    args = parse_driver_args([str(a) for a in container.get("args") or []])
+    conf = _read_conf(args, mounts)
+    pod_env = container_env(pod, container, mounts, config_maps)
+    local_dirs = pod_env.get("SPARK_LOCAL_DIRS") or (
+        mounts.resolve_list(conf["spark.local.dir"]) if conf.get("spark.local.dir") else None
+    )
+    for directory in (local_dirs or "").split(","):
+        if directory:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+
+    def resolve(uri: str, where: str) -> str:
+        return resolve_resource(uri, where, mounts, ctx.image_root)
+
+    local = local_conf(
+        conf, LocalConfInputs(ctx.event_log_dir, local_dirs, ctx.cpu_count, ctx.memory_bytes, resolve)
+    )
+    meta = pod.get("metadata") or {}
+    properties = pod_dir / "spark-local.properties"
+    text = render_properties("", local, None).split("\n", 1)[1]
+    header = f"#Local-mode conf of driver pod {meta.get('namespace')}/{meta.get('name')}\n"
+    properties.parent.mkdir(parents=True, exist_ok=True)
+    properties.write_text(header + text, encoding="utf-8")
+    argv = [
+        str(ctx.spark.spark_submit),
+        "--master",
+        local_master(conf, ctx.cpu_count),
+        "--deploy-mode",
+        "client",
+        "--properties-file",
+        str(properties),
+    ]
+    if args.main_class and args.main_class not in _SPARK_RUNNERS:
+        argv += ["--class", args.main_class]
+    argv.append(resolve(args.primary, _MAIN_FILE_FIELD))
+    argv.extend(args.arguments)
+    env = _process_env(ctx, pod_env)
+    if local_dirs:
+        env["SPARK_LOCAL_DIRS"] = local_dirs
+    return ProcessPlan(tuple(argv), env, ctx.workdir, log_path)
+
+
+def command_plan(
+    pod: Mapping[str, Any],
+    container: Mapping[str, Any],
+    mounts: MountTable,
+    log_path: Path,
+    base_env: Mapping[str, str],
+    workdir: Path,
+    config_maps: ConfigMapLookup,
+) -> ProcessPlan | None:
+    """A plain container's command and args as a process, or None when it names no command (the image's
+    entrypoint, which there is no image to take from)."""
+    command = [str(c) for c in container.get("command") or []]
+    if not command:
+        return None
+    argv = command + [str(a) for a in container.get("args") or []]
+    env = {**{k: v for k, v in base_env.items() if k not in _UNINHERITED}}
+    env.update(container_env(pod, container, mounts, config_maps))
+    working = container.get("workingDir")
+    cwd = Path(mounts.resolve(str(working))) if working else workdir
+    if not cwd.is_dir():
+        raise StartError(f"workingDir {working} does not exist on this machine")
+    return ProcessPlan(tuple(argv), env, cwd, log_path)
+
+
+def default_workdir() -> Path:
+    return Path(os.getcwd())

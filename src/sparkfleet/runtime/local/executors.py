@@ -1,0 +1,159 @@
+"""A running driver's executor pods, created as Spark's Kubernetes backend would and ended with the driver.
+
+The kubelet plays the part of the driver's ExecutorPodsAllocator: once the driver runs, it creates
+executors 1..N (N = the initial executor target of the conf) from the application's submission, rebuilt
+from the SparkApplication and the driver's submission id (`build_submission` is deterministic), owned by
+the driver pod, with the claims of their OnDemand volumes and the executors' conf ConfigMap. They are
+scheduled like any pod (a gang's executors take their placeholders' places). In local mode the driver's
+JVM runs the tasks itself, so an executor pod runs no process: it holds its resources and its volumes,
+and ends when the driver ends, Succeeded when the driver succeeded, Failed (exit code 1, as an executor
+that loses its driver exits) otherwise. Executors never bound are deleted, as Spark deletes its pending
+executor pods when it stops. An executor deleted while its driver runs is not replaced."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.clock import parse_rfc3339
+from sparkfleet.cluster import AlreadyExists, Cluster, NotFound, Obj
+from sparkfleet.engine.lifecycle.labels import (
+    EXECUTOR_CONTAINERS,
+    LABEL_APP_NAME,
+    LABEL_SPARK_APP_SELECTOR,
+    LABEL_SPARK_ROLE,
+    LABEL_SUBMISSION_ID,
+    ROLE_EXECUTOR,
+)
+from sparkfleet.engine.submission import (
+    Submission,
+    SubmissionError,
+    SubmissionOptions,
+    build_executor_config_map,
+    build_submission,
+)
+from sparkfleet.runtime.local.localconf import executor_instances
+from sparkfleet.runtime.local.podstatus import PHASE_FAILED, PHASE_SUCCEEDED, pod_status, terminated
+
+__all__ = [
+    "EXECUTOR_EXIT_ON_DRIVER_LOSS",
+    "create_executors",
+    "driver_submission",
+    "executors_of",
+    "finish_executors",
+    "main_container",
+]
+
+log = logging.getLogger("sparkfleet.runtime.local")
+
+EXECUTOR_EXIT_ON_DRIVER_LOSS = 1
+"""CoarseGrainedExecutorBackend exits with 1 when its driver goes away."""
+_TERMINAL = frozenset({PHASE_SUCCEEDED, PHASE_FAILED})
+
+
+def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def main_container(pod: Mapping[str, Any], names: tuple[str, ...] = EXECUTOR_CONTAINERS) -> dict[str, Any]:
+    """The container named in `names`, else the first one (an empty dict when there is none)."""
+    containers = [c for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict)]
+    for container in containers:
+        if container.get("name") in names:
+            return container
+    return containers[0] if containers else {}
+
+
+def driver_submission(cluster: Cluster, driver: Obj, options: SubmissionOptions) -> Submission | None:
+    """The submission that made `driver`, rebuilt; None for a driver pod no SparkApplication made."""
+    meta = _meta(driver)
+    labels = meta.get("labels") or {}
+    app_name, submission_id = labels.get(LABEL_APP_NAME), labels.get(LABEL_SUBMISSION_ID)
+    if not app_name or not submission_id:
+        return None
+    try:
+        app = SparkApplication.model_validate(
+            cluster.get("SparkApplication", meta.get("namespace"), app_name)
+        )
+        return build_submission(app, submission_id, options)
+    except NotFound:
+        return None
+    except (ValidationError, SubmissionError) as exc:
+        log.warning("driver %s: cannot rebuild its submission for executors: %s", meta.get("name"), exc)
+        return None
+
+
+def create_executors(
+    cluster: Cluster, submission: Submission, driver: Obj, done: set[int], now: datetime
+) -> list[int]:
+    """Create the executors not in `done`, with their claims and, first, the executors' conf ConfigMap
+    (all owned by the driver); returns the ids now created or found."""
+    made: list[int] = []
+    config_map = build_executor_config_map(
+        submission.executor_config_map["metadata"]["name"],
+        submission.namespace,
+        submission.spark_app_id,
+        driver_pod=driver,
+        written_at=now,
+    )
+    with contextlib.suppress(AlreadyExists):
+        cluster.create(config_map)
+    for executor_id in range(1, executor_instances(submission.conf) + 1):
+        if executor_id in done:
+            continue
+        for claim in submission.executor_volume_claims(executor_id, driver_pod=driver):
+            with contextlib.suppress(AlreadyExists):
+                cluster.create(claim)
+        with contextlib.suppress(AlreadyExists):
+            cluster.create(submission.executor_pod(executor_id, driver_pod=driver))
+        made.append(executor_id)
+    return made
+
+
+def executors_of(cluster: Cluster, driver: Obj) -> list[Obj]:
+    """The executor pods the driver owns."""
+    meta = _meta(driver)
+    app_id = (meta.get("labels") or {}).get(LABEL_SPARK_APP_SELECTOR)
+    if not app_id:
+        return []
+    selector = {LABEL_SPARK_APP_SELECTOR: app_id, LABEL_SPARK_ROLE: ROLE_EXECUTOR}
+    pods = cluster.list("Pod", meta.get("namespace"), label_selector=selector).items
+    uid = meta.get("uid")
+    return [p for p in pods if any(r.get("uid") == uid for r in _meta(p).get("ownerReferences") or [])]
+
+
+def executor_end(driver_exit_code: int, driver_name: str) -> tuple[int, str, str | None]:
+    """(exit code, reason, message) of an executor whose driver exited with `driver_exit_code`."""
+    if driver_exit_code == 0:
+        return 0, "Completed", None
+    return (
+        EXECUTOR_EXIT_ON_DRIVER_LOSS,
+        "Error",
+        f"driver {driver_name} exited with code {driver_exit_code}; the executor shut down with it",
+    )
+
+
+def finish_executors(cluster: Cluster, driver: Obj, driver_exit_code: int, now: datetime) -> None:
+    """End the driver's executors: bound ones terminate as the driver did, unbound ones are deleted."""
+    name = str(_meta(driver).get("name"))
+    exit_code, reason, message = executor_end(driver_exit_code, name)
+    for pod in executors_of(cluster, driver):
+        status = pod.get("status") or {}
+        if status.get("phase") in _TERMINAL:
+            continue
+        meta = _meta(pod)
+        if not (pod.get("spec") or {}).get("nodeName"):
+            with contextlib.suppress(NotFound):
+                cluster.delete("Pod", meta.get("namespace"), meta.get("name", ""))
+            continue
+        started = parse_rfc3339(status["startTime"]) if status.get("startTime") else now
+        report = terminated(started, now, exit_code, reason, message)
+        with contextlib.suppress(NotFound):
+            cluster.update_status({**pod, "status": pod_status(pod, main_container(pod), report, now)})

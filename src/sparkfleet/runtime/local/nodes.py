@@ -1,0 +1,199 @@
+"""Nodes are directories: `<home>/nodes/<node>/` is the node's filesystem as its pods see it.
+
+Layout of one node:
+- `mnt/k8s-disks/0` (or `mnt/k8s-disks`): the scratch mounts the NodeClaim controller describes in the
+  node's `sparkfleet.io/scratch-mounts` annotation (instance-store RAID0, instance store, or an EBS
+  volume), so hostPath volumes such as `/mnt/k8s-disks/0` resolve under the node.
+- `ebs/<volume>/`: the EBS-like volumes behind PersistentVolumeClaims used on this node.
+- `pods/<namespace>_<name>_<uid>/`: one pod incarnation's container logs, config-map files and, on a node
+  without an instance-store array, its emptyDir volumes (named like the kubelet's /var/log/pods, so a
+  driver retried under the same name starts clean).
+- With `instanceStorePolicy: RAID0` the kubelet's own state lives on the NVMe array, so emptyDir volumes
+  (and with them Spark's default local dirs and shuffle files) are under `mnt/k8s-disks/0/kubelet/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import posixpath
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ANNOTATION_SCRATCH_MOUNTS",
+    "RAID0_MOUNT",
+    "SOURCE_NVME_RAID0",
+    "NodeDirs",
+    "NodeLayout",
+    "ScratchMount",
+    "scratch_mounts",
+]
+
+log = logging.getLogger("sparkfleet.runtime.local")
+
+ANNOTATION_SCRATCH_MOUNTS = "sparkfleet.io/scratch-mounts"
+"""JSON list of {"path", "sizeBytes", "source"}, written on each Node by the NodeClaim controller."""
+RAID0_MOUNT = "/mnt/k8s-disks/0"
+SOURCE_NVME_RAID0 = "nvme-raid0"
+_EMPTY_DIR = "kubernetes.io~empty-dir"
+
+
+@dataclass(frozen=True, slots=True)
+class ScratchMount:
+    path: str
+    size_bytes: int
+    source: str
+
+
+def scratch_mounts(node: Mapping[str, Any]) -> tuple[ScratchMount, ...]:
+    """The scratch mounts a Node announces (none when the annotation is missing or unreadable)."""
+    annotations = (node.get("metadata") or {}).get("annotations") or {}
+    raw = annotations.get(ANNOTATION_SCRATCH_MOUNTS)
+    if not raw:
+        return ()
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        log.warning("node %s: %s is not JSON; ignoring it", _name(node), ANNOTATION_SCRATCH_MOUNTS)
+        return ()
+    mounts: list[ScratchMount] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"].startswith("/"):
+            size = entry.get("sizeBytes")
+            mounts.append(
+                ScratchMount(
+                    entry["path"], size if isinstance(size, int) else 0, str(entry.get("source", ""))
+                )
+            )
+    return tuple(mounts)
+
+
+def _name(node: Mapping[str, Any]) -> str:
+    return str((node.get("metadata") or {}).get("name") or "")
+
+
+def _relative(path: str) -> str:
+    """An absolute in-node path as a relative one that cannot climb out of the node (`..` is resolved
+    lexically first, as the path would be inside the node)."""
+    return posixpath.normpath("/" + path).lstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeLayout:
+    name: str
+    root: Path
+    mounts: tuple[ScratchMount, ...] = ()
+
+    def host_path(self, path: str) -> Path:
+        """Where the node's absolute path `path` is on this machine."""
+        relative = _relative(path)
+        return self.root / relative if relative else self.root
+
+    @property
+    def pods_dir(self) -> Path:
+        return self.root / "pods"
+
+    @property
+    def ebs_dir(self) -> Path:
+        return self.root / "ebs"
+
+    @property
+    def raid0(self) -> bool:
+        return any(m.source == SOURCE_NVME_RAID0 or m.path == RAID0_MOUNT for m in self.mounts)
+
+    def pod_dir(self, namespace: str, name: str, uid: str) -> Path:
+        return self.pods_dir / f"{namespace}_{name}_{uid}"
+
+    def kubelet_pod_dir(self, namespace: str, name: str, uid: str) -> Path:
+        """Where the pod's emptyDir volumes live: on the NVMe array when the kubelet's state is there."""
+        if self.raid0:
+            return self.host_path(RAID0_MOUNT) / "kubelet" / "pods" / uid
+        return self.pod_dir(namespace, name, uid)
+
+    def empty_dir(self, namespace: str, name: str, uid: str, volume: str) -> Path:
+        return self.kubelet_pod_dir(namespace, name, uid) / "volumes" / _EMPTY_DIR / volume
+
+
+class NodeDirs:
+    """The node directories of one cluster home."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = Path(home)
+        self.root = self.home / "nodes"
+
+    def layout(self, node: Mapping[str, Any]) -> NodeLayout:
+        """The layout of a Node object (nothing is created)."""
+        name = _name(node)
+        if not name or "/" in name or name in (".", ".."):
+            raise ValueError(f"node name {name!r} cannot name a directory")
+        return NodeLayout(name, self.root / name, scratch_mounts(node))
+
+    def ensure(self, node: Mapping[str, Any]) -> NodeLayout:
+        """The node's layout, with its directories and scratch mounts created."""
+        layout = self.layout(node)
+        for directory in (
+            layout.pods_dir,
+            layout.ebs_dir,
+            *(layout.host_path(m.path) for m in layout.mounts),
+        ):
+            directory.mkdir(parents=True, exist_ok=True)
+        return layout
+
+    def nodes(self) -> list[str]:
+        """Names of the nodes that have a directory."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir())
+
+    def pod_dirs(self, namespace: str, name: str) -> list[Path]:
+        """Directories of every incarnation of the pod on any node, the most recently used first."""
+        found = list(self.root.glob(f"*/pods/{namespace}_{name}_*"))
+        return sorted(found, key=_last_used, reverse=True)
+
+    def pod_dirs_by_uid(self, uid: str) -> list[Path]:
+        return [p for p in self.root.glob(f"*/pods/*_{uid}") if p.name.rsplit("_", 1)[-1] == uid]
+
+    def remove_pod(self, node: str, namespace: str, name: str, uid: str) -> None:
+        """Remove one pod incarnation's files (logs, config maps, emptyDir volumes) from a node."""
+        root = self.root / node
+        candidates = [
+            root / "pods" / f"{namespace}_{name}_{uid}",
+            root / _relative(RAID0_MOUNT) / "kubelet" / "pods" / uid,
+        ]
+        for directory in candidates:
+            _remove_tree(directory)
+
+    def remove_node(self, node: str) -> None:
+        """Remove a node that is gone: its disks and pods go with it; EBS volumes outlive the instance
+        and stay until their claims are released."""
+        root = self.root / node
+        if not root.is_dir():
+            return
+        for child in root.iterdir():
+            if child.name != "ebs":
+                _remove_tree(child)
+        with contextlib.suppress(OSError):
+            (root / "ebs").rmdir()
+            root.rmdir()
+
+
+def _last_used(path: Path) -> float:
+    logs = path / "logs"
+    try:
+        return max((p.stat().st_mtime for p in logs.iterdir()), default=path.stat().st_mtime)
+    except OSError:
+        return 0.0
+
+
+def _remove_tree(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,280 @@
+"""The provisioner: pods the scheduler marked Unschedulable are batched, planned, and their NodeClaims created
+and launched in one round, falling back when EC2 has no capacity."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sparkfleet.api.blueprint import (
+    SPARK_COMPUTE_OPTIMIZED,
+    SPARK_GRAVITON_MEMORY_OPTIMIZED,
+    SPARK_MEMORY_OPTIMIZED,
+    spark_graviton_memory_optimized,
+    spark_memory_optimized,
+)
+from sparkfleet.api.instancetypes import CapacityType
+from sparkfleet.api.scenario import Scenario, UnavailableOffering
+from sparkfleet.config import PlatformConfig
+from sparkfleet.controllers.provisioner import gang_of, is_provisionable
+from sparkfleet.controllers.runner import Controller
+from sparkfleet.controllers.scheduler import SchedulerReconciler
+from sparkfleet.platform import seed
+
+from .karpenter_builders import (
+    COMPUTE,
+    MULTI_ARCH,
+    NAMESPACE,
+    START,
+    Platform,
+    Platforms,
+    condition,
+    plain_pod,
+    pyspark_pi,
+)
+
+GRAVITON = ("r6g", "r6gd", "r7g", "r7gd", "r8g")
+NO_GRAVITON = Scenario(unavailableOfferings=[UnavailableOffering(instanceFamily=f) for f in GRAVITON])
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Iterator[Platforms]:
+    platforms = Platforms(tmp_path)
+    yield platforms
+    platforms.close()
+
+
+@pytest.fixture
+def platform(build: Platforms) -> Platform:
+    return build(scenario=Scenario(launchLatencySeconds=30))
+
+
+def names(objs: list[dict[str, Any]]) -> list[str]:
+    return [o["metadata"]["name"] for o in objs]
+
+
+def test_pyspark_pi_gets_one_c5d_nodeclaim_and_its_node_registers_after_the_launch_latency(
+    platform: Platform,
+) -> None:
+    pods = platform.submit(pyspark_pi(selector=COMPUTE))
+    platform.settle()
+    assert platform.claims() == []  # the batch window is still open
+
+    platform.advance(1)
+    (claim,) = platform.claims()
+    labels = claim["metadata"]["labels"]
+    assert labels["karpenter.sh/nodepool"] == SPARK_COMPUTE_OPTIMIZED
+    assert labels["node.kubernetes.io/instance-type"].startswith("c5d.")
+    assert float(claim["metadata"]["annotations"]["sparkfleet.io/price-per-hour"]) > 0
+    requirements = {r["key"]: r for r in claim["spec"]["requirements"]}
+    assert requirements["node.kubernetes.io/instance-type"]["operator"] == "In"
+    assert all(t.startswith("c5d.") for t in requirements["node.kubernetes.io/instance-type"]["values"])
+    assert condition(claim, "Launched")["status"] == "True"  # type: ignore[index]
+    assert platform.nodes() == []
+
+    platform.advance(25)
+    assert platform.nodes() == []  # still booting
+    platform.advance(6)
+    (node,) = platform.nodes()
+    (claim,) = platform.claims()
+    node_labels = node["metadata"]["labels"]
+    for key in (
+        "node.kubernetes.io/instance-type",
+        "karpenter.sh/capacity-type",
+        "topology.kubernetes.io/zone",
+        "karpenter.sh/nodepool",
+        "kubernetes.io/arch",
+    ):
+        assert node_labels[key] == claim["metadata"]["labels"][key]
+    assert node_labels["NodeGroupType"] == "SparkComputeOptimized"  # the pool's template labels
+    assert node["status"]["allocatable"] == claim["status"]["allocatable"]
+    assert node["metadata"]["ownerReferences"][0]["uid"] == claim["metadata"]["uid"]
+    mounts = json.loads(node["metadata"]["annotations"]["sparkfleet.io/scratch-mounts"])
+    assert mounts == [{"path": "/mnt/k8s-disks/0", "sizeBytes": 400_000_000_000, "source": "nvme-raid0"}]
+    for cond in ("Launched", "Registered", "Initialized", "Ready"):
+        assert condition(claim, cond)["status"] == "True"  # type: ignore[index]
+
+    # the stand-in scheduler binds the pods once the node is there
+    assert {platform.pod(n)["spec"].get("nodeName") for n in names(pods)} == {node["metadata"]["name"]}  # type: ignore[index]
+    for name in names(pods):
+        assert (
+            "Nominated",
+            f"Pod should schedule on: nodeclaim/{claim['metadata']['name']}",
+        ) in platform.events("Pod", name, NAMESPACE)
+    assert "Provisioned" in platform.reasons("NodePool", SPARK_COMPUTE_OPTIMIZED)
+
+
+def test_pods_arriving_while_the_window_is_open_are_planned_together(platform: Platform) -> None:
+    platform.store.create(plain_pod("first", "4", "8Gi"))
+    platform.settle()
+    platform.advance(0.5)
+    platform.store.create(plain_pod("second", "4", "8Gi"))
+    platform.settle()
+    platform.advance(0.5)
+    assert platform.claims() == []  # 1 s since the first pod, but only 0.5 s since the second
+
+    platform.advance(0.5)
+    report = platform.provisioner.last_round
+    assert report is not None
+    planned = {p for c in report.plan.claims for p in c.pods} | {n.pod for n in report.plan.nominations}
+    assert planned == {f"{NAMESPACE}/first", f"{NAMESPACE}/second"}
+    assert len(platform.claims()) == 1
+
+
+def test_the_window_closes_ten_seconds_after_it_opened_even_while_pods_keep_coming(
+    platform: Platform,
+) -> None:
+    for i in range(25):
+        platform.store.create(plain_pod(f"p{i}", "100m", "100Mi"))
+        platform.advance(0.5, step=0.5)
+        if platform.claims():
+            break
+    report = platform.provisioner.last_round
+    assert report is not None
+    assert timedelta(seconds=10) <= platform.clock.now() - START <= timedelta(seconds=10.5)
+    # one pod every 0.5 s from 0 s to 10 s inclusive: 21 pods in one round, one claim
+    assert [len(c.pods) for c in report.plan.claims] == [21]
+
+
+def test_graviton_falls_back_to_intel_r5d_within_one_round(build: Platforms) -> None:
+    platform = build(
+        scenario=NO_GRAVITON,
+        pools=[spark_graviton_memory_optimized(), spark_memory_optimized()],
+    )
+    pods = platform.submit(pyspark_pi(selector=MULTI_ARCH, cores=2, memory="8g"))
+    platform.settle()
+    platform.advance(1)
+
+    report = platform.provisioner.last_round
+    assert report is not None
+    (claim,) = platform.claims()
+    assert claim["metadata"]["labels"]["karpenter.sh/nodepool"] == SPARK_MEMORY_OPTIMIZED
+    assert claim["metadata"]["labels"]["node.kubernetes.io/instance-type"].startswith("r5d.")
+    # the Graviton claim was created, refused by EC2 and deleted, all in the same round
+    failed = [n for n in report.created.values() if n != claim["metadata"]["name"]]
+    assert failed and all(n.startswith(SPARK_GRAVITON_MEMORY_OPTIMIZED) for n in failed)
+    events = platform.events("NodeClaim", failed[0])
+    assert [reason for reason, _ in events] == ["Planned", "InsufficientCapacityError", "Fallback"]
+    assert "InsufficientInstanceCapacity" in events[1][1]
+    assert events[2][1].startswith("InsufficientInstanceCapacity for r")
+    pool_events = platform.events("NodePool", SPARK_GRAVITON_MEMORY_OPTIMIZED)
+    assert any(r == "Fallback" and SPARK_MEMORY_OPTIMIZED in m for r, m in pool_events)
+    assert [f.target for f in report.plan.fallbacks][-1] == SPARK_MEMORY_OPTIMIZED
+    assert any(o.instanceType.startswith(GRAVITON) for o in platform.offerings.active(platform.clock.now()))
+
+    platform.advance(2)
+    (node,) = platform.nodes()
+    assert node["metadata"]["labels"]["kubernetes.io/arch"] == "amd64"
+    assert {platform.pod(n)["spec"].get("nodeName") for n in names(pods)} == {node["metadata"]["name"]}  # type: ignore[index]
+    assert len(platform.sim.list_instances()) == 1
+
+
+def test_spot_without_capacity_launches_on_demand(build: Platforms) -> None:
+    no_spot = Scenario(
+        unavailableOfferings=[UnavailableOffering(instanceFamily="c5d", capacityType=CapacityType.SPOT)]
+    )
+    platform = build(scenario=no_spot)
+    platform.submit(pyspark_pi(selector=COMPUTE))
+    platform.settle()
+    platform.advance(1)
+    (claim,) = platform.claims()
+    assert claim["metadata"]["labels"]["karpenter.sh/capacity-type"] == "on-demand"
+    assert claim["metadata"]["labels"]["karpenter.sh/nodepool"] == SPARK_COMPUTE_OPTIMIZED
+    # every spot offering EC2 tried is held unavailable for the next plans
+    active = platform.offerings.active(platform.clock.now())
+    assert active and all(o.capacityType is CapacityType.SPOT for o in active)
+
+
+def test_a_gang_that_fits_nowhere_gets_no_nodeclaim_and_says_why(platform: Platform) -> None:
+    # executors of 200 GiB: no c5d holds one, so the whole application (one YuniKorn gang) gets nothing
+    pods = platform.submit(pyspark_pi(selector=COMPUTE, memory="200g"))
+    platform.settle()
+    platform.advance(2)
+    assert platform.claims() == []
+    assert platform.sim.list_instances() == []
+    for name in names(pods):
+        events = platform.events("Pod", name, NAMESPACE)
+        failed = [m for r, m in events if r == "FailedProvisioning"]
+        assert failed, events
+        assert "no capacity is planned for any pod of the gang" in failed[0]
+    # the driver alone would fit: it is left without capacity with its gang
+    report = platform.provisioner.last_round
+    assert report is not None and not report.plan.claims
+
+
+def test_pods_that_fit_on_an_existing_node_are_nominated_and_get_no_new_claim(platform: Platform) -> None:
+    platform.submit(pyspark_pi("first", selector=COMPUTE))
+    platform.settle()
+    platform.advance(32)
+    (node,) = platform.nodes()
+    pods = platform.submit(pyspark_pi("second", selector=COMPUTE))
+    platform.settle()
+    platform.advance(2)
+    assert len(platform.claims()) == 1
+    assert {platform.pod(n)["spec"].get("nodeName") for n in names(pods)} == {node["metadata"]["name"]}  # type: ignore[index]
+
+
+def test_pods_waiting_on_an_in_flight_claim_are_not_provisioned_again(platform: Platform) -> None:
+    pods = platform.submit(pyspark_pi(selector=COMPUTE))
+    platform.settle()
+    platform.advance(1)
+    assert len(platform.claims()) == 1
+    platform.advance(10)  # still booting; the pods stay Unschedulable
+    assert all(is_provisionable(platform.pod(n) or {}) for n in names(pods))
+    assert len(platform.claims()) == 1
+    assert len(platform.sim.list_instances()) == 1
+
+
+def test_placeholders_are_provisioned_for_their_gang_instead_of_the_real_pods(platform: Platform) -> None:
+    real = platform.submit(pyspark_pi(selector=COMPUTE))
+    app = real[0]["metadata"]["labels"]["applicationId"]
+    groups = {"spark-driver": 1, "spark-executor": 2}
+    for group, count in groups.items():
+        for i in range(count):
+            annotations = {
+                "yunikorn.apache.org/placeholder": "true",
+                "yunikorn.apache.org/task-group-name": group,
+            }
+            labels = {"applicationId": app, "placeholder": "true"}
+            platform.store.create(
+                plain_pod(f"tg-{group}-{i}", "1", "1Gi", labels=labels, annotations=annotations)
+            )
+    assert {gang_of(p) for p in real} == {f"{NAMESPACE}/{app}"}
+    platform.settle()
+    platform.advance(1)
+
+    report = platform.provisioner.last_round
+    assert report is not None
+    planned = {p for c in report.plan.claims for p in c.pods}
+    assert planned == {
+        f"{NAMESPACE}/tg-spark-driver-0",
+        f"{NAMESPACE}/tg-spark-executor-0",
+        f"{NAMESPACE}/tg-spark-executor-1",
+    }
+
+
+def test_with_the_yunikorn_scheduler_the_gang_placeholders_get_the_node_and_the_real_pods_take_it(
+    build: Platforms,
+) -> None:
+    # the real scheduler controller instead of the stand-in: it creates the gang's placeholders and marks
+    # only them Unschedulable; the provisioner plans for them; the real pods replace them on the node
+    platform = build(scenario=Scenario(launchLatencySeconds=5), seed=False)
+    seed(platform.store, PlatformConfig())
+    platform.controllers.insert(
+        0, Controller(SchedulerReconciler(platform.store, platform.clock), platform.store, platform.clock)
+    )
+    pods = platform.submit(pyspark_pi(selector=COMPUTE))
+    platform.advance(10, scheduler=False)
+
+    report = platform.provisioner.last_round
+    assert report is not None
+    (planned,) = report.plan.claims
+    assert len(planned.pods) == 3 and all("/tg-" in p for p in planned.pods)  # the placeholders only
+    (node,) = platform.nodes()
+    assert {platform.pod(n)["spec"].get("nodeName") for n in names(pods)} == {node["metadata"]["name"]}  # type: ignore[index]
+    assert len(platform.claims()) == 1
