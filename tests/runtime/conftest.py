@@ -14,12 +14,6 @@ from sparkfleet.runtime.local import LocalRuntime, SparkInstall
 from .builders import START, install_fake_spark
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "e2e: runs real Spark end to end (tens of seconds; select with -m e2e)"
-    )
-
-
 @pytest.fixture
 def clock() -> VirtualClock:
     return VirtualClock(START)

@@ -1,0 +1,93 @@
+"""The embedded cluster end to end, with real Spark: what a user meets first."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sparkfleet.cli.main import app
+from sparkfleet.cli.objects import apply_documents, load_documents
+from sparkfleet.clock import SystemClock
+from sparkfleet.cluster import Obj
+from sparkfleet.config import load_config
+from sparkfleet.platform import Platform
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+TERMINAL = {"COMPLETED", "FAILED"}
+
+
+def wait_for_end(platform: Platform, namespace: str, name: str, timeout: float = 240.0) -> Obj:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app_obj = platform.store.get("SparkApplication", namespace, name)
+        state = ((app_obj.get("status") or {}).get("applicationState") or {}).get("state")
+        if state in TERMINAL:
+            return app_obj
+        time.sleep(0.25)
+    raise AssertionError(f"{namespace}/{name} did not finish in {timeout} s")
+
+
+def test_sparkfleet_run_takes_the_blueprint_pi_job_to_completed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(app, ["run", str(EXAMPLES / "pyspark-pi-job.yaml"), "--timeout", "240"])
+    assert result.exit_code == 0, result.stdout[-3000:]
+    assert "Pi is roughly 3.1" in result.stdout
+    assert "COMPLETED" in result.stdout
+    assert "NodeClaim(s), $" in result.stdout
+
+
+def test_a_failing_driver_is_retried_per_restart_policy_then_failed_with_its_exit_code(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "fail.py"
+    script.write_text("import sys\nprint('about to fail')\nsys.exit(3)\n")
+    manifest = tmp_path / "fail.yaml"
+    manifest.write_text(
+        (EXAMPLES / "pyspark-pi-job.yaml")
+        .read_text()
+        .replace("local:///opt/spark/examples/src/main/python/pi.py", str(script))
+        .replace("onFailureRetries: 1", "onFailureRetries: 1")
+        .replace("onFailureRetryInterval: 10", "onFailureRetryInterval: 1")
+    )
+    docs = load_documents([manifest])
+    with Platform(tmp_path / "home", load_config(), SystemClock(), workdir=tmp_path) as platform:
+        apply_documents(platform.store, docs)
+        end = wait_for_end(platform, "spark-team-a", "pyspark-pi-karpenter")
+        events = [e for e in platform.store.list("Event", "spark-team-a").items if e.get("reason")]
+    status = end["status"]
+    assert status["applicationState"]["state"] == "FAILED"
+    assert "ExitCode: 3" in status["applicationState"]["errorMessage"]
+    assert status["executionAttempts"] == 2, "one run and one retry (onFailureRetries: 1)"
+    assert any(e["reason"] == "SparkApplicationFailed" for e in events)
+
+
+def test_without_graviton_capacity_the_multiarch_job_runs_on_intel_after_a_fallback(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "scenario.yaml").write_text(
+        (EXAMPLES / "scenarios" / "graviton-unavailable.yaml").read_text()
+    )
+    docs = load_documents([EXAMPLES / "pyspark-pi-multiarch.yaml"])
+    with Platform(tmp_path / "home", load_config(config_dir), SystemClock(), workdir=tmp_path) as platform:
+        apply_documents(platform.store, docs)
+        end = wait_for_end(platform, "spark-team-a", "pyspark-pi-multiarch")
+        claims = platform.store.list("NodeClaim").items
+        reasons = {e.get("reason") for e in platform.store.list("Event").items}
+        pods = platform.store.list("Pod", "spark-team-a").items
+    assert end["status"]["applicationState"]["state"] == "COMPLETED"
+    types = {(c["metadata"].get("labels") or {}).get("node.kubernetes.io/instance-type", "") for c in claims}
+    assert types and all(t.split(".")[0] in {"c5d", "r5d"} for t in types), types
+    assert "InsufficientCapacityError" in reasons
+    # The gang was reserved with placeholders, the real pods replaced them, and none is left behind.
+    assert "GangReservationComplete" in reasons
+    assert not [
+        p for p in pods if (p["metadata"].get("annotations") or {}).get("yunikorn.apache.org/placeholder")
+    ]
