@@ -102,11 +102,19 @@ def test_events_of_a_quiet_cluster_are_empty() -> None:
     assert sf("events", "-A")[1].strip() == "No resources found."
 
 
-@pytest.mark.parametrize("verb", [["run", "x.yaml"], ["logs", "x"]])
-def test_verbs_not_built_yet_say_so_and_exit_2(verb: list[str]) -> None:
-    code, _, err = sf(*verb)
-    assert code == 2
-    assert "not implemented yet" in err
+def test_logs_of_an_application_without_a_driver_say_why() -> None:
+    sf("apply", "-f", str(PI))
+    code, _, err = sf("logs", "pyspark-pi-karpenter", "-n", "spark-team-a")
+    assert code == 1
+    assert "has no driver pod yet (state: NEW)" in err
+
+
+def test_run_of_a_file_without_one_application_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "ns.yaml"
+    empty.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    code, _, err = sf("run", str(empty))
+    assert code == 1
+    assert "exactly one SparkApplication" in err
 
 
 def test_the_blueprint_configuration_is_in_a_new_cluster() -> None:

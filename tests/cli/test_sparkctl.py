@@ -46,3 +46,9 @@ def test_status_of_a_missing_app_is_an_error_not_a_traceback() -> None:
     code, _, err = ctl("status", "nope")
     assert code == 1
     assert "not found" in err
+
+
+def test_log_of_a_missing_app_executor_is_an_error() -> None:
+    code, _, err = ctl("log", "nope", "-e", "1")
+    assert code == 1
+    assert "not found" in err

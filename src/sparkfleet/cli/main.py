@@ -14,6 +14,7 @@ from rich.console import Console
 from sparkfleet.api.base import ManifestError
 from sparkfleet.cli.context import close_clusters, open_cluster
 from sparkfleet.cli.daemon import KUBECONFIG_FILE, start_background, stop_background
+from sparkfleet.cli.logs import log_lines, pod_for
 from sparkfleet.cli.objects import (
     CommandError,
     apply_documents,
@@ -46,11 +47,6 @@ out = Console(soft_wrap=True)
 FilesOption = Annotated[
     list[Path], typer.Option("-f", "--filename", help="Manifest file or directory (repeatable).")
 ]
-
-
-def not_yet(verb: str) -> None:
-    err.print(f"sparkfleet {verb}: not implemented yet")
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -173,9 +169,22 @@ def events(
 
 
 @app.command()
-def logs(name: str) -> None:
-    """Print a Spark application's driver (or executor) log."""
-    not_yet("logs")
+def logs(
+    name: Annotated[str, typer.Argument(help="A SparkApplication (its driver) or a pod.")],
+    namespace: NamespaceOpt = None,
+    executor: Annotated[
+        int | None, typer.Option("--executor", "-e", help="Executor N of the application.")
+    ] = None,
+    follow: Annotated[bool, typer.Option("-f", "--follow", help="Keep printing as the log grows.")] = False,
+    tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines.")] = None,
+    cluster: ClusterOpt = DEFAULT_CLUSTER,
+) -> None:
+    """Print a Spark application's driver (or executor) log, or a pod's."""
+    with user_errors():
+        ns = namespace or "default"
+        pod = pod_for(open_cluster(cluster), ns, name, executor)
+        for line in log_lines(cluster, ns, pod, follow, tail):
+            typer.echo(line)
 
 
 @app.command()

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from sparkfleet.cli.context import open_cluster
+from sparkfleet.cli.logs import log_lines, pod_for
 from sparkfleet.cli.main import user_errors
 from sparkfleet.cli.objects import (
     CommandError,
@@ -96,10 +97,18 @@ def event(name: str, namespace: Namespace = "default", cluster: ClusterOpt = DEF
 
 
 @app.command()
-def log(name: str, namespace: Namespace = "default") -> None:
+def log(
+    name: str,
+    namespace: Namespace = "default",
+    executor: Annotated[int | None, typer.Option("-e", "--executor", help="Executor id.")] = None,
+    follow: Annotated[bool, typer.Option("-f", "--follow", help="Follow the log.")] = False,
+    cluster: ClusterOpt = DEFAULT_CLUSTER,
+) -> None:
     """Print the driver log (or an executor's with -e)."""
-    err.print("sparkctl log: not implemented yet")
-    raise typer.Exit(2)
+    with user_errors():
+        pod = pod_for(open_cluster(cluster), namespace, name, executor)
+        for line in log_lines(cluster, namespace, pod, follow, None):
+            typer.echo(line)
 
 
 @app.command()
