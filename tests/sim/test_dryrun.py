@@ -73,11 +73,12 @@ def test_without_graviton_capacity_the_plan_falls_back_in_the_same_round() -> No
     claims = body["nodeClaims"]
     assert isinstance(claims, list) and claims
     assert all(c["nodePool"] != "spark-graviton-memory-optimized" for c in claims)
-    assert all(c["instanceType"].split(".")[0] in {"c5d", "r5d"} for c in claims)
+    assert {c["nodePool"] for c in claims} == {"spark-memory-optimized"}
+    assert all(c["instanceType"].startswith("r5d.") for c in claims)
     fallbacks = body["fallbacks"]
     assert isinstance(fallbacks, list)
     assert fallbacks[-1]["from"] == "spark-graviton-memory-optimized"
-    assert fallbacks[-1]["to"] != "spark-graviton-memory-optimized"
+    assert fallbacks[-1]["to"] == "spark-memory-optimized"
     assert "InsufficientInstanceCapacity" in fallbacks[-1]["reason"]
 
 
