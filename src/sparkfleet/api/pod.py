@@ -373,6 +373,7 @@ class PodStatus(Model):
     message: str | None = None
     reason: str | None = None
     hostIP: str | None = None
+    hostIPs: list[PodIP] = Field(default_factory=list)
     podIP: str | None = None
     podIPs: list[PodIP] = Field(default_factory=list)
     startTime: str | None = None
@@ -380,6 +381,8 @@ class PodStatus(Model):
     qosClass: str | None = None
     containerStatuses: list[ContainerStatus] = Field(default_factory=list)
     initContainerStatuses: list[ContainerStatus] = Field(default_factory=list)
+    ephemeralContainerStatuses: list[ContainerStatus] = Field(default_factory=list)
+    observedGeneration: int | None = None
 
 
 class Pod(Model):

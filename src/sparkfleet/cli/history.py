@@ -1,0 +1,97 @@
+"""`sparkfleet history-server`: Spark's own History Server, from the PySpark distribution, on the
+cluster's event logs.
+
+It runs in the foreground through `bin/spark-class` (the distribution's `sbin/start-history-server.sh`
+daemonizes it, which would outlive the command), in its own process group so that stopping it stops the
+JVM and anything the launch scripts started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from sparkfleet.runtime.local.install import SparkInstall
+
+HISTORY_SERVER_CLASS = "org.apache.spark.deploy.history.HistoryServer"
+DEFAULT_PORT = 18080
+EVENT_LOG_DIR = "eventlogs"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryServerLaunch:
+    argv: list[str]
+    env: dict[str, str]
+    log_dir: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+
+def event_log_dirs(home: Path) -> list[Path]:
+    """Every event-log directory under a cluster home: its own and one per `sparkfleet run` below it."""
+    if not home.is_dir():
+        return []
+    found = [home / EVENT_LOG_DIR] if (home / EVENT_LOG_DIR).is_dir() else []
+    found += sorted(p for p in home.glob(f"*/{EVENT_LOG_DIR}") if p.is_dir())
+    return found
+
+
+def history_server_launch(
+    spark: SparkInstall, log_dir: Path, port: int = DEFAULT_PORT, base_env: dict[str, str] | None = None
+) -> HistoryServerLaunch:
+    """The command line and environment that start the History Server on `log_dir` at `port`."""
+    directory = log_dir.expanduser().resolve()
+    # spark-class reads the daemon's JVM options from SPARK_HISTORY_OPTS.
+    opts = [
+        f"-Dspark.history.fs.logDirectory={directory.as_uri()}",
+        f"-Dspark.history.ui.port={port}",
+    ]
+    env = dict(os.environ if base_env is None else base_env)
+    extra = env.get("SPARK_HISTORY_OPTS", "").strip()
+    env["SPARK_HISTORY_OPTS"] = " ".join([*opts, extra] if extra else opts)
+    env["SPARK_HOME"] = str(spark.home)
+    if spark.java_home is not None:
+        env["JAVA_HOME"] = str(spark.java_home)
+    argv = [str(spark.home / "bin" / "spark-class"), HISTORY_SERVER_CLASS]
+    return HistoryServerLaunch(argv, env, directory, port)
+
+
+def start(launch: HistoryServerLaunch) -> subprocess.Popen[bytes]:
+    """Start the server in a new process group (Ctrl-C reaches this command, which then stops the group)."""
+    launch.log_dir.mkdir(parents=True, exist_ok=True)  # the server refuses a missing directory
+    return subprocess.Popen(launch.argv, env=launch.env, start_new_session=True)
+
+
+def stop(process: subprocess.Popen[bytes], grace_seconds: float = 10.0) -> int:
+    """Stop the server's process group: SIGTERM, then SIGKILL after the grace period; nothing of the group
+    is left. Returns the server's exit code."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        code = process.wait(timeout=grace_seconds)
+    except ProcessLookupError:
+        code = process.wait()
+    except subprocess.TimeoutExpired:
+        code = None
+    with contextlib.suppress(ProcessLookupError):  # whatever of the group outlived its leader
+        os.killpg(process.pid, signal.SIGKILL)
+    return process.wait() if code is None else code
+
+
+def serve(launch: HistoryServerLaunch) -> int:
+    """Run until the server exits or the user presses Ctrl-C; the server's exit code (0 after Ctrl-C)."""
+    process = start(launch)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        stop(process)
+        return 0
+    finally:
+        if process.poll() is None:
+            stop(process)

@@ -1,0 +1,109 @@
+"""`sparkfleet history-server`: Spark's History Server from the PySpark distribution on the event logs."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from sparkfleet.cli import history
+from sparkfleet.cli.history import HISTORY_SERVER_CLASS, event_log_dirs, history_server_launch, start, stop
+from sparkfleet.cli.main import app
+from sparkfleet.runtime.local.install import SparkInstall, find_spark
+
+SPARK = SparkInstall(home=Path("/opt/pyspark"), java_home=Path("/opt/jdk"), python="/usr/bin/python3")
+
+
+def test_the_launch_runs_the_history_server_class_through_spark_class_on_the_directory(
+    tmp_path: Path,
+) -> None:
+    launch = history_server_launch(SPARK, tmp_path / "eventlogs", 18099, base_env={"PATH": "/bin"})
+    assert launch.argv == ["/opt/pyspark/bin/spark-class", HISTORY_SERVER_CLASS]
+    opts = launch.env["SPARK_HISTORY_OPTS"].split()
+    assert f"-Dspark.history.fs.logDirectory=file://{tmp_path}/eventlogs" in opts
+    assert "-Dspark.history.ui.port=18099" in opts
+    assert launch.env["SPARK_HOME"] == "/opt/pyspark"
+    assert launch.env["JAVA_HOME"] == "/opt/jdk"
+    assert launch.url == "http://localhost:18099"
+
+
+def test_options_the_user_set_for_the_server_are_kept(tmp_path: Path) -> None:
+    env = {"SPARK_HISTORY_OPTS": "-Dspark.history.retainedApplications=5"}
+    launch = history_server_launch(SPARK, tmp_path, base_env=env)
+    assert launch.env["SPARK_HISTORY_OPTS"].endswith("-Dspark.history.retainedApplications=5")
+    assert "-Dspark.history.ui.port=18080" in launch.env["SPARK_HISTORY_OPTS"]
+
+
+def test_event_log_dirs_finds_the_cluster_s_own_and_each_run_s(tmp_path: Path) -> None:
+    for sub in ("eventlogs", "pi-20260101T000000Z/eventlogs", "pi-20260102T000000Z/eventlogs", "nodes"):
+        (tmp_path / sub).mkdir(parents=True)
+    assert event_log_dirs(tmp_path) == [
+        tmp_path / "eventlogs",
+        tmp_path / "pi-20260101T000000Z/eventlogs",
+        tmp_path / "pi-20260102T000000Z/eventlogs",
+    ]
+    assert event_log_dirs(tmp_path / "missing") == []
+
+
+def test_the_command_serves_the_cluster_s_eventlogs_by_default_and_prints_the_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path))
+    (tmp_path / "pi-20260101T000000Z" / "eventlogs").mkdir(parents=True)
+    served: list[history.HistoryServerLaunch] = []
+    monkeypatch.setattr("sparkfleet.cli.main.find_spark", lambda: SPARK)
+    monkeypatch.setattr("sparkfleet.cli.main.serve", lambda launch: served.append(launch) or 0)
+    result = CliRunner().invoke(app, ["history-server", "--port", "18111"])
+    assert result.exit_code == 0, result.output
+    assert served[0].log_dir == tmp_path / "eventlogs"
+    assert "http://localhost:18111" in result.stdout
+    assert f"--dir {tmp_path / 'pi-20260101T000000Z' / 'eventlogs'}" in result.stderr
+
+
+def test_dir_overrides_the_event_log_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[history.HistoryServerLaunch] = []
+    monkeypatch.setattr("sparkfleet.cli.main.find_spark", lambda: SPARK)
+    monkeypatch.setattr("sparkfleet.cli.main.serve", lambda launch: served.append(launch) or 0)
+    result = CliRunner().invoke(app, ["history-server", "--dir", str(tmp_path / "logs")])
+    assert result.exit_code == 0, result.output
+    assert served[0].log_dir == tmp_path / "logs"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _group_alive(pgid: int) -> bool:
+    found = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, check=False)
+    return found.returncode == 0
+
+
+@pytest.mark.e2e
+def test_the_real_history_server_answers_its_rest_api_and_stops_without_leftovers(tmp_path: Path) -> None:
+    launch = history_server_launch(find_spark(), tmp_path / "eventlogs", _free_port())
+    process = start(launch)
+    try:
+        status = None
+        for _ in range(120):  # about 60 s: each round waits up to 0.5 s for the process to exit
+            try:
+                status = httpx.get(f"{launch.url}/api/v1/applications", timeout=2).status_code
+            except httpx.TransportError:
+                status = None
+            if status == 200:
+                break
+            try:
+                process.wait(timeout=0.5)
+                break  # the server ended on its own
+            except subprocess.TimeoutExpired:
+                continue
+        assert status == 200
+    finally:
+        stop(process)
+    assert not _group_alive(process.pid)
