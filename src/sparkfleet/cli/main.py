@@ -14,6 +14,7 @@ from rich.console import Console
 from sparkfleet.api.base import ManifestError
 from sparkfleet.cli.context import close_clusters, open_cluster
 from sparkfleet.cli.daemon import KUBECONFIG_FILE, start_background, stop_background
+from sparkfleet.cli.history import DEFAULT_PORT, event_log_dirs, history_server_launch, serve
 from sparkfleet.cli.logs import log_lines, pod_for
 from sparkfleet.cli.objects import (
     CommandError,
@@ -28,11 +29,14 @@ from sparkfleet.cli.objects import (
 from sparkfleet.cli.plan import plan_application, render_plan
 from sparkfleet.cli.run import print_report, run_application
 from sparkfleet.cli.validate import validate_files
+from sparkfleet.cli.watching import watch_objects
 from sparkfleet.cli.yunikorn_views import describe_app, render_queues
 from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import ClusterError, lookup
 from sparkfleet.config import load_config
 from sparkfleet.platform import DEFAULT_CLUSTER, cluster_home
+from sparkfleet.runtime.local.install import find_spark
+from sparkfleet.runtime.port import StartError
 
 app = typer.Typer(
     name="sparkfleet",
@@ -114,12 +118,24 @@ def get(
     output: Annotated[str | None, typer.Option("-o", "--output", help="wide, yaml or json.")] = None,
     selector: Annotated[str | None, typer.Option("-l", "--selector", help="Label selector.")] = None,
     cluster: ClusterOpt = DEFAULT_CLUSTER,
+    watch: Annotated[
+        bool, typer.Option("-w", "--watch", help="After the table, print changes until Ctrl-C.")
+    ] = False,
+    watch_timeout: Annotated[
+        float | None, typer.Option("--watch-timeout", help="Stop watching after S seconds.")
+    ] = None,
 ) -> None:
-    """List objects of a kind, or show one."""
+    """List objects of a kind, or show one (`-w`: then follow their changes)."""
     with user_errors():
         store = open_cluster(cluster)
         if kind.lower() in QUEUE_KINDS:
             render_queues(out, store)
+            return
+        if watch:
+            if output not in (None, "wide"):
+                raise CommandError("--watch prints tables; drop -o or use -o wide")
+            now = SystemClock().now
+            watch_objects(out, store, kind, name, namespace, all_namespaces, selector, watch_timeout, now)
             return
         objs = get_objects(store, kind, name, namespace, all_namespaces, selector)
         if output is None or output == "wide":
@@ -275,3 +291,46 @@ QUEUE_KINDS = ("queues", "queue")
 """`get queues` shows the scheduler's queue tree instead of stored objects."""
 APP_KINDS = ("app", "apps", "application", "applications")
 """`describe app <id>` shows an application as the scheduler sees it."""
+
+
+# --- example data: `sparkfleet examples taxi-data` (see cli/examples.py) ---------------------------------
+
+from sparkfleet.cli.examples import examples_app  # noqa: E402
+
+app.add_typer(examples_app, name="examples")
+
+
+# --- Spark's History Server on the cluster's event logs (see cli/history.py) -------------------------
+
+
+@app.command("history-server")
+def history_server(
+    port: Annotated[int, typer.Option("--port", help="HTTP port of the UI and REST API.")] = DEFAULT_PORT,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Event-log directory (default: the cluster's <home>/eventlogs)."),
+    ] = None,
+    cluster: ClusterOpt = DEFAULT_CLUSTER,
+) -> None:
+    """Run Spark's History Server (from the installed PySpark) on the cluster's event logs until Ctrl-C.
+
+    The server reads one directory. A background cluster writes all its event logs to <home>/eventlogs;
+    each `sparkfleet run` has a home of its own below the run cluster's, so pass its eventlogs with --dir.
+    """
+    with user_errors():
+        home = cluster_home(cluster)
+        log_dir = directory if directory is not None else home / "eventlogs"
+        try:
+            launch = history_server_launch(find_spark(), log_dir, port)
+        except StartError as exc:
+            raise CommandError(str(exc)) from None
+        if directory is None:
+            others = [d for d in event_log_dirs(home) if d != home / "eventlogs"]
+            if others:
+                typer.echo(
+                    f"{len(others)} more event-log directories under {home} (one per run); e.g.", err=True
+                )
+                typer.echo(f"  sparkfleet history-server --dir {others[-1]}", err=True)
+        typer.echo(f"Spark History Server on {launch.log_dir}: {launch.url} (Ctrl-C stops it)")
+        code = serve(launch)
+    raise typer.Exit(code)
