@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -106,4 +107,9 @@ def test_the_real_history_server_answers_its_rest_api_and_stops_without_leftover
         assert status == 200
     finally:
         stop(process)
+    # Killed processes take a moment to be reaped; none may outlive that.
+    for _ in range(50):
+        if not _group_alive(process.pid):
+            break
+        time.sleep(0.1)
     assert not _group_alive(process.pid)

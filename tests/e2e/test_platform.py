@@ -61,12 +61,17 @@ def test_a_failing_driver_is_retried_per_restart_policy_then_failed_with_its_exi
     with Platform(tmp_path / "home", load_config(), SystemClock(), workdir=tmp_path) as platform:
         apply_documents(platform.store, docs)
         end = wait_for_end(platform, "spark-team-a", "pyspark-pi-karpenter")
-        events = [e for e in platform.store.list("Event", "spark-team-a").items if e.get("reason")]
+        # The failure's event is recorded right after the status that says FAILED.
+        for _ in range(40):
+            reasons = {e.get("reason") for e in platform.store.list("Event", "spark-team-a").items}
+            if "SparkApplicationFailed" in reasons:
+                break
+            time.sleep(0.25)
     status = end["status"]
     assert status["applicationState"]["state"] == "FAILED"
     assert "ExitCode: 3" in status["applicationState"]["errorMessage"]
     assert status["executionAttempts"] == 2, "one run and one retry (onFailureRetries: 1)"
-    assert any(e["reason"] == "SparkApplicationFailed" for e in events)
+    assert "SparkApplicationFailed" in reasons
 
 
 def test_without_graviton_capacity_the_multiarch_job_runs_on_an_r5d_node_after_a_fallback(
