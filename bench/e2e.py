@@ -9,7 +9,8 @@ Each round runs, one after the other on the same machine:
   directory: config load, store, controllers, a simulated node launch, scheduling, the driver's real
   spark-submit, the report; the clock covers the whole command;
 - the same pi script (the one the job's image path maps to) with the installed PySpark's
-  `spark-submit --master local[2]`.
+  `spark-submit --master local[2]` and the job's own `sparkConf` (event logs to a local directory instead
+  of S3), so both sides do the same Spark work and the difference is the platform's.
 The order alternates between rounds so neither side always runs on a warmer machine.
 `ratio` = median sparkfleet time / median spark-submit time.
 """
@@ -27,6 +28,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import yaml
 
 from sparkfleet.runtime.local.install import find_spark
 
@@ -58,13 +61,29 @@ def run_sparkfleet(command: list[str]) -> float:
         return _timed([*command, "run", str(JOB)], env, lambda out: "COMPLETED" in out, "sparkfleet run")
 
 
+def job_conf(event_dir: Path) -> list[str]:
+    """`--conf` flags for the job's sparkConf, its S3 event-log directory replaced by a local one."""
+    app = next(d for d in yaml.safe_load_all(JOB.read_text()) if d and d.get("kind") == "SparkApplication")
+    flags: list[str] = []
+    for key, value in (app["spec"].get("sparkConf") or {}).items():
+        if key == "spark.eventLog.dir":
+            value = event_dir.as_uri()
+        flags += ["--conf", f"{key}={value}"]
+    return flags
+
+
 def run_spark_submit() -> float:
+    with tempfile.TemporaryDirectory(prefix="sparkfleet-e2e-events-") as events:
+        return _run_spark_submit(Path(events))
+
+
+def _run_spark_submit(event_dir: Path) -> float:
     spark = find_spark()
     env = {**os.environ, "PYSPARK_PYTHON": spark.python, "PYSPARK_DRIVER_PYTHON": spark.python}
     if spark.java_home is not None:
         env["JAVA_HOME"] = str(spark.java_home)
     env.pop("SPARK_HOME", None)  # spark-submit finds its own home
-    argv = [str(spark.spark_submit), "--master", "local[2]", str(PI)]
+    argv = [str(spark.spark_submit), "--master", "local[2]", *job_conf(event_dir), str(PI)]
     return _timed(argv, env, lambda out: "Pi is roughly 3.1" in out, "spark-submit")
 
 
