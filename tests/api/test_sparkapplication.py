@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sparkfleet.api.base import ManifestError
+from sparkfleet.api.base import ManifestError, manifest_path
 from sparkfleet.api.sparkapplication import (
     ApplicationType,
     DeployMode,
@@ -21,7 +21,6 @@ from sparkfleet.api.sparkapplication import (
     RestartPolicyType,
     SparkApplication,
     load_spark_application,
-    manifest_path,
 )
 from sparkfleet.api.sparkstatus import ApplicationStateType, ExecutorStateType
 

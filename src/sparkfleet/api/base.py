@@ -8,6 +8,7 @@ message carries a "did you mean" hint computed from the fields the model really 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ def issues_from(error: ValidationError, root: type[BaseModel], prefix: str = "")
 def _is_union_tag(part: int | str) -> bool:
     # pydantic inserts tags like "function-after[...]" or "str" / "int" for union members.
     return isinstance(part, str) and (
-        "[" in part or part in {"str", "int", "float", "bool", "list[...]", "dict[...]"}
+        "[" in part or part in {"str", "int", "float", "bool", "list", "dict", "list[...]", "dict[...]"}
     )
 
 
@@ -146,3 +147,69 @@ class ManifestError(ValueError):
     def __init__(self, issues: list[FieldIssue]) -> None:
         self.issues = issues
         super().__init__("; ".join(str(i) for i in issues))
+
+
+def quote_hint(value: object) -> str:
+    """The message for a number or boolean where Kubernetes wants a string."""
+    shown = str(value).lower() if isinstance(value, bool) else str(value)
+    return (
+        f'must be a string, got {type(value).__name__} {shown}; quote it in the YAML ("{shown}"), '
+        "as Kubernetes does not turn numbers or booleans into strings"
+    )
+
+
+def manifest_path(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as a manifest path, map keys quoted: `spec.sparkConf["spark.master"]`.
+
+    Parts that resolve to no field, map key or list index are pydantic's union tags and are skipped.
+    """
+    current: list[Any] = [root]
+    out = ""
+    for part in loc:
+        flat = [t for tp in current for t in _unwrap(tp)]
+        models = [t for t in flat if isinstance(t, type) and issubclass(t, BaseModel)]
+        field = next(
+            (m.model_fields[part] for m in models if isinstance(part, str) and part in m.model_fields), None
+        )
+        maps = [t for t in flat if get_origin(t) is dict]
+        lists = [t for t in flat if get_origin(t) is list]
+        if field is not None:
+            out = f"{out}.{part}" if out else str(part)
+            current = [field.annotation]
+        elif maps and isinstance(part, str):
+            out += f'["{part}"]'
+            current = [get_args(t)[1] for t in maps]
+        elif lists and isinstance(part, int):
+            out += f"[{part}]"
+            current = [get_args(t)[0] for t in lists]
+        elif models and isinstance(part, str) and not _is_union_tag(part):
+            # A field the model does not have (an unknown-field error): name it, nothing below it resolves.
+            out = f"{out}.{part}" if out else part
+            current = []
+    return out
+
+
+_EXPECTED = re.compile(r"'([^']*)'")
+
+
+def hinted_issues(error: ValidationError, root: type[BaseModel]) -> list[FieldIssue]:
+    """issues_from, with paths that quote map keys and hints a user can act on.
+
+    A number or boolean where a string must be gets a quote-it hint (ObjectMeta's labels included); a
+    wrong enum value gets a did-you-mean against the allowed values ("python" -> "Python").
+    """
+    issues = issues_from(error, root)
+    out: list[FieldIssue] = []
+    for issue, err in zip(issues, error.errors(include_url=False), strict=True):
+        path = manifest_path(root, tuple(err["loc"]))
+        message = issue.message
+        value = err.get("input")
+        if err["type"] == "string_type" and isinstance(value, bool | int | float):
+            message = quote_hint(value)
+        elif err["type"] in ("enum", "literal_error") and isinstance(value, str):
+            allowed = _EXPECTED.findall(str((err.get("ctx") or {}).get("expected", "")))
+            message = (
+                f"{value!r} is not allowed: {message[0].lower()}{message[1:]}{did_you_mean(value, allowed)}"
+            )
+        out.append(FieldIssue(path, message))
+    return out

@@ -14,11 +14,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sparkfleet.api.base import FieldIssue, ManifestError, Model, did_you_mean
+from sparkfleet.api.base import FieldIssue, ManifestError, Model, did_you_mean, hinted_issues
 from sparkfleet.api.meta import DNS1123_SUBDOMAIN
 from sparkfleet.api.registry import KINDS, KindInfo
 from sparkfleet.api.scenario import Scenario
-from sparkfleet.api.sparkapplication import hinted_issues
 from sparkfleet.api.yamlio import load_all, load_all_noting
 from sparkfleet.api.yunikorn import SchedulerConfig, validate_queues
 

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from sparkfleet.api.base import ManifestError, Model
+from sparkfleet.api.base import ManifestError, Model, hinted_issues
 from sparkfleet.api.meta import ObjectMeta
-from sparkfleet.api.sparkapplication import SparkApplicationSpec, hinted_issues
+from sparkfleet.api.sparkapplication import SparkApplicationSpec
 from sparkfleet.api.sparkstatus import ScheduledSparkApplicationStatus
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

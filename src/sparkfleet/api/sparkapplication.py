@@ -12,15 +12,13 @@ object; the `effective_*` helpers compute them, so a manifest round-trips exactl
 
 from __future__ import annotations
 
-import re
-import types
 from enum import StrEnum
 from fractions import Fraction
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 
-from sparkfleet.api.base import FieldIssue, ManifestError, Model, did_you_mean, issues_from
+from sparkfleet.api.base import ManifestError, Model, hinted_issues, quote_hint
 from sparkfleet.api.meta import ObjectMeta, Quantity, ResourceList
 from sparkfleet.api.placement import Affinity, Toleration
 from sparkfleet.api.pod import (
@@ -42,15 +40,6 @@ MIB = 2**20
 MIN_MEMORY_OVERHEAD_MIB = 384
 """Spark's floor for the computed memory overhead (MEMORY_OVERHEAD_MIN_MIB)."""
 DEFAULT_RETRY_INTERVAL_SECONDS = 5
-
-
-def quote_hint(value: object) -> str:
-    """The message for a number or boolean where Kubernetes wants a string."""
-    shown = str(value).lower() if isinstance(value, bool) else str(value)
-    return (
-        f'must be a string, got {type(value).__name__} {shown}; quote it in the YAML ("{shown}"), '
-        "as Kubernetes does not turn numbers or booleans into strings"
-    )
 
 
 def _kube_string(value: object) -> object:
@@ -450,77 +439,6 @@ class SparkApplication(Model):
 
     def ui_ingress_name(self) -> str:
         return f"{self._name()}-ui-ingress"
-
-
-def _flatten(tp: Any) -> list[Any]:
-    """The concrete types an annotation may hold (Optional, Union and Annotated unwrapped)."""
-    origin = get_origin(tp)
-    if origin is Annotated:
-        return _flatten(get_args(tp)[0])
-    if origin is Union or origin is types.UnionType:
-        return [t for arg in get_args(tp) if arg is not type(None) for t in _flatten(arg)]
-    return [tp]
-
-
-def manifest_path(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:
-    """A pydantic location as a manifest path, map keys quoted: `spec.sparkConf["spark.master"]`.
-
-    Parts that resolve to no field, map key or list index are pydantic's union tags and are skipped.
-    """
-    current: list[Any] = [root]
-    out = ""
-    for part in loc:
-        flat = [t for tp in current for t in _flatten(tp)]
-        models = [t for t in flat if isinstance(t, type) and issubclass(t, BaseModel)]
-        field = next(
-            (m.model_fields[part] for m in models if isinstance(part, str) and part in m.model_fields), None
-        )
-        maps = [t for t in flat if get_origin(t) is dict]
-        lists = [t for t in flat if get_origin(t) is list]
-        if field is not None:
-            out = f"{out}.{part}" if out else str(part)
-            current = [field.annotation]
-        elif maps and isinstance(part, str):
-            out += f'["{part}"]'
-            current = [get_args(t)[1] for t in maps]
-        elif lists and isinstance(part, int):
-            out += f"[{part}]"
-            current = [get_args(t)[0] for t in lists]
-        elif models and isinstance(part, str) and not _is_tag(part):
-            # A field the model does not have (an unknown-field error): name it, nothing below it resolves.
-            out = f"{out}.{part}" if out else part
-            current = []
-    return out
-
-
-def _is_tag(part: str) -> bool:
-    return "[" in part or part in {"str", "int", "float", "bool", "list", "dict"}
-
-
-_EXPECTED = re.compile(r"'([^']*)'")
-
-
-def hinted_issues(error: ValidationError, root: type[BaseModel]) -> list[FieldIssue]:
-    """issues_from, with paths that quote map keys and hints a user can act on.
-
-    A number or boolean where a string must be gets a quote-it hint (ObjectMeta's labels included); a
-    wrong enum value gets a did-you-mean against the allowed values ("python" -> "Python").
-    """
-    issues = issues_from(error, root)
-    out: list[FieldIssue] = []
-    for issue, err in zip(issues, error.errors(include_url=False), strict=True):
-        path = manifest_path(root, tuple(err["loc"]))
-        message = issue.message
-        value = err.get("input")
-        if err["type"] == "string_type" and isinstance(value, bool | int | float):
-            message = quote_hint(value)
-        elif err["type"] in ("enum", "literal_error") and isinstance(value, str):
-            allowed = _EXPECTED.findall(str((err.get("ctx") or {}).get("expected", "")))
-            message = (
-                f"{value!r} is not allowed: {message[0].lower()}{message[1:]}{did_you_mean(value, allowed)}"
-            )
-        out.append(FieldIssue(path, message))
-    return out
 
 
 def load_spark_application(data: Any) -> SparkApplication:
