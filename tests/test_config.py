@@ -70,3 +70,22 @@ def test_a_bad_scenario_names_the_field(tmp_path: Path) -> None:
     (tmp_path / "scenario.yaml").write_text("launchLatencySecond: 3\n")
     with pytest.raises(ManifestError, match="launchLatencySecond"):
         load_config(tmp_path)
+
+
+def test_settings_keep_logs_a_week_and_the_last_five_runs_unless_settings_yaml_says_otherwise(
+    tmp_path: Path,
+) -> None:
+    default = load_config().settings
+    assert (default.logs.retentionDays, default.logs.maxArchivedPods, default.runs.keep) == (7, 1000, 5)
+    (tmp_path / "settings.yaml").write_text("logs:\n  retentionDays: 1.5\nruns:\n  keep: 2\n")
+    settings = load_config(tmp_path).settings
+    assert (settings.logs.retentionDays, settings.logs.maxArchivedPods, settings.runs.keep) == (1.5, 1000, 2)
+
+
+def test_a_settings_file_with_an_unknown_or_bad_field_is_refused_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "settings.yaml").write_text("logs:\n  retentionDay: 3\nruns:\n  keep: 0\n")
+    with pytest.raises(ManifestError) as refused:
+        load_config(tmp_path)
+    problems = [str(issue) for issue in refused.value.issues]
+    assert any("settings.yaml: logs.retentionDay" in p and "retentionDays" in p for p in problems)
+    assert any("settings.yaml: runs.keep" in p for p in problems)

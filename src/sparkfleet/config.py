@@ -1,8 +1,9 @@
 """A cluster's configuration: what `--config DIR` holds, with the blueprint's defaults for what it omits.
 
 A config directory holds YAML files; every document is sorted by what it is: NodePools, EC2NodeClasses,
-Namespaces, YuniKorn queues (`queues.yaml`, bare or as the `yunikorn-configs` ConfigMap) and the cloud
-scenario (`scenario.yaml`). Each part the directory provides replaces the blueprint's part as a whole,
+Namespaces, YuniKorn queues (`queues.yaml`, bare or as the `yunikorn-configs` ConfigMap), the cloud
+scenario (`scenario.yaml`) and the cluster's settings (`settings.yaml`: log and run retention, see
+api/settings.py). Each part the directory provides replaces the blueprint's part as a whole,
 so a directory with only a `scenario.yaml` runs the blueprint's pools against that scenario.
 """
 
@@ -18,10 +19,12 @@ from sparkfleet.api.ec2nodeclass import EC2NodeClass
 from sparkfleet.api.karpenter import NodePool
 from sparkfleet.api.manifests import check_text
 from sparkfleet.api.scenario import Scenario, parse_scenario
+from sparkfleet.api.settings import Settings, parse_settings
 from sparkfleet.api.yunikorn import SchedulerConfig
 
 DEFAULT_NAMESPACES = ("default", "spark-team-a", "spark-team-b", "spark-team-c")
 SCENARIO_FILE = "scenario.yaml"
+SETTINGS_FILE = "settings.yaml"
 
 
 @dataclass
@@ -31,6 +34,7 @@ class PlatformConfig:
     queues: SchedulerConfig = field(default_factory=blueprint_queues)
     namespaces: list[str] = field(default_factory=lambda: list(DEFAULT_NAMESPACES))
     scenario: Scenario = field(default_factory=Scenario)
+    settings: Settings = field(default_factory=Settings)
 
     def check(self) -> None:
         """Every NodePool's nodeClassRef names a node class that is there."""
@@ -92,10 +96,12 @@ def load_config(
             raise ManifestError([FieldIssue(str(directory), "not a directory; pass a config directory")])
         files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     scenario_file = next((p for p in files if p.name == SCENARIO_FILE), None)
+    settings_file = next((p for p in files if p.name == SETTINGS_FILE), None)
     found_pools: list[NodePool] = []
     found_classes: list[EC2NodeClass] = []
     found_namespaces: list[str] = []
-    for path in [p for p in files if p.name != SCENARIO_FILE] + [p for p in (nodepools, queues) if p]:
+    manifests = [p for p in files if p.name not in (SCENARIO_FILE, SETTINGS_FILE)]
+    for path in manifests + [p for p in (nodepools, queues) if p]:
         pools, classes, queue_config, namespaces = read_manifests(path)
         found_pools += pools
         found_classes += classes
@@ -112,5 +118,7 @@ def load_config(
     scenario_path = scenario or scenario_file
     if scenario_path is not None:
         config.scenario = parse_scenario(scenario_path.read_text(encoding="utf-8"), str(scenario_path))
+    if settings_file is not None:
+        config.settings = parse_settings(settings_file.read_text(encoding="utf-8"), str(settings_file))
     config.check()
     return config

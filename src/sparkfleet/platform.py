@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,10 @@ from sparkfleet.controllers.scheduledsparkapplication import ScheduledSparkAppli
 from sparkfleet.controllers.scheduler import SchedulerReconciler
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
 from sparkfleet.engine.submission import SubmissionOptions
+from sparkfleet.privatefiles import private_dir, private_file
 from sparkfleet.runtime.local import KubeletConfig, KubeletReconciler, LocalRuntime
+from sparkfleet.runtime.local.archive import LogRetention
+from sparkfleet.runtime.local.podlogs import read_pod_log
 
 DEFAULT_CLUSTER = "default"
 STORE_FILE = "store.db"
@@ -39,16 +43,25 @@ YUNIKORN_NAMESPACE = "yunikorn"
 
 
 def cluster_home(cluster: str = DEFAULT_CLUSTER) -> Path:
-    """`$SPARKFLEET_HOME`, else `~/.local/share/sparkfleet/<cluster>` (XDG data home honoured)."""
+    """`~/.local/share/sparkfleet/<cluster>` (XDG data home honoured). `$SPARKFLEET_HOME` is the default
+    cluster's home instead, and every other cluster's is `$SPARKFLEET_HOME/clusters/<cluster>`."""
     explicit = os.environ.get("SPARKFLEET_HOME")
     if explicit:
-        return Path(explicit).expanduser()
+        root = Path(explicit).expanduser()
+        return root if cluster == DEFAULT_CLUSTER else root / "clusters" / cluster
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data_home) / "sparkfleet" / cluster
 
 
 def open_embedded_store(home: Path, clock: Clock, config: PlatformConfig | None = None) -> EmbeddedCluster:
-    """The cluster's durable store, seeded with its configuration on first use."""
+    """The cluster's durable store, seeded with its configuration on first use. The home and the store
+    are private to their owner (0700, 0600): they hold every object, Secrets included."""
+    private_dir(home)
+    # Made before SQLite opens it, as SQLite gives its -wal and -shm files the database's mode.
+    private_file(home / STORE_FILE)
+    for side in (home / f"{STORE_FILE}-wal", home / f"{STORE_FILE}-shm"):
+        if side.exists():
+            private_file(side)
     store = EmbeddedCluster(home / STORE_FILE, clock)
     seed(store, config or PlatformConfig())
     return store
@@ -118,20 +131,28 @@ class Platform:
         ]
         self.runtime = LocalRuntime(home, clock)
         self.runtime.reap_orphans()
+        logs = config.settings.logs
+        retention = LogRetention(timedelta(days=logs.retentionDays), logs.maxArchivedPods)
+        kubelet_config = KubeletConfig(workdir=workdir, log_retention=retention)
         self.kubelet = KubeletReconciler(
-            self.store, clock, self.runtime, home, options=options, config=KubeletConfig(workdir=workdir)
+            self.store, clock, self.runtime, home, options=options, config=kubelet_config
         )
         kubelet_controller: Controller[Any] = Controller(self.kubelet, self.store, clock)
         self.kubelet.wake_on_exit(kubelet_controller.queue.add)
+        kubelet_controller.queue.add(("Node", "", ""))  # the node directories and log archive, swept
         self.controllers.append(kubelet_controller)
         self._started = False
 
     def log_reader(
         self, namespace: str, pod: str, container: str | None, follow: bool, tail_lines: int | None
     ) -> Iterator[bytes]:
-        """Container logs for the API's pods/{name}/log and `logs`, from the runtime that runs the pods."""
-        for line in self.runtime.logs(namespace, pod, follow=follow, tail=tail_lines):
-            yield (line + "\n").encode()
+        """Container logs for the API's pods/{name}/log and `logs`: from the runtime that runs the pods,
+        or the archive once their node is gone. A log that cannot be read raises its ClusterError here,
+        before any of it is served."""
+        found = read_pod_log(
+            self.store, self.runtime, namespace, pod, container, follow=follow, tail=tail_lines
+        )
+        return ((line + "\n").encode() for line in found.lines)
 
     def start(self) -> None:
         for controller in self.controllers:

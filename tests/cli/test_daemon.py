@@ -1,11 +1,19 @@
 """`up` starts a background cluster the other verbs talk to; `down` stops it and keeps its state."""
 
+import base64
+import os
+import shutil
+import socket
+import stat
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
-from sparkfleet.cli.daemon import read_server
+from sparkfleet.cli.daemon import DEFAULT_API_PORT, PORT_FILE, choose_port, read_server
 from sparkfleet.cli.main import app
 
 PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
@@ -24,15 +32,28 @@ def sf(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout + result.stderr
 
 
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def cluster_up(home: Path) -> Iterator[str]:
+    """A running background cluster; the output of its `up`."""
+    code, out = sf("up")
+    try:
+        assert code == 0, out
+        yield out
+    finally:
+        sf("down")
+
+
 def test_up_serves_the_api_and_down_keeps_the_state(home: Path) -> None:
     code, out = sf("up")
     try:
         assert code == 0, out
-        assert "is up at http://127.0.0.1:" in out
+        assert "is up at https://127.0.0.1:" in out
         server = read_server(home)
         assert server is not None
-        assert (home / "kubeconfig").exists()
-        assert oct((home / "server.json").stat().st_mode & 0o777) == "0o600"
         assert sf("up")[1].startswith("cluster default is up"), "a second up finds the running one"
         code, out = sf("apply", "-f", str(PI))
         assert code == 0, out
@@ -47,8 +68,181 @@ def test_up_serves_the_api_and_down_keeps_the_state(home: Path) -> None:
     try:
         assert code == 0, out
         assert "pyspark-pi-karpenter" in sf("get", "sparkapp", "-n", "spark-team-a")[1]
+        again = read_server(home)
+        assert again is not None
+        assert (again.url, again.token) == (server.url, server.token), "same port and token as before"
     finally:
         sf("down")
+
+
+def test_the_home_and_what_holds_secrets_are_private_to_their_owner(home: Path, cluster_up: str) -> None:
+    assert mode(home) == 0o700
+    private = ["kubeconfig", "server.json", "store.db", "server.log", "token", "pki/ca.key", "pki/server.key"]
+    assert {name: mode(home / name) for name in private} == dict.fromkeys(private, 0o600)
+    assert mode(home / "pki") == 0o700
+
+
+def test_the_kubeconfig_trusts_the_cluster_ca_and_carries_the_token(home: Path, cluster_up: str) -> None:
+    server = read_server(home)
+    assert server is not None
+    config = yaml.safe_load((home / "kubeconfig").read_text())
+    assert config["current-context"] == "sparkfleet-default"
+    [cluster] = config["clusters"]
+    assert cluster["name"] == "sparkfleet-default"
+    assert cluster["cluster"]["server"] == server.url
+    assert (
+        base64.b64decode(cluster["cluster"]["certificate-authority-data"])
+        == (home / "pki" / "ca.crt").read_bytes()
+    )
+    assert config["users"] == [{"name": "sparkfleet-default", "user": {"token": server.token}}]
+    assert sf("kubeconfig") == (0, (home / "kubeconfig").read_text())
+
+
+def test_an_existing_home_with_a_loose_mode_is_tightened(home: Path) -> None:
+    home.mkdir()
+    home.chmod(0o755)
+    code, out = sf("get", "namespaces")
+    assert code == 0, out
+    assert mode(home) == 0o700
+    assert mode(home / "store.db") == 0o600
+
+
+def listening() -> socket.socket:
+    """A socket holding a free loopback port, as another program would."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    return sock
+
+
+def free_port() -> int:
+    with listening() as sock:
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize("remembered", [None, "", "not a port", "70000"])
+def test_without_a_usable_remembered_port_the_default_port_is_the_one_wanted(
+    tmp_path: Path, remembered: str | None
+) -> None:
+    if remembered is not None:
+        (tmp_path / PORT_FILE).write_text(remembered)
+    port, passed_over = choose_port(tmp_path, None)
+    assert (port or passed_over) == DEFAULT_API_PORT, "taken when free, else passed over for any free port"
+
+
+def test_the_remembered_port_is_taken_while_free_and_passed_over_when_busy(tmp_path: Path) -> None:
+    remembered = free_port()
+    (tmp_path / PORT_FILE).write_text(f"{remembered}\n")
+    assert choose_port(tmp_path, None) == (remembered, None)
+    with listening() as other:
+        (tmp_path / PORT_FILE).write_text(f"{other.getsockname()[1]}\n")
+        assert choose_port(tmp_path, None) == (0, other.getsockname()[1])
+
+
+def test_an_explicit_port_is_taken_as_given(tmp_path: Path) -> None:
+    wanted = free_port()
+    assert choose_port(tmp_path, wanted) == (wanted, None)
+    assert choose_port(tmp_path, 0) == (0, None), "0 asks for any free port"
+
+
+def test_up_passes_over_a_busy_port_with_a_note_and_keeps_the_one_it_took(home: Path) -> None:
+    with listening() as other:
+        busy = other.getsockname()[1]
+        home.mkdir()
+        (home / PORT_FILE).write_text(f"{busy}\n")
+        code, out = sf("up")
+        try:
+            assert code == 0, out
+            assert f"note: port {busy} was busy, so the API took a free one" in out
+            first = read_server(home)
+            assert first is not None
+            assert not first.url.endswith(f":{busy}")
+        finally:
+            sf("down")
+        code, out = sf("up")
+        try:
+            assert code == 0, out
+            assert "note:" not in out
+            again = read_server(home)
+            assert again is not None
+            assert again.url == first.url
+        finally:
+            sf("down")
+
+
+def test_up_refuses_an_explicit_port_that_is_busy(home: Path) -> None:
+    with listening() as other:
+        busy = other.getsockname()[1]
+        code, out = sf("up", "--port", str(busy))
+    assert code == 1
+    assert (
+        out == f"error: port {busy} on 127.0.0.1 is in use; choose another with --port (0: any free port)\n"
+    )
+    assert read_server(home) is None
+
+
+def test_up_with_insecure_http_serves_plain_http_and_warns_about_kubectl(home: Path) -> None:
+    code, out = sf("up", "--insecure-http", "--port", "0")
+    try:
+        assert code == 0, out
+        assert "is up at http://127.0.0.1:" in out
+        assert "warning: plain HTTP: kubectl sends no token over it" in out
+        [cluster] = yaml.safe_load((home / "kubeconfig").read_text())["clusters"]
+        assert "certificate-authority-data" not in cluster["cluster"]
+        assert "spark-team-a" in sf("get", "namespaces")[1]
+    finally:
+        sf("down")
+
+
+Kubectl = Callable[..., str]
+
+
+@pytest.fixture
+def kubectl(tmp_path: Path) -> Kubectl:
+    """kubectl with a kubeconfig and nothing else (no flags, no proxy); asked for before the cluster,
+    so a machine without kubectl fails (or skips) at once."""
+    binary = shutil.which("kubectl")
+    if binary is None:
+        if os.environ.get("SPARKFLEET_ALLOW_NO_KUBECTL") == "1":
+            pytest.skip("kubectl is not installed (SPARKFLEET_ALLOW_NO_KUBECTL=1)")
+        pytest.fail("kubectl is not installed; install it, or set SPARKFLEET_ALLOW_NO_KUBECTL=1 to skip")
+
+    def run(kubeconfig: Path, *args: str) -> str:
+        env = {**os.environ, "KUBECONFIG": str(kubeconfig), "KUBECACHEDIR": str(tmp_path / "kube-cache")}
+        done = subprocess.run(
+            [binary, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    return run
+
+
+def test_kubectl_talks_to_up_with_its_kubeconfig_alone(home: Path, kubectl: Kubectl, cluster_up: str) -> None:
+    assert "spark-team-a" in kubectl(home / "kubeconfig", "get", "namespaces")
+    assert "spark-compute-optimized" in kubectl(home / "kubeconfig", "get", "nodepools")
+
+
+def test_a_merged_kubeconfig_takes_kubectl_to_the_cluster_after_use_context(
+    tmp_path: Path, kubectl: Kubectl, cluster_up: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = tmp_path / "kube" / "config"
+    mine.parent.mkdir()
+    mine.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: eks\n"
+        "clusters: [{name: eks, cluster: {server: 'https://eks.example.com'}}]\n"
+        "users: [{name: eks, user: {token: x}}]\n"
+        "contexts: [{name: eks, context: {cluster: eks, user: eks}}]\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(mine))
+    code, out = sf("kubeconfig", "--merge")
+    assert code == 0, out
+    assert f'context "sparkfleet-default" is in {mine}' in out
+    assert "kubectl config use-context sparkfleet-default" in out
+    assert kubectl(mine, "config", "get-contexts", "-o", "name").split() == ["eks", "sparkfleet-default"]
+    kubectl(mine, "config", "use-context", "sparkfleet-default")
+    assert "spark-compute-optimized" in kubectl(mine, "get", "nodepools")
 
 
 def test_down_without_a_cluster_says_so(home: Path) -> None:

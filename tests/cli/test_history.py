@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -29,7 +31,14 @@ def test_the_launch_runs_the_history_server_class_through_spark_class_on_the_dir
     assert "-Dspark.history.ui.port=18099" in opts
     assert launch.env["SPARK_HOME"] == "/opt/pyspark"
     assert launch.env["JAVA_HOME"] == "/opt/jdk"
-    assert launch.url == "http://localhost:18099"
+    assert launch.env["SPARK_LOCAL_IP"] == "127.0.0.1", "loopback only, by default"
+    assert launch.url == "http://127.0.0.1:18099"
+
+
+def test_an_address_the_user_chose_for_spark_is_kept(tmp_path: Path) -> None:
+    launch = history_server_launch(SPARK, tmp_path, 18099, base_env={"SPARK_LOCAL_IP": "10.0.0.5"})
+    assert launch.env["SPARK_LOCAL_IP"] == "10.0.0.5"
+    assert launch.url == "http://10.0.0.5:18099"
 
 
 def test_options_the_user_set_for_the_server_are_kept(tmp_path: Path) -> None:
@@ -61,7 +70,7 @@ def test_the_command_serves_the_cluster_s_eventlogs_by_default_and_prints_the_ur
     result = CliRunner().invoke(app, ["history-server", "--port", "18111"])
     assert result.exit_code == 0, result.output
     assert served[0].log_dir == tmp_path / "eventlogs"
-    assert "http://localhost:18111" in result.stdout
+    assert "http://127.0.0.1:18111" in result.stdout
     assert f"--dir {tmp_path / 'pi-20260101T000000Z' / 'eventlogs'}" in result.stderr
 
 
@@ -74,6 +83,35 @@ def test_dir_overrides_the_event_log_directory(tmp_path: Path, monkeypatch: pyte
     assert served[0].log_dir == tmp_path / "logs"
 
 
+SERVE_UNTIL_TERMINATED = """
+import sys
+from pathlib import Path
+from sparkfleet.cli.history import HistoryServerLaunch, serve
+pid_file = sys.argv[1]
+# Stands in for spark-class: a shell that records its pid (the group's) and starts a child of its own.
+argv = ["sh", "-c", f"echo $$ > {pid_file}.tmp && mv {pid_file}.tmp {pid_file}; sleep 600 & wait"]
+sys.exit(serve(HistoryServerLaunch(argv, {"PATH": "/usr/bin:/bin"}, Path(pid_file).parent, 0)))
+"""
+
+
+def test_sigterm_to_the_command_stops_the_server_s_whole_process_group(tmp_path: Path) -> None:
+    pid_file = tmp_path / "server.pid"
+    command = subprocess.Popen([sys.executable, "-c", SERVE_UNTIL_TERMINATED, str(pid_file)])
+    try:
+        for _ in range(200):
+            if pid_file.exists() or command.poll() is not None:
+                break
+            time.sleep(0.05)
+        group = int(pid_file.read_text())
+        assert _group_running(group)
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(timeout=30) == 0
+        assert not _group_running(group)
+    finally:
+        if command.poll() is None:
+            command.kill()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -84,6 +122,18 @@ def _free_port() -> int:
 def _group_alive(pgid: int) -> bool:
     found = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, check=False)
     return found.returncode == 0
+
+
+def _group_running(pgid: int) -> bool:
+    """Whether a process of the group still runs (a killed orphan may stay a zombie where nothing reaps)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 @pytest.mark.e2e

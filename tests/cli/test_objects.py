@@ -6,6 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sparkfleet.cli.main import app
+from sparkfleet.clock import SystemClock
+from sparkfleet.cluster import record_event
+from sparkfleet.platform import cluster_home, open_embedded_store
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PI = EXAMPLES / "pyspark-pi-job.yaml"
@@ -57,7 +60,7 @@ def test_get_lists_with_the_operator_columns_and_outputs_yaml_and_json() -> None
     sf("apply", "-f", str(PI))
     code, out, _ = sf("get", "sparkapplications", "-n", "spark-team-a")
     assert code == 0
-    assert out.split()[:6] == ["NAME", "STATUS", "ATTEMPTS", "START", "FINISH", "AGE"]
+    assert out.split()[:7] == ["NAME", "SUSPEND", "STATUS", "ATTEMPTS", "START", "FINISH", "AGE"]
     assert "pyspark-pi-karpenter" in out
     code, out, _ = sf("get", "sparkapp", "pyspark-pi-karpenter", "-n", "spark-team-a", "-o", "yaml")
     assert code == 0
@@ -122,3 +125,29 @@ def test_the_blueprint_configuration_is_in_a_new_cluster() -> None:
     for name in ("spark-compute-optimized", "spark-graviton-memory-optimized", "spark-memory-optimized"):
         assert name in out
     assert "yunikorn-configs" in sf("get", "configmaps", "-n", "yunikorn")[1]
+
+
+def test_describe_and_events_for_show_only_the_current_object_s_events_in_recorded_order(
+    home: Path,
+) -> None:
+    store = open_embedded_store(cluster_home(), SystemClock())
+    body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pi-driver", "namespace": "default"}}
+    old = store.create({**body, "spec": {"containers": [{"name": "c", "image": "x"}]}})
+    now = SystemClock().now()
+    record_event(store, old, "Warning", "Failed", "the earlier pod failed", now, "kubelet")
+    store.delete("Pod", "default", "pi-driver")
+    new = store.create({**body, "spec": {"containers": [{"name": "c", "image": "x"}]}})
+    reasons = ["Scheduled", "Pulled", "Created", "Started", "Killing", "BackOff"]
+    for reason in reasons:
+        record_event(store, new, "Normal", reason, reason.lower(), now, "kubelet")
+    store.close()
+    code, described, _ = sf("describe", "pod", "pi-driver")
+    assert code == 0
+    shown = [line.split()[1] for line in described.split("Events:\n", 1)[1].splitlines()]
+    assert shown == reasons
+    code, listed, _ = sf("events", "--for", "pod/pi-driver")
+    assert code == 0
+    assert "the earlier pod failed" not in listed
+    code, everything, _ = sf("events")
+    rows = [line.split() for line in everything.splitlines()[1:]]
+    assert [row[2] for row in rows] == ["Failed", *reasons], "the earlier pod's events stay in the list"

@@ -22,7 +22,8 @@ def ctl(*args: str) -> tuple[int, str, str]:
 
 
 def test_create_list_status_event_delete() -> None:
-    assert ctl("create", str(PI))[:2] == (0, 'SparkApplication "pyspark-pi-karpenter" created\n')
+    created = 'SparkApplication "pyspark-pi-karpenter" created in namespace "spark-team-a"\n'
+    assert ctl("create", str(PI))[:2] == (0, created)
     code, out, _ = ctl("list", "-n", "spark-team-a")
     assert code == 0
     assert "pyspark-pi-karpenter" in out
@@ -52,3 +53,13 @@ def test_log_of_a_missing_app_executor_is_an_error() -> None:
     code, _, err = ctl("log", "nope", "-e", "1")
     assert code == 1
     assert "not found" in err
+
+
+def test_without_a_namespace_in_the_manifest_or_n_create_uses_default_and_says_so(tmp_path: Path) -> None:
+    bare = tmp_path / "pi.yaml"
+    bare.write_text(PI.read_text().replace("\n  namespace: spark-team-a\n", "\n", 1))
+    assert ctl("create", str(bare))[:2] == (
+        0,
+        'SparkApplication "pyspark-pi-karpenter" created in namespace "default"\n',
+    )
+    assert "pyspark-pi-karpenter" in ctl("list")[1]

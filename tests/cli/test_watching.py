@@ -63,7 +63,7 @@ def test_get_watch_prints_the_table_then_a_line_per_change(monkeypatch: pytest.M
     thread.join(timeout=30)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:2] == ["NAME", "STATUS"]
+    assert lines[0].split()[:3] == ["NAME", "SUSPEND", "STATUS"]
     assert lines[1].startswith("pyspark-pi-karpenter")
     changes = [line.split()[0:2] for line in lines[2:]]
     assert changes == [

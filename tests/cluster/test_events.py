@@ -9,7 +9,7 @@ import pytest
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import Invalid
-from sparkfleet.cluster.events import AGGREGATION_WINDOW, EventType, events_for, record_event
+from sparkfleet.cluster.events import AGGREGATION_WINDOW, EventType, event_order, events_for, record_event
 
 from .objects import node, pod, spark_app
 
@@ -174,3 +174,29 @@ def test_event_types_are_normal_or_warning(cluster: EmbeddedCluster, clock: Virt
         record_event(cluster, driver, "Error", "Oops", "bad type", clock.now(), "x")
     with pytest.raises(Invalid, match=r"kind and metadata\.name"):
         record_event(cluster, {"metadata": {}}, "Normal", "X", "no object", clock.now(), "x")
+
+
+def test_events_of_an_earlier_object_with_the_same_name_are_not_the_new_one_s(
+    cluster: EmbeddedCluster, clock: VirtualClock
+) -> None:
+    old = cluster.create(pod("pi-driver"))
+    record_event(cluster, old, "Warning", "Failed", "exit code 2", clock.now(), "kubelet")
+    cluster.delete("Pod", "default", "pi-driver")
+    new = cluster.create(pod("pi-driver"))
+    clock.advance(1)
+    record_event(cluster, new, "Normal", "Started", "started", clock.now(), "kubelet")
+    mine = events_for(cluster, "Pod", "default", "pi-driver", new["metadata"]["uid"])
+    assert [e["reason"] for e in mine] == ["Started"]
+    assert [e["reason"] for e in events_for(cluster, "Pod", "default", "pi-driver")] == ["Failed", "Started"]
+
+
+def test_events_recorded_in_the_same_second_keep_the_order_they_were_recorded(
+    cluster: EmbeddedCluster, clock: VirtualClock
+) -> None:
+    driver = cluster.create(pod("pi-driver"))
+    # Names are hashes, so the store's own order is not the order of recording.
+    reasons = ["Scheduled", "Pulled", "Created", "Started", "Killing", "Failed", "BackOff", "Evicted"]
+    for reason in reasons:
+        record_event(cluster, driver, "Normal", reason, reason.lower(), clock.now(), "kubelet")
+    assert [e["reason"] for e in events_for(cluster, "Pod", "default", "pi-driver")] == reasons
+    assert [e["reason"] for e in sorted(cluster.list("Event").items, key=event_order)] == reasons

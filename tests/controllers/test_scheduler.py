@@ -82,7 +82,7 @@ def plain_pod(
 
 
 def pi_manifest(*, queue: str = "root.test", executors: int = 2, policy: str | None = None) -> dict[str, Any]:
-    doc = copy.deepcopy(next(d for d in yaml.safe_load_all(PI.read_text()) if d))
+    doc: dict[str, Any] = copy.deepcopy(next(d for d in yaml.safe_load_all(PI.read_text()) if d))
     doc["metadata"]["labels"]["queue"] = queue
     doc["spec"]["executor"]["instances"] = executors
     if policy:
@@ -111,12 +111,17 @@ class World:
         self.clock.advance(seconds)
         self.controller.run_until_idle()
 
-    def submit(self, manifest: dict[str, Any]) -> tuple[Submission, Obj]:
+    def submit(
+        self, manifest: dict[str, Any], submission_id: str = "5e1f2c3a-0000-4000-8000-000000000001"
+    ) -> tuple[Submission, Obj]:
         app = load_spark_application(manifest)
-        submission = build_submission(
-            app, "5e1f2c3a-0000-4000-8000-000000000001", SubmissionOptions(), submitted_at=self.clock.now()
-        )
+        submission = build_submission(app, submission_id, SubmissionOptions(), submitted_at=self.clock.now())
         return submission, self.store.create(submission.driver_pod)
+
+    def end(self, *names: str, phase: str = "Succeeded") -> None:
+        """The pods' containers exit (what the kubelet reports)."""
+        for name in names:
+            self.store.patch("Pod", NS, name, {"status": {"phase": phase}}, subresource="status")
 
     def executors(self, submission: Submission, count: int) -> list[Obj]:
         driver = self.pod(submission.driver_pod_name)
@@ -421,3 +426,111 @@ def test_a_queue_below_its_guarantee_preempts_after_the_delay_and_its_pods_take_
         assert world.scheduled(f"high-{i}")["reason"] == "WaitingForPreemption"
     world.settle()
     assert all(world.pod(f"high-{i}")["spec"]["nodeName"] == "n1" for i in range(4))
+
+
+# --- runs under an application id seen before ------------------------------------------------------------
+
+
+def run_pi(world: World, name: str, submission_id: str) -> tuple[Submission, list[Obj]]:
+    """A SparkApplication run of the pi job named `name` (its labels, applicationId included, unchanged)
+    taken through its gang to the end: placeholders, the driver, two executors, every pod succeeded."""
+    manifest = pi_manifest()
+    manifest["metadata"]["name"] = name
+    submission, driver = world.submit(manifest, submission_id)
+    world.settle()
+    # the whole gang was reserved for this driver, which took its placeholder's place at once
+    assert "GangReservationComplete" in [e["reason"] for e in world.events(submission.driver_pod_name)]
+    assert world.pod(submission.driver_pod_name)["spec"].get("nodeName"), f"{name}: driver not bound"
+    placeholders = world.placeholders()
+    assert len(placeholders) == 2, f"{name}: the executors' placeholders wait for them"
+    assert {p["metadata"]["ownerReferences"][0]["uid"] for p in placeholders} == {driver["metadata"]["uid"]}
+    executors = world.executors(submission, 2)
+    world.settle()
+    assert world.placeholders() == []
+    assert all(world.pod(e["metadata"]["name"])["spec"].get("nodeName") for e in executors)
+    world.end(submission.driver_pod_name, *(e["metadata"]["name"] for e in executors))
+    world.settle()
+    assert world.app_state() == AppState.COMPLETED
+    return submission, executors
+
+
+def test_every_run_of_a_schedule_under_the_pi_jobs_application_id_is_scheduled(world: World) -> None:
+    for name in ("c1", "c2", "c3", "c4"):
+        world.store.create(node(name))
+    for i in range(3):  # the runs a ScheduledSparkApplication makes from the pi job template
+        run_pi(world, f"pi-schedule-{1767603600 + 60 * i}", f"5e1f2c3a-0000-4000-8000-00000000001{i}")
+    state = read_state(world.store)
+    assert state is not None
+    reasons = [t.reason for t in state.apps[APP_ID].history]
+    assert reasons.count("NewRun") == 2 and reasons.count("GangReservationComplete") == 3
+
+
+def test_a_second_application_with_the_same_application_id_runs_while_the_first_remains(
+    world: World,
+) -> None:
+    for name in ("c1", "c2", "c3", "c4"):
+        world.store.create(node(name))
+    first, first_executors = run_pi(world, "pyspark-pi-karpenter", "5e1f2c3a-0000-4000-8000-000000000001")
+    second, _ = run_pi(world, "pyspark-pi-karpenter-2", "5e1f2c3a-0000-4000-8000-000000000002")
+    # the first application's pods are still there, as they ended
+    for name in (first.driver_pod_name, *(e["metadata"]["name"] for e in first_executors)):
+        assert world.pod(name)["status"]["phase"] == "Succeeded"
+    state = read_state(world.store)
+    assert state is not None
+    assert state.apps[APP_ID].originator == world.pod(second.driver_pod_name)["metadata"]["uid"]
+
+
+def test_the_pi_job_completed_deleted_and_applied_again_is_scheduled(world: World) -> None:
+    for name in ("c1", "c2", "c3", "c4"):
+        world.store.create(node(name))
+    first, _ = run_pi(world, "pyspark-pi-karpenter", "5e1f2c3a-0000-4000-8000-000000000001")
+    world.store.delete("Pod", NS, first.driver_pod_name)  # its executors go with it
+    world.settle()
+    run_pi(world, "pyspark-pi-karpenter", "5e1f2c3a-0000-4000-8000-000000000002")
+
+
+def test_a_driver_rerun_after_a_crash_mid_run_reserves_a_new_gang(world: World) -> None:
+    for name in ("c1", "c2", "c3", "c4"):
+        world.store.create(node(name))
+    first, _ = world.submit(pi_manifest())
+    world.settle()
+    world.executors(first, 2)
+    world.settle()
+    assert world.app_state() == AppState.RUNNING
+    # the cluster process crashed mid-run; on the way back the operator reruns the application: the old
+    # driver (and with it its executors) is deleted and a new one of the same name is created, all before
+    # the restarted scheduler's first cycle, which only has the saved Running state to go by
+    world.restart()
+    world.store.delete("Pod", NS, first.driver_pod_name)
+    second, _ = run_pi(world, "pyspark-pi-karpenter", "5e1f2c3a-0000-4000-8000-000000000002")
+    assert second.driver_pod_name == first.driver_pod_name
+    state = read_state(world.store)
+    assert state is not None
+    assert [t.from_state for t in state.apps[APP_ID].history if t.reason == "NewRun"] == [AppState.RUNNING]
+
+
+def test_a_retried_driver_after_a_hard_timeout_reserves_a_new_gang(world: World) -> None:
+    submission, _ = world.submit(
+        pi_manifest(policy="placeholderTimeoutInSeconds=30 gangSchedulingStyle=Hard")
+    )
+    world.store.create(node("c1"))  # room for two of the three placeholders
+    world.settle()
+    world.advance(30)
+    world.settle()
+    assert world.app_state() == AppState.FAILED
+    # the operator's retry (restartPolicy OnFailure) deletes the failed driver and submits again
+    world.store.delete("Pod", NS, submission.driver_pod_name)
+    world.store.create(node("c2"))
+    retry, driver = world.submit(
+        pi_manifest(policy="placeholderTimeoutInSeconds=30 gangSchedulingStyle=Hard"),
+        "5e1f2c3a-0000-4000-8000-000000000002",
+    )
+    world.settle()
+    assert world.app_state() == AppState.RUNNING
+    retried = world.pod(retry.driver_pod_name)
+    assert retried["spec"].get("nodeName") and retried["status"].get("phase") != "Failed"
+    state = read_state(world.store)
+    assert state is not None
+    status = state.apps[APP_ID]
+    assert status.originator == driver["metadata"]["uid"]
+    assert status.first_placeholder_at == pytest.approx(world.clock.now().timestamp())

@@ -44,7 +44,13 @@ def test_the_group_list_names_every_group_with_its_preferred_version(client: Tes
     body = client.get("/apis").json()
     assert body["kind"] == "APIGroupList"
     groups = {g["name"]: g for g in body["groups"]}
-    assert set(groups) == {"scheduling.k8s.io", "sparkoperator.k8s.io", "karpenter.sh", "karpenter.k8s.aws"}
+    assert set(groups) == {
+        "scheduling.k8s.io",
+        "networking.k8s.io",
+        "sparkoperator.k8s.io",
+        "karpenter.sh",
+        "karpenter.k8s.aws",
+    }
     assert groups["sparkoperator.k8s.io"]["preferredVersion"] == {
         "groupVersion": "sparkoperator.k8s.io/v1beta2",
         "version": "v1beta2",

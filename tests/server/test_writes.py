@@ -291,16 +291,16 @@ def test_a_patch_with_a_stale_resource_version_is_a_conflict(
 
 
 def test_patching_status_through_the_subresource_only(client: TestClient, cluster: EmbeddedCluster) -> None:
-    cluster.create(pod("p"))
+    created = cluster.create(pod("p"))
     main = client.patch(f"{PODS}/p", content=json.dumps({"status": {"phase": "Running"}}), headers=MERGE)
-    assert "status" not in main.json()
+    assert main.json()["status"] == created["status"] == {"phase": "Pending", "qosClass": "BestEffort"}
     status = client.patch(
         f"{PODS}/p/status",
         content=json.dumps({"status": {"phase": "Running"}, "spec": {"nodeName": "n"}}),
         headers=MERGE,
     )
     assert status.status_code == 200
-    assert status.json()["status"] == {"phase": "Running"}
+    assert status.json()["status"] == {"phase": "Running", "qosClass": "BestEffort"}
     assert "nodeName" not in status.json()["spec"]
 
 

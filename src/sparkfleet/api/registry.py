@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sparkfleet.api import core, pod
+from sparkfleet.api import core, networking, pod
 from sparkfleet.api.base import FieldIssue, Model
 from sparkfleet.api.ec2nodeclass import EC2NodeClass, validate_ec2nodeclass
 from sparkfleet.api.karpenter import NodeClaim, NodePool, validate_nodeclaim, validate_nodepool
@@ -62,6 +62,7 @@ KINDS: dict[str, KindInfo] = {
         KindInfo("Event", "v1", core.Event, True),
         KindInfo("Namespace", "v1", core.Namespace, False),
         KindInfo("PriorityClass", "scheduling.k8s.io/v1", core.PriorityClass, False),
+        KindInfo("NetworkPolicy", "networking.k8s.io/v1", networking.NetworkPolicy, True),
     )
 }
 

@@ -18,7 +18,7 @@ def open_cluster(cluster: str = DEFAULT_CLUSTER) -> Cluster:
     server = read_server(home)
     opened: RemoteCluster | Cluster
     if server is not None:
-        opened = RemoteCluster(server.url, server.token)
+        opened = RemoteCluster(server.url, server.token, ca_file=server.ca_file)
     else:
         opened = open_embedded_store(home, SystemClock())
     _opened.append(opened)

@@ -1,9 +1,14 @@
 """The background cluster of `sparkfleet up` / `down`: one process serving the API on loopback.
 
-`up` starts `python -m sparkfleet.cli.daemon` detached; that process builds the platform, serves the
-Kubernetes-style API with a fresh token and writes `server.json` (URL, token, pid) into the cluster's
-home, readable only by its owner. The other verbs find the file and talk to the API; `down` stops the
-process (its state stays in the store for the next `up`).
+`up` starts `python -m sparkfleet.cli.daemon` detached; that process builds the platform and serves the
+Kubernetes-style API over HTTPS, with a certificate of the cluster's own CA (server/tls.py) and the
+cluster's bearer token. Once it listens it writes `kubeconfig` and `server.json` (URL, token, CA, pid)
+into the cluster's home, readable only by its owner. The other verbs find the file and talk to the API;
+`down` stops the process (its state stays in the store for the next `up`).
+
+What one `up` keeps for the next, so that a kubeconfig merged into ~/.kube/config keeps working: the CA
+(`pki/`), the token (`token`; delete it while the cluster is down to revoke every copy) and the port
+(`api-port`: DEFAULT_API_PORT at first, then the last one served on, unless `up --port` says otherwise).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import contextlib
 import json
 import os
 import signal
+import ssl
 import sys
 import time
 from dataclasses import dataclass
@@ -23,14 +29,27 @@ import httpx
 from sparkfleet.api.yamlio import dump_yaml
 from sparkfleet.clock import SystemClock
 from sparkfleet.config import load_config
-from sparkfleet.platform import Platform, cluster_home
-from sparkfleet.server import ServerHandle, create_app, kubeconfig, serve
+from sparkfleet.platform import DEFAULT_CLUSTER, Platform, cluster_home
+from sparkfleet.privatefiles import private_dir, private_file, write_private
+from sparkfleet.server import ServerHandle, create_app, serve
 from sparkfleet.server.auth import new_token
+from sparkfleet.server.serve import LOOPBACK, bind_socket
+from sparkfleet.server.tls import ensure_pki
 
 SERVER_FILE = "server.json"
 KUBECONFIG_FILE = "kubeconfig"
 LOG_FILE = "server.log"
+TOKEN_FILE = "token"
+PORT_FILE = "api-port"
+PKI_DIR = "pki"
+DEFAULT_API_PORT = 16443
+"""The first `up`'s port: kube-apiserver's 6443 moved up, as a local k3s or kubeadm often holds 6443."""
 _START_TIMEOUT = 60.0
+
+
+def context_name(cluster: str) -> str:
+    """The kubeconfig name of a cluster (its cluster, user and context entries), as kind's `kind-<name>`."""
+    return f"sparkfleet-{cluster}"
 
 
 @dataclass(frozen=True)
@@ -38,14 +57,30 @@ class ServerInfo:
     url: str
     token: str
     pid: int
+    ca_file: Path | None = None
+    """The CA that signed the server's certificate (None: plain HTTP)."""
+
+    def verify(self) -> ssl.SSLContext | bool:
+        """What an httpx client should check the server's certificate against."""
+        return ssl.create_default_context(cafile=str(self.ca_file)) if self.ca_file else True
+
+
+@dataclass(frozen=True)
+class Started:
+    server: ServerInfo
+    passed_over: int | None = None
+    """The port this `up` meant to serve on but found busy (it took a free one instead)."""
 
 
 def read_server(home: Path) -> ServerInfo | None:
     """The running server of this cluster, or None (no file, or its process is gone)."""
     try:
         data = json.loads((home / SERVER_FILE).read_text())
-        info = ServerInfo(str(data["url"]), str(data["token"]), int(data["pid"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        ca = data.get("ca")
+        info = ServerInfo(
+            str(data["url"]), str(data["token"]), int(data["pid"]), Path(ca) if ca is not None else None
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return info if _alive(info.pid) else None
 
@@ -64,25 +99,64 @@ def _alive(pid: int) -> bool:
 
 def _ready(info: ServerInfo) -> bool:
     try:
-        return httpx.get(f"{info.url}/readyz", timeout=2.0).status_code == 200
-    except httpx.HTTPError:
+        return httpx.get(f"{info.url}/readyz", timeout=2.0, verify=info.verify()).status_code == 200
+    except (httpx.HTTPError, OSError):
         return False
 
 
-def start_background(cluster: str, config_dir: Path | None) -> ServerInfo:
-    """Start the cluster's server process unless it runs already; returns once the API answers."""
+def remembered_port(home: Path) -> int | None:
+    """The port the cluster's last `up` served on."""
+    try:
+        port = int((home / PORT_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return port if 0 < port < 65536 else None
+
+
+def port_free(port: int) -> bool:
+    """Whether the server could listen on `port` of the loopback address now."""
+    try:
+        bind_socket(LOOPBACK, port).close()
+    except OSError:
+        return False
+    return True
+
+
+def choose_port(home: Path, requested: int | None) -> tuple[int, int | None]:
+    """(port to serve on, the usual port passed over as busy). `requested` (`up --port`; 0: any free
+    port) is taken as it is, or refused when busy; else the last port, or DEFAULT_API_PORT the first
+    time, and any free port (0) when that one is busy."""
+    if requested is not None:
+        if requested and not port_free(requested):
+            raise RuntimeError(
+                f"port {requested} on {LOOPBACK} is in use; choose another with --port (0: any free port)"
+            )
+        return requested, None
+    usual = remembered_port(home) or DEFAULT_API_PORT
+    return (usual, None) if port_free(usual) else (0, usual)
+
+
+def start_background(
+    cluster: str, config_dir: Path | None, *, port: int | None = None, insecure_http: bool = False
+) -> Started:
+    """Start the cluster's server process unless it runs already; returns once the API answers.
+    `port`: see `choose_port`. `insecure_http`: plain HTTP, which kubectl sends no token over."""
     home = cluster_home(cluster)
     running = read_server(home)
     if running is not None:
-        return running
-    home.mkdir(parents=True, exist_ok=True)
+        return Started(running)
+    private_dir(home)
+    chosen, passed_over = choose_port(home, port)
     (home / SERVER_FILE).unlink(missing_ok=True)
-    command = [sys.executable, "-m", "sparkfleet.cli.daemon", "--home", str(home)]
+    command = [sys.executable, "-m", "sparkfleet.cli.daemon", "--home", str(home), "--name", cluster]
+    command += ["--port", str(chosen)]
     if config_dir is not None:
         command += ["--config", str(config_dir.resolve())]
+    if insecure_http:
+        command.append("--insecure-http")
     # Its own session, so it outlives this command and the terminal; no Popen object, as nobody here
     # waits for it (`_alive` reaps it when it is our child).
-    with (home / LOG_FILE).open("ab") as log:
+    with private_file(home / LOG_FILE).open("ab") as log:
         pid = os.posix_spawn(
             sys.executable,
             command,
@@ -98,7 +172,7 @@ def start_background(cluster: str, config_dir: Path | None) -> ServerInfo:
     while time.monotonic() < deadline and _alive(pid):
         info = read_server(home)
         if info is not None and _ready(info):
-            return info
+            return Started(info, passed_over)
         time.sleep(0.1)
     if _alive(pid):
         os.kill(pid, signal.SIGKILL)
@@ -123,25 +197,47 @@ def stop_background(cluster: str, timeout: float = 30.0) -> bool:
     return True
 
 
+def cluster_token(home: Path) -> str:
+    """The cluster's bearer token: made by its first `up` and kept, so kubeconfigs outlive a restart."""
+    path = home / TOKEN_FILE
+    try:
+        token = path.read_text().strip()
+    except FileNotFoundError:
+        token = ""
+    if token:
+        private_file(path)
+        return token
+    token = new_token()
+    write_private(path, token + "\n")
+    return token
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sparkfleet.cli.daemon")
     parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--name", default=DEFAULT_CLUSTER, help="the cluster's name, for its kubeconfig")
     parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--insecure-http", action="store_true")
     args = parser.parse_args(argv)
     home: Path = args.home
-    platform = Platform(home, load_config(args.config), SystemClock())
-    token = new_token()
+    clock = SystemClock()
+    platform = Platform(home, load_config(args.config), clock)
+    token = cluster_token(home)
+    tls = None if args.insecure_http else ensure_pki(home / PKI_DIR, clock.now())
     app = create_app(platform.store, token, registry=platform.registry, log_reader=platform.log_reader)
 
     def ready(handle: ServerHandle) -> None:
-        path = home / SERVER_FILE
-        path.touch(mode=0o600)
-        path.write_text(json.dumps({"url": handle.url, "token": token, "pid": os.getpid()}))
-        (home / KUBECONFIG_FILE).write_text(dump_yaml(kubeconfig(handle.url, token)))
+        ca = handle.tls.trusted if handle.tls else None
+        write_private(home / KUBECONFIG_FILE, dump_yaml(handle.kubeconfig(name=context_name(args.name))))
+        write_private(home / PORT_FILE, f"{handle.port}\n")
+        # Last: `up` waits for this file, so the kubeconfig is there when it returns.
+        server = {"url": handle.url, "token": token, "ca": str(ca) if ca else None, "pid": os.getpid()}
+        write_private(home / SERVER_FILE, json.dumps(server))
 
     platform.start()
     try:
-        serve(app, token, on_ready=ready)
+        serve(app, token, port=args.port, tls=tls, on_ready=ready)
     finally:
         platform.stop()
         (home / SERVER_FILE).unlink(missing_ok=True)

@@ -3,7 +3,8 @@ cluster's event logs.
 
 It runs in the foreground through `bin/spark-class` (the distribution's `sbin/start-history-server.sh`
 daemonizes it, which would outlive the command), in its own process group so that stopping it stops the
-JVM and anything the launch scripts started.
+JVM and anything the launch scripts started: on Ctrl-C and on SIGTERM alike. It listens on loopback only
+unless SPARK_LOCAL_IP says otherwise (Spark's web UIs bind to SPARK_LOCAL_IP, else every interface).
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 from sparkfleet.runtime.local.install import SparkInstall
 
 HISTORY_SERVER_CLASS = "org.apache.spark.deploy.history.HistoryServer"
 DEFAULT_PORT = 18080
+LOOPBACK = "127.0.0.1"
 EVENT_LOG_DIR = "eventlogs"
 
 
@@ -31,7 +35,7 @@ class HistoryServerLaunch:
 
     @property
     def url(self) -> str:
-        return f"http://localhost:{self.port}"
+        return f"http://{self.env.get('SPARK_LOCAL_IP') or LOOPBACK}:{self.port}"
 
 
 def event_log_dirs(home: Path) -> list[Path]:
@@ -57,6 +61,7 @@ def history_server_launch(
     extra = env.get("SPARK_HISTORY_OPTS", "").strip()
     env["SPARK_HISTORY_OPTS"] = " ".join([*opts, extra] if extra else opts)
     env["SPARK_HOME"] = str(spark.home)
+    env.setdefault("SPARK_LOCAL_IP", LOOPBACK)
     if spark.java_home is not None:
         env["JAVA_HOME"] = str(spark.java_home)
     argv = [str(spark.home / "bin" / "spark-class"), HISTORY_SERVER_CLASS]
@@ -84,14 +89,28 @@ def stop(process: subprocess.Popen[bytes], grace_seconds: float = 10.0) -> int:
     return process.wait() if code is None else code
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived: stop the server as Ctrl-C would."""
+
+
+def _terminate(_signum: int, _frame: FrameType | None) -> None:
+    raise _Terminated
+
+
 def serve(launch: HistoryServerLaunch) -> int:
-    """Run until the server exits or the user presses Ctrl-C; the server's exit code (0 after Ctrl-C)."""
+    """Run until the server exits, or Ctrl-C or SIGTERM stops it (exit code 0 then); the server's exit
+    code."""
     process = start(launch)
+    # The server has a process group of its own, so a SIGTERM to this command alone must be passed on.
+    handles_term = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if handles_term else None
     try:
         return process.wait()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Terminated):
         stop(process)
         return 0
     finally:
+        if handles_term:
+            signal.signal(signal.SIGTERM, previous)
         if process.poll() is None:
             stop(process)

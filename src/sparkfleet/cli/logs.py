@@ -1,22 +1,25 @@
 """`sparkfleet logs` / `sparkctl log`: a Spark application's driver or executor log, or any pod's.
 
 With a background cluster up, logs come through its API (`pods/{name}/log`, as kubectl reads them);
-otherwise straight from the pod's log file under the cluster's home.
+otherwise straight from the pod's log file under the cluster's home, or from the log archive there once
+the pod's node (or the pod) is gone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
+import typer
 
-from sparkfleet.cli.daemon import read_server
+from sparkfleet.cli.context import open_cluster
 from sparkfleet.cli.objects import CommandError
 from sparkfleet.clock import SystemClock
-from sparkfleet.cluster import Cluster, NotFound
+from sparkfleet.cluster import Cluster, ClusterError, NotFound
 from sparkfleet.platform import cluster_home
 from sparkfleet.runtime.local import LocalRuntime
 from sparkfleet.runtime.local.logs import read_lines
+from sparkfleet.runtime.local.podlogs import gone_node, read_pod_log
+from sparkfleet.server import RemoteCluster
 
 
 def pod_for(cluster: Cluster, namespace: str, name: str, executor: int | None) -> str:
@@ -46,26 +49,40 @@ def pod_for(cluster: Cluster, namespace: str, name: str, executor: int | None) -
 
 
 def log_lines(cluster_name: str, namespace: str, pod: str, follow: bool, tail: int | None) -> Iterator[str]:
+    """The pod's log lines; a log read from the archive (its node or the pod is gone) is announced on
+    stderr first. A pod whose container never started is an error, never an empty log."""
     home = cluster_home(cluster_name)
-    server = read_server(home)
-    if server is not None:
-        params: dict[str, str] = {"follow": "true" if follow else "false"}
-        if tail is not None:
-            params["tailLines"] = str(tail)
-        url = f"{server.url}/api/v1/namespaces/{namespace}/pods/{pod}/log"
-        headers = {"Authorization": f"Bearer {server.token}"}
-        with httpx.stream("GET", url, params=params, headers=headers, timeout=None) as response:
-            if response.status_code != 200:
-                response.read()
-                raise CommandError(response.json().get("message", f"HTTP {response.status_code}"))
-            yield from response.iter_lines()
-        return
+    cluster = open_cluster(cluster_name)
     runtime = LocalRuntime(home, SystemClock())
     try:
-        path = runtime.log_path(namespace, pod)
+        try:
+            obj = cluster.get("Pod", namespace, pod)
+        except NotFound:
+            # The pod was deleted: what the archive kept of its last incarnation, if anything.
+            archived = runtime.archive.find(namespace, pod)
+            logs = archived.logs() if archived is not None else []
+            if archived is None or not logs:
+                raise
+            _announce(f"pod {pod} no longer exists; node {archived.node} ran it")
+            yield from read_lines(logs[0], tail)
+            return
+        if not isinstance(cluster, RemoteCluster):
+            found = read_pod_log(cluster, runtime, namespace, pod, follow=follow, tail=tail)
+            if found.gone_node is not None:
+                _announce(f"node {found.gone_node} is gone")
+            yield from found.lines
+            return
     finally:
         runtime.close()
-    if path is None:
-        raise CommandError(f'no log for pod "{pod}" in namespace "{namespace}" (has it started?)')
-    # Without a running cluster nothing writes to the file any more: following is reading to the end.
-    yield from read_lines(path, tail)
+    try:
+        lines = cluster.pod_log(namespace, pod, follow=follow, tail=tail)
+    except ClusterError as exc:
+        raise CommandError(exc.message) from None
+    node = gone_node(cluster, obj)
+    if node is not None:
+        _announce(f"node {node} is gone")
+    yield from lines
+
+
+def _announce(why: str) -> None:
+    typer.echo(f"(archived: {why})", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
@@ -13,14 +14,16 @@ from rich.console import Console
 
 from sparkfleet.api.base import ManifestError
 from sparkfleet.cli.context import close_clusters, open_cluster
-from sparkfleet.cli.daemon import KUBECONFIG_FILE, start_background, stop_background
+from sparkfleet.cli.daemon import DEFAULT_API_PORT, KUBECONFIG_FILE, start_background, stop_background
 from sparkfleet.cli.history import DEFAULT_PORT, event_log_dirs, history_server_launch, serve
+from sparkfleet.cli.kubeconfig import merge_running_kubeconfig, running_kubeconfig
 from sparkfleet.cli.logs import log_lines, pod_for
 from sparkfleet.cli.objects import (
     CommandError,
     apply_documents,
     describe_text,
     event_rows,
+    get_all,
     get_objects,
     load_documents,
     render_output,
@@ -47,6 +50,23 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console(soft_wrap=True)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"sparkfleet {package_version('sparkfleet')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Run Apache Spark batch jobs on a fleet that grows and shrinks with the work."""
+
 
 FilesOption = Annotated[
     list[Path], typer.Option("-f", "--filename", help="Manifest file or directory (repeatable).")
@@ -115,7 +135,7 @@ def get(
     name: Annotated[str | None, typer.Argument()] = None,
     namespace: NamespaceOpt = None,
     all_namespaces: AllNamespaces = False,
-    output: Annotated[str | None, typer.Option("-o", "--output", help="wide, yaml or json.")] = None,
+    output: Annotated[str | None, typer.Option("-o", "--output", help="wide, name, yaml or json.")] = None,
     selector: Annotated[str | None, typer.Option("-l", "--selector", help="Label selector.")] = None,
     cluster: ClusterOpt = DEFAULT_CLUSTER,
     watch: Annotated[
@@ -125,11 +145,20 @@ def get(
         float | None, typer.Option("--watch-timeout", help="Stop watching after S seconds.")
     ] = None,
 ) -> None:
-    """List objects of a kind, or show one (`-w`: then follow their changes)."""
+    """List objects of a kind, or show one (`-w`: then follow their changes).
+
+    `get all` lists the namespace's pods, services, SparkApplications and ScheduledSparkApplications."""
     with user_errors():
         store = open_cluster(cluster)
         if kind.lower() in QUEUE_KINDS:
             render_queues(out, store)
+            return
+        if kind.lower() == "all":
+            if name is not None or watch:
+                raise CommandError("get all lists every object of its kinds: drop the name and -w")
+            text = get_all(out, store, namespace, all_namespaces, selector, output, SystemClock().now())
+            if text is not None:
+                typer.echo(text.rstrip())
             return
         if watch:
             if output not in (None, "wide"):
@@ -139,7 +168,8 @@ def get(
             return
         objs = get_objects(store, kind, name, namespace, all_namespaces, selector)
         if output is None or output == "wide":
-            render_table(out, kind, objs, SystemClock().now(), with_namespace=all_namespaces)
+            wide = output == "wide"
+            render_table(out, kind, objs, SystemClock().now(), with_namespace=all_namespaces, wide=wide)
         else:
             typer.echo(render_output(objs, output, single=name is not None).rstrip())
 
@@ -228,18 +258,63 @@ def up(
         Path | None, typer.Option("--config", help="Config directory (default: the blueprint).")
     ] = None,
     cluster: ClusterOpt = DEFAULT_CLUSTER,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            envvar="SPARKFLEET_API_PORT",
+            help=f"API port on 127.0.0.1 (default: the last up's, first {DEFAULT_API_PORT}; 0: any free).",
+        ),
+    ] = None,
+    insecure_http: Annotated[
+        bool, typer.Option("--insecure-http", help="Serve plain HTTP (kubectl cannot authenticate over it).")
+    ] = False,
 ) -> None:
-    """Start the background cluster: its API on loopback, its controllers, its local runtime."""
+    """Start the background cluster: its API on loopback (HTTPS), its controllers, its local runtime."""
     with user_errors():
         if config is not None:
             load_config(config)  # refuse a bad directory here, not in the background process
         try:
-            info = start_background(cluster, config)
+            started = start_background(cluster, config, port=port, insecure_http=insecure_http)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
-        home = cluster_home(cluster)
+        info, home = started.server, cluster_home(cluster)
         typer.echo(f"cluster {cluster} is up at {info.url} (pid {info.pid})")
         typer.echo(f"kubeconfig: {home / KUBECONFIG_FILE}")
+        if started.passed_over is not None:
+            typer.echo(
+                f"note: port {started.passed_over} was busy, so the API took a free one; "
+                "the next up tries this one again (choose with --port)",
+                err=True,
+            )
+        if info.ca_file is None:
+            typer.echo(
+                "warning: plain HTTP: kubectl sends no token over it, so kubectl cannot authenticate; "
+                "up without --insecure-http serves HTTPS",
+                err=True,
+            )
+
+
+@app.command("kubeconfig")
+def kubeconfig_command(
+    merge: Annotated[
+        bool,
+        typer.Option(
+            "--merge",
+            help="Add it to kubectl's config ($KUBECONFIG's first file, else ~/.kube/config) instead.",
+        ),
+    ] = False,
+    cluster: ClusterOpt = DEFAULT_CLUSTER,
+) -> None:
+    """Print the running cluster's kubeconfig, or merge it into kubectl's as context sparkfleet-<cluster>."""
+    with user_errors():
+        if merge:
+            for line in merge_running_kubeconfig(cluster):
+                typer.echo(line)
+        else:
+            typer.echo(running_kubeconfig(cluster), nl=False)
 
 
 @app.command()

@@ -13,15 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from sparkfleet.api.base import FieldIssue, ManifestError
 from sparkfleet.api.manifests import parse_objects
 from sparkfleet.api.yamlio import dump_yaml, dump_yaml_all
-from sparkfleet.cli.printers import age, columns_for
+from sparkfleet.cli.printers import cell_text, print_table, shown, title
 from sparkfleet.cli.validate import manifest_files
-from sparkfleet.cluster import Cluster, NotFound, Obj, lookup
-from sparkfleet.cluster.events import events_for
+from sparkfleet.cluster import Cluster, KindInfo, NotFound, Obj, lookup
+from sparkfleet.cluster.events import event_order, events_for
+from sparkfleet.cluster.printcolumns import age
+
+ALL_KINDS = ("Pod", "Service", "SparkApplication", "ScheduledSparkApplication")
+"""What `get all` lists: a namespace's Spark work (kubectl's `all` has pods, services and workloads)."""
 
 
 class CommandError(Exception):
@@ -36,8 +39,13 @@ class Applied:
     outcome: str  # created | configured | unchanged
 
     def __str__(self) -> str:
-        info = lookup(self.kind)
-        return f"{info.kind.lower()}.{info.group or 'v1'}/{self.name} {self.outcome}".replace(".v1/", "/")
+        return f"{resource_name(lookup(self.kind), self.name)} {self.outcome}"
+
+
+def resource_name(info: KindInfo, name: str) -> str:
+    """`kind.group/name` as kubectl prints it: `pod/driver`, `sparkapplication.sparkoperator.k8s.io/pi`."""
+    kind = f"{info.kind.lower()}.{info.group}" if info.group else info.kind.lower()
+    return f"{kind}/{name}"
 
 
 def load_documents(paths: list[Path]) -> list[Obj]:
@@ -151,32 +159,71 @@ def get_objects(
     return cluster.list(info.kind, ns, label_selector=selector).items
 
 
-def render_table(console: Console, kind: str, objs: list[Obj], now: datetime, with_namespace: bool) -> None:
+def render_table(
+    console: Console,
+    kind: str,
+    objs: list[Obj],
+    now: datetime,
+    with_namespace: bool,
+    *,
+    wide: bool = False,
+    with_kind: bool = False,
+) -> None:
+    """The objects under their kind's printer columns (`wide`: the priority-1 ones too); `with_kind`
+    names them `kind.group/name`, as kubectl does when it prints several kinds."""
     if not objs:
         console.print("No resources found.")
         return
-    columns = columns_for(lookup(kind).kind)
-    table = Table(box=None, pad_edge=False, header_style="bold")
+    info = lookup(kind)
+    columns = shown(info.kind, wide)
+    rows = [[cell_text(column.cell(obj, now)) for column in columns] for obj in objs]
+    if with_kind:
+        at = next((i for i, c in enumerate(columns) if c.format == "name"), 0)
+        for row in rows:
+            row[at] = resource_name(info, row[at])
+    titles = [title(c) for c in columns]
     if with_namespace:
-        table.add_column("NAMESPACE")
-    for title, _ in columns:
-        table.add_column(title, overflow="fold")
-    for obj in objs:
-        cells = [read(obj, now) for _, read in columns]
-        if with_namespace:
-            cells.insert(0, str(obj["metadata"].get("namespace", "")))
-        table.add_row(*cells)
-    console.print(table)
+        titles.insert(0, "NAMESPACE")
+        for row, obj in zip(rows, objs, strict=True):
+            row.insert(0, str(obj["metadata"].get("namespace", "")))
+    print_table(console, titles, rows)
 
 
 def render_output(objs: list[Obj], output: str, single: bool) -> str:
+    if output == "name":
+        return "\n".join(resource_name(lookup(o["kind"]), o["metadata"]["name"]) for o in objs)
     if output == "json":
         if single:
             return json.dumps(objs[0], indent=2)
         return json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2)
     if output == "yaml":
         return dump_yaml(objs[0]) if single else dump_yaml_all(objs)
-    raise CommandError(f'unknown output format "{output}"; use one of: wide, yaml, json')
+    raise CommandError(f'unknown output format "{output}"; use one of: wide, name, yaml, json')
+
+
+def get_all(
+    console: Console,
+    cluster: Cluster,
+    namespace: str | None,
+    all_namespaces: bool,
+    selector: str | None,
+    output: str | None,
+    now: datetime,
+) -> str | None:
+    """`get all`: a table per kind of ALL_KINDS that has objects (printed), or the text of `-o`."""
+    found = [
+        (kind, get_objects(cluster, kind, None, namespace, all_namespaces, selector)) for kind in ALL_KINDS
+    ]
+    found = [(kind, objs) for kind, objs in found if objs]
+    if output is not None and output != "wide":
+        return render_output([o for _, objs in found for o in objs], output, single=False)
+    if not found:
+        console.print("No resources found.")
+    for index, (kind, objs) in enumerate(found):
+        if index:
+            console.print()
+        render_table(console, kind, objs, now, all_namespaces, wide=output == "wide", with_kind=True)
+    return None
 
 
 def describe_text(cluster: Cluster, obj: Obj, now: datetime) -> str:
@@ -200,7 +247,7 @@ def describe_text(cluster: Cluster, obj: Obj, now: datetime) -> str:
         lines.append(dump_yaml(body).rstrip())
     lines.append("")
     lines.append("Events:")
-    events = events_for(cluster, obj["kind"], meta.get("namespace"), meta["name"])
+    events = events_for(cluster, obj["kind"], meta.get("namespace"), meta["name"], meta.get("uid"))
     if not events:
         lines.append("  <none>")
     for ev in events:
@@ -243,6 +290,12 @@ def event_rows(cluster: Cluster, namespace: str | None, involved: str | None) ->
         kind, _, name = involved.partition("/")
         if not name:
             raise CommandError(f'--for takes KIND/NAME (e.g. sparkapplication/pi), got "{involved}"')
-        return events_for(cluster, lookup(kind).kind, namespace, name)
-    events = cluster.list("Event", namespace).items
-    return sorted(events, key=lambda e: e.get("lastTimestamp") or "")
+        info = lookup(kind)
+        try:
+            # The object as it is now: events of an earlier one that had its name are not its own.
+            found = cluster.get(info.kind, (namespace or "default") if info.namespaced else None, name)
+            uid = found["metadata"].get("uid")
+        except NotFound:
+            uid = None
+        return events_for(cluster, info.kind, namespace, name, uid)
+    return sorted(cluster.list("Event", namespace).items, key=event_order)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from rich.table import Table
 from sparkfleet.cli.objects import CommandError, apply_documents, load_documents
 from sparkfleet.clock import SystemClock, parse_rfc3339
 from sparkfleet.cluster import Cluster, Obj
+from sparkfleet.cluster.events import event_order
 from sparkfleet.config import PlatformConfig
 from sparkfleet.platform import Platform
 
@@ -72,14 +75,33 @@ def _view(cluster: Cluster, app: Obj, fallbacks: list[str]) -> Group:
     return Group(*parts)
 
 
-def _fallbacks(cluster: Cluster) -> list[str]:
-    """Insufficient-capacity and fallback events, as the provisioner records them."""
-    seen = []
-    for event in cluster.list("Event").items:
+def fallbacks(cluster: Cluster) -> list[str]:
+    """Insufficient-capacity and fallback events, as the provisioner records them: each once, in the
+    order they happened."""
+    seen: dict[str, None] = {}
+    for event in sorted(cluster.list("Event").items, key=event_order):
         reason = event.get("reason") or ""
         if "InsufficientCapacity" in reason or "Fallback" in reason:
-            seen.append(f"{reason}: {event.get('message', '')}")
-    return seen
+            seen.setdefault(f"{reason}: {event.get('message', '')}")
+    return list(seen)
+
+
+_RUN_DIR = re.compile(r".+-(\d{8}T\d{6}Z)$")
+"""A run's home: `<job>-<UTC stamp>` below the run cluster's home."""
+
+
+def prune_runs(runs_home: Path, keep: int) -> list[Path]:
+    """Remove all but the newest `keep` run directories under `runs_home`; the ones removed."""
+    runs = [
+        (match.group(1), p)
+        for p in (runs_home.iterdir() if runs_home.is_dir() else [])
+        if (match := _RUN_DIR.fullmatch(p.name)) and p.is_dir()
+    ]
+    runs.sort()
+    doomed = [p for _, p in runs[: max(0, len(runs) - keep)]]
+    for path in doomed:
+        shutil.rmtree(path, ignore_errors=True)
+    return doomed
 
 
 def _cost(cluster: Cluster, started: datetime, now: datetime) -> float:
@@ -109,7 +131,7 @@ def run_application(
         with Live(console=console, refresh_per_second=4, transient=False) as live:
             while True:
                 app = store.get("SparkApplication", namespace, applied.name)
-                report.fallbacks = _fallbacks(store)
+                report.fallbacks = fallbacks(store)
                 live.update(_view(store, app, report.fallbacks))
                 report.state, report.message = _state(app)
                 if report.state in TERMINAL or time.monotonic() > deadline:
@@ -123,6 +145,7 @@ def run_application(
             report.driver_log = _tail(platform.log_reader(namespace, driver, None, False, 40))
     if report.state not in TERMINAL:
         report.message = f"timed out after {timeout:.0f} s in state {report.state or 'NEW'}"
+    prune_runs(home.parent, config.settings.runs.keep)
     return report
 
 
@@ -130,17 +153,23 @@ def _tail(chunks: Iterator[bytes]) -> list[str]:
     return b"".join(chunks).decode(errors="replace").splitlines()[-40:]
 
 
+def _rule(console: Console, title: str) -> None:
+    # A line of its own: after the live view's last table row, a rule would otherwise follow on its line.
+    console.line()
+    console.rule(title)
+
+
 def print_report(console: Console, report: RunReport) -> None:
     if report.driver_log:
-        console.rule("driver log (last lines)")
+        _rule(console, "driver log (last lines)")
         for line in report.driver_log:
             console.print(line, markup=False, highlight=False)
-    console.rule("timeline")
+    _rule(console, "timeline")
     for t in report.transitions:
         console.print(
             f"{t.get('time', '')}  {t.get('state', '') or 'NEW':<18} {t.get('reason', '')}", markup=False
         )
-    console.rule("cost")
+    _rule(console, "cost")
     console.print(f"{len(report.claims)} NodeClaim(s), ${report.cost:.4f} for this run")
     verdict = report.state + (f": {report.message}" if report.message else "")
     console.print(f"[bold]{verdict}[/bold]")

@@ -68,7 +68,10 @@ def create(
                 else:
                     raise CommandError(f'SparkApplication "{name}" already exists; use -d to delete it first')
         for applied in apply_documents(store, docs):
-            typer.echo(f'SparkApplication "{applied.name}" {applied.outcome}')
+            # The manifest's namespace wins over -n (whose default is "default", as the Go sparkctl's):
+            # say which one, so the next `list`/`status` can be pointed at it.
+            where = f' in namespace "{applied.namespace}"' if applied.namespace else ""
+            typer.echo(f'SparkApplication "{applied.name}" {applied.outcome}{where}')
 
 
 @app.command("list")

@@ -8,7 +8,7 @@ Event instead of creating another.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -18,13 +18,14 @@ from sparkfleet.cluster.kinds import lookup
 from sparkfleet.cluster.port import Cluster, Obj
 from sparkfleet.cluster.selectors import FieldOperator, FieldRequirement, FieldSelector
 
-__all__ = ["AGGREGATION_WINDOW", "EventType", "events_for", "record_event"]
+__all__ = ["AGGREGATION_WINDOW", "EventType", "event_order", "events_for", "record_event"]
 
 AGGREGATION_WINDOW = timedelta(minutes=10)
 # Cluster-scoped objects (nodes, node claims) have their events in "default", as the kubelet does.
 _CLUSTER_EVENTS_NAMESPACE = "default"
 _MAX_NAME_PREFIX = 253 - 17  # room for "." and 16 hex digits
 _RETRIES = 8
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 class EventType(StrEnum):
@@ -146,19 +147,30 @@ def _archive(cluster: Cluster, event: Obj) -> None:
             continue
 
 
-def events_for(cluster: Cluster, kind: str, namespace: str | None, name: str) -> list[Obj]:
-    """Events about the object `kind`/`namespace`/`name` (any incarnation of it), oldest first."""
+def event_order(event: Obj) -> tuple[datetime, int]:
+    """Oldest first: by when an event last happened, then, within the same second (timestamps have no
+    finer grain), in the order the store recorded them."""
+    meta = event.get("metadata") or {}
+    stamp = (
+        event.get("lastTimestamp")
+        or event.get("eventTime")
+        or event.get("firstTimestamp")
+        or meta.get("creationTimestamp")
+    )
+    when = parse_rfc3339(stamp) if isinstance(stamp, str) and stamp else _NEVER
+    version = str(meta.get("resourceVersion") or "")
+    return when, int(version) if version.isdigit() else 0
+
+
+def events_for(
+    cluster: Cluster, kind: str, namespace: str | None, name: str, uid: str | None = None
+) -> list[Obj]:
+    """Events about the object `kind`/`namespace`/`name`, oldest first: those of the incarnation `uid`
+    only when given (as kubectl describe shows them), else of any object that had the name."""
     info = lookup(kind)
     object_namespace = (namespace or "default") if info.namespaced else ""
     events_namespace = object_namespace or _CLUSTER_EVENTS_NAMESPACE
     items = cluster.list(
-        "Event", events_namespace, field_selector=_selector(info.kind, object_namespace, name)
+        "Event", events_namespace, field_selector=_selector(info.kind, object_namespace, name, uid)
     ).items
-    return sorted(
-        items,
-        key=lambda e: (
-            e.get("lastTimestamp") or "",
-            e.get("firstTimestamp") or "",
-            int(e["metadata"]["resourceVersion"]),
-        ),
-    )
+    return sorted(items, key=event_order)

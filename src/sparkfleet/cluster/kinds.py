@@ -1,4 +1,8 @@
-"""The kinds the platform stores, with the names Kubernetes knows them by."""
+"""The kinds the platform stores, with the names Kubernetes knows them by.
+
+NetworkPolicy is stored and served so that clients which create one (Spark's submission client does, for
+its executors) work unchanged; the embedded cluster enforces no policy.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("PersistentVolumeClaim", "v1", "persistentvolumeclaims", True, ("pvc",)),
     KindInfo("PersistentVolume", "v1", "persistentvolumes", False, ("pv",)),
     KindInfo("PriorityClass", "scheduling.k8s.io/v1", "priorityclasses", False, ("pc",)),
+    KindInfo("NetworkPolicy", "networking.k8s.io/v1", "networkpolicies", True, ("netpol",)),
     KindInfo("SparkApplication", "sparkoperator.k8s.io/v1beta2", "sparkapplications", True, ("sparkapp",)),
     KindInfo(
         "ScheduledSparkApplication",

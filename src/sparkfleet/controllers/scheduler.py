@@ -154,6 +154,7 @@ def _status_json(s: AppStatus) -> dict[str, Any]:
         "user": s.user,
         "firstPlaceholderAt": s.first_placeholder_at,
         "placeholdersCreated": s.placeholders_created,
+        "originator": s.originator,
         "message": s.message,
         "history": [_transition_json(t) for t in s.history],
     }
@@ -209,6 +210,7 @@ def _decode_status(app_id: str, raw: Mapping[str, Any]) -> AppStatus:
         user=str(raw.get("user") or "nobody"),
         first_placeholder_at=None if first is None else float(first),
         placeholders_created=bool(raw.get("placeholdersCreated")),
+        originator=str(raw.get("originator") or ""),
         message=str(raw.get("message") or ""),
         history=history,
     )

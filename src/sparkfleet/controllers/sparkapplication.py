@@ -326,6 +326,7 @@ class SparkApplicationReconciler:
         parts = [
             submission.config_map,
             *submission.services,
+            *submission.network_policies,
             *submission.volume_claims,
             *submission.extra_objects,
         ]

@@ -1,4 +1,5 @@
-"""The ASGI application: the Kubernetes REST API of one cluster, plus probes, /version and /metrics."""
+"""The ASGI application: the Kubernetes REST API of one cluster, plus probes, /version, /openapi and
+/metrics."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from sparkfleet.clock import Clock, SystemClock
 from sparkfleet.cluster.errors import NotFound
 from sparkfleet.cluster.port import Cluster
 from sparkfleet.server.auth import BearerAuth
 from sparkfleet.server.discovery import version_info
-from sparkfleet.server.errors import ServerError
+from sparkfleet.server.errors import NotAcceptable, ServerError
 from sparkfleet.server.handlers import ApiContext, ApiRequest, LogReader, error_response, handle
-from sparkfleet.server.openapi import group_version_document, openapi_root
+from sparkfleet.server.openapi import group_version_document, openapi_root, swagger_document
 from sparkfleet.server.watchstream import StreamRegistry
 
 __all__ = ["create_app", "streams_of"]
@@ -46,6 +48,7 @@ class _Api:
             body=body,
             server_address=host,
             upgrade=request.headers.get("upgrade", ""),
+            accept=request.headers.get("accept", ""),
         )
         try:
             response = await run_in_threadpool(handle, self._context, api_request)
@@ -61,6 +64,12 @@ def _not_found(request: Request) -> Response:
     )
 
 
+def _accepts_json(accept: str) -> bool:
+    """Whether an Accept header admits JSON (no header admits anything)."""
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
+    return not types or any(t in ("application/json", "application/*", "*/*") for t in types)
+
+
 def create_app(
     cluster: Cluster,
     token: str | None,
@@ -68,17 +77,19 @@ def create_app(
     log_reader: LogReader | None = None,
     registry: CollectorRegistry | None = None,
     bookmark_interval: float = 60.0,
+    clock: Clock | None = None,
 ) -> Starlette:
-    """The API of `cluster`, with /version, /openapi/v3, /metrics and the probes.
+    """The API of `cluster`, with /version, /openapi/v2, /openapi/v3, /metrics and the probes.
 
     `token`: the bearer token every request but the probes must carry (None: no authentication).
     `log_reader`: where pod logs come from (the runtime); without one, log requests answer 404.
     `registry`: served at /metrics. `bookmark_interval`: seconds between BOOKMARK events on an idle
-    watch that allows them."""
+    watch that allows them. `clock`: what ages in Table responses are measured to (the machine's clock
+    unless the cluster runs on another)."""
     if bookmark_interval <= 0:
         raise ValueError("bookmark_interval must be positive")
     streams = StreamRegistry()
-    api = _Api(ApiContext(cluster, streams, log_reader, bookmark_interval))
+    api = _Api(ApiContext(cluster, streams, log_reader, bookmark_interval, clock or SystemClock()))
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -98,12 +109,22 @@ def create_app(
             return _not_found(request)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    async def openapi_v2(request: Request) -> Response:
+        # client-go asks for protobuf only; refusing it (406) makes it fall back instead of failing to
+        # decode JSON as protobuf.
+        if not _accepts_json(request.headers.get("accept", "")):
+            return error_response(
+                NotAcceptable("/openapi/v2 is served as application/json only; ask for that media type")
+            )
+        return JSONResponse(await run_in_threadpool(swagger_document))
+
     async def openapi_index(request: Request) -> Response:
-        return JSONResponse(openapi_root())
+        return JSONResponse(await run_in_threadpool(openapi_root))
 
     async def openapi_document(request: Request) -> Response:
         try:
-            return JSONResponse(group_version_document(request.path_params["rest"]))
+            document = await run_in_threadpool(group_version_document, request.path_params["rest"])
+            return JSONResponse(document)
         except NotFound as exc:
             return error_response(exc)
 
@@ -118,6 +139,7 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/version", version, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            Route("/openapi/v2", openapi_v2, methods=["GET"]),
             Route("/openapi/v3", openapi_index, methods=["GET"]),
             Route("/openapi/v3/{rest:path}", openapi_document, methods=["GET"]),
             Route("/api", api),

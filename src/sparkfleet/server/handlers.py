@@ -12,7 +12,12 @@ Deviations from a real API server, all deliberate:
 - Watches are plain HTTP streams only (no WebSocket), with an expired resourceVersion reported as an
   ERROR event carrying a 410 Expired Status, as the API server does.
 - Namespaces are not checked for existence on create (no NamespaceLifecycle admission).
-- No `Table` rendering: kubectl falls back to its own columns.
+- `meta.k8s.io` Tables (v1 and v1beta1) are rendered for get, list and watch, with the columns of
+  cluster/printcolumns; a watch sends the column definitions with its first event only, as kube-apiserver
+  does, and BOOKMARK events keep their plain object (kube-apiserver renders those as rows too).
+- An Accept header the server cannot meet (protobuf only, another `as=` rendering) is answered with plain
+  JSON, never 406 Not Acceptable.
+- NetworkPolicies are stored and served but restrict nothing: every pod can reach every other.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from sparkfleet.server.request import (
     number,
 )
 from sparkfleet.server.routes import BINDING, Discovery, ResourcePath, Subresource, parse_path
+from sparkfleet.server.tables import TableEvents, table_of, table_request
 from sparkfleet.server.watchstream import LogStream, WatchStream
 
 __all__ = ["ApiContext", "ApiRequest", "AsgiResponse", "LogReader", "error_response", "handle"]
@@ -45,11 +51,14 @@ __all__ = ["ApiContext", "ApiRequest", "AsgiResponse", "LogReader", "error_respo
 # --- reads -----------------------------------------------------------------------------------------
 
 
-def _list(ctx: ApiContext, target: ResourcePath, query: Mapping[str, str]) -> Response:
-    info = target.info
+def _list(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> Response:
+    info, query = target.info, req.query
+    table = table_request(req.accept, query)
     found = ctx.cluster.list(
         info.kind, target.namespace, query.get("labelSelector") or None, query.get("fieldSelector") or None
     )
+    if table is not None:
+        return json_response(table_of(table, info, found.items, found.resourceVersion, ctx.clock.now()))
     return json_response(
         {
             "kind": f"{info.kind}List",
@@ -60,8 +69,18 @@ def _list(ctx: ApiContext, target: ResourcePath, query: Mapping[str, str]) -> Re
     )
 
 
-def _watch(ctx: ApiContext, target: ResourcePath, query: Mapping[str, str]) -> AsgiResponse:
-    info = target.info
+def _get(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> Response:
+    table = table_request(req.accept, req.query)
+    obj = ctx.cluster.get(target.info.kind, target.namespace, str(target.name))
+    if table is None:
+        return json_response(obj)
+    rv = str(obj.get("metadata", {}).get("resourceVersion") or "")
+    return json_response(table_of(table, target.info, [obj], rv, ctx.clock.now()))
+
+
+def _watch(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> AsgiResponse:
+    info, query = target.info, req.query
+    table = table_request(req.accept, query)
     labels = query.get("labelSelector") or None
     fields = query.get("fieldSelector") or None
     if target.name is not None:
@@ -91,6 +110,7 @@ def _watch(ctx: ApiContext, target: ResourcePath, query: Mapping[str, str]) -> A
         initial_events_end=send_initial,
         bookmark_interval=ctx.bookmark_interval,
         registry=ctx.streams,
+        present=None if table is None else TableEvents(table, info, ctx.clock),
     )
 
 
@@ -168,7 +188,7 @@ def _resource(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> AsgiRes
         return _websocket_refused(target)
     if target.collection:
         if method == "GET":
-            return _watch(ctx, target, query) if watching else _list(ctx, target, query)
+            return _watch(ctx, target, req) if watching else _list(ctx, target, req)
         if target.watch:
             raise _not_allowed(req, target)
         # A namespaced kind's collection across every namespace can be read, not written to.
@@ -180,8 +200,8 @@ def _resource(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> AsgiRes
         raise _not_allowed(req, target)
     if method == "GET":
         if watching and sub is None:
-            return _watch(ctx, target, query)
-        return json_response(ctx.cluster.get(target.info.kind, target.namespace, str(target.name)))
+            return _watch(ctx, target, req)
+        return _get(ctx, target, req)
     if target.watch:
         raise _not_allowed(req, target)
     if method == "PUT":

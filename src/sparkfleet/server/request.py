@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import yaml
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from sparkfleet.clock import Clock, SystemClock
 from sparkfleet.cluster.errors import BadRequest, ClusterError
 from sparkfleet.cluster.port import Cluster, Obj
 from sparkfleet.server.errors import UnsupportedMediaType, status_of
@@ -48,6 +49,8 @@ class ApiContext:
     streams: StreamRegistry
     log_reader: LogReader | None = None
     bookmark_interval: float = 60.0
+    clock: Clock = field(default_factory=SystemClock)
+    """What the ages in Table responses are measured to: the clock the cluster stamps objects with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ class ApiRequest:
     server_address: str = ""
     upgrade: str = ""
     """The Upgrade header (a client asking for a WebSocket)."""
+    accept: str = ""
+    """The Accept header (kubectl asks for a `meta.k8s.io` Table)."""
 
 
 # Groups whose kinds are Kubernetes' own, with strategic-merge keys; the others are custom resources.

@@ -47,7 +47,7 @@ class Subresource(StrEnum):
 
 
 # Kinds without a status subresource, as on Kubernetes (they have no status at all).
-_STATUSLESS = frozenset({"ConfigMap", "Event", "PriorityClass"})
+_STATUSLESS = frozenset({"ConfigMap", "Event", "PriorityClass", "NetworkPolicy"})
 
 
 def has_status(info: KindInfo) -> bool:

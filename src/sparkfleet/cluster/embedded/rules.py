@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sparkfleet.cluster.defaults import missing_status
 from sparkfleet.cluster.embedded.mergepatch import merge_patch
 from sparkfleet.cluster.embedded.validation import check_metadata, check_name, check_namespace
 from sparkfleet.cluster.errors import Conflict, Invalid, NotFound
@@ -79,7 +80,7 @@ def new_body(info: KindInfo, obj: Obj, *, name: str, namespace: str, uid: str, n
     metadata["uid"] = uid
     metadata["creationTimestamp"] = now
     metadata["generation"] = 1
-    body = {"apiVersion": info.api_version, "kind": info.kind, **obj}
+    body = missing_status(info, {"apiVersion": info.api_version, "kind": info.kind, **obj})
     body["metadata"] = metadata
     return body
 

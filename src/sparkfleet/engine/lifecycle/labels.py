@@ -9,6 +9,7 @@ LABEL_SCHEDULED_APP_NAME = "sparkoperator.k8s.io/scheduled-app-name"
 LABEL_SPARK_ROLE = "spark-role"
 LABEL_SPARK_APP_SELECTOR = "spark-app-selector"
 LABEL_SPARK_EXECUTOR_ID = "spark-exec-id"
+LABEL_SPARK_VERSION = "spark-version"
 
 ROLE_DRIVER = "driver"
 ROLE_EXECUTOR = "executor"

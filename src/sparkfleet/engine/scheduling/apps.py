@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sparkfleet.engine.scheduling.snapshot import DEFAULT_USER, PodRecord
@@ -93,8 +93,13 @@ class AppPods:
     finished: list[PodRecord] = field(default_factory=list)
     placeholders: list[PodRecord] = field(default_factory=list)
     """Placeholder pods not ended (bound or pending)."""
+    leftovers: list[PodRecord] = field(default_factory=list)
+    """Pods not ended whose owner pod has ended or is gone: what an earlier run left (its executors, its
+    placeholders). They are never asked for nor counted in the gang, and do not keep the application alive;
+    those bound still hold their nodes' resources until they go."""
     originator: PodRecord | None = None
-    """The pod carrying the task groups, else the oldest pod: events about the application go here."""
+    """Live pods first; among them the pod carrying the task groups, else the oldest: events about the
+    application go here. So a rerun's new driver wins over the finished driver of the run before it."""
     yunikorn: bool = True
 
     @property
@@ -102,8 +107,19 @@ class AppPods:
         return bool(self.pending or self.bound)
 
 
-def collect(pods: Iterable[PodRecord]) -> dict[str, AppPods]:
+def _before(pod: PodRecord, best: PodRecord) -> bool:
+    """Whether `pod` makes a better originator than `best`: live first, then the one carrying the task
+    groups, then the oldest."""
+    if pod.finished != best.finished:
+        return best.finished
+    if (pod.task_groups is None) != (best.task_groups is None):
+        return pod.task_groups is not None
+    return pod.created < best.created or (pod.created == best.created and pod.name < best.name)
+
+
+def collect(pods: Sequence[PodRecord]) -> dict[str, AppPods]:
     """Group pods by application id, keeping the snapshot's order within each list."""
+    alive = {p.uid for p in pods if not p.finished and p.uid}
     apps: dict[str, AppPods] = {}
     for pod in pods:
         app = apps.get(pod.app_id)
@@ -111,22 +127,21 @@ def collect(pods: Iterable[PodRecord]) -> dict[str, AppPods]:
             app = apps[pod.app_id] = AppPods(pod.app_id, yunikorn=pod.yunikorn)
         elif pod.yunikorn:
             app.yunikorn = True
-        if pod.placeholder:
-            if not pod.finished:
-                app.placeholders.append(pod)
-            continue
         if pod.finished:
-            app.finished.append(pod)
+            if not pod.placeholder:
+                app.finished.append(pod)
+        elif pod.owner is not None and pod.owner not in alive:
+            app.leftovers.append(pod)
+            continue
+        elif pod.placeholder:
+            app.placeholders.append(pod)
+            continue
         elif pod.node_name is None:
             app.pending.append(pod)
         else:
             app.bound.append(pod)
-        if pod.task_groups is not None:
-            if app.originator is None or app.originator.task_groups is None:
-                app.originator = pod
-        elif app.originator is None or (
-            app.originator.task_groups is None
-            and (pod.created, pod.name) < (app.originator.created, app.originator.name)
-        ):
+        if pod.placeholder:
+            continue
+        if app.originator is None or _before(pod, app.originator):
             app.originator = pod
     return apps

@@ -119,6 +119,7 @@ class Converter:
             groups=groups,
             priority_class=spec.get("priorityClassName"),
             nominated_node=status.get("nominatedNodeName") or None,
+            owner=_pod_owner(meta),
         )
 
     def timestamp(self, value: Any) -> float:
@@ -203,6 +204,15 @@ class Converter:
         if found is None:
             found = self._taints[key] = Taint.model_validate(raw)
         return found
+
+
+def _pod_owner(meta: Mapping[str, Any]) -> str | None:
+    """The uid of the owning pod: Spark sets the driver on its executors, the scheduler the originator on
+    its placeholders."""
+    for ref in meta.get("ownerReferences") or ():
+        if ref.get("kind") == "Pod" and ref.get("uid"):
+            return str(ref["uid"])
+    return None
 
 
 def _container_requests(container: Mapping[str, Any]) -> dict[str, int]:

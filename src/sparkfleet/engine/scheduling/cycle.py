@@ -21,7 +21,7 @@ from sparkfleet.engine.scheduling.placement import Placer
 from sparkfleet.engine.scheduling.queues import QueueTree
 from sparkfleet.engine.scheduling.resources import ResourceIndex, Resources
 from sparkfleet.engine.scheduling.snapshot import AppState, AppTransition, Constraints, PodRecord, Snapshot
-from sparkfleet.engine.scheduling.states import transition
+from sparkfleet.engine.scheduling.states import restart, transition
 
 
 def ref(pod: PodRecord) -> PodRef:
@@ -68,6 +68,23 @@ class Cycle:
         self.transitions.append(app.status.history[-1])
         if event is not None:
             self.app_event(app, event, reason, message)
+
+    def restart(self, app: AppWork, reason: str, message: str) -> None:
+        """Take an edge into New: the application's pods that have not ended start a new run, from its
+        originator, submitted when the oldest of them was created."""
+        pods = app.pods
+        origin = pods.originator
+        times = [p.created for p in (*pods.pending, *pods.bound, *pods.placeholders) if p.created]
+        app.status = restart(
+            app.status,
+            self.now,
+            reason,
+            message,
+            originator=origin.uid if origin is not None else "",
+            submitted_at=min(times) if times else self.now,
+            user=origin.user if origin is not None else app.status.user,
+        )
+        self.transitions.append(app.status.history[-1])
 
     def app_event(self, app: AppWork, kind: EventType, reason: str, message: str) -> None:
         pod = app.pods.originator

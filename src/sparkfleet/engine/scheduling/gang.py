@@ -197,12 +197,15 @@ def _name_prefix(app_id: str, group: str) -> str:
     return f"tg-{_dns_part(app_id, 28)}-{_dns_part(group, 20)}-"
 
 
-def placeholder_name(app_id: str, group: str, index: int) -> str:
+def placeholder_name(app_id: str, group: str, index: int, originator: str) -> str:
     """`tg-<app>-<group>-<nonce>` as the shim names them (28 + 20 characters at most, 10-character nonce).
 
-    The nonce is a hash of (app, group, index), not random, so a decision can be recomputed and compared.
+    The nonce is a hash of (app, group, index, originator uid), not random, so a decision can be
+    recomputed and compared; the originator makes each run's placeholders its own, so a rerun never takes
+    a placeholder of the run before it (one still terminating, say) for one of its own.
     """
-    nonce = hashlib.blake2s(f"{app_id}\x00{group}\x00{index}".encode(), digest_size=5).hexdigest()
+    key = f"{app_id}\x00{group}\x00{index}\x00{originator}"
+    nonce = hashlib.blake2s(key.encode(), digest_size=5).hexdigest()
     return _name_prefix(app_id, group) + nonce
 
 
@@ -237,6 +240,7 @@ class PlaceholderPod:
             user=self.originator.user,
             groups=self.originator.groups,
             priority_class=self.originator.priority_class,
+            owner=self.originator.uid or None,
         )
 
     def manifest(self) -> dict[str, Any]:

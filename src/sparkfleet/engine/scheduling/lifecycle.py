@@ -1,9 +1,11 @@
 """Each application's steps through the state table, before and after the cycle's allocations.
 
-Before: submit, place into a queue (or reject), admit the gang, create placeholders, fire placeholder
-timeouts (Soft: release and resume; Hard: fail with ResourceReservationTimeout), wind down finished
-applications. After: Accepted -> Running on the first allocation, Reserving -> Running once every task
-group has its minimum of placeholders bound (GangReservationComplete).
+Before: start a new run when the id's live pods are not the last run's (it ended, or its originator
+ended and another took over: a rerun under an application id is a new application, as in YuniKorn),
+submit, place into a queue (or reject), admit the gang, create placeholders, fire placeholder timeouts
+(Soft: release and resume; Hard: fail with ResourceReservationTimeout), wind down finished applications.
+After: Accepted -> Running on the first allocation, Reserving -> Running once every task group has its
+minimum of placeholders bound (GangReservationComplete).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from sparkfleet.engine.scheduling.apps import DEFAULT_QUEUE
+from sparkfleet.engine.scheduling.apps import DEFAULT_QUEUE, AppPods
 from sparkfleet.engine.scheduling.asks import AppWork, Block
 from sparkfleet.engine.scheduling.cycle import Cycle
 from sparkfleet.engine.scheduling.decision import EventType, PendingKind
@@ -26,13 +28,19 @@ from sparkfleet.engine.scheduling.states import TERMINAL
 S = AppState
 REJECTED_REASON = "ApplicationRejected"
 TIMEOUT_REASON = "ResourceReservationTimeout"
+RERUN_REASON = "NewRun"
 
 
 def prepare(cycle: Cycle, app: AppWork) -> None:
     """Move the application as far as the snapshot allows before anything is allocated."""
     pods = app.pods
-    if app.state == S.COMPLETED and pods.live:
-        cycle.move(app, S.SUBMITTED, "Resubmitted", f"new pods arrived for application {app.app_id}", None)
+    release_leftovers(cycle, pods)
+    rerun = _new_run(app)
+    if rerun:
+        cycle.restart(app, RERUN_REASON, rerun)
+    elif pods.originator is not None and pods.originator.uid != app.status.originator:
+        # the same run: the originator is only followed (a plain application's oldest pod ended, say)
+        app.status = replace(app.status, originator=pods.originator.uid)
     if app.state == S.NEW:
         cycle.move(
             app, S.SUBMITTED, "Submitted", f"application {app.app_id} submitted by {app.status.user}", None
@@ -64,6 +72,49 @@ def prepare(cycle: Cycle, app: AppWork) -> None:
             )
     if app.state == S.RUNNING and pods.placeholders:
         _tidy_placeholders(cycle, app)
+
+
+def _new_run(app: AppWork) -> str:
+    """Why the application's live pods are a new run under its id ("" when they are the same run).
+
+    A run is told by its originator: every run of a SparkApplication (a schedule's next run, a retry, a
+    second application with the same applicationId label) has a driver pod of its own, with its own uid.
+    """
+    pods = app.pods
+    origin = pods.originator
+    if not pods.live or origin is None:
+        return ""
+    state, known = app.state, app.status.originator
+    if state == S.COMPLETED:
+        return (
+            f"pods of a new run arrived for application {app.app_id} after every pod of the last one ended: "
+            "it starts again as a new application"
+        )
+    if state == S.NEW or origin.uid == known:
+        return ""
+    if state in (S.REJECTED, S.FAILING, S.FAILED):
+        return (
+            f"pod {origin.namespace}/{origin.name} starts a new run of application {app.app_id}, which "
+            f"was {state.value}: it starts again as a new application"
+        )
+    if not known or origin.task_groups is None or any(p.uid == known for p in (*pods.pending, *pods.bound)):
+        return ""  # the originator of the run is still live, or not known (a status from an older release)
+    return (
+        f"pod {origin.namespace}/{origin.name} took over application {app.app_id} from an originator that "
+        "ended: a new run starts"
+    )
+
+
+def release_leftovers(cycle: Cycle, pods: AppPods) -> None:
+    """Placeholders whose originator ended or is gone belong to a run that is over."""
+    for pod in pods.leftovers:
+        if pod.placeholder:
+            cycle.release(
+                pod,
+                "ApplicationCompleted",
+                f"the placeholder's originator pod ended: it is left from an earlier run of application "
+                f"{pods.app_id}",
+            )
 
 
 def finish(cycle: Cycle, app: AppWork) -> None:
@@ -247,7 +298,7 @@ def _create_placeholders(cycle: Cycle, app: AppWork) -> None:
     existing = {p.name for p in app.pods.placeholders}
     for group in gang.groups:
         for i in range(group.min_member):
-            name = placeholder_name(app.app_id, group.name, i)
+            name = placeholder_name(app.app_id, group.name, i, origin.uid)
             if name in existing:
                 continue
             ph = PlaceholderPod(

@@ -81,6 +81,7 @@ def _schedule(snapshot: Snapshot) -> SchedulingDecision:
         status = snapshot.apps.get(app_id)
         if status is None:
             if not pods.live:
+                lifecycle.release_leftovers(cycle, pods)
                 continue  # ended before the scheduler ever saw it
             status = _new_status(app_id, pods, snapshot.now)
         work = AppWork(app_id, status, pods, np.zeros(index.size, dtype=np.int64))
@@ -140,6 +141,7 @@ def _new_status(app_id: str, pods: AppPods, now: float) -> AppStatus:
         submitted_at=min(times) if times else now,
         state_since=now,
         user=origin.user if origin is not None else "nobody",
+        originator=origin.uid if origin is not None else "",
     )
 
 

@@ -140,6 +140,9 @@ class PodRecord:
     groups: tuple[str, ...] = ()
     priority_class: str | None = None
     nominated_node: str | None = None
+    owner: str | None = None
+    """The uid of the pod that owns this one (ownerReferences of kind Pod): a Spark executor's driver, a
+    placeholder's originator. A pod whose owner has ended or is gone is left over from an earlier run."""
 
     @property
     def bound(self) -> bool:
@@ -175,6 +178,9 @@ class AppStatus:
     first_placeholder_at: float | None = None
     """When the first placeholder was allocated: the placeholder timeout counts from here."""
     placeholders_created: bool = False
+    originator: str = ""
+    """The uid of the pod this life of the application started from (the Spark driver of the run). Another
+    originator taking over once this one has ended is a new run under the same application id."""
     message: str = ""
     history: tuple[AppTransition, ...] = ()
 

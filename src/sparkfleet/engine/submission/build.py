@@ -45,7 +45,7 @@ from sparkfleet.engine.submission.names import (
     submission_ids,
 )
 from sparkfleet.engine.submission.properties import render_properties
-from sparkfleet.engine.submission.service import driver_service, ui_port, ui_service
+from sparkfleet.engine.submission.service import driver_service, executor_network_policy, ui_port, ui_service
 
 DEFAULT_MASTER_URL = "k8s://https://kubernetes.default.svc:443"
 
@@ -90,6 +90,8 @@ class Submission:
     """The resolved Spark conf: the entries of spark.properties."""
     volume_claims: list[Obj] = field(default_factory=list)
     """The driver's OnDemand PersistentVolumeClaims (owned by the driver pod)."""
+    network_policies: list[Obj] = field(default_factory=list)
+    """The executors' NetworkPolicy (owned by the driver pod)."""
     executor_claim_templates: list[Obj] = field(default_factory=list)
     executor_config_map: Obj = field(default_factory=dict)
     """The ConfigMap the driver creates for executors (owned by the driver pod)."""
@@ -112,7 +114,7 @@ class Submission:
         meta = driver_pod["metadata"]
         owner = pod_owner_reference(meta["name"], meta["uid"])
         owned: list[Obj] = []
-        for obj in [self.config_map, *self.services, *self.volume_claims]:
+        for obj in [self.config_map, *self.services, *self.network_policies, *self.volume_claims]:
             if obj["metadata"].get("ownerReferences"):
                 owned.append(obj)
                 continue
@@ -307,6 +309,7 @@ def build_submission(
         executor_pod_template=executor_template,
         conf=conf,
         volume_claims=driver_claims,
+        network_policies=[executor_network_policy(prefix, namespace, ids.app_id)],
         executor_claim_templates=executor_claims,
         executor_config_map=build_executor_config_map(
             ids.executor_config_map, namespace, ids.app_id, written_at=submitted_at

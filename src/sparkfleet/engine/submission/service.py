@@ -1,4 +1,5 @@
-"""The driver's headless Service (Spark's DriverServiceFeatureStep) and the UI Service (the operator's).
+"""The driver's headless Service (Spark's DriverServiceFeatureStep), the UI Service (the operator's) and
+the executors' NetworkPolicy (Spark 4's NetworkPolicyFeatureStep).
 
 The headless service gives executors a stable DNS name for the driver (`spark.driver.host`); it selects
 the driver by the labels Spark itself put on it and is owned by the driver pod. The UI service
@@ -101,5 +102,20 @@ def ui_service(app: SparkApplication, namespace: str, submission_id: str) -> Obj
             "ports": [{"name": port_name, "port": ui_port(app), "targetPort": ui_target_port(app)}],
             "selector": {LABEL_APP_NAME: name, "spark-role": "driver"},
             "type": service_type,
+        },
+    }
+
+
+def executor_network_policy(prefix: str, namespace: str, app_id: str) -> Obj:
+    """`<prefix>-policy`, as Spark 4 creates it: executors accept traffic only from the pods of their own
+    application. Owned by the driver pod, like the service."""
+    app_pods = {"spark-app-selector": app_id}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": f"{prefix}-policy", "namespace": namespace, "labels": dict(app_pods)},
+        "spec": {
+            "podSelector": {"matchLabels": {"spark-role": "executor", **app_pods}},
+            "ingress": [{"from": [{"podSelector": {"matchLabels": dict(app_pods)}}]}],
         },
     }

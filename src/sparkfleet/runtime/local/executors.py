@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -48,6 +49,7 @@ __all__ = [
     "executors_of",
     "finish_executors",
     "main_container",
+    "write_executor_note",
 ]
 
 log = logging.getLogger("sparkfleet.runtime.local")
@@ -157,3 +159,24 @@ def finish_executors(cluster: Cluster, driver: Obj, driver_exit_code: int, now: 
         report = terminated(started, now, exit_code, reason, message)
         with contextlib.suppress(NotFound):
             cluster.update_status({**pod, "status": pod_status(pod, main_container(pod), report, now)})
+
+
+EXECUTOR_NOTE = (
+    "executor {id} of {app}: its tasks run inside the driver process {driver} (Spark local mode on the "
+    "local runtime); read the driver's log for their output\n"
+)
+
+
+def write_executor_note(path: Path, executor: Mapping[str, Any], driver: Mapping[str, Any] | None) -> None:
+    """An executor's log on the local runtime: where its tasks' output is instead (written once)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    labels = _meta(executor).get("labels") or {}
+    path.write_text(
+        EXECUTOR_NOTE.format(
+            id=labels.get("spark-exec-id", "?"),
+            app=labels.get("spark-app-selector", "?"),
+            driver=_meta(driver).get("name", "?") if driver is not None else "(gone)",
+        )
+    )

@@ -14,7 +14,9 @@ A Reconciler (see controllers.runner) keyed by (kind, namespace, name). For a po
 A pod that cannot start (a refused application file, a volume that cannot exist here) is Failed with a
 terminated container of reason StartError (exit code 128) and a Warning Event saying why; a volume whose
 ConfigMap or claim is not there yet is retried with a FailedMount Event. A deleted pod's process is
-stopped and its files removed; pods of a deleted node fail with reason NodeLost. A pod whose container
+stopped and its files removed; pods of a deleted node fail with reason NodeLost. Container logs are
+archived in the cluster home (archive.py) when a pod ends, before its files are removed, and before its
+node's directory goes; archives older than the retention are swept. A pod whose container
 was running under an earlier kubelet (the cluster process was killed) is Failed with
 ContainerStatusUnknown, after any process of it that survived has been killed.
 
@@ -30,15 +32,20 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sparkfleet.clock import Clock, parse_rfc3339
+from sparkfleet.clock import Clock
 from sparkfleet.cluster import Cluster, ClusterError, NotFound, Obj, WatchEvent, WatchEventType, record_event
 from sparkfleet.controllers.runner import Result
-from sparkfleet.engine.lifecycle.labels import DRIVER_CONTAINER, LABEL_SPARK_ROLE, ROLE_DRIVER, ROLE_EXECUTOR
+from sparkfleet.engine.lifecycle.labels import (
+    DRIVER_CONTAINER,
+    LABEL_SPARK_VERSION,
+    ROLE_DRIVER,
+    ROLE_EXECUTOR,
+)
 from sparkfleet.engine.submission import SubmissionOptions
+from sparkfleet.runtime.local.archive import LogArchive, LogRetention
 from sparkfleet.runtime.local.claims import PROVISIONER, claim_volume, release_volumes
 from sparkfleet.runtime.local.driver import LaunchContext, command_plan, driver_plan
 from sparkfleet.runtime.local.executors import (
@@ -47,10 +54,21 @@ from sparkfleet.runtime.local.executors import (
     executor_end,
     finish_executors,
     main_container,
+    write_executor_note,
 )
 from sparkfleet.runtime.local.install import SparkInstall, find_spark
 from sparkfleet.runtime.local.localconf import machine_memory
 from sparkfleet.runtime.local.nodes import NodeDirs, NodeLayout
+from sparkfleet.runtime.local.podinfo import (
+    driver_exit_code,
+    is_placeholder,
+    kubelet_container,
+    metadata,
+    phase,
+    ran_before,
+    spark_role,
+    started_at,
+)
 from sparkfleet.runtime.local.podstatus import (
     PHASE_FAILED,
     PHASE_SUCCEEDED,
@@ -74,15 +92,10 @@ KubeletKey = tuple[str, str, str]
 """(kind, namespace, name): ("Pod", ns, name), ("Node", "", name) (("Node", "", "") for all node
 directories), ("PersistentVolumeClaim", ns, name)."""
 
-ANNOTATION_PLACEHOLDER = "yunikorn.apache.org/placeholder"
 START_ERROR_EXIT_CODE = 128
 UNKNOWN_EXIT_CODE = 137
 _TERMINAL = frozenset({PHASE_SUCCEEDED, PHASE_FAILED})
 _LOST_MESSAGE = "The container could not be located when the pod was terminated"
-_EXECUTOR_NOTE = (
-    "executor {id} of {app}: its tasks run inside the driver process {driver} (Spark local mode on the "
-    "local runtime); read the driver's log for their output\n"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +111,10 @@ class KubeletConfig:
     housekeeping_interval: float = 10.0
     """Seconds between looks at each node for pods deleted without the kubelet hearing of it (a watch
     that lost events relists only what exists), whose processes and files must go."""
+    log_retention: LogRetention = field(default_factory=LogRetention)
+    """Which archived container logs are kept; the default keeps them all."""
+    archive_sweep_interval: float = 600.0
+    """Seconds between sweeps of the log archive."""
 
 
 @dataclass
@@ -110,45 +127,6 @@ class _Tracked:
     executor_ids: set[int] = field(default_factory=set)
     mounted: bool = False
     """A pod without a process (an executor) has had its volumes set up."""
-
-
-def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
-    meta = obj.get("metadata")
-    return meta if isinstance(meta, dict) else {}
-
-
-def _phase(pod: Mapping[str, Any]) -> str:
-    return str((pod.get("status") or {}).get("phase") or "")
-
-
-def _is_placeholder(pod: Mapping[str, Any]) -> bool:
-    value = (_meta(pod).get("annotations") or {}).get(ANNOTATION_PLACEHOLDER, "")
-    return str(value).lower() in ("true", "1", "t")
-
-
-def _role(pod: Mapping[str, Any]) -> str:
-    return str((_meta(pod).get("labels") or {}).get(LABEL_SPARK_ROLE) or "")
-
-
-def _started_at(pod: Mapping[str, Any], now: datetime) -> datetime:
-    start = (pod.get("status") or {}).get("startTime")
-    return parse_rfc3339(start) if isinstance(start, str) else now
-
-
-def _ran_before(pod: Mapping[str, Any]) -> bool:
-    """Whether an earlier kubelet reported this pod's container running."""
-    for status in (pod.get("status") or {}).get("containerStatuses") or []:
-        if isinstance(status, Mapping) and "running" in (status.get("state") or {}):
-            return True
-    return False
-
-
-def _driver_exit_code(driver: Mapping[str, Any]) -> int:
-    for status in (driver.get("status") or {}).get("containerStatuses") or []:
-        terminated_state = (status.get("state") or {}).get("terminated") or {}
-        if isinstance(terminated_state.get("exitCode"), int):
-            return int(terminated_state["exitCode"])
-    return 0 if _phase(driver) == PHASE_SUCCEEDED else 1
 
 
 class KubeletReconciler:
@@ -175,6 +153,7 @@ class KubeletReconciler:
         self.runtime = runtime
         self.home = Path(home)
         self.nodes = NodeDirs(self.home)
+        self.archive = LogArchive(self.home)
         self.options = options or SubmissionOptions()
         self.config = config or KubeletConfig()
         self.event_log_dir = self.home / "eventlogs"
@@ -193,10 +172,10 @@ class KubeletReconciler:
         stopped with the cluster fails (exit code 143), and the operator retries it per its policy."""
         for result in self.runtime.stop_all():
             pod = self._get("Pod", result.pod.namespace, result.pod.name)
-            if pod is None or _meta(pod).get("uid") != result.pod.uid or _phase(pod) in _TERMINAL:
+            if pod is None or metadata(pod).get("uid") != result.pod.uid or phase(pod) in _TERMINAL:
                 continue
-            driver = _role(pod) == ROLE_DRIVER
-            container = main_container(pod, (DRIVER_CONTAINER,)) if driver else main_container(pod)
+            driver = spark_role(pod) == ROLE_DRIVER
+            container = kubelet_container(pod)
             try:
                 self._write(pod, container, container_report(result))
                 if driver:
@@ -210,7 +189,7 @@ class KubeletReconciler:
 
     def keys_for(self, event: WatchEvent) -> Iterable[KubeletKey]:
         obj, kind = event.object, event.object.get("kind")
-        meta = _meta(obj)
+        meta = metadata(obj)
         if kind == "Pod":
             return [("Pod", meta.get("namespace") or "default", meta.get("name", ""))]
         if kind == "Node":
@@ -242,7 +221,7 @@ class KubeletReconciler:
         pod = self._get("Pod", namespace, name)
         with self._lock:
             tracked = self._tracked.get((namespace, name))
-        uid = str(_meta(pod).get("uid") or "") if pod is not None else ""
+        uid = str(metadata(pod).get("uid") or "") if pod is not None else ""
         if tracked is not None and tracked.uid != uid:
             self._forget(namespace, name, tracked)
             tracked = None
@@ -251,10 +230,11 @@ class KubeletReconciler:
         node_name = (pod.get("spec") or {}).get("nodeName")
         if not node_name:
             return Result()
-        if _phase(pod) in _TERMINAL:
+        if phase(pod) in _TERMINAL:
             self._stop_process(namespace, name, uid)
-            if _role(pod) == ROLE_DRIVER:
-                finish_executors(self.cluster, pod, _driver_exit_code(pod), self.clock.now())
+            self._archive(str(node_name), namespace, name, uid)
+            if spark_role(pod) == ROLE_DRIVER:
+                finish_executors(self.cluster, pod, driver_exit_code(pod), self.clock.now())
             return Result()
         node = self._get("Node", None, str(node_name))
         if node is None:
@@ -265,10 +245,10 @@ class KubeletReconciler:
             tracked = _Tracked(uid, layout.name)
             with self._lock:
                 self._tracked[(namespace, name)] = tracked
-        if _is_placeholder(pod):
-            self._write(pod, main_container(pod), running(_started_at(pod, self.clock.now())))
+        if is_placeholder(pod):
+            self._write(pod, main_container(pod), running(started_at(pod, self.clock.now())))
             return Result()
-        role = _role(pod)
+        role = spark_role(pod)
         if role == ROLE_EXECUTOR:
             return self._executor(pod, layout, tracked)
         if role == ROLE_DRIVER:
@@ -276,16 +256,16 @@ class KubeletReconciler:
         return self._container(pod, layout, tracked, main_container(pod), False)
 
     def _executor(self, pod: Obj, layout: NodeLayout, tracked: _Tracked) -> Result:
-        meta = _meta(pod)
+        meta = metadata(pod)
         now = self.clock.now()
         container = main_container(pod)
         owner = next((r for r in meta.get("ownerReferences") or [] if r.get("kind") == "Pod"), None)
         driver = self._get("Pod", meta.get("namespace"), owner["name"]) if owner else None
-        if driver is not None and owner is not None and _meta(driver).get("uid") != owner.get("uid"):
+        if driver is not None and owner is not None and metadata(driver).get("uid") != owner.get("uid"):
             driver = None
-        if driver is not None and _phase(driver) in _TERMINAL:
-            code, reason, message = executor_end(_driver_exit_code(driver), owner["name"] if owner else "")
-            self._write(pod, container, terminated(_started_at(pod, now), now, code, reason, message))
+        if driver is not None and phase(driver) in _TERMINAL:
+            code, reason, message = executor_end(driver_exit_code(driver), owner["name"] if owner else "")
+            self._write(pod, container, terminated(started_at(pod, now), now, code, reason, message))
             return Result()
         try:
             # No process, but its volumes are real: OnDemand claims get their volumes, emptyDirs exist.
@@ -299,31 +279,14 @@ class KubeletReconciler:
             self._write(pod, container, terminated(now, now, START_ERROR_EXIT_CODE, "StartError", str(exc)))
             self._event(pod, "Warning", "Failed", f"Error: {exc}")
             return Result()
-        self._executor_note(pod, layout, container, driver)
-        self._write(pod, container, running(_started_at(pod, now)))
+        write_executor_note(self._log_path(layout, metadata(pod), container), pod, driver)
+        self._write(pod, container, running(started_at(pod, now)))
         return Result()
-
-    def _executor_note(
-        self, pod: Obj, layout: NodeLayout, container: Mapping[str, Any], driver: Obj | None
-    ) -> None:
-        meta = _meta(pod)
-        path = self._log_path(layout, meta, container)
-        if path.exists():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        labels = meta.get("labels") or {}
-        path.write_text(
-            _EXECUTOR_NOTE.format(
-                id=labels.get("spark-exec-id", "?"),
-                app=labels.get("spark-app-selector", "?"),
-                driver=_meta(driver).get("name", "?") if driver is not None else "(gone)",
-            )
-        )
 
     def _container(
         self, pod: Obj, layout: NodeLayout, tracked: _Tracked, container: Mapping[str, Any], driver: bool
     ) -> Result:
-        meta = _meta(pod)
+        meta = metadata(pod)
         namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
         now = self.clock.now()
         current = self.runtime.status(namespace, name)
@@ -332,12 +295,12 @@ class KubeletReconciler:
             current = None
         if current is None and not driver and not container.get("command"):
             # No command and no image to take an entrypoint from: the pod runs, with nothing to run.
-            self._write(pod, container, running(_started_at(pod, now)))
+            self._write(pod, container, running(started_at(pod, now)))
             return Result()
         if current is None:
-            if _ran_before(pod):
+            if ran_before(pod):
                 self.runtime.reap_orphans(uid)
-                start = _started_at(pod, now)
+                start = started_at(pod, now)
                 report = terminated(start, now, UNKNOWN_EXIT_CODE, "ContainerStatusUnknown", _LOST_MESSAGE)
                 self._write(pod, container, report)
                 self._event(pod, "Warning", "ContainerStatusUnknown", _LOST_MESSAGE)
@@ -360,6 +323,8 @@ class KubeletReconciler:
                     finish_executors(self.cluster, pod, START_ERROR_EXIT_CODE, now)
                 return Result()
             self._event(pod, "Normal", "Started", f"Started container {container.get('name')}")
+            if driver:
+                self._version_note(pod)
         self._write(pod, container, container_report(current))
         if current.running:
             if driver:
@@ -373,7 +338,7 @@ class KubeletReconciler:
         return lambda name: self._get("ConfigMap", namespace, name)
 
     def _mount(self, pod: Obj, layout: NodeLayout, container: Mapping[str, Any]) -> MountTable:
-        meta = _meta(pod)
+        meta = metadata(pod)
         namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
         pod_dir = layout.pod_dir(namespace, name, uid)
         pod_dir.mkdir(parents=True, exist_ok=True)
@@ -388,7 +353,7 @@ class KubeletReconciler:
     def _plan(
         self, pod: Obj, layout: NodeLayout, container: Mapping[str, Any], driver: bool
     ) -> ProcessPlan | None:
-        meta = _meta(pod)
+        meta = metadata(pod)
         mounts = self._mount(pod, layout, container)
         config_maps = self._config_maps(str(meta.get("namespace")))
         log_path = self._log_path(layout, meta, container)
@@ -411,8 +376,8 @@ class KubeletReconciler:
 
     @staticmethod
     def _log_path(layout: NodeLayout, meta: Mapping[str, Any], container: Mapping[str, Any]) -> Path:
-        pod_dir = layout.pod_dir(str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid")))
-        return pod_dir / "logs" / f"{container.get('name') or 'main'}.log"
+        namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
+        return layout.container_log(namespace, name, uid, str(container.get("name") or ""))
 
     def _ensure_executors(self, driver: Obj, tracked: _Tracked) -> None:
         if tracked.executors_planned:
@@ -424,21 +389,19 @@ class KubeletReconciler:
         tracked.executors_planned = True
 
     def _node_lost(self, pod: Obj, node_name: str) -> None:
-        meta = _meta(pod)
+        meta = metadata(pod)
         namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
         self._stop_process(namespace, name, uid)
         now = self.clock.now()
         message = f"node {node_name} which was running pod {name} is gone"
-        report = terminated(_started_at(pod, now), now, UNKNOWN_EXIT_CODE, "ContainerStatusUnknown", message)
-        container = (
-            main_container(pod, (DRIVER_CONTAINER,)) if _role(pod) == ROLE_DRIVER else main_container(pod)
-        )
+        report = terminated(started_at(pod, now), now, UNKNOWN_EXIT_CODE, "ContainerStatusUnknown", message)
+        container = kubelet_container(pod)
         status = pod_status(pod, container, report, now)
         status["phase"] = PHASE_FAILED
         status.update(reason="NodeLost", message=message)
         with contextlib.suppress(NotFound):
             self.cluster.update_status({**pod, "status": status})
-        if _role(pod) == ROLE_DRIVER:
+        if spark_role(pod) == ROLE_DRIVER:
             finish_executors(self.cluster, pod, UNKNOWN_EXIT_CODE, now)
 
     # -- nodes ----------------------------------------------------------------------------------------
@@ -447,41 +410,44 @@ class KubeletReconciler:
             for known in self.nodes.nodes():
                 if self._get("Node", None, known) is None:
                     self._reconcile_node(known)
-            return Result()
+            self.archive.sweep(self.config.log_retention, self.clock.now())
+            return Result(requeue_after=self.config.archive_sweep_interval)
         node = self._get("Node", None, name)
         if node is not None:
             self._sweep(self.nodes.ensure(node))
             return Result(requeue_after=self.config.housekeeping_interval)
         for pod in self.cluster.list("Pod", None, field_selector=f"spec.nodeName={name}").items:
-            if _phase(pod) not in _TERMINAL:
+            if phase(pod) not in _TERMINAL:
                 self._node_lost(pod, name)
         with self._lock:
             gone = [(key, t) for key, t in self._tracked.items() if t.node == name]
         for (namespace, pod_name), tracked in gone:
             self._forget(namespace, pod_name, tracked)
+        for incarnation in self.nodes.pod_incarnations(name):
+            self._archive(name, *incarnation)
         self.nodes.remove_node(name)
         return Result()
 
     def _sweep(self, layout: NodeLayout) -> None:
         """Stop and remove what belongs to pods of this node that no longer exist: processes of pods
         deleted unnoticed, files of pods deleted while no kubelet ran."""
-        dirs = [d for d in layout.pods_dir.iterdir() if d.is_dir()] if layout.pods_dir.is_dir() else []
+        incarnations = self.nodes.pod_incarnations(layout.name)
         listed = self.cluster.list("Pod", None, field_selector=f"spec.nodeName={layout.name}").items
-        live = {str(_meta(p).get("uid")) for p in listed}
+        live = {str(metadata(p).get("uid")) for p in listed}
         with self._lock:
             tracked = [(key, t) for key, t in self._tracked.items() if t.node == layout.name]
         for (namespace, name), entry in tracked:
             if entry.uid in live:
                 continue
             pod = self._get("Pod", namespace, name)  # bound since the listing, or really gone?
-            if pod is None or _meta(pod).get("uid") != entry.uid:
+            if pod is None or metadata(pod).get("uid") != entry.uid:
                 self._forget(namespace, name, entry)
         with self._lock:
             live.update(t.uid for t in self._tracked.values())
-        for directory in dirs:
-            parts = directory.name.split("_", 2)
-            if len(parts) == 3 and parts[2] not in live:
-                self.nodes.remove_pod(layout.name, *parts)
+        for namespace, name, uid in incarnations:
+            if uid not in live:
+                self._archive(layout.name, namespace, name, uid)
+                self.nodes.remove_pod(layout.name, namespace, name, uid)
 
     # -- helpers --------------------------------------------------------------------------------------
     def _get(self, kind: str, namespace: str | None, name: str) -> Obj | None:
@@ -499,10 +465,15 @@ class KubeletReconciler:
         current = self.runtime.status(namespace, name)
         if current is not None and current.pod.uid == tracked.uid:
             self.runtime.stop(namespace, name)
+        self._archive(tracked.node, namespace, name, tracked.uid)
         self.nodes.remove_pod(tracked.node, namespace, name, tracked.uid)
         with self._lock:
             if self._tracked.get((namespace, name)) is tracked:
                 del self._tracked[(namespace, name)]
+
+    def _archive(self, node: str, namespace: str, name: str, uid: str) -> None:
+        logs = self.nodes.node_layout(node).logs_dir(namespace, name, uid)
+        self.archive.archive(logs, namespace, name, uid, node, self.clock.now())
 
     def _write(self, pod: Obj, container: Mapping[str, Any], report: ContainerReport) -> None:
         status = pod_status(pod, container, report, self.clock.now())
@@ -510,6 +481,24 @@ class KubeletReconciler:
             return
         with contextlib.suppress(NotFound):
             self.cluster.update_status({**pod, "status": status})
+
+    def _version_note(self, driver: Obj) -> None:
+        """The local runtime runs the installed Spark whatever version the application names: say so,
+        on the SparkApplication that owns the driver (where `describe` shows it) or else on the pod."""
+        asked = (metadata(driver).get("labels") or {}).get(LABEL_SPARK_VERSION)
+        ran = self._spark.version if self._spark is not None else None
+        if not ran or not asked or asked == ran:
+            return
+        owner = next(
+            (r for r in metadata(driver).get("ownerReferences") or [] if r.get("kind") == "SparkApplication"),
+            None,
+        )
+        target = (
+            self._get("SparkApplication", metadata(driver).get("namespace"), owner["name"]) if owner else None
+        )
+        name = metadata(driver).get("name")
+        message = f"Spark {ran} (the installed PySpark) runs driver {name}; the application asks for {asked}"
+        self._event(target if target is not None else driver, "Normal", "SparkVersion", message)
 
     def _event(self, pod: Obj, type_: str, reason: str, message: str) -> None:
         with contextlib.suppress(NotFound):

@@ -110,6 +110,12 @@ class NodeLayout:
     def pod_dir(self, namespace: str, name: str, uid: str) -> Path:
         return self.pods_dir / f"{namespace}_{name}_{uid}"
 
+    def logs_dir(self, namespace: str, name: str, uid: str) -> Path:
+        return self.pod_dir(namespace, name, uid) / "logs"
+
+    def container_log(self, namespace: str, name: str, uid: str, container: str) -> Path:
+        return self.logs_dir(namespace, name, uid) / f"{container or 'main'}.log"
+
     def kubelet_pod_dir(self, namespace: str, name: str, uid: str) -> Path:
         """Where the pod's emptyDir volumes live: on the NVMe array when the kubelet's state is there."""
         if self.raid0:
@@ -144,6 +150,16 @@ class NodeDirs:
         ):
             directory.mkdir(parents=True, exist_ok=True)
         return layout
+
+    def node_layout(self, node: str) -> NodeLayout:
+        """The layout of a node known only by name (enough for its pods' files, not its mounts)."""
+        return NodeLayout(node, self.root / node)
+
+    def pod_incarnations(self, node: str) -> list[tuple[str, str, str]]:
+        """(namespace, name, uid) of every pod incarnation with files on the node."""
+        pods = self.node_layout(node).pods_dir
+        found = [d.name.split("_", 2) for d in pods.iterdir() if d.is_dir()] if pods.is_dir() else []
+        return [(ns, name, uid) for ns, name, uid in (p for p in found if len(p) == 3)]
 
     def nodes(self) -> list[str]:
         """Names of the nodes that have a directory."""

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sparkfleet.clock import Clock
+from sparkfleet.runtime.local.archive import LogArchive
 from sparkfleet.runtime.local.logs import follow_lines, read_lines, tail_message
 from sparkfleet.runtime.local.nodes import NodeDirs
 from sparkfleet.runtime.port import ContainerResult, ContainerState, PodRef, ProcessPlan, StartError
@@ -73,6 +74,7 @@ class LocalRuntime:
 
     def __init__(self, home: Path, clock: Clock, *, grace_seconds: float = 5.0) -> None:
         self.nodes = NodeDirs(home)
+        self.archive = LogArchive(home)
         self.clock = clock
         self.grace_seconds = grace_seconds
         self._lock = threading.Lock()
@@ -176,7 +178,8 @@ class LocalRuntime:
         return process.result
 
     def log_path(self, namespace: str, name: str) -> Path | None:
-        """The log of the pod's process, or of its most recent incarnation found on disk."""
+        """The log of the pod's process, or of its most recent incarnation found on a node, or archived
+        once its node is gone."""
         with self._lock:
             process = self._processes.get((namespace, name))
         if process is not None:
@@ -185,7 +188,9 @@ class LocalRuntime:
             logs = sorted((pod_dir / "logs").glob("*.log"))
             if logs:
                 return logs[0]
-        return None
+        archived = self.archive.find(namespace, name)
+        logs = archived.logs() if archived is not None else []
+        return logs[0] if logs else None
 
     def close(self) -> None:
         """Stop everything and drop the exit hook."""

@@ -2,7 +2,11 @@
 
 A new pod's status is always `Pending` with its QoS class (whatever the client sent: status is the
 kubelet's), a new claim is `Pending`, a new namespace `Active`. Clients depend on it: Spark reads every
-executor pod's `status.phase` from the moment the pod exists.
+executor pod's `status.phase` from the moment the pod exists, and kubectl's STATUS column shows it.
+
+The API server replaces what a client sent (`initial_status`); the embedded store fills in only what a
+create leaves out (`missing_status`), so that in-process writers, which own the status they write (the
+kubelet's stand-ins in tests, the runtime), keep it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 from sparkfleet.api.quantity import parse_quantity
 from sparkfleet.cluster.kinds import KindInfo
 
-__all__ = ["initial_status", "qos_class"]
+__all__ = ["initial_status", "missing_status", "qos_class"]
 
 Obj = dict[str, Any]
 _QOS_RESOURCES = ("cpu", "memory")
@@ -62,3 +66,10 @@ def initial_status(info: KindInfo, obj: Obj) -> Obj:
     if info.kind == "Namespace" and not (obj.get("status") or {}).get("phase"):
         return {**obj, "status": {"phase": "Active"}}
     return obj
+
+
+def missing_status(info: KindInfo, obj: Obj) -> Obj:
+    """`obj` with the initial status of its kind when it was created without a phase."""
+    if (obj.get("status") or {}).get("phase"):
+        return obj
+    return initial_status(info, obj)

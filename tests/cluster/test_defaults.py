@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from sparkfleet.cluster.defaults import initial_status, qos_class
+from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.kinds import lookup
-from sparkfleet.server.defaults import initial_status, qos_class
 
-from .builders import configmap, pod
+from .objects import configmap, pod
 
 
 def with_resources(*containers: dict[str, Any]) -> dict[str, Any]:
@@ -52,3 +53,17 @@ def test_claims_start_pending_namespaces_active_and_other_kinds_unchanged() -> N
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}}
     assert initial_status(lookup("Namespace"), namespace)["status"] == {"phase": "Active"}
     assert initial_status(lookup("ConfigMap"), configmap("c")) == configmap("c")
+
+
+def test_the_store_gives_a_pod_created_without_a_phase_the_api_servers_pending(
+    cluster: EmbeddedCluster,
+) -> None:
+    created = cluster.create(pod("fresh"))
+    assert created["status"] == {"phase": "Pending", "qosClass": "BestEffort"}
+    team = cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+    assert team["status"] == {"phase": "Active"}
+
+
+def test_the_store_keeps_the_phase_an_in_process_writer_gives(cluster: EmbeddedCluster) -> None:
+    running = cluster.create({**pod("running"), "status": {"phase": "Running"}})
+    assert running["status"] == {"phase": "Running"}
