@@ -217,6 +217,7 @@ def test_a_node_claim_shows_karpenters_columns_from_labels_and_conditions() -> N
                 "topology.kubernetes.io/zone": "us-west-2b",
                 "karpenter.sh/nodepool": "spot-first",
             },
+            "annotations": {"sparkfleet.io/price-per-hour": "0.0716"},
         },
         "spec": {"nodeClassRef": {"name": "default"}},
         "status": {"nodeName": "ip-10-0-0-9", "conditions": [{"type": "Ready", "status": "True"}]},
@@ -232,6 +233,7 @@ def test_a_node_claim_shows_karpenters_columns_from_labels_and_conditions() -> N
         "ID": None,
         "NODEPOOL": "spot-first",
         "NODECLASS": "default",
+        "PRICE/H": "0.0716",
     }
 
 
@@ -309,14 +311,17 @@ UPSTREAM = {
 }
 
 
+# sparkfleet's own columns, after the upstream ones and only in `-o wide`.
+OWN = {"NodeClaim": [("Price/h", "string", r".metadata.annotations.sparkfleet\.io/price-per-hour", 1)]}
+
+
 @pytest.mark.parametrize("kind", sorted(UPSTREAM))
 def test_custom_kinds_have_exactly_their_upstream_crds_printer_columns(kind: str) -> None:
     prefix = "Custom resource definition column (in JSONPath format): "
     name, *rest = columns_for(kind)
     assert (name.name, name.format) == ("Name", "name")
-    assert [(c.name, str(c.type), c.description.removeprefix(prefix), c.priority) for c in rest] == UPSTREAM[
-        kind
-    ]
+    described = [(c.name, str(c.type), c.description.removeprefix(prefix), c.priority) for c in rest]
+    assert described == UPSTREAM[kind] + OWN.get(kind, [])
 
 
 # --- every kind ------------------------------------------------------------------------------------

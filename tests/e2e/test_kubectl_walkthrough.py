@@ -60,10 +60,19 @@ def kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
         sf("down")
 
 
+def kubectl_env(kubeconfig: Path) -> dict[str, str]:
+    """The user's environment with the kubeconfig `up` wrote (and kubectl's cache beside it, not in ~)."""
+    return {
+        **os.environ,
+        "KUBECONFIG": str(kubeconfig),
+        "KUBECACHEDIR": str(kubeconfig.parent / "kube-cache"),
+    }
+
+
 def kubectl(kubeconfig: Path, *args: str, timeout: float = 60) -> str:
     done = subprocess.run(
         [str(KUBECTL), *args],
-        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+        env=kubectl_env(kubeconfig),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -76,7 +85,7 @@ def watch_pods(kubeconfig: Path) -> subprocess.Popen[str]:
     """`kubectl get pods -n spark-team-a -w`, in the background."""
     return subprocess.Popen(
         [str(KUBECTL), "get", "pods", "-n", NS, "-w"],
-        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+        env=kubectl_env(kubeconfig),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -129,15 +138,15 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 def test_the_seed_walk_through_with_the_real_kubectl(kubeconfig: Path) -> None:
-    watcher = watch_pods(kubeconfig)
-    try:
-        time.sleep(1)  # the watch is open before the application exists
-        applied = kubectl(kubeconfig, "apply", "-f", str(PI))
-        assert applied.strip() == "sparkapplication.sparkoperator.k8s.io/pyspark-pi-karpenter created"
-        lines, statuses = driver_statuses(watcher, time.monotonic() + 240)
-    finally:
-        if watcher.poll() is None:
-            watcher.kill()
+    with watch_pods(kubeconfig) as watcher:
+        try:
+            time.sleep(1)  # the watch is open before the application exists
+            applied = kubectl(kubeconfig, "apply", "-f", str(PI))
+            assert applied.strip() == "sparkapplication.sparkoperator.k8s.io/pyspark-pi-karpenter created"
+            lines, statuses = driver_statuses(watcher, time.monotonic() + 240)
+        finally:
+            if watcher.poll() is None:
+                watcher.kill()
     assert columns(lines[0])[0] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], lines
     seen = [s for i, s in enumerate(statuses) if i == 0 or statuses[i - 1] != s]
     assert seen[0] == "Pending" and seen[-1] == "Completed", "\n".join(lines)

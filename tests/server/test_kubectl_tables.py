@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,17 @@ import yaml
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import create_app, start_server, streams_of
+from sparkfleet.server.tls import ensure_pki
 
 from .builders import TOKEN, pod, spark_app
 from .test_kubectl import Kubectl, kubectl_binary
-from .test_serve import self_signed_certificate
 
 
 @pytest.fixture
 def kubectl(cluster: EmbeddedCluster, clock: VirtualClock, tmp_path: Path) -> Iterator[Kubectl]:
     binary = kubectl_binary()
     app = create_app(cluster, TOKEN, clock=clock)
-    with start_server(app, TOKEN, tls=self_signed_certificate(tmp_path)) as handle:
+    with start_server(app, TOKEN, tls=ensure_pki(tmp_path / "pki", datetime.now(UTC))) as handle:
         config = tmp_path / "kubeconfig"
         config.write_text(yaml.safe_dump(handle.kubeconfig(namespace="spark-team-a")))
         yield Kubectl(binary, config, tmp_path / "kube-cache")

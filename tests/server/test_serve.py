@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import base64
-import ipaddress
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -17,7 +16,6 @@ from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import (
     RemoteCluster,
     ServerHandle,
-    TlsFiles,
     create_app,
     kubeconfig,
     serve,
@@ -25,6 +23,7 @@ from sparkfleet.server import (
     streams_of,
 )
 from sparkfleet.server.serve import bind_socket
+from sparkfleet.server.tls import ensure_pki
 
 from .builders import AUTH, PODS, TOKEN, events, pod
 
@@ -107,54 +106,19 @@ def test_serve_blocks_until_its_handle_stops_it(app: Starlette) -> None:
     assert seen == [200]
 
 
-def self_signed_certificate(directory: Path) -> TlsFiles:
-    """A throwaway certificate for 127.0.0.1 (made with `cryptography`, where it is installed)."""
-    pytest.importorskip("cryptography")
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sparkfleet")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    certfile, keyfile = directory / "tls.crt", directory / "tls.key"
-    certfile.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    keyfile.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return TlsFiles(certfile, keyfile)
-
-
 def test_with_tls_the_server_speaks_https_and_the_kubeconfig_trusts_it(
     app: Starlette, cluster: EmbeddedCluster, tmp_path: Path
 ) -> None:
-    tls = self_signed_certificate(tmp_path)
+    tls = ensure_pki(tmp_path / "pki", datetime.now(UTC))
     with start_server(app, TOKEN, tls=tls) as handle:
         assert handle.url.startswith("https://127.0.0.1:")
-        with RemoteCluster(handle.url, TOKEN, ca_file=tls.certfile) as remote:
+        with RemoteCluster(handle.url, TOKEN, ca_file=tls.trusted) as remote:
             remote.create(pod("p"))
             assert [p["metadata"]["name"] for p in remote.list("Pod").items] == ["p"]
         with httpx.Client(base_url=handle.url, timeout=5) as untrusting, pytest.raises(httpx.ConnectError):
             untrusting.get("/healthz")
         cluster_entry = handle.kubeconfig()["clusters"][0]["cluster"]
-        assert base64.b64decode(cluster_entry["certificate-authority-data"]) == tls.certfile.read_bytes()
+        assert base64.b64decode(cluster_entry["certificate-authority-data"]) == tls.trusted.read_bytes()
 
 
 class Collect(logging.Handler):

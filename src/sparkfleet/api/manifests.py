@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from sparkfleet.api.base import FieldIssue, ManifestError, Model, did_you_mean, hinted_issues
-from sparkfleet.api.meta import DNS1123_SUBDOMAIN
+from sparkfleet.api.names import name_issue, object_name_rule
 from sparkfleet.api.registry import KINDS, KindInfo
 from sparkfleet.api.scenario import Scenario
 from sparkfleet.api.yamlio import load_all, load_all_noting
@@ -75,14 +75,10 @@ def _metadata_issues(info: KindInfo, model: Model) -> list[FieldIssue]:
     name = meta.name
     if not name and not meta.generateName:
         issues.append(FieldIssue("metadata.name", "required field is missing (or set metadata.generateName)"))
-    elif name and (len(name) > 253 or not DNS1123_SUBDOMAIN.match(name)):
-        issues.append(
-            FieldIssue(
-                "metadata.name",
-                f'"{name}" is not a valid name: use lower-case letters, digits, "-" and ".", '
-                "starting and ending with a letter or digit",
-            )
-        )
+    elif name:
+        bad = name_issue("metadata.name", name, object_name_rule(info.kind))
+        if bad is not None:
+            issues.append(bad)
     if not info.namespaced and meta.namespace:
         issues.append(
             FieldIssue("metadata.namespace", f"{info.kind} is cluster-scoped; remove the namespace")

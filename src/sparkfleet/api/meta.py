@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
 from sparkfleet.api.base import Model
+from sparkfleet.api.names import DNS1035_LABEL as DNS1035_LABEL
+from sparkfleet.api.names import DNS1123_LABEL as DNS1123_LABEL
+from sparkfleet.api.names import DNS1123_SUBDOMAIN as DNS1123_SUBDOMAIN
 from sparkfleet.api.quantity import QuantityError, parse_quantity
-
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _quantity(value: str | int | float) -> str | int | float:

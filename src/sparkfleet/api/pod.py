@@ -11,8 +11,9 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from sparkfleet.api.base import Model
+from sparkfleet.api.base import FieldIssue, Model
 from sparkfleet.api.meta import Condition, LocalObjectReference, ObjectMeta, Quantity, ResourceList
+from sparkfleet.api.names import pod_spec_issues
 from sparkfleet.api.placement import Affinity, Toleration, TopologySpreadConstraint
 
 
@@ -397,3 +398,8 @@ class Pod(Model):
         if not self.spec.containers:
             raise ValueError("spec.containers: a pod needs at least one container")
         return self
+
+
+def validate_pod(pod: Pod) -> list[FieldIssue]:
+    """The names and paths Kubernetes checks in a pod spec (volumes, containers, ports, mounts)."""
+    return pod_spec_issues(pod.spec.to_dict())

@@ -53,7 +53,7 @@ KINDS: dict[str, KindInfo] = {
         KindInfo("NodePool", "karpenter.sh/v1", NodePool, False, validate_nodepool),
         KindInfo("NodeClaim", "karpenter.sh/v1", NodeClaim, False, validate_nodeclaim),
         KindInfo("EC2NodeClass", "karpenter.k8s.aws/v1", EC2NodeClass, False, validate_ec2nodeclass),
-        KindInfo("Pod", "v1", pod.Pod, True),
+        KindInfo("Pod", "v1", pod.Pod, True, pod.validate_pod),
         KindInfo("Node", "v1", core.Node, False),
         KindInfo("PersistentVolumeClaim", "v1", core.PersistentVolumeClaim, True),
         KindInfo("PersistentVolume", "v1", core.PersistentVolume, False),

@@ -18,7 +18,16 @@ from datetime import datetime
 from croniter import CroniterBadDateError, croniter
 
 from sparkfleet.api.base import FieldIssue, did_you_mean
-from sparkfleet.api.meta import DNS1035_LABEL, DNS1123_SUBDOMAIN, ObjectMeta
+from sparkfleet.api.meta import ObjectMeta
+from sparkfleet.api.names import (
+    DNS1035_LABEL,
+    DNS1123_LABEL_RULE,
+    DNS1123_SUBDOMAIN,
+    DNS1123_SUBDOMAIN_RULE,
+    invalid,
+    name_issue,
+    spark_spec_issues,
+)
 from sparkfleet.api.scheduledsparkapplication import (
     CRON_DESCRIPTORS,
     RUN_SUFFIX_LENGTH,
@@ -152,6 +161,10 @@ def _spark_conf_issues(spec: SparkApplicationSpec, prefix: str, namespace: str |
             issues.append(
                 FieldIssue(path, "is not allowed: pods authenticate with their service account; remove it")
             )
+        elif (volume := _SPARK_CONF_VOLUME.match(key)) and DNS1123_LABEL_RULE.problems(volume.group(2)):
+            # Spark names the pod's volume after the key: Kubernetes would refuse the pod.
+            detail = ", ".join(DNS1123_LABEL_RULE.problems(volume.group(2)))
+            issues.append(invalid(path, volume.group(2), f"the volume name in the key: {detail}"))
         elif key == "spark.kubernetes.namespace" and namespace is not None and value != namespace:
             issues.append(
                 FieldIssue(
@@ -294,13 +307,7 @@ def validate_spark_application_spec(
                 f"{', '.join(KNOWN_BATCH_SCHEDULERS)}, or remove it for the default scheduler",
             )
         )
-    seen: set[str] = set()
-    for i, volume in enumerate(spec.volumes):
-        if volume.name in seen:
-            issues.append(
-                FieldIssue(f"{prefix}.volumes[{i}].name", f'"{volume.name}" is declared twice: rename one')
-            )
-        seen.add(volume.name)
+    issues += spark_spec_issues(spec.to_dict(), prefix)
     return issues
 
 
@@ -315,14 +322,9 @@ def validate_spark_application(app: SparkApplication) -> list[FieldIssue]:
         ("spec.driver.podName", app.spec.driver.podName),
         (_conf_path("spec", conf_key), app.spec.sparkConf.get(conf_key)),
     ):
-        if pod_name is not None and (len(pod_name) > 253 or not DNS1123_SUBDOMAIN.match(pod_name)):
-            issues.append(
-                FieldIssue(
-                    path,
-                    f"{pod_name!r} is not a valid pod name: use lower-case letters, digits, '-' and '.', "
-                    "starting and ending with a letter or digit",
-                )
-            )
+        bad = name_issue(path, pod_name, DNS1123_SUBDOMAIN_RULE) if pod_name is not None else None
+        if bad is not None:
+            issues.append(bad)
     issues += validate_spark_application_spec(app.spec, "spec", app.metadata.namespace)
     return issues
 

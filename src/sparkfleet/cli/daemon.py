@@ -1,14 +1,18 @@
 """The background cluster of `sparkfleet up` / `down`: one process serving the API on loopback.
 
 `up` starts `python -m sparkfleet.cli.daemon` detached; that process builds the platform and serves the
-Kubernetes-style API over HTTPS, with a certificate of the cluster's own CA (server/tls.py) and the
-cluster's bearer token. Once it listens it writes `kubeconfig` and `server.json` (URL, token, CA, pid)
-into the cluster's home, readable only by its owner. The other verbs find the file and talk to the API;
-`down` stops the process (its state stays in the store for the next `up`).
+Kubernetes-style API over HTTPS, with a certificate of the cluster's own CA (server/tls.py), on loopback
+unless `up --address` says otherwise. It lets in the cluster's bearer token and the named tokens of
+`tokens.json` (`sparkfleet token`, read-only ones among them), re-read when they change. Once it listens
+it writes `kubeconfig` and `server.json` (URL, token, CA, pid) into the cluster's home, readable only by
+its owner. The other verbs find the file and talk to the API; `down` stops the process (its state stays
+in the store for the next `up`).
 
 What one `up` keeps for the next, so that a kubeconfig merged into ~/.kube/config keeps working: the CA
-(`pki/`), the token (`token`; delete it while the cluster is down to revoke every copy) and the port
-(`api-port`: DEFAULT_API_PORT at first, then the last one served on, unless `up --port` says otherwise).
+(`pki/`), the token (`token`; delete it while the cluster is down to revoke every copy, whereas a named
+token is revoked at once by `sparkfleet token delete`) and the port (`api-port`: DEFAULT_API_PORT at
+first, then the last one served on, unless `up --port` says otherwise). The address is not kept: every
+`up` listens on loopback unless its own `--address` says otherwise.
 """
 
 from __future__ import annotations
@@ -27,19 +31,22 @@ from pathlib import Path
 import httpx
 
 from sparkfleet.api.yamlio import dump_yaml
+from sparkfleet.cli.exposure import ANY_ADDRESS, LOOPBACK, is_loopback
 from sparkfleet.clock import SystemClock
 from sparkfleet.config import load_config
 from sparkfleet.platform import DEFAULT_CLUSTER, Platform, cluster_home
 from sparkfleet.privatefiles import private_dir, private_file, write_private
-from sparkfleet.server import ServerHandle, create_app, serve
-from sparkfleet.server.auth import new_token
-from sparkfleet.server.serve import LOOPBACK, bind_socket
+from sparkfleet.server import ServerHandle, create_app, kubeconfig, serve
+from sparkfleet.server.serve import bind_socket
 from sparkfleet.server.tls import ensure_pki
+from sparkfleet.server.tokens import new_token
 
 SERVER_FILE = "server.json"
 KUBECONFIG_FILE = "kubeconfig"
 LOG_FILE = "server.log"
 TOKEN_FILE = "token"
+TOKENS_FILE = "tokens.json"
+"""Named tokens (server/tokens.py), made and revoked by `sparkfleet token`."""
 PORT_FILE = "api-port"
 PKI_DIR = "pki"
 DEFAULT_API_PORT = 16443
@@ -113,43 +120,72 @@ def remembered_port(home: Path) -> int | None:
     return port if 0 < port < 65536 else None
 
 
-def port_free(port: int) -> bool:
-    """Whether the server could listen on `port` of the loopback address now."""
+def port_free(port: int, address: str = LOOPBACK) -> bool:
+    """Whether the server could listen on `port` of `address` now."""
     try:
-        bind_socket(LOOPBACK, port).close()
+        bind_socket(address, port).close()
     except OSError:
         return False
     return True
 
 
-def choose_port(home: Path, requested: int | None) -> tuple[int, int | None]:
+def choose_port(home: Path, requested: int | None, address: str = LOOPBACK) -> tuple[int, int | None]:
     """(port to serve on, the usual port passed over as busy). `requested` (`up --port`; 0: any free
     port) is taken as it is, or refused when busy; else the last port, or DEFAULT_API_PORT the first
     time, and any free port (0) when that one is busy."""
     if requested is not None:
-        if requested and not port_free(requested):
+        if requested and not port_free(requested, address):
             raise RuntimeError(
-                f"port {requested} on {LOOPBACK} is in use; choose another with --port (0: any free port)"
+                f"port {requested} on {address} is in use; choose another with --port (0: any free port)"
             )
         return requested, None
     usual = remembered_port(home) or DEFAULT_API_PORT
-    return (usual, None) if port_free(usual) else (0, usual)
+    return (usual, None) if port_free(usual, address) else (0, usual)
+
+
+def check_address(address: str, *, insecure_http: bool) -> None:
+    """Refuse an address clients could not use safely: over plain HTTP tokens would cross the network in
+    clear, so only loopback; over HTTPS the certificate names 127.0.0.1 and localhost (server/tls.py),
+    which every interface (0.0.0.0) includes and any other single address does not."""
+    if insecure_http:
+        if not is_loopback(address):
+            raise RuntimeError(
+                f"--insecure-http serves loopback only: over plain HTTP to {address} tokens would cross the "
+                "network in clear; drop --insecure-http"
+            )
+    elif address not in (LOOPBACK, ANY_ADDRESS):
+        raise RuntimeError(
+            f"the API certificate names {LOOPBACK} and localhost only, so clients could not verify it at "
+            f"{address}; listen with --address {ANY_ADDRESS} (every interface, {LOOPBACK} included)"
+        )
+
+
+def local_url(url: str, address: str) -> str:
+    """Where clients on this machine reach a server listening on `address` (its URL `url`)."""
+    return url.replace(f"://{ANY_ADDRESS}:", f"://{LOOPBACK}:", 1) if address == ANY_ADDRESS else url
 
 
 def start_background(
-    cluster: str, config_dir: Path | None, *, port: int | None = None, insecure_http: bool = False
+    cluster: str,
+    config_dir: Path | None,
+    *,
+    port: int | None = None,
+    insecure_http: bool = False,
+    address: str = LOOPBACK,
 ) -> Started:
     """Start the cluster's server process unless it runs already; returns once the API answers.
-    `port`: see `choose_port`. `insecure_http`: plain HTTP, which kubectl sends no token over."""
+    `port`: see `choose_port`. `insecure_http`: plain HTTP, which kubectl sends no token over.
+    `address`: where the API listens (see `check_address`)."""
     home = cluster_home(cluster)
     running = read_server(home)
     if running is not None:
         return Started(running)
+    check_address(address, insecure_http=insecure_http)
     private_dir(home)
-    chosen, passed_over = choose_port(home, port)
+    chosen, passed_over = choose_port(home, port, address)
     (home / SERVER_FILE).unlink(missing_ok=True)
     command = [sys.executable, "-m", "sparkfleet.cli.daemon", "--home", str(home), "--name", cluster]
-    command += ["--port", str(chosen)]
+    command += ["--port", str(chosen), "--address", address]
     if config_dir is not None:
         command += ["--config", str(config_dir.resolve())]
     if insecure_http:
@@ -218,6 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default=DEFAULT_CLUSTER, help="the cluster's name, for its kubeconfig")
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--address", default=LOOPBACK)
     parser.add_argument("--insecure-http", action="store_true")
     args = parser.parse_args(argv)
     home: Path = args.home
@@ -225,19 +262,27 @@ def main(argv: list[str] | None = None) -> None:
     platform = Platform(home, load_config(args.config), clock)
     token = cluster_token(home)
     tls = None if args.insecure_http else ensure_pki(home / PKI_DIR, clock.now())
-    app = create_app(platform.store, token, registry=platform.registry, log_reader=platform.log_reader)
+    app = create_app(
+        platform.store,
+        token,
+        token_file=home / TOKENS_FILE,
+        registry=platform.registry,
+        log_reader=platform.log_reader,
+    )
 
     def ready(handle: ServerHandle) -> None:
         ca = handle.tls.trusted if handle.tls else None
-        write_private(home / KUBECONFIG_FILE, dump_yaml(handle.kubeconfig(name=context_name(args.name))))
+        url = local_url(handle.url, args.address)
+        config = kubeconfig(url, token, context_name(args.name), ca_file=ca)
+        write_private(home / KUBECONFIG_FILE, dump_yaml(config))
         write_private(home / PORT_FILE, f"{handle.port}\n")
         # Last: `up` waits for this file, so the kubeconfig is there when it returns.
-        server = {"url": handle.url, "token": token, "ca": str(ca) if ca else None, "pid": os.getpid()}
+        server = {"url": url, "token": token, "ca": str(ca) if ca else None, "pid": os.getpid()}
         write_private(home / SERVER_FILE, json.dumps(server))
 
     platform.start()
     try:
-        serve(app, token, port=args.port, tls=tls, on_ready=ready)
+        serve(app, token, host=args.address, port=args.port, tls=tls, on_ready=ready)
     finally:
         platform.stop()
         (home / SERVER_FILE).unlink(missing_ok=True)

@@ -4,7 +4,9 @@ cluster's event logs.
 It runs in the foreground through `bin/spark-class` (the distribution's `sbin/start-history-server.sh`
 daemonizes it, which would outlive the command), in its own process group so that stopping it stops the
 JVM and anything the launch scripts started: on Ctrl-C and on SIGTERM alike. It listens on loopback only
-unless SPARK_LOCAL_IP says otherwise (Spark's web UIs bind to SPARK_LOCAL_IP, else every interface).
+unless `--address` says otherwise: Spark's web UIs bind to SPARK_LOCAL_IP, else every interface, so the
+launch always sets it, over whatever the environment holds (set for Spark's drivers, it is no choice to
+expose the server).
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from sparkfleet.cli.exposure import LOOPBACK
 from sparkfleet.runtime.local.install import SparkInstall
 
 HISTORY_SERVER_CLASS = "org.apache.spark.deploy.history.HistoryServer"
 DEFAULT_PORT = 18080
-LOOPBACK = "127.0.0.1"
 EVENT_LOG_DIR = "eventlogs"
 
 
@@ -32,10 +34,11 @@ class HistoryServerLaunch:
     env: dict[str, str]
     log_dir: Path
     port: int
+    address: str = LOOPBACK
 
     @property
     def url(self) -> str:
-        return f"http://{self.env.get('SPARK_LOCAL_IP') or LOOPBACK}:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
 
 def event_log_dirs(home: Path) -> list[Path]:
@@ -48,9 +51,13 @@ def event_log_dirs(home: Path) -> list[Path]:
 
 
 def history_server_launch(
-    spark: SparkInstall, log_dir: Path, port: int = DEFAULT_PORT, base_env: dict[str, str] | None = None
+    spark: SparkInstall,
+    log_dir: Path,
+    port: int = DEFAULT_PORT,
+    base_env: dict[str, str] | None = None,
+    address: str = LOOPBACK,
 ) -> HistoryServerLaunch:
-    """The command line and environment that start the History Server on `log_dir` at `port`."""
+    """The command line and environment that start the History Server on `log_dir` at `address:port`."""
     directory = log_dir.expanduser().resolve()
     # spark-class reads the daemon's JVM options from SPARK_HISTORY_OPTS.
     opts = [
@@ -61,11 +68,11 @@ def history_server_launch(
     extra = env.get("SPARK_HISTORY_OPTS", "").strip()
     env["SPARK_HISTORY_OPTS"] = " ".join([*opts, extra] if extra else opts)
     env["SPARK_HOME"] = str(spark.home)
-    env.setdefault("SPARK_LOCAL_IP", LOOPBACK)
+    env["SPARK_LOCAL_IP"] = address
     if spark.java_home is not None:
         env["JAVA_HOME"] = str(spark.java_home)
     argv = [str(spark.home / "bin" / "spark-class"), HISTORY_SERVER_CLASS]
-    return HistoryServerLaunch(argv, env, directory, port)
+    return HistoryServerLaunch(argv, env, directory, port, address)
 
 
 def start(launch: HistoryServerLaunch) -> subprocess.Popen[bytes]:

@@ -15,6 +15,7 @@ from rich.console import Console
 from sparkfleet.api.base import ManifestError
 from sparkfleet.cli.context import close_clusters, open_cluster
 from sparkfleet.cli.daemon import DEFAULT_API_PORT, KUBECONFIG_FILE, start_background, stop_background
+from sparkfleet.cli.exposure import LOOPBACK, address_option, exposure_warning
 from sparkfleet.cli.history import DEFAULT_PORT, event_log_dirs, history_server_launch, serve
 from sparkfleet.cli.kubeconfig import merge_running_kubeconfig, running_kubeconfig
 from sparkfleet.cli.logs import log_lines, pod_for
@@ -265,9 +266,15 @@ def up(
             min=0,
             max=65535,
             envvar="SPARKFLEET_API_PORT",
-            help=f"API port on 127.0.0.1 (default: the last up's, first {DEFAULT_API_PORT}; 0: any free).",
+            help=f"API port (default: the last up's, first {DEFAULT_API_PORT}; 0: any free).",
         ),
     ] = None,
+    address: Annotated[
+        str,
+        typer.Option(
+            "--address", callback=address_option, help="Where the API listens (0.0.0.0: every interface)."
+        ),
+    ] = LOOPBACK,
     insecure_http: Annotated[
         bool, typer.Option("--insecure-http", help="Serve plain HTTP (kubectl cannot authenticate over it).")
     ] = False,
@@ -277,12 +284,21 @@ def up(
         if config is not None:
             load_config(config)  # refuse a bad directory here, not in the background process
         try:
-            started = start_background(cluster, config, port=port, insecure_http=insecure_http)
+            started = start_background(
+                cluster, config, port=port, insecure_http=insecure_http, address=address
+            )
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
         info, home = started.server, cluster_home(cluster)
         typer.echo(f"cluster {cluster} is up at {info.url} (pid {info.pid})")
         typer.echo(f"kubeconfig: {home / KUBECONFIG_FILE}")
+        exposed = exposure_warning("the API", address)
+        if exposed is not None:
+            typer.echo(
+                f"{exposed}; its certificate names localhost, so kubeconfigs elsewhere need "
+                "tls-server-name: localhost",
+                err=True,
+            )
         if started.passed_over is not None:
             typer.echo(
                 f"note: port {started.passed_over} was busy, so the API took a free one; "
@@ -375,12 +391,25 @@ from sparkfleet.cli.examples import examples_app  # noqa: E402
 app.add_typer(examples_app, name="examples")
 
 
+# --- named API tokens: `sparkfleet token create|list|delete` (see cli/token.py) -------------------------
+
+from sparkfleet.cli.token import token_app  # noqa: E402
+
+app.add_typer(token_app, name="token")
+
+
 # --- Spark's History Server on the cluster's event logs (see cli/history.py) -------------------------
 
 
 @app.command("history-server")
 def history_server(
     port: Annotated[int, typer.Option("--port", help="HTTP port of the UI and REST API.")] = DEFAULT_PORT,
+    address: Annotated[
+        str,
+        typer.Option(
+            "--address", callback=address_option, help="Where it listens (0.0.0.0: every interface)."
+        ),
+    ] = LOOPBACK,
     directory: Annotated[
         Path | None,
         typer.Option("--dir", help="Event-log directory (default: the cluster's <home>/eventlogs)."),
@@ -396,7 +425,7 @@ def history_server(
         home = cluster_home(cluster)
         log_dir = directory if directory is not None else home / "eventlogs"
         try:
-            launch = history_server_launch(find_spark(), log_dir, port)
+            launch = history_server_launch(find_spark(), log_dir, port, address=address)
         except StartError as exc:
             raise CommandError(str(exc)) from None
         if directory is None:
@@ -407,5 +436,8 @@ def history_server(
                 )
                 typer.echo(f"  sparkfleet history-server --dir {others[-1]}", err=True)
         typer.echo(f"Spark History Server on {launch.log_dir}: {launch.url} (Ctrl-C stops it)")
+        exposed = exposure_warning("the History Server", address)
+        if exposed is not None:
+            typer.echo(f"{exposed}, with no login", err=True)
         code = serve(launch)
     raise typer.Exit(code)

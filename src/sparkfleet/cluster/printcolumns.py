@@ -84,6 +84,8 @@ _CRD_COLUMNS: dict[str, tuple[tuple[str, ColumnType, str, int], ...]] = {
         ("ID", _S, ".status.providerID", 1),
         ("NodePool", _S, r".metadata.labels.karpenter\.sh/nodepool", 1),
         ("NodeClass", _S, ".spec.nodeClassRef.name", 1),
+        # Not in Karpenter's CRD: what the instance costs, in `-o wide`.
+        ("Price/h", _S, r".metadata.annotations.sparkfleet\.io/price-per-hour", 1),
     ),
     # aws/karpenter-provider-aws pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml
     "EC2NodeClass": (

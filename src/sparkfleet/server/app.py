@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
@@ -16,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 from sparkfleet.clock import Clock, SystemClock
 from sparkfleet.cluster.errors import NotFound
 from sparkfleet.cluster.port import Cluster
-from sparkfleet.server.auth import BearerAuth
+from sparkfleet.server.auth import Authenticator, BearerAuth
 from sparkfleet.server.discovery import version_info
 from sparkfleet.server.errors import NotAcceptable, ServerError
 from sparkfleet.server.handlers import ApiContext, ApiRequest, LogReader, error_response, handle
@@ -74,6 +75,7 @@ def create_app(
     cluster: Cluster,
     token: str | None,
     *,
+    token_file: Path | None = None,
     log_reader: LogReader | None = None,
     registry: CollectorRegistry | None = None,
     bookmark_interval: float = 60.0,
@@ -81,13 +83,17 @@ def create_app(
 ) -> Starlette:
     """The API of `cluster`, with /version, /openapi/v2, /openapi/v3, /metrics and the probes.
 
-    `token`: the bearer token every request but the probes must carry (None: no authentication).
+    `token`: the bearer token every request but the public paths (server/auth.py) must carry (None: no
+    authentication). `token_file`: named tokens, some read-only, also let in (server/tokens.py); it is
+    re-read when it changes.
     `log_reader`: where pod logs come from (the runtime); without one, log requests answer 404.
     `registry`: served at /metrics. `bookmark_interval`: seconds between BOOKMARK events on an idle
     watch that allows them. `clock`: what ages in Table responses are measured to (the machine's clock
     unless the cluster runs on another)."""
     if bookmark_interval <= 0:
         raise ValueError("bookmark_interval must be positive")
+    if token is None and token_file is not None:
+        raise ValueError("named tokens need the cluster token: authentication is off without one")
     streams = StreamRegistry()
     api = _Api(ApiContext(cluster, streams, log_reader, bookmark_interval, clock or SystemClock()))
 
@@ -151,7 +157,7 @@ def create_app(
     )
     app.state.streams = streams
     if token is not None:
-        app.add_middleware(BearerAuth, token=token)
+        app.add_middleware(BearerAuth, authenticator=Authenticator(token, token_file))
     return app
 
 

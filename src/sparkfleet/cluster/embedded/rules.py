@@ -10,7 +10,7 @@ from typing import Any
 
 from sparkfleet.cluster.defaults import missing_status
 from sparkfleet.cluster.embedded.mergepatch import merge_patch
-from sparkfleet.cluster.embedded.validation import check_metadata, check_name, check_namespace
+from sparkfleet.cluster.embedded.validation import check_metadata, check_name, check_namespace, check_spec
 from sparkfleet.cluster.errors import Conflict, Invalid, NotFound
 from sparkfleet.cluster.kinds import KindInfo
 
@@ -72,6 +72,7 @@ def new_body(info: KindInfo, obj: Obj, *, name: str, namespace: str, uid: str, n
         )
     check_name(info, name)
     check_metadata(info, name, metadata)
+    check_spec(info, name, obj)
     metadata["name"] = name
     if info.namespaced:
         metadata["namespace"] = namespace
@@ -127,6 +128,7 @@ def updated_body(info: KindInfo, current: Obj, request: Obj) -> Obj:
     metadata = metadata_of(request, info.kind)
     check_precondition(info, current, metadata)
     new = _with_status_of({k: v for k, v in request.items() if k != "status"}, current)
+    check_spec(info, current["metadata"]["name"], new)
     return _keep_identity(current, new)
 
 
@@ -145,6 +147,7 @@ def patched_body(info: KindInfo, current: Obj, patch: Obj, subresource: str | No
         check_precondition(info, current, patch_metadata)
     merged: Obj = merge_patch(current, patch)
     if subresource is None:
+        check_spec(info, current["metadata"]["name"], merged)
         return _keep_identity(current, _with_status_of(merged, current))
     if subresource == "status":
         return _with_status_of(dict(current), merged)

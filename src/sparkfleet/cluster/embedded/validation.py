@@ -1,62 +1,29 @@
-"""What the API server checks on every object regardless of kind: names, namespace, labels, owners."""
+"""What the API server checks on every object (names, namespace, labels, owners), and the names and paths
+of the pod parts some kinds carry."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from sparkfleet.api.names import DNS1123_LABEL_RULE, object_name_rule, object_spec_issues
 from sparkfleet.cluster.errors import Invalid
 from sparkfleet.cluster.kinds import KindInfo
 from sparkfleet.cluster.selectors import is_label_value, is_qualified_name
 
-_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1035 = r"[a-z]([-a-z0-9]*[a-z0-9])?"
-
-_SUBDOMAIN_RULE = (
-    re.compile(_SUBDOMAIN),
-    253,
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-    "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
-    f"validation is '{_SUBDOMAIN}')",
-)
-_LABEL_RULE = (
-    re.compile(_LABEL),
-    63,
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-    "start and end with an alphanumeric character (e.g. 'my-name', or '123-abc', regex used for "
-    f"validation is '{_LABEL}')",
-)
-_DNS1035_RULE = (
-    re.compile(_DNS1035),
-    63,
-    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
-    f"character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123', regex used for "
-    f"validation is '{_DNS1035}')",
-)
-# Kubernetes names most objects as DNS subdomains; these kinds are stricter.
-_NAME_RULES = {"Namespace": _LABEL_RULE, "Service": _DNS1035_RULE}
-
 
 def check_name(info: KindInfo, name: object, path: str = "metadata.name") -> str:
-    pattern, limit, explanation = _NAME_RULES.get(info.kind, _SUBDOMAIN_RULE)
     if not isinstance(name, str) or not name:
         raise Invalid.field(info.kind, str(name or ""), path, name, "name or generateName is required")
-    if len(name) > limit:
-        raise Invalid.field(info.kind, name, path, name, f"must be no more than {limit} characters")
-    if not pattern.fullmatch(name):
-        raise Invalid.field(info.kind, name, path, name, explanation)
+    problems = object_name_rule(info.kind).problems(name)
+    if problems:
+        raise Invalid.field(info.kind, name, path, name, ", ".join(problems))
     return name
 
 
 def check_namespace(info: KindInfo, name: str, namespace: object) -> str:
-    if (
-        not isinstance(namespace, str)
-        or not namespace
-        or len(namespace) > 63
-        or not _LABEL_RULE[0].fullmatch(namespace)
-    ):
-        raise Invalid.field(info.kind, name, "metadata.namespace", namespace, _LABEL_RULE[2])
+    if not isinstance(namespace, str) or not namespace or not DNS1123_LABEL_RULE.matches(namespace):
+        detail = ", ".join(DNS1123_LABEL_RULE.problems(namespace if isinstance(namespace, str) else ""))
+        raise Invalid.field(info.kind, name, "metadata.namespace", namespace, detail)
     return namespace
 
 
@@ -113,3 +80,16 @@ def check_metadata(info: KindInfo, name: str, metadata: dict[str, Any]) -> None:
                     ref,
                     "an owner reference needs a uid",
                 )
+
+
+def check_spec(info: KindInfo, name: str, body: dict[str, Any]) -> None:
+    """The names and paths inside the spec that Kubernetes validates (volumes, containers, ports,
+    mounts): the runtime turns them into files, so a bad one is refused before it is stored."""
+    issues = object_spec_issues(info.kind, body)
+    if issues:
+        listed = ", ".join(str(i) for i in issues)
+        raise Invalid(
+            f'{info.kind} "{name}" is invalid: {listed if len(issues) == 1 else f"[{listed}]"}',
+            kind=info.kind,
+            name=name,
+        )

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sparkfleet.clock import format_rfc3339, parse_rfc3339
+from sparkfleet.runtime.local.paths import inside, removable
 
 __all__ = ["ARCHIVE_DIR", "ArchivedPod", "LogArchive", "LogRetention"]
 
@@ -68,21 +69,30 @@ class LogArchive:
         if not sources:
             return False
         target = self.pod_dir(namespace, name, uid)
+        meta = target / _META
+        # Everything written is checked to stay in the archive, links followed (names come from the pod).
+        if not inside(target, self.root) or not inside(meta, target):
+            log.warning(
+                "not archiving the logs of %s/%s: %s is outside %s", namespace, name, target, self.root
+            )
+            return False
         target.mkdir(parents=True, exist_ok=True)
         changed = False
         for source in sources:
             copy = target / source.name
             try:
+                partial = copy.with_name(f".{copy.name}.partial")
+                if not (inside(copy, target) and inside(partial, target)):
+                    log.warning("not archiving %s: %s leads out of %s", source, copy, target)
+                    continue
                 if copy.exists() and copy.stat().st_size == source.stat().st_size:
                     continue
                 # Through a temporary name, so a reader never sees half a copy.
-                partial = copy.with_name(f".{copy.name}.partial")
                 shutil.copyfile(source, partial)
                 os.replace(partial, copy)
                 changed = True
             except OSError as exc:
                 log.warning("could not archive %s: %s", source, exc)
-        meta = target / _META
         if changed or not meta.exists():
             body = {"namespace": namespace, "name": name, "uid": uid, "node": node}
             meta.write_text(json.dumps({**body, "archivedAt": format_rfc3339(now)}))
@@ -110,6 +120,9 @@ class LogArchive:
             p for i, p in enumerate(pods) if i < excess or (age is not None and now - p.archived_at > age)
         ]
         for pod in doomed:
+            # A namespace directory that is a link elsewhere is not the archive's to empty.
+            if not (inside(pod.directory, self.root) and removable(pod.directory, self.root)):
+                continue
             shutil.rmtree(pod.directory, ignore_errors=True)
             with contextlib.suppress(OSError):
                 pod.directory.parent.rmdir()  # the namespace's directory, once it holds nothing

@@ -17,6 +17,7 @@ from typing import Any
 
 from sparkfleet.cluster import AlreadyExists, Cluster, Conflict, NotFound, Obj
 from sparkfleet.runtime.local.nodes import NodeLayout
+from sparkfleet.runtime.local.paths import contain, inside, removable
 from sparkfleet.runtime.local.volumes import MountPending
 from sparkfleet.runtime.port import StartError
 
@@ -100,6 +101,9 @@ def claim_volume(cluster: Cluster, namespace: str, claim_name: str, layout: Node
             path = _volume_path(pv)
             if path is None:
                 raise StartError(f'persistentvolume "{bound}" has no local path the runtime can mount')
+            # A volume outlives its node and may be attached on another, so any node's directory will do.
+            where = f'persistentvolumeclaim "{claim_name}": persistentvolume "{bound}"'
+            contain(path, layout.root.parent, where)
             path.mkdir(parents=True, exist_ok=True)
             return path
         try:
@@ -111,7 +115,9 @@ def claim_volume(cluster: Cluster, namespace: str, claim_name: str, layout: Node
 
 def _provision(cluster: Cluster, claim: Obj, layout: NodeLayout) -> Path:
     meta = _meta(claim)
-    path = layout.ebs_dir / volume_id(str(meta["uid"]))
+    path = layout.contain(
+        layout.ebs_dir / volume_id(str(meta["uid"])), f'persistentvolumeclaim "{meta["name"]}"'
+    )
     path.mkdir(parents=True, exist_ok=True)
     pv = _persistent_volume(claim, layout, path)
     with contextlib.suppress(AlreadyExists):
@@ -147,7 +153,7 @@ def release_volumes(cluster: Cluster, namespace: str, claim_name: str, nodes_roo
         if current_uid is not None and ref.get("uid") == current_uid:
             continue
         path = _volume_path(pv)
-        if path is not None and path.resolve().is_relative_to(nodes_root.resolve()):
+        if path is not None and inside(path, nodes_root) and removable(path, nodes_root):
             shutil.rmtree(path, ignore_errors=True)
         with contextlib.suppress(NotFound):
             cluster.delete("PersistentVolume", None, _meta(pv)["name"])

@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 from sparkfleet.engine.submission import parse_properties, render_properties
 from sparkfleet.runtime.local.install import SparkInstall
 from sparkfleet.runtime.local.localconf import REMOTE_SCHEMES, LocalConfInputs, local_conf, local_master
+from sparkfleet.runtime.local.paths import PathRefused, contain, inside
 from sparkfleet.runtime.local.volumes import MountTable
 from sparkfleet.runtime.port import ProcessPlan, StartError
 
@@ -242,7 +243,14 @@ def driver_plan(
     local_dirs = pod_env.get("SPARK_LOCAL_DIRS") or (
         mounts.resolve_list(conf["spark.local.dir"]) if conf.get("spark.local.dir") else None
     )
+    # Local dirs are made here, so each must be on a volume of the pod (checked to stay on the node).
+    roots = [m.host_path for m in mounts.mounts] + [pod_dir]
     for directory in (local_dirs or "").split(","):
+        if directory and not any(inside(Path(directory), root) for root in roots):
+            raise PathRefused(
+                f"spark.local.dir / SPARK_LOCAL_DIRS {directory} is on no volume of the pod: mount an "
+                "emptyDir or hostPath volume there (Spark does so for spark.local.dir), or leave it unset"
+            )
         if directory:
             Path(directory).mkdir(parents=True, exist_ok=True)
 
@@ -253,7 +261,7 @@ def driver_plan(
         conf, LocalConfInputs(ctx.event_log_dir, local_dirs, ctx.cpu_count, ctx.memory_bytes, resolve)
     )
     meta = pod.get("metadata") or {}
-    properties = pod_dir / "spark-local.properties"
+    properties = contain(pod_dir / "spark-local.properties", pod_dir, "the driver's local-mode conf")
     text = render_properties("", local, None).split("\n", 1)[1]
     header = f"#Local-mode conf of driver pod {meta.get('namespace')}/{meta.get('name')}\n"
     properties.parent.mkdir(parents=True, exist_ok=True)

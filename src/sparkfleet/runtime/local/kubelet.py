@@ -59,6 +59,7 @@ from sparkfleet.runtime.local.executors import (
 from sparkfleet.runtime.local.install import SparkInstall, find_spark
 from sparkfleet.runtime.local.localconf import machine_memory
 from sparkfleet.runtime.local.nodes import NodeDirs, NodeLayout
+from sparkfleet.runtime.local.paths import inside
 from sparkfleet.runtime.local.podinfo import (
     driver_exit_code,
     is_placeholder,
@@ -80,7 +81,7 @@ from sparkfleet.runtime.local.podstatus import (
     terminated,
 )
 from sparkfleet.runtime.local.process import LocalRuntime
-from sparkfleet.runtime.local.volumes import MountPending, MountTable, mount_volumes
+from sparkfleet.runtime.local.volumes import MountPending, MountTable, check_pod_names, mount_volumes
 from sparkfleet.runtime.port import PodRef, ProcessPlan, StartError
 
 __all__ = ["COMPONENT", "KubeletConfig", "KubeletKey", "KubeletReconciler"]
@@ -272,6 +273,7 @@ class KubeletReconciler:
             if not tracked.mounted:
                 self._mount(pod, layout, container)
                 tracked.mounted = True
+            write_executor_note(self._log_path(layout, metadata(pod), container), pod, driver)
         except MountPending as exc:
             self._event(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
             return Result(requeue_after=self.config.poll_interval)
@@ -279,7 +281,6 @@ class KubeletReconciler:
             self._write(pod, container, terminated(now, now, START_ERROR_EXIT_CODE, "StartError", str(exc)))
             self._event(pod, "Warning", "Failed", f"Error: {exc}")
             return Result()
-        write_executor_note(self._log_path(layout, metadata(pod), container), pod, driver)
         self._write(pod, container, running(started_at(pod, now)))
         return Result()
 
@@ -340,7 +341,8 @@ class KubeletReconciler:
     def _mount(self, pod: Obj, layout: NodeLayout, container: Mapping[str, Any]) -> MountTable:
         meta = metadata(pod)
         namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
-        pod_dir = layout.pod_dir(namespace, name, uid)
+        check_pod_names(pod)  # before any of its names becomes a directory
+        pod_dir = layout.contain(layout.pod_dir(namespace, name, uid), f"pod {namespace}/{name}")
         pod_dir.mkdir(parents=True, exist_ok=True)
 
         def claims(claim_name: str) -> Path:
@@ -377,7 +379,9 @@ class KubeletReconciler:
     @staticmethod
     def _log_path(layout: NodeLayout, meta: Mapping[str, Any], container: Mapping[str, Any]) -> Path:
         namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
-        return layout.container_log(namespace, name, uid, str(container.get("name") or ""))
+        container_name = str(container.get("name") or "")
+        log_path = layout.container_log(namespace, name, uid, container_name)
+        return layout.contain(log_path, f'container "{container_name}": log file')
 
     def _ensure_executors(self, driver: Obj, tracked: _Tracked) -> None:
         if tracked.executors_planned:
@@ -473,7 +477,8 @@ class KubeletReconciler:
 
     def _archive(self, node: str, namespace: str, name: str, uid: str) -> None:
         logs = self.nodes.node_layout(node).logs_dir(namespace, name, uid)
-        self.archive.archive(logs, namespace, name, uid, node, self.clock.now())
+        if inside(logs, self.nodes.root):  # only the nodes' own logs go to the archive
+            self.archive.archive(logs, namespace, name, uid, node, self.clock.now())
 
     def _write(self, pod: Obj, container: Mapping[str, Any], report: ContainerReport) -> None:
         status = pod_status(pod, container, report, self.clock.now())

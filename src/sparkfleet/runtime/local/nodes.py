@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sparkfleet.runtime.local.paths import contain, inside, removable
+
 __all__ = [
     "ANNOTATION_SCRATCH_MOUNTS",
     "RAID0_MOUNT",
@@ -91,9 +93,16 @@ class NodeLayout:
     mounts: tuple[ScratchMount, ...] = ()
 
     def host_path(self, path: str) -> Path:
-        """Where the node's absolute path `path` is on this machine."""
+        """Where the node's absolute path `path` is on this machine (not yet checked for symlinks that
+        leave the node: see `contain`)."""
         relative = _relative(path)
         return self.root / relative if relative else self.root
+
+    def contain(self, path: Path, what: str) -> Path:
+        """`path` if it stays in this node's directory, itself in the cluster's nodes directory, with
+        symlinks followed; PathRefused naming `what` otherwise."""
+        contain(self.root, self.root.parent, f"node {self.name}")
+        return contain(path, self.root, what)
 
     @property
     def pods_dir(self) -> Path:
@@ -143,12 +152,19 @@ class NodeDirs:
     def ensure(self, node: Mapping[str, Any]) -> NodeLayout:
         """The node's layout, with its directories and scratch mounts created."""
         layout = self.layout(node)
+        self.root.mkdir(parents=True, exist_ok=True)
         for directory in (
             layout.pods_dir,
             layout.ebs_dir,
             *(layout.host_path(m.path) for m in layout.mounts),
         ):
-            directory.mkdir(parents=True, exist_ok=True)
+            # A directory that leads out of the node is left alone; the pods that need it are refused.
+            if inside(layout.root, self.root) and inside(directory, layout.root):
+                directory.mkdir(parents=True, exist_ok=True)
+            else:
+                log.warning(
+                    "node %s: not creating %s: it leads out of %s", layout.name, directory, layout.root
+                )
         return layout
 
     def node_layout(self, node: str) -> NodeLayout:
@@ -178,18 +194,22 @@ class NodeDirs:
     def remove_pod(self, node: str, namespace: str, name: str, uid: str) -> None:
         """Remove one pod incarnation's files (logs, config maps, emptyDir volumes) from a node."""
         root = self.root / node
+        if not inside(root, self.root):
+            return
         candidates = [
-            root / "pods" / f"{namespace}_{name}_{uid}",
-            root / _relative(RAID0_MOUNT) / "kubelet" / "pods" / uid,
+            (root / "pods" / f"{namespace}_{name}_{uid}", root / "pods"),
+            (root / _relative(RAID0_MOUNT) / "kubelet" / "pods" / uid, root),
         ]
-        for directory in candidates:
-            _remove_tree(directory)
+        for directory, parent in candidates:
+            if removable(directory, parent):
+                _remove_tree(directory)
 
     def remove_node(self, node: str) -> None:
         """Remove a node that is gone: its disks and pods go with it; EBS volumes outlive the instance
         and stay until their claims are released."""
         root = self.root / node
-        if not root.is_dir():
+        # A node directory that is a link elsewhere is not emptied: its target is not the node's.
+        if not root.is_dir() or not removable(root, self.root) or not inside(root, self.root):
             return
         for child in root.iterdir():
             if child.name != "ebs":

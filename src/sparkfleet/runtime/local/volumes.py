@@ -11,6 +11,9 @@ to paths on this machine.
 - secret, downwardAPI, projected: empty directories (the cluster stores no Secrets).
 - Volume types that need a remote system (nfs, csi, ...) cannot be given locally: the pod fails to
   start with a message naming the volume.
+Names and paths are checked as Kubernetes checks them (sparkfleet.api.names) and every directory and
+file is checked to stay in the node's directory (paths.py) before it is made, written or removed: a pod
+stored before those rules, or built by hand, is refused with a StartError instead.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sparkfleet.api.names import descending_path_problems, pod_spec_issues
 from sparkfleet.runtime.local.nodes import NodeLayout
+from sparkfleet.runtime.local.paths import contain
 from sparkfleet.runtime.port import StartError
 
-__all__ = ["Mount", "MountPending", "MountTable", "mount_volumes"]
+__all__ = ["Mount", "MountPending", "MountTable", "check_pod_names", "mount_volumes"]
 
 Obj = dict[str, Any]
 ConfigMapLookup = Callable[[str], Obj | None]
@@ -85,8 +90,8 @@ def _host_path(volume: Mapping[str, Any], layout: NodeLayout) -> Path:
     if not path.startswith("/"):
         raise StartError(f'volume "{volume["name"]}": hostPath.path {path!r} must be an absolute path')
     kind = source.get("type") or ""
-    host = layout.host_path(path)
     where = f'volume "{volume["name"]}": hostPath {path} on node {layout.name}'
+    host = layout.contain(layout.host_path(path), where)
     if kind in ("", "DirectoryOrCreate"):
         if not host.exists():
             host.mkdir(parents=True, exist_ok=True)
@@ -112,7 +117,9 @@ def _write_config_map(volume: Mapping[str, Any], target: Path, lookup: ConfigMap
     source = volume.get("configMap") or {}
     name = str(source.get("name") or "")
     config_map = lookup(name)
-    if target.exists():
+    if target.is_symlink():
+        target.unlink()
+    elif target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
     if config_map is None:
@@ -134,7 +141,12 @@ def _write_config_map(volume: Mapping[str, Any], target: Path, lookup: ConfigMap
             if source.get("optional"):
                 continue
             raise StartError(f'volume "{volume["name"]}": configmap "{name}" has no key "{key}"')
-        path = target / posixpath.normpath("/" + relative).lstrip("/")
+        where = f'volume "{volume["name"]}": configmap "{name}" item path "{relative}"'
+        problems = descending_path_problems(relative)
+        if problems or not relative:
+            detail = ", ".join(problems) or "is empty"
+            raise StartError(f"{where} {detail}: give a relative path below the volume, such as {key}")
+        path = contain(target / posixpath.normpath(relative), target, where)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(files[key])
         with contextlib.suppress(OSError):
@@ -151,21 +163,22 @@ def _volume_dir(
 ) -> Path:
     name = str(volume.get("name") or "")
     namespace, pod_name, uid = pod_meta["namespace"], pod_meta["name"], pod_meta["uid"]
+    where = f'volume "{name}"'
     if "hostPath" in volume:
         return _host_path(volume, layout)
     if "emptyDir" in volume:
-        path = layout.empty_dir(namespace, pod_name, uid, name)
+        path = layout.contain(layout.empty_dir(namespace, pod_name, uid, name), where)
         path.mkdir(parents=True, exist_ok=True)
         return path
     if "persistentVolumeClaim" in volume:
         claim = str((volume.get("persistentVolumeClaim") or {}).get("claimName") or "")
         return claims(claim)
     if "configMap" in volume:
-        path = pod_dir / "volumes" / "configmap" / name
+        path = layout.contain(pod_dir / "volumes" / "configmap" / name, where)
         _write_config_map(volume, path, config_maps)
         return path
     if any(source in volume for source in _EMPTY_SOURCES):
-        path = pod_dir / "volumes" / "empty" / name
+        path = layout.contain(pod_dir / "volumes" / "empty" / name, where)
         path.mkdir(parents=True, exist_ok=True)
         return path
     kinds = sorted(k for k in volume if k != "name")
@@ -174,6 +187,16 @@ def _volume_dir(
         f'volume "{name}": {kind} volumes are not available on the local runtime; '
         "use hostPath, emptyDir, configMap or a persistentVolumeClaim"
     )
+
+
+def check_pod_names(pod: Mapping[str, Any]) -> None:
+    """StartError unless the pod's volume, container and port names and its mount paths are as
+    Kubernetes requires: the runtime makes directories and files from them."""
+    spec = pod.get("spec")
+    issues = pod_spec_issues(spec if isinstance(spec, Mapping) else {})
+    if issues:
+        listed = "; ".join(str(i) for i in issues)
+        raise StartError(f"the pod spec is invalid (Kubernetes would refuse it): {listed}")
 
 
 def mount_volumes(
@@ -187,6 +210,7 @@ def mount_volumes(
 ) -> MountTable:
     """Set up the volumes `container` mounts and return its mount table. Raises StartError for what
     cannot work and MountPending for what is not there yet."""
+    check_pod_names(pod)
     volumes = {str(v.get("name")): v for v in (pod.get("spec") or {}).get("volumes") or []}
     meta = pod["metadata"]
     prepared: dict[str, Path] = {}
@@ -199,9 +223,11 @@ def mount_volumes(
         if name not in prepared:
             prepared[name] = _volume_dir(volume, layout, meta, pod_dir, config_maps, claims)
         host = prepared[name]
-        sub_path = mount.get("subPath") or ""
+        sub_path = str(mount.get("subPath") or "")
         if sub_path:
-            host = host / posixpath.normpath("/" + sub_path).lstrip("/")
+            # The names check made it relative and free of "..": only a link could lead out now.
+            where = f'volumeMount "{name}": subPath {sub_path}'
+            host = contain(host / posixpath.normpath(sub_path), host, where)
             host.mkdir(parents=True, exist_ok=True)
         container_path = str(mount.get("mountPath") or "")
         if not container_path.startswith("/"):
