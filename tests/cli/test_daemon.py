@@ -1,6 +1,7 @@
 """`up` starts a background cluster the other verbs talk to; `down` stops it and keeps its state."""
 
 import base64
+import ipaddress
 import os
 import shutil
 import socket
@@ -9,11 +10,20 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sparkfleet.cli.daemon import DEFAULT_API_PORT, PORT_FILE, choose_port, read_server
+from sparkfleet.cli.daemon import (
+    DEFAULT_API_PORT,
+    PORT_FILE,
+    ServerInfo,
+    check_address,
+    choose_port,
+    local_url,
+    read_server,
+)
 from sparkfleet.cli.main import app
 
 PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
@@ -257,3 +267,93 @@ def test_up_with_a_bad_config_directory_fails_before_starting(home: Path, tmp_pa
     assert code == 1
     assert "queus" in out
     assert read_server(home) is None
+
+
+# --- exposure: loopback unless --address says otherwise ------------------------------------------------
+
+
+def listening_on(port: int) -> set[str]:
+    """The IPv4 addresses a socket of this machine listens on at `port` (from /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(str(ipaddress.IPv4Address(bytes.fromhex(address)[::-1])))
+    return found
+
+
+def port_of(server: ServerInfo) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+def test_up_listens_on_loopback_only(home: Path, cluster_up: str) -> None:
+    server = read_server(home)
+    assert server is not None
+    assert listening_on(port_of(server)) == {"127.0.0.1"}
+    assert "warning" not in cluster_up
+
+
+def test_up_with_address_listens_there_warns_and_keeps_local_clients_on_loopback(home: Path) -> None:
+    code, out = sf("up", "--address", "0.0.0.0", "--port", "0")
+    try:
+        assert code == 0, out
+        assert "warning: the API listens on every interface: other machines can reach it" in out
+        server = read_server(home)
+        assert server is not None
+        assert listening_on(port_of(server)) == {"0.0.0.0"}
+        assert server.url.startswith("https://127.0.0.1:"), "the certificate's name, for local clients"
+        assert "spark-team-a" in sf("get", "namespaces")[1]
+    finally:
+        sf("down")
+
+
+def test_a_bad_address_is_refused_before_anything_starts(home: Path) -> None:
+    code, out = sf("up", "--address", "example.com")
+    assert code == 2
+    assert '"example.com" is not an IPv4 address' in out
+    assert read_server(home) is None
+
+
+@pytest.mark.parametrize(
+    ("address", "insecure_http", "refusal"),
+    [
+        ("127.0.0.1", False, None),
+        ("0.0.0.0", False, None),
+        ("10.0.0.5", False, "the API certificate names 127.0.0.1 and localhost only"),
+        ("127.0.0.2", False, "the API certificate names 127.0.0.1 and localhost only"),
+        ("127.0.0.2", True, None),
+        ("0.0.0.0", True, "--insecure-http serves loopback only"),
+    ],
+)
+def test_addresses_clients_could_not_use_safely_are_refused(
+    address: str, insecure_http: bool, refusal: str | None
+) -> None:
+    if refusal is None:
+        check_address(address, insecure_http=insecure_http)
+    else:
+        with pytest.raises(RuntimeError, match=refusal):
+            check_address(address, insecure_http=insecure_http)
+
+
+def test_local_clients_reach_a_server_on_every_interface_through_loopback() -> None:
+    assert local_url("https://0.0.0.0:16443", "0.0.0.0") == "https://127.0.0.1:16443"
+    assert local_url("https://127.0.0.1:16443", "127.0.0.1") == "https://127.0.0.1:16443"
+
+
+# --- named tokens on a running cluster ------------------------------------------------------------------
+
+
+def test_named_tokens_work_and_stop_working_without_a_restart(home: Path, cluster_up: str) -> None:
+    server = read_server(home)
+    assert server is not None
+    code, out = sf("token", "create", "--read-only", "--name", "dashboard")
+    assert code == 0, out
+    token = out.splitlines()[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.url, verify=server.verify(), headers=headers) as http:
+        assert http.get("/api/v1/namespaces").status_code == 200
+        created = http.post("/api/v1/namespaces", json={"metadata": {"name": "x"}})
+        assert (created.status_code, created.json()["reason"]) == (403, "Forbidden")
+        assert sf("token", "delete", "dashboard")[0] == 0
+        assert http.get("/api/v1/namespaces").status_code == 401

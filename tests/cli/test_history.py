@@ -35,10 +35,36 @@ def test_the_launch_runs_the_history_server_class_through_spark_class_on_the_dir
     assert launch.url == "http://127.0.0.1:18099"
 
 
-def test_an_address_the_user_chose_for_spark_is_kept(tmp_path: Path) -> None:
-    launch = history_server_launch(SPARK, tmp_path, 18099, base_env={"SPARK_LOCAL_IP": "10.0.0.5"})
+def test_spark_local_ip_in_the_environment_does_not_move_the_server_off_loopback(tmp_path: Path) -> None:
+    launch = history_server_launch(SPARK, tmp_path, 18099, base_env={"SPARK_LOCAL_IP": "0.0.0.0"})
+    assert launch.env["SPARK_LOCAL_IP"] == "127.0.0.1"
+    assert launch.url == "http://127.0.0.1:18099"
+
+
+def test_an_address_given_to_the_launch_is_where_the_server_listens(tmp_path: Path) -> None:
+    launch = history_server_launch(SPARK, tmp_path, 18099, base_env={}, address="10.0.0.5")
     assert launch.env["SPARK_LOCAL_IP"] == "10.0.0.5"
     assert launch.url == "http://10.0.0.5:18099"
+
+
+def test_the_command_listens_elsewhere_only_with_address_and_warns_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path))
+    monkeypatch.setenv("SPARK_LOCAL_IP", "0.0.0.0")
+    served: list[history.HistoryServerLaunch] = []
+    monkeypatch.setattr("sparkfleet.cli.main.find_spark", lambda: SPARK)
+    monkeypatch.setattr("sparkfleet.cli.main.serve", lambda launch: served.append(launch) or 0)
+    quiet = CliRunner().invoke(app, ["history-server"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "warning" not in quiet.stderr
+    loud = CliRunner().invoke(app, ["history-server", "--address", "0.0.0.0"])
+    assert loud.exit_code == 0, loud.output
+    assert "warning: the History Server listens on every interface" in loud.stderr
+    assert [launch.env["SPARK_LOCAL_IP"] for launch in served] == ["127.0.0.1", "0.0.0.0"]
+    refused = CliRunner().invoke(app, ["history-server", "--address", "localhost:1"])
+    assert refused.exit_code == 2
+    assert "is not an IPv4 address" in refused.output
 
 
 def test_options_the_user_set_for_the_server_are_kept(tmp_path: Path) -> None:

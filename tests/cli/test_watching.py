@@ -116,3 +116,17 @@ def test_a_change_line_names_the_change_and_the_object_and_shows_its_columns() -
     assert line.startswith("MODIFIED Pod/driver  spark-team-a  ")
     assert "Running" in line.split()
     assert line.split()[-1] == "30s"
+
+
+def test_a_wide_change_line_adds_the_wide_columns() -> None:
+    pod = {
+        "kind": "Pod",
+        "metadata": {"name": "driver", "namespace": "ns", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {"containers": [{"name": "spark"}], "nodeName": "ip-10-0-1-1"},
+        "status": {"phase": "Running", "podIP": "127.0.0.1"},
+    }
+    now = datetime(2026, 1, 1, 0, 0, 30, tzinfo=UTC)
+    event = WatchEvent(WatchEventType.MODIFIED, pod)
+    assert "ip-10-0-1-1" not in change_line(event, now, with_namespace=False).split()
+    wide = change_line(event, now, with_namespace=False, wide=True)
+    assert {"ip-10-0-1-1", "127.0.0.1"} <= set(wide.split())

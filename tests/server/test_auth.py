@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
+from starlette.websockets import WebSocketDisconnect
 
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import create_app, streams_of
@@ -65,6 +66,12 @@ def test_writes_without_a_token_are_unauthorized_and_change_nothing(
     response = anonymous.post(PODS, json=pod("p"))
     assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
     assert cluster.list("Pod", "default").items == []
+
+
+def test_a_websocket_without_a_token_is_closed_before_it_opens(anonymous: TestClient) -> None:
+    with pytest.raises(WebSocketDisconnect) as closed, anonymous.websocket_connect("/api/v1/pods?watch=1"):
+        pass
+    assert closed.value.code == 1008
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/livez"])

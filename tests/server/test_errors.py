@@ -17,6 +17,7 @@ from sparkfleet.server.errors import (
     Cause,
     CauseType,
     FieldInvalid,
+    Forbidden,
     MethodNotAllowed,
     ServerError,
     Unauthorized,
@@ -111,11 +112,11 @@ def test_an_invalid_status_with_causes_maps_back_to_field_invalid() -> None:
 
 
 def test_unknown_reasons_and_non_status_bodies_become_server_errors() -> None:
-    forbidden = error_from_status(
-        {"kind": "Status", "reason": "Forbidden", "message": "no", "code": 403}, 403
+    unknown = error_from_status(
+        {"kind": "Status", "reason": "ExpectationFailed", "message": "no", "code": 417}, 417
     )
-    assert isinstance(forbidden, ServerError)
-    assert (forbidden.http_code, status_of(forbidden)["reason"]) == (403, "Forbidden")
+    assert isinstance(unknown, ServerError)
+    assert (unknown.http_code, status_of(unknown)["reason"]) == (417, "ExpectationFailed")
     gateway = error_from_status("<html>bad gateway</html>", 502)
     assert isinstance(gateway, ServerError)
     assert "HTTP 502" in gateway.message
@@ -129,3 +130,9 @@ def test_a_success_status_carries_its_code() -> None:
         "status": "Success",
         "code": 201,
     }
+
+
+def test_a_forbidden_status_is_read_back_as_forbidden() -> None:
+    error = error_from_status(Forbidden("no").status(), 403)
+    assert isinstance(error, Forbidden)
+    assert (error.code, error.reason) == (403, "Forbidden")

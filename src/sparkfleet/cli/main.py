@@ -165,7 +165,10 @@ def get(
             if output not in (None, "wide"):
                 raise CommandError("--watch prints tables; drop -o or use -o wide")
             now = SystemClock().now
-            watch_objects(out, store, kind, name, namespace, all_namespaces, selector, watch_timeout, now)
+            wide = output == "wide"
+            watch_objects(
+                out, store, kind, name, namespace, all_namespaces, selector, watch_timeout, now, wide
+            )
             return
         objs = get_objects(store, kind, name, namespace, all_namespaces, selector)
         if output is None or output == "wide":

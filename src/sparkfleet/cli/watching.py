@@ -19,12 +19,12 @@ from sparkfleet.cluster import Cluster, lookup
 from sparkfleet.cluster.port import WatchEvent
 
 
-def change_line(event: WatchEvent, now: datetime, with_namespace: bool) -> str:
+def change_line(event: WatchEvent, now: datetime, with_namespace: bool, wide: bool = False) -> str:
     """`MODIFIED SparkApplication/pi  RUNNING  1  ...`: the change, the object, its table columns."""
     obj = event.object
     meta = obj.get("metadata") or {}
     kind = str(obj.get("kind", ""))
-    cells = [read(obj, now) for title, read in columns_for(lookup(kind).kind) if title != "NAME"]
+    cells = [read(obj, now) for title, read in columns_for(lookup(kind).kind, wide) if title != "NAME"]
     if with_namespace:
         cells.insert(0, str(meta.get("namespace", "")))
     return "  ".join([f"{event.type} {kind}/{meta.get('name', '')}", *cells])
@@ -40,13 +40,15 @@ def watch_objects(
     selector: str | None,
     timeout: float | None,
     now: Callable[[], datetime],
+    wide: bool = False,
 ) -> None:
-    """Print the table, then every change until Ctrl-C or `timeout` seconds (None: no end)."""
+    """Print the table, then every change until Ctrl-C or `timeout` seconds (None: no end); `wide`
+    adds the `-o wide` columns."""
     info = lookup(kind)
     ns = None if (all_namespaces or not info.namespaced) else (namespace or "default")
     fields = f"metadata.name={name}" if name else None
     listing = cluster.list(info.kind, ns, label_selector=selector, field_selector=fields)
-    render_table(console, info.kind, listing.items, now(), with_namespace=all_namespaces)
+    render_table(console, info.kind, listing.items, now(), with_namespace=all_namespaces, wide=wide)
     deadline = None if timeout is None else time.monotonic() + timeout
     version = listing.resourceVersion
     try:
@@ -57,7 +59,9 @@ def watch_objects(
             )
             with closing(stream):
                 for event in stream:
-                    console.print(change_line(event, now(), all_namespaces), markup=False, highlight=False)
+                    console.print(
+                        change_line(event, now(), all_namespaces, wide), markup=False, highlight=False
+                    )
                 version = stream.resource_version
     except KeyboardInterrupt:
         return

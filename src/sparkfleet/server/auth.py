@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sparkfleet.cluster.errors import ClusterError, NotFound
-from sparkfleet.server.errors import Unauthorized, status_of
+from sparkfleet.server.errors import Forbidden, Unauthorized, status_of
 from sparkfleet.server.routes import ResourcePath, parse_path
 from sparkfleet.server.tokens import TokenFile, digest, new_token
 
@@ -34,7 +34,6 @@ __all__ = [
     "READ_METHODS",
     "Authenticator",
     "BearerAuth",
-    "Forbidden",
     "Identity",
     "bearer_token",
     "forbidden",
@@ -53,11 +52,6 @@ CLUSTER_USER = "admin"
 
 # HTTP method -> the RBAC verb kube-apiserver names in a Forbidden message.
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
-
-
-class Forbidden(ClusterError):
-    reason = "Forbidden"
-    code = 403
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ __all__ = [
     "Cause",
     "CauseType",
     "FieldInvalid",
+    "Forbidden",
     "MethodNotAllowed",
     "NotAcceptable",
     "ServerError",
@@ -41,6 +42,11 @@ __all__ = [
 class Unauthorized(ClusterError):
     reason = "Unauthorized"
     code = 401
+
+
+class Forbidden(ClusterError):
+    reason = "Forbidden"
+    code = 403
 
 
 class MethodNotAllowed(ClusterError):
@@ -168,6 +174,7 @@ _BY_REASON: dict[str, type[ClusterError]] = {
     "Gone": Gone,
     "BadRequest": BadRequest,
     "Unauthorized": Unauthorized,
+    "Forbidden": Forbidden,
     "MethodNotAllowed": MethodNotAllowed,
     "NotAcceptable": NotAcceptable,
     "UnsupportedMediaType": UnsupportedMediaType,
