@@ -37,8 +37,9 @@ from scipy.sparse import coo_matrix
 
 from ffd_baseline import ffd_plan
 from sparkfleet.api.blueprint import blueprint_ec2nodeclasses, blueprint_nodepools
-from sparkfleet.api.instancetypes import CapacityType, Offering
+from sparkfleet.api.instancetypes import Offering
 from sparkfleet.api.karpenter import NodePool
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.cloud.catalog import load_catalog
 from sparkfleet.cloud.pricing import offering_price
 from sparkfleet.engine.provisioning.compat import Placement, PriceView, place

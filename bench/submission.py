@@ -39,11 +39,12 @@ import yaml
 
 from sparkfleet.api.sparkapplication import SparkApplication
 from sparkfleet.api.sparkstatus import ApplicationStateType
-from sparkfleet.clock import VirtualClock, format_rfc3339
+from sparkfleet.api.timefmt import format_rfc3339
+from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
-from sparkfleet.controllers.runner import Controller
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
 from sparkfleet.engine.submission import SubmissionOptions, build_submission
+from sparkfleet.reconcile import Controller
 
 APPS = 2000
 APPLY_BATCH = 500

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from sparkfleet.clock import Clock, SystemClock, VirtualClock, format_rfc3339, parse_rfc3339
+from sparkfleet.api.timefmt import format_rfc3339, parse_rfc3339
+from sparkfleet.clock import Clock, SystemClock, VirtualClock
 
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -11,7 +11,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "SystemClock", "VirtualClock", "format_rfc3339", "parse_rfc3339"]
+# Re-exported: whoever holds a Clock writes and reads the times it tells with the api's one format.
+
+__all__ = ["Clock", "SystemClock", "VirtualClock"]
 
 
 @runtime_checkable
@@ -95,18 +97,3 @@ class VirtualClock:
         """
         with self._changed:
             return self._changed.wait_for(lambda: self._elapsed >= deadline, timeout)
-
-
-def format_rfc3339(moment: datetime) -> str:
-    """Kubernetes' timestamp form, whole seconds in UTC: `2026-01-02T03:04:05Z`."""
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_rfc3339(text: str) -> datetime:
-    """Parse an RFC 3339 timestamp (`Z` or an offset, optional fraction) into an aware UTC datetime."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp {text!r} has no timezone")
-    return moment.astimezone(UTC)

@@ -23,16 +23,16 @@ from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import NotFound
 from sparkfleet.config import PlatformConfig
 from sparkfleet.controllers.disruption import DisruptionReconciler
-from sparkfleet.controllers.metrics import SparkApplicationMetrics
-from sparkfleet.controllers.nodeclaim import Launcher, NodeClaimReconciler
-from sparkfleet.controllers.offeringcache import OfferingCache
+from sparkfleet.controllers.nodeclaim import NodeClaimReconciler
 from sparkfleet.controllers.provisioner import FleetSource, ProvisionerReconciler
-from sparkfleet.controllers.runner import Controller
 from sparkfleet.controllers.scheduledsparkapplication import ScheduledSparkApplicationReconciler
 from sparkfleet.controllers.scheduler import SchedulerReconciler
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
+from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
+from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.submission import SubmissionOptions
 from sparkfleet.privatefiles import private_dir, private_file
+from sparkfleet.reconcile import Controller
 from sparkfleet.runtime.local import KubeletConfig, KubeletReconciler, LocalRuntime
 from sparkfleet.runtime.local.archive import LogRetention
 from sparkfleet.runtime.local.podlogs import read_pod_log
@@ -120,13 +120,17 @@ class Platform:
             Controller(SchedulerReconciler(self.store, clock), self.store, clock, workers=1),
         ]
         self.offerings = OfferingCache()
-        launcher = Launcher(self.store, clock, self.cloud, self.offerings)
         fleets = FleetSource(self.store, self.cloud)
         self.controllers += [
             Controller(
-                ProvisionerReconciler(self.store, clock, fleets, launcher), self.store, clock, workers=1
+                ProvisionerReconciler(self.store, clock, fleets, self.offerings), self.store, clock, workers=1
             ),
-            Controller(NodeClaimReconciler(self.store, clock, launcher), self.store, clock, workers=1),
+            Controller(
+                NodeClaimReconciler(self.store, clock, self.cloud, self.offerings),
+                self.store,
+                clock,
+                workers=1,
+            ),
             Controller(DisruptionReconciler(self.store, clock, fleets, self.offerings), self.store, clock, 1),
         ]
         self.runtime = LocalRuntime(home, clock)
@@ -134,9 +138,7 @@ class Platform:
         logs = config.settings.logs
         retention = LogRetention(timedelta(days=logs.retentionDays), logs.maxArchivedPods)
         kubelet_config = KubeletConfig(workdir=workdir, log_retention=retention)
-        self.kubelet = KubeletReconciler(
-            self.store, clock, self.runtime, home, options=options, config=kubelet_config
-        )
+        self.kubelet = KubeletReconciler(self.store, clock, self.runtime, home, config=kubelet_config)
         kubelet_controller: Controller[Any] = Controller(self.kubelet, self.store, clock)
         self.kubelet.wake_on_exit(kubelet_controller.queue.add)
         kubelet_controller.queue.add(("Node", "", ""))  # the node directories and log archive, swept

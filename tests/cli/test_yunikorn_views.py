@@ -21,10 +21,10 @@ from sparkfleet.cli.yunikorn_views import describe_app, queue_reports, render_qu
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster import Cluster, Obj
 from sparkfleet.cluster.embedded import EmbeddedCluster
-from sparkfleet.controllers.runner import Controller
 from sparkfleet.controllers.scheduler import SchedulerReconciler
 from sparkfleet.engine.submission import Submission, SubmissionOptions, build_submission
 from sparkfleet.platform import open_embedded_store
+from sparkfleet.reconcile import Controller
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sparkfleet.api.instancetypes import LABEL_INSTANCE_LOCAL_NVME, CapacityType, InstanceType, Offering
+from sparkfleet.api.instancetypes import InstanceType, Offering
+from sparkfleet.api.wire import LABEL_INSTANCE_LOCAL_NVME, CapacityType
 from sparkfleet.cloud.catalog import Catalog, load_catalog, parse_instance_types
 
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from sparkfleet.api.instancetypes import CapacityType, OfferingKey
+from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.scenario import Scenario, UnavailableOffering
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.cloud import (
     INSUFFICIENT_CAPACITY,
     USER_TERMINATION_REASON,

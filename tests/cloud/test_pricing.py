@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sparkfleet.api.instancetypes import CapacityType
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.cloud.catalog import load_catalog
 from sparkfleet.cloud.pricing import (
     SPOT_DISCOUNT_MAX,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sparkfleet.api.base import ManifestError
-from sparkfleet.api.instancetypes import CapacityType
 from sparkfleet.api.scenario import parse_scenario, scenario_from_dict
+from sparkfleet.api.wire import CapacityType
 
 
 def issues(text: str) -> list[str]:

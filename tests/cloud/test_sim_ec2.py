@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sparkfleet.api.base import ManifestError
-from sparkfleet.api.instancetypes import CapacityType
 from sparkfleet.api.scenario import Scenario, parse_scenario
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cloud import (
     SPOT_TERMINATION_REASON,

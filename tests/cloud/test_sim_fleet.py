@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sparkfleet.api.instancetypes import CapacityType, OfferingKey
+from sparkfleet.api.instancetypes import OfferingKey
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.cloud import InvalidLaunchRequest, LaunchRequest
 from sparkfleet.cloud.catalog import load_catalog
 from sparkfleet.cloud.sim.fleet import fleet_order

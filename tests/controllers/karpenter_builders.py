@@ -28,13 +28,13 @@ from sparkfleet.cluster import NotFound
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
 from sparkfleet.controllers.disruption import DisruptionReconciler
-from sparkfleet.controllers.nodeclaim import Launcher, NodeClaimReconciler
-from sparkfleet.controllers.offeringcache import OfferingCache
+from sparkfleet.controllers.nodeclaim import NodeClaimReconciler
 from sparkfleet.controllers.provisioner import FleetSource, ProvisionerReconciler
-from sparkfleet.controllers.runner import Controller
+from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.provisioning import Resources, pod_requests
 from sparkfleet.engine.provisioning.resources import resources_from_list
 from sparkfleet.engine.submission import SubmissionOptions, build_submission
+from sparkfleet.reconcile import Controller
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NAMESPACE = "spark-team-a"
@@ -180,10 +180,9 @@ class Platform:
         """(Re)create the controllers, as a restarted process would (nothing kept in memory)."""
         cloud = cloud or self.cloud
         self.offerings = OfferingCache()
-        self.launcher = Launcher(self.store, self.clock, cloud, self.offerings)
         self.fleets = FleetSource(self.store, cloud)
-        self.provisioner = ProvisionerReconciler(self.store, self.clock, self.fleets, self.launcher)
-        self.nodeclaims = NodeClaimReconciler(self.store, self.clock, self.launcher)
+        self.provisioner = ProvisionerReconciler(self.store, self.clock, self.fleets, self.offerings)
+        self.nodeclaims = NodeClaimReconciler(self.store, self.clock, cloud, self.offerings)
         self.disruption = DisruptionReconciler(self.store, self.clock, self.fleets, self.offerings)
         self.controllers = [
             Controller(self.provisioner, self.store, self.clock),

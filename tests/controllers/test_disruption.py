@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from sparkfleet.api.blueprint import blueprint_nodepools, spark_compute_optimized
-from sparkfleet.api.instancetypes import CapacityType, OfferingKey
+from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.scenario import Scenario, SpotInterruption, UnavailableOffering
+from sparkfleet.api.wire import ANNOTATION_DISRUPTION, CapacityType
 from sparkfleet.cloud import InstanceState
-from sparkfleet.controllers.disruption import ANNOTATION_DISRUPTION
 
 from .karpenter_builders import COMPUTE, NAMESPACE, Platform, Platforms, plain_pod, pyspark_pi
 

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from sparkfleet.api.blueprint import spark_compute_optimized
-from sparkfleet.api.instancetypes import CapacityType, InstanceType, Offering
+from sparkfleet.api.instancetypes import InstanceType, Offering
 from sparkfleet.api.scenario import Scenario, UnavailableOffering
+from sparkfleet.api.wire import CapacityType
+from sparkfleet.api.wire.sparkfleet import ANNOTATION_PROVISIONING_ROUND
 from sparkfleet.cloud import (
     CloudError,
     CloudEvent,
@@ -21,8 +23,10 @@ from sparkfleet.cloud import (
     LaunchResult,
 )
 from sparkfleet.cloud.sim import SimulatedEC2
+from sparkfleet.cluster import WatchEvent, WatchEventType
 from sparkfleet.controllers.nodeclaim import LAUNCH_TIMEOUT, REGISTRATION_TIMEOUT, nodeclaim_manifest
-from sparkfleet.engine.provisioning import PodRequest, ProvisioningRequest, Resources, plan
+from sparkfleet.controllers.nodeclaim.context import FAILED_CLAIM_GRACE
+from sparkfleet.engine.provisioning import PodRequest, ProvisioningRequest, Resources, launch_outcome, plan
 
 from .karpenter_builders import COMPUTE, START, Platform, Platforms, condition, pyspark_pi
 
@@ -36,7 +40,9 @@ class ProxyCloud:
         self.inner = inner
         self.fail = fail
         self.die_after_launch = die_after_launch
+        self.fail_terminate = False
         self.launches = 0
+        self.requests: list[LaunchRequest] = []
 
     @property
     def region(self) -> str:
@@ -50,6 +56,7 @@ class ProxyCloud:
 
     def launch(self, request: LaunchRequest) -> LaunchResult:
         self.launches += 1
+        self.requests.append(request)
         if self.fail:
             raise CloudError("RequestLimitExceeded: request limit exceeded")
         result = self.inner.launch(request)
@@ -58,6 +65,8 @@ class ProxyCloud:
         return result
 
     def terminate(self, instance_ids: Sequence[str]) -> list[Instance]:
+        if self.fail_terminate:
+            raise CloudError("UnauthorizedOperation: not allowed to terminate")
         return self.inner.terminate(instance_ids)
 
     def list_instances(self) -> list[Instance]:
@@ -77,6 +86,21 @@ def build(tmp_path: Path) -> Iterator[Platforms]:
 @pytest.fixture
 def platform(build: Platforms) -> Platform:
     return build(scenario=Scenario(launchLatencySeconds=30))
+
+
+def compute_claim(platform: Platform) -> Obj:
+    """A NodeClaim for one 2-core pod of the compute-optimized pool, as something other than the
+    provisioner (e.g. disruption, for a replacement) writes it."""
+    view = platform.fleets.view()
+    pod = PodRequest("spark-team-a/p", Resources(cpu=2000, memory=2**32, pods=1), nodeSelector=COMPUTE)
+    planned = plan(ProvisioningRequest(view.fleet, [pod], START)).claims[0]
+    return nodeclaim_manifest(planned, view.pools[spark_compute_optimized().name])
+
+
+def awaited(claim: Obj) -> Obj:
+    """The claim as a provisioning round writes it: the round waits for its launch's outcome."""
+    claim["metadata"]["annotations"][ANNOTATION_PROVISIONING_ROUND] = "2026-01-05T09:00:00Z"
+    return claim
 
 
 def one_claim(platform: Platform) -> Obj:
@@ -116,13 +140,15 @@ def test_a_launch_is_not_repeated_after_the_controller_dies_before_writing_it_do
     platform: Platform,
 ) -> None:
     platform.start_controllers(ProxyCloud(platform.sim, die_after_launch=True))
-    provisioner = platform.controllers[0]
+    provisioner, nodeclaims = platform.controllers[0], platform.controllers[1]
     platform.submit(pyspark_pi(selector=COMPUTE))
     platform.scheduler.step()
     provisioner.enqueue_all()
     provisioner.run_until_idle()
     platform.clock.advance(1)
-    provisioner.run_until_idle()  # the round creates the claim, launches it, and dies
+    provisioner.run_until_idle()  # the round writes the claim
+    platform.deliver()
+    nodeclaims.run_until_idle()  # the NodeClaim controller launches it, and dies
     claim = one_claim(platform)
     assert condition(claim, "Launched") is None
     assert len(platform.sim.list_instances()) == 1
@@ -139,6 +165,56 @@ def test_a_launch_is_not_repeated_after_the_controller_dies_before_writing_it_do
     platform.advance(30)
     assert len(platform.nodes()) == 1
     assert len(platform.sim.list_instances()) == 1
+
+
+def test_a_claim_is_launched_once_though_the_provisioner_and_the_nodeclaim_controller_both_see_it(
+    platform: Platform,
+) -> None:
+    proxy = ProxyCloud(platform.sim)
+    platform.start_controllers(proxy)
+    claim = launch_one(platform)
+    assert condition(claim, "Launched")["status"] == "True"  # type: ignore[index]
+    # every change of the claim goes to both controllers, again and again
+    for _ in range(3):
+        for obj in platform.claims():
+            for controller in platform.controllers:
+                controller.handle(WatchEvent(WatchEventType.MODIFIED, obj))
+        platform.settle()
+    platform.advance(31)
+
+    assert proxy.launches == 1
+    (instance,) = platform.sim.list_instances()
+    assert instance.clientToken == claim["metadata"]["uid"]
+    assert platform.reasons("NodeClaim", claim["metadata"]["name"]).count("Launched") == 1
+    assert len(platform.nodes()) == 1
+
+
+def test_a_terminate_the_cloud_refuses_is_a_warning_on_the_claim_and_is_tried_again(
+    platform: Platform, caplog: pytest.LogCaptureFixture
+) -> None:
+    proxy = ProxyCloud(platform.sim)
+    platform.start_controllers(proxy)
+    claim = launch_one(platform)
+    name = claim["metadata"]["name"]
+    platform.advance(31)
+    (instance,) = platform.sim.list_instances()
+
+    proxy.fail_terminate = True
+    platform.store.delete("NodeClaim", None, name)
+    platform.settle()
+    warnings = [m for r, m in platform.events("NodeClaim", name) if r == "TerminationFailed"]
+    assert warnings == [
+        f"terminating {instance.instanceId} failed: UnauthorizedOperation: not allowed to terminate; "
+        "tried again while it runs without a claim"
+    ]
+    assert any(r.levelname == "WARNING" and instance.instanceId in r.getMessage() for r in caplog.records)
+    assert platform.sim.describe(instance.instanceId).state is InstanceState.RUNNING
+
+    proxy.fail_terminate = False
+    platform.advance(1)
+    assert platform.sim.describe(instance.instanceId).state is InstanceState.TERMINATED
+    assert "InstanceTerminated" in platform.reasons("NodeClaim", name)
+    assert platform.nodes() == []
 
 
 def test_a_claim_not_launched_within_five_minutes_is_deleted(platform: Platform) -> None:
@@ -203,11 +279,7 @@ def test_a_claim_without_capacity_is_deleted_with_an_insufficient_capacity_event
     # a claim the provisioner did not launch itself (e.g. a disruption replacement) meets no capacity
     no_c5d = Scenario(unavailableOfferings=[UnavailableOffering(instanceFamily="c5d")])
     platform = build(scenario=no_c5d)
-    view = platform.fleets.view()
-    pod = PodRequest("spark-team-a/p", Resources(cpu=2000, memory=2**32, pods=1), nodeSelector=COMPUTE)
-    planned = plan(ProvisioningRequest(view.fleet, [pod], START)).claims[0]
-    pool = view.pools[spark_compute_optimized().name]
-    created = platform.store.create(nodeclaim_manifest(planned, pool))
+    created = platform.store.create(compute_claim(platform))
     platform.settle(scheduler=False)
 
     assert platform.claims() == []
@@ -219,6 +291,26 @@ def test_a_claim_without_capacity_is_deleted_with_an_insufficient_capacity_event
     later = platform.clock.now() + timedelta(minutes=3)
     assert platform.offerings.active(later) == frozenset()  # held for three minutes
 
-    # a second launcher call for the same claim (the provisioner's, racing the lifecycle) learns why
-    outcome = platform.launcher.launch(created)
+
+def test_a_claim_a_provisioning_round_awaits_keeps_why_it_got_no_capacity_for_the_round_to_read(
+    build: Platforms,
+) -> None:
+    no_c5d = Scenario(unavailableOfferings=[UnavailableOffering(instanceFamily="c5d")])
+    platform = build(scenario=no_c5d)
+    created = platform.store.create(awaited(compute_claim(platform)))
+    platform.settle(scheduler=False)
+
+    (claim,) = platform.claims()
+    assert condition(claim, "Launched")["reason"] == "InsufficientCapacity"  # type: ignore[index]
+    assert platform.reasons("NodeClaim", created["metadata"]["name"]) == ["InsufficientCapacityError"]
+    # the round that created it learns why from the claim, though the NodeClaim controller launched it
+    active = platform.offerings.active(platform.clock.now())
+    outcome = launch_outcome(claim)
     assert outcome.insufficient_capacity and set(outcome.unavailable) == active
+
+    # a round that never comes back for it: the claim goes after the grace
+    platform.advance(FAILED_CLAIM_GRACE.total_seconds() - 1, step=10, scheduler=False)
+    assert len(platform.claims()) == 1
+    platform.advance(2, scheduler=False)
+    assert platform.claims() == []
+    assert platform.sim.list_instances() == []

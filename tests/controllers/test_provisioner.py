@@ -1,5 +1,6 @@
-"""The provisioner: pods the scheduler marked Unschedulable are batched, planned, and their NodeClaims created
-and launched in one round, falling back when EC2 has no capacity."""
+"""The provisioner: pods the scheduler marked Unschedulable are batched and planned, and their NodeClaims
+written in one round; the NodeClaim controller launches them, and the round falls back at once when EC2
+has no capacity."""
 
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ from sparkfleet.api.blueprint import (
     spark_graviton_memory_optimized,
     spark_memory_optimized,
 )
-from sparkfleet.api.instancetypes import CapacityType
 from sparkfleet.api.scenario import Scenario, UnavailableOffering
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.config import PlatformConfig
 from sparkfleet.controllers.provisioner import gang_of, is_provisionable
-from sparkfleet.controllers.runner import Controller
 from sparkfleet.controllers.scheduler import SchedulerReconciler
 from sparkfleet.platform import seed
+from sparkfleet.reconcile import Controller
 
 from .karpenter_builders import (
     COMPUTE,
@@ -171,6 +172,36 @@ def test_graviton_falls_back_to_intel_r5d_within_one_round(build: Platforms) -> 
     (node,) = platform.nodes()
     assert node["metadata"]["labels"]["kubernetes.io/arch"] == "amd64"
     assert {platform.pod(n)["spec"].get("nodeName") for n in names(pods)} == {node["metadata"]["name"]}  # type: ignore[index]
+    assert len(platform.sim.list_instances()) == 1
+
+
+def test_insufficient_capacity_polled_from_the_claim_feeds_the_next_plan_of_the_same_round(
+    build: Platforms,
+) -> None:
+    # the provisioner only writes claims; the NodeClaim controller launches and reports EC2's refusal
+    # on the Graviton claim, and the round, still open at the same instant, plans r5d instead
+    platform = build(
+        scenario=NO_GRAVITON,
+        pools=[spark_graviton_memory_optimized(), spark_memory_optimized()],
+    )
+    platform.submit(pyspark_pi(selector=MULTI_ARCH, cores=2, memory="8g"))
+    platform.settle()
+    platform.clock.advance(1)
+    platform.settle()  # no time passes from here to the end of the round
+
+    report = platform.provisioner.last_round
+    assert report is not None and report.plan.attempt >= 1
+    *failed, replacement = report.created.values()
+    (claim,) = platform.claims()
+    assert claim["metadata"]["name"] == replacement
+    assert claim["metadata"]["creationTimestamp"] == "2026-01-05T09:00:01Z"
+    assert condition(claim, "Launched")["status"] == "True"  # type: ignore[index]
+    assert claim["metadata"]["labels"]["node.kubernetes.io/instance-type"].startswith("r5d.")
+    assert failed and all(name.startswith(SPARK_GRAVITON_MEMORY_OPTIMIZED) for name in failed)
+    for name in failed:
+        assert platform.reasons("NodeClaim", name) == ["Planned", "InsufficientCapacityError", "Fallback"]
+    assert platform.reasons("NodePool", SPARK_MEMORY_OPTIMIZED).count("Provisioned") == 1
+    assert "Provisioned" not in platform.reasons("NodePool", SPARK_GRAVITON_MEMORY_OPTIMIZED)
     assert len(platform.sim.list_instances()) == 1
 
 

@@ -13,12 +13,12 @@ import pytest
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
-from sparkfleet.controllers.runner import Controller
 from sparkfleet.controllers.scheduledsparkapplication import (
     ScheduledSparkApplicationReconciler,
     system_local_zone,
 )
 from sparkfleet.engine.lifecycle import ScheduleConfig
+from sparkfleet.reconcile import Controller
 
 START = datetime(2026, 1, 5, 8, 58, tzinfo=UTC)
 SCHEDULE = "*/10 * * * *"

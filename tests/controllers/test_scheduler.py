@@ -18,15 +18,11 @@ from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster import Obj, WatchEvent, WatchEventType
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
-from sparkfleet.controllers.runner import Controller
-from sparkfleet.controllers.scheduler import (
-    PARTITION_KEY,
-    STATE_CONFIGMAP,
-    SchedulerReconciler,
-    read_state,
-)
+from sparkfleet.controllers.scheduler import PARTITION_KEY, SchedulerReconciler
+from sparkfleet.controllers.support.schedulerstate import STATE_CONFIGMAP, read_state
 from sparkfleet.engine.scheduling import AppState
 from sparkfleet.engine.submission import Submission, SubmissionOptions, build_submission
+from sparkfleet.reconcile import Controller
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
@@ -332,6 +328,43 @@ def test_an_invalid_queue_config_is_refused_with_a_warning_and_the_last_valid_on
     rejected = [e for e in events if e["reason"] == "QueueConfigRejected"]
     assert len(rejected) == 1 and rejected[0]["count"] == 1 and rejected[0]["type"] == "Warning"
     assert "maximum" in rejected[0]["message"]
+
+
+def test_a_restart_with_an_invalid_queue_config_keeps_the_one_last_applied(world: World) -> None:
+    world.set_queues(SMALL_QUEUES % 1)
+    world.store.create(node("n1", cpu="8", spark=False))
+    world.settle()
+    world.set_queues(SMALL_QUEUES.replace("max:", "maximum:") % 5)
+    world.restart()  # the new process finds only the invalid ConfigMap and the state
+    for name in ("a", "b"):
+        world.store.create(plain_pod(name, queue="root.small"))
+        world.settle()
+    assert [bool(world.pod(n)["spec"].get("nodeName")) for n in "ab"] == [True, False]
+    assert world.scheduled("b")["reason"] == "QueueLimit"
+    events = events_for(world.store, "ConfigMap", "yunikorn", "yunikorn-configs")
+    (rejected,) = [e for e in events if e["type"] == "Warning"]
+    assert rejected["reason"] == "QueueConfigRejected" and "maximum" in rejected["message"]
+
+
+def test_a_saved_queue_config_that_is_invalid_too_is_said_with_a_warning_on_the_configmap(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.set_queues(SMALL_QUEUES % 1)
+    world.settle()
+    world.store.patch("ConfigMap", "yunikorn", STATE_CONFIGMAP, {"data": {"queues.yaml": "partitions: ["}})
+    world.set_queues(SMALL_QUEUES.replace("max:", "maximum:") % 5)
+    world.restart()
+    world.store.create(node("n1", cpu="8", spark=False))
+    world.store.create(plain_pod("p"))
+    with caplog.at_level("WARNING", logger="sparkfleet.controllers.scheduler"):
+        world.settle()
+    assert world.pod("p")["spec"]["nodeName"] == "n1"  # scheduled with YuniKorn's built-in default
+    events = events_for(world.store, "ConfigMap", "yunikorn", "yunikorn-configs")
+    warnings = {e["reason"]: e["message"] for e in events if e["type"] == "Warning"}
+    assert set(warnings) == {"QueueConfigRejected"}
+    fallback = [e["message"] for e in events if "yunikorn/yunikorn-state" in e["message"]]
+    assert len(fallback) == 1 and "built-in default" in fallback[0] and "not valid YAML" in fallback[0]
+    assert any("yunikorn/yunikorn-state" in r.getMessage() for r in caplog.records)
 
 
 def test_a_restarted_scheduler_resumes_the_gang_timeout_from_its_state(world: World) -> None:

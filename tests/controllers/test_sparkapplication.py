@@ -14,10 +14,10 @@ from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster import Conflict, NotFound
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
-from sparkfleet.controllers.metrics import SparkApplicationMetrics
-from sparkfleet.controllers.runner import Controller
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler, submission_id_for
+from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
 from sparkfleet.engine.lifecycle import LifecycleConfig
+from sparkfleet.reconcile import Controller
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NAME = "pyspark-pi"
@@ -289,6 +289,22 @@ def test_a_finished_application_is_deleted_after_its_time_to_live(cluster: Clust
     with pytest.raises(NotFound):
         cluster.app()
     assert cluster.pods() == [], "the driver pod went with its owner"
+
+
+def test_a_termination_time_without_a_zone_is_reported_by_its_field_and_not_guessed(
+    cluster: Cluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    cluster.store.create(manifest(timeToLiveSeconds=60))
+    cluster.settle()
+    cluster.kubelet("Succeeded", exit_code=0, reason="Completed")
+    cluster.advance(1)
+    app = cluster.app()
+    cluster.store.update_status(
+        {**app, "status": {**app["status"], "terminationTime": "2026-01-05T09:00:01"}}
+    )
+    cluster.advance(120)
+    assert cluster.state() == "COMPLETED", "not deleted on a guess at the zone"
+    assert 'status.terminationTime: "2026-01-05T09:00:01" has no timezone' in caplog.text
 
 
 def test_suspend_deletes_the_run_and_resume_submits_again(cluster: Cluster) -> None:

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sparkfleet.api.wire import LABEL_SCHEDULED_APP_NAME
 from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import NotFound, Obj
 from sparkfleet.config import load_config
-from sparkfleet.controllers.scheduler import read_state
-from sparkfleet.engine.lifecycle.labels import LABEL_SCHEDULED_APP_NAME
+from sparkfleet.controllers.support.schedulerstate import read_state
 from sparkfleet.platform import Platform
 
 pytestmark = pytest.mark.e2e

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sparkfleet.api.wire import ANNOTATION_SCRATCH_MOUNTS
 from sparkfleet.runtime.local import SparkInstall
-from sparkfleet.runtime.local.nodes import ANNOTATION_SCRATCH_MOUNTS
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

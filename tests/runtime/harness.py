@@ -9,8 +9,8 @@ from typing import Any
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
-from sparkfleet.controllers.runner import Controller
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
+from sparkfleet.reconcile import Controller
 from sparkfleet.runtime.local import KubeletConfig, KubeletKey, KubeletReconciler, LocalRuntime, SparkInstall
 
 from .builders import RAID0, node, spark_app

@@ -42,15 +42,6 @@ from sparkfleet.api.ec2nodeclass import (
     VolumeType,
     validate_ec2nodeclass,
 )
-from sparkfleet.api.instancetypes import (
-    LABEL_ARCH,
-    LABEL_CAPACITY_TYPE,
-    LABEL_INSTANCE_CATEGORY,
-    LABEL_INSTANCE_CPU,
-    LABEL_INSTANCE_FAMILY,
-    LABEL_INSTANCE_GENERATION,
-    LABEL_INSTANCE_SIZE,
-)
 from sparkfleet.api.karpenter import (
     Budget,
     ConsolidationPolicy,
@@ -67,6 +58,17 @@ from sparkfleet.api.karpenter import (
 )
 from sparkfleet.api.meta import ObjectMeta
 from sparkfleet.api.placement import Taint, TaintEffect
+from sparkfleet.api.wire import (
+    LABEL_ARCH,
+    LABEL_CAPACITY_TYPE,
+    LABEL_INSTANCE_CATEGORY,
+    LABEL_INSTANCE_CPU,
+    LABEL_INSTANCE_FAMILY,
+    LABEL_INSTANCE_GENERATION,
+    LABEL_INSTANCE_HYPERVISOR,
+    LABEL_INSTANCE_SIZE,
+    CapacityType,
+)
 from sparkfleet.api.yamlio import dump_yaml_all
 from sparkfleet.api.yunikorn import (
     NodeSortPolicy,
@@ -89,7 +91,6 @@ NODEPOOL_NAMES = (
     SPARK_MEMORY_OPTIMIZED,
     SPARK_VERTICAL_EBS_SCALE,
 )
-LABEL_HYPERVISOR = "karpenter.k8s.aws/instance-hypervisor"
 
 # Boot script of spark-vertical-ebs-scale: Spark scratch space at /mnt/k8s-disks on every instance type,
 # from the instance store when there is one, else from a gp3 volume sized 10 GiB per vCPU.
@@ -161,7 +162,9 @@ def _req(key: str, operator: RequirementOperator, *values: str) -> NodeSelectorR
 
 
 def _spot_and_on_demand() -> NodeSelectorRequirementWithMinValues:
-    return _req(LABEL_CAPACITY_TYPE, RequirementOperator.IN, "spot", "on-demand")
+    return _req(
+        LABEL_CAPACITY_TYPE, RequirementOperator.IN, CapacityType.SPOT.value, CapacityType.ON_DEMAND.value
+    )
 
 
 def _generation_above_2() -> NodeSelectorRequirementWithMinValues:
@@ -225,7 +228,7 @@ def spark_compute_optimized(*, dedicated_taint: bool = False) -> NodePool:
                 "18xlarge",
                 "24xlarge",
             ),
-            _req(LABEL_HYPERVISOR, RequirementOperator.IN, "nitro"),
+            _req(LABEL_INSTANCE_HYPERVISOR, RequirementOperator.IN, "nitro"),
             _generation_above_2(),
         ],
         100,
@@ -244,7 +247,7 @@ def spark_graviton_memory_optimized(*, dedicated_taint: bool = False) -> NodePoo
             _req(LABEL_INSTANCE_CATEGORY, RequirementOperator.IN, "r"),
             _req(LABEL_INSTANCE_FAMILY, RequirementOperator.IN, "r6g", "r6gd", "r7g", "r7gd", "r8g"),
             _req(LABEL_INSTANCE_SIZE, RequirementOperator.IN, "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
-            _req(LABEL_HYPERVISOR, RequirementOperator.IN, "nitro"),
+            _req(LABEL_INSTANCE_HYPERVISOR, RequirementOperator.IN, "nitro"),
             _generation_above_2(),
         ],
         100,
@@ -263,7 +266,7 @@ def spark_memory_optimized(*, dedicated_taint: bool = False) -> NodePool:
             _req(LABEL_INSTANCE_CATEGORY, RequirementOperator.IN, "r"),
             _req(LABEL_INSTANCE_FAMILY, RequirementOperator.IN, "r5d"),
             _req(LABEL_INSTANCE_CPU, RequirementOperator.IN, "4", "8", "16", "32"),
-            _req(LABEL_HYPERVISOR, RequirementOperator.IN, "nitro"),
+            _req(LABEL_INSTANCE_HYPERVISOR, RequirementOperator.IN, "nitro"),
             _generation_above_2(),
         ],
         50,

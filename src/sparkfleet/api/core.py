@@ -199,7 +199,18 @@ class PriorityClass(Model):
     preemptionPolicy: Literal["PreemptLowerPriority", "Never"] | None = None
 
 
+class Binding(Model):
+    """What POST .../pods/{name}/binding (or the legacy `bindings` collection) takes: the pod's node.
+    Served, never stored."""
+
+    apiVersion: Literal["v1"] = "v1"
+    kind: Literal["Binding"] = "Binding"
+    metadata: ObjectMeta
+    target: ObjectReference
+
+
 __all__ = [
+    "Binding",
     "ConfigMap",
     "Event",
     "Namespace",

@@ -20,6 +20,7 @@ from sparkfleet.api.durations import DurationError, parse_go_duration
 from sparkfleet.api.meta import Condition, ObjectMeta, Quantity
 from sparkfleet.api.placement import NodeSelectorRequirement
 from sparkfleet.api.quantity import QuantityError, memory_bytes, parse_quantity
+from sparkfleet.api.wire import LABEL_NODECLASS, LABEL_NODEPOOL, TAG_NODECLAIM
 
 API_VERSION: Final = "karpenter.k8s.aws/v1"
 DEFAULT_ROOT_DEVICE = "/dev/xvda"
@@ -40,9 +41,9 @@ RESERVED_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage", "pid"})
 _ALIAS_FAMILIES = ("al2", "al2023", "bottlerocket", "windows2019", "windows2022")
 _RESTRICTED_TAGS = (
     "eks:eks-cluster-name",
-    "karpenter.sh/nodepool",
-    "karpenter.sh/nodeclaim",
-    "karpenter.k8s.aws/ec2nodeclass",
+    LABEL_NODEPOOL,
+    TAG_NODECLAIM,
+    LABEL_NODECLASS,
 )
 # The largest sizes the CRD's volumeSize pattern admits, per unit.
 _VOLUME_SIZE = re.compile(r"^([1-9][0-9]*)(Gi|G|Ti|T)$")

@@ -8,30 +8,24 @@ capacity is there. Loading the catalog from data is the cloud layer's job (`spar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-LABEL_ARCH = "kubernetes.io/arch"
-LABEL_OS = "kubernetes.io/os"
-LABEL_INSTANCE_TYPE = "node.kubernetes.io/instance-type"
-LABEL_ZONE = "topology.kubernetes.io/zone"
-LABEL_REGION = "topology.kubernetes.io/region"
-LABEL_CAPACITY_TYPE = "karpenter.sh/capacity-type"
-LABEL_INSTANCE_CATEGORY = "karpenter.k8s.aws/instance-category"
-LABEL_INSTANCE_FAMILY = "karpenter.k8s.aws/instance-family"
-LABEL_INSTANCE_GENERATION = "karpenter.k8s.aws/instance-generation"
-LABEL_INSTANCE_SIZE = "karpenter.k8s.aws/instance-size"
-LABEL_INSTANCE_CPU = "karpenter.k8s.aws/instance-cpu"
-LABEL_INSTANCE_MEMORY = "karpenter.k8s.aws/instance-memory"
-LABEL_INSTANCE_LOCAL_NVME = "karpenter.k8s.aws/instance-local-nvme"
+from sparkfleet.api.wire import (
+    LABEL_ARCH,
+    LABEL_CAPACITY_TYPE,
+    LABEL_INSTANCE_CATEGORY,
+    LABEL_INSTANCE_CPU,
+    LABEL_INSTANCE_FAMILY,
+    LABEL_INSTANCE_GENERATION,
+    LABEL_INSTANCE_LOCAL_NVME,
+    LABEL_INSTANCE_MEMORY,
+    LABEL_INSTANCE_SIZE,
+    LABEL_INSTANCE_TYPE,
+    LABEL_OS,
+    LABEL_ZONE,
+    CapacityType,
+)
 
 MIB = 1024 * 1024
-
-
-class CapacityType(StrEnum):
-    """The values of the `karpenter.sh/capacity-type` label."""
-
-    SPOT = "spot"
-    ON_DEMAND = "on-demand"
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,20 @@ from sparkfleet.api.durations import NEVER, parse_duration
 from sparkfleet.api.meta import DNS1123_SUBDOMAIN, Condition, ObjectMeta, ResourceList
 from sparkfleet.api.placement import Taint, check_values_for_operator
 from sparkfleet.api.quantity import parse_quantity
+from sparkfleet.api.wire import (
+    LABEL_ARCH,
+    LABEL_CAPACITY_TYPE,
+    LABEL_HOSTNAME,
+    LABEL_INSTANCE_TYPE,
+    LABEL_NODEPOOL,
+    LABEL_OS,
+    LABEL_REGION,
+    LABEL_WINDOWS_BUILD,
+    LABEL_ZONE,
+)
 
 GROUP = "karpenter.sh"
 API_VERSION: Final = "karpenter.sh/v1"
-LABEL_NODEPOOL = "karpenter.sh/nodepool"
-ANNOTATION_DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt"
 DEFAULT_EXPIRE_AFTER = "720h"
 DEFAULT_CONSOLIDATE_AFTER = "0s"
 DEFAULT_BUDGET_NODES = "10%"
@@ -285,13 +294,13 @@ _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 WELL_KNOWN_LABELS = frozenset(
     {
         LABEL_NODEPOOL,
-        "karpenter.sh/capacity-type",
-        "topology.kubernetes.io/zone",
-        "topology.kubernetes.io/region",
-        "node.kubernetes.io/instance-type",
-        "kubernetes.io/arch",
-        "kubernetes.io/os",
-        "node.kubernetes.io/windows-build",
+        LABEL_CAPACITY_TYPE,
+        LABEL_ZONE,
+        LABEL_REGION,
+        LABEL_INSTANCE_TYPE,
+        LABEL_ARCH,
+        LABEL_OS,
+        LABEL_WINDOWS_BUILD,
         # the aliases Karpenter normalises to the labels above
         "beta.kubernetes.io/arch",
         "beta.kubernetes.io/os",
@@ -350,8 +359,8 @@ def restricted_label_problem(key: str) -> str | None:
     """Why Karpenter refuses `key` on a NodePool (requirement or template label), or None."""
     if key == LABEL_NODEPOOL:
         return f'label "{LABEL_NODEPOOL}" is restricted: Karpenter sets it to the NodePool\'s name'
-    if key == "kubernetes.io/hostname":
-        return 'label "kubernetes.io/hostname" is restricted: the kubelet sets it'
+    if key == LABEL_HOSTNAME:
+        return f'label "{LABEL_HOSTNAME}" is restricted: the kubelet sets it'
     if key in WELL_KNOWN_LABELS:
         return None
     domain = key.partition("/")[0] if "/" in key else ""

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from sparkfleet.api.base import FieldIssue, ManifestError, Model, did_you_mean, hinted_issues
 from sparkfleet.api.names import name_issue, object_name_rule
-from sparkfleet.api.registry import KINDS, KindInfo
+from sparkfleet.api.registry import KindInfo, kind_info, known_kinds
 from sparkfleet.api.scenario import Scenario
 from sparkfleet.api.yamlio import load_all, load_all_noting
 from sparkfleet.api.yunikorn import SchedulerConfig, validate_queues
@@ -114,14 +114,14 @@ def check_document(doc: Any) -> list[Checked]:
     kind, api_version, name = doc.get("kind"), doc.get("apiVersion"), _name_of(doc)
     if not isinstance(kind, str) or not kind:
         return [Checked("?", name, issues=[FieldIssue("kind", "required field is missing")])]
-    info = KINDS.get(kind)
+    info = kind_info(kind)
     if info is None:
         return _foreign(doc, kind, api_version, name)
-    if api_version != info.apiVersion:
+    if api_version != info.api_version:
         message = (
             "required field is missing"
             if api_version is None
-            else f'"{api_version}" is not served for {kind}; use "{info.apiVersion}"'
+            else f'"{api_version}" is not served for {kind}; use "{info.api_version}"'
         )
         return [Checked(kind, name, issues=[FieldIssue("apiVersion", message)])]
     model, issues = parse_model(info, doc)
@@ -151,7 +151,7 @@ def _embedded_queues(doc: dict[str, Any]) -> list[Checked]:
 
 
 def _foreign(doc: dict[str, Any], kind: str, api_version: Any, name: str) -> list[Checked]:
-    hint = did_you_mean(kind, list(KINDS))
+    hint = did_you_mean(kind, known_kinds())
     if hint:
         return [Checked(kind, name, issues=[FieldIssue("kind", f'unknown kind "{kind}"{hint}')])]
     checked = [Checked(kind, name, skipped=f"{api_version} {kind} is not a kind sparkfleet manages")]
@@ -168,7 +168,7 @@ def _foreign(doc: dict[str, Any], kind: str, api_version: Any, name: str) -> lis
         except yaml.YAMLError:
             continue  # Argo parameters ({{...}}) may make the text templated rather than YAML.
         for inner in inner_docs:
-            if isinstance(inner, dict) and inner.get("kind") in KINDS:
+            if isinstance(inner, dict) and inner.get("kind") in known_kinds():
                 for sub in check_document(inner):
                     sub.issues = [FieldIssue(f"{prefix}: {i.path}", i.message) for i in sub.issues]
                     checked.append(sub)

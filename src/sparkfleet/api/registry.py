@@ -1,4 +1,11 @@
-"""Every kind the platform understands: its apiVersion, model and the semantic checks beyond field types."""
+"""The table of kinds: every kind the platform stores and serves, the names Kubernetes knows it by, its
+model and the semantic checks beyond field types.
+
+The store, the API server (routes, discovery, OpenAPI), the CLI and the printer columns all read this one
+table, so a new kind is one entry here. NetworkPolicy is stored and served so that clients which create
+one (Spark's submission client does, for its executors) work unchanged; the embedded cluster enforces no
+policy.
+"""
 
 from __future__ import annotations
 
@@ -17,55 +24,155 @@ from sparkfleet.api.sparkvalidation import (
     validate_spark_application,
 )
 
+__all__ = [
+    "ALL_CATEGORY",
+    "BINDING",
+    "KINDS",
+    "KindInfo",
+    "Validator",
+    "find_kind",
+    "in_category",
+    "kind_info",
+    "known_kinds",
+]
+
 Validator = Callable[[Any], list[FieldIssue]]
 
+ALL_CATEGORY = "all"
+"""The discovery category `kubectl get all` (and `sparkfleet get all`) lists."""
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class KindInfo:
     kind: str
-    apiVersion: str
-    model: type[Model]
+    api_version: str
+    plural: str
     namespaced: bool
+    model: type[Model]
+    short_names: tuple[str, ...] = ()
     validate: Validator | None = None
+    """Semantic checks beyond the model's field types."""
+    status_subresource: bool = True
+    """False for the kinds that, as on Kubernetes, have no status at all."""
+    categories: tuple[str, ...] = ()
+
+    @property
+    def group(self) -> str:
+        """API group ("" for the core group `v1`)."""
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    @property
+    def resource(self) -> str:
+        """Group-qualified resource as it appears in Kubernetes messages: `pods`, `nodepools.karpenter.sh`."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
-def _no_issues(_: Any) -> list[FieldIssue]:
-    return []
+_ALL = (ALL_CATEGORY,)
+_SPARK = "sparkoperator.k8s.io/v1beta2"
+
+KINDS: tuple[KindInfo, ...] = (
+    KindInfo("Pod", "v1", "pods", True, pod.Pod, ("po",), pod.validate_pod, categories=_ALL),
+    KindInfo("Node", "v1", "nodes", False, core.Node, ("no",)),
+    KindInfo("Namespace", "v1", "namespaces", False, core.Namespace, ("ns",)),
+    KindInfo("ConfigMap", "v1", "configmaps", True, core.ConfigMap, ("cm",), status_subresource=False),
+    KindInfo("Service", "v1", "services", True, core.Service, ("svc",), categories=_ALL),
+    KindInfo("Event", "v1", "events", True, core.Event, ("ev",), status_subresource=False),
+    KindInfo(
+        "PersistentVolumeClaim", "v1", "persistentvolumeclaims", True, core.PersistentVolumeClaim, ("pvc",)
+    ),
+    KindInfo("PersistentVolume", "v1", "persistentvolumes", False, core.PersistentVolume, ("pv",)),
+    KindInfo(
+        "PriorityClass",
+        "scheduling.k8s.io/v1",
+        "priorityclasses",
+        False,
+        core.PriorityClass,
+        ("pc",),
+        status_subresource=False,
+    ),
+    KindInfo(
+        "NetworkPolicy",
+        "networking.k8s.io/v1",
+        "networkpolicies",
+        True,
+        networking.NetworkPolicy,
+        ("netpol",),
+        status_subresource=False,
+    ),
+    KindInfo(
+        "SparkApplication",
+        _SPARK,
+        "sparkapplications",
+        True,
+        SparkApplication,
+        ("sparkapp",),
+        validate_spark_application,
+        categories=_ALL,
+    ),
+    KindInfo(
+        "ScheduledSparkApplication",
+        _SPARK,
+        "scheduledsparkapplications",
+        True,
+        ScheduledSparkApplication,
+        ("scheduledsparkapp",),
+        validate_scheduled_spark_application,
+        categories=_ALL,
+    ),
+    KindInfo("NodePool", "karpenter.sh/v1", "nodepools", False, NodePool, ("nodepool",), validate_nodepool),
+    KindInfo(
+        "NodeClaim", "karpenter.sh/v1", "nodeclaims", False, NodeClaim, ("nodeclaim",), validate_nodeclaim
+    ),
+    KindInfo(
+        "EC2NodeClass",
+        "karpenter.k8s.aws/v1",
+        "ec2nodeclasses",
+        False,
+        EC2NodeClass,
+        ("ec2nc",),
+        validate_ec2nodeclass,
+    ),
+)
+
+BINDING = KindInfo("Binding", "v1", "bindings", True, core.Binding, status_subresource=False)
+"""The legacy `bindings` collection (POST a Binding named after the pod): served, never stored."""
 
 
-KINDS: dict[str, KindInfo] = {
-    info.kind: info
-    for info in (
-        KindInfo(
-            "SparkApplication",
-            "sparkoperator.k8s.io/v1beta2",
-            SparkApplication,
-            True,
-            validate_spark_application,
-        ),
-        KindInfo(
-            "ScheduledSparkApplication",
-            "sparkoperator.k8s.io/v1beta2",
-            ScheduledSparkApplication,
-            True,
-            validate_scheduled_spark_application,
-        ),
-        KindInfo("NodePool", "karpenter.sh/v1", NodePool, False, validate_nodepool),
-        KindInfo("NodeClaim", "karpenter.sh/v1", NodeClaim, False, validate_nodeclaim),
-        KindInfo("EC2NodeClass", "karpenter.k8s.aws/v1", EC2NodeClass, False, validate_ec2nodeclass),
-        KindInfo("Pod", "v1", pod.Pod, True, pod.validate_pod),
-        KindInfo("Node", "v1", core.Node, False),
-        KindInfo("PersistentVolumeClaim", "v1", core.PersistentVolumeClaim, True),
-        KindInfo("PersistentVolume", "v1", core.PersistentVolume, False),
-        KindInfo("ConfigMap", "v1", core.ConfigMap, True),
-        KindInfo("Service", "v1", core.Service, True),
-        KindInfo("Event", "v1", core.Event, True),
-        KindInfo("Namespace", "v1", core.Namespace, False),
-        KindInfo("PriorityClass", "scheduling.k8s.io/v1", core.PriorityClass, False),
-        KindInfo("NetworkPolicy", "networking.k8s.io/v1", networking.NetworkPolicy, True),
-    )
-}
+def _by_kind() -> dict[str, KindInfo]:
+    return {info.kind: info for info in KINDS}
+
+
+def _by_name() -> dict[str, KindInfo]:
+    names: dict[str, KindInfo] = {}
+    for info in KINDS:
+        for alias in (info.kind, info.plural, info.resource, *info.short_names):
+            names[alias.lower()] = info
+        if info.group:
+            names[f"{info.kind}.{info.group}".lower()] = info
+    return names
+
+
+_BY_KIND = _by_kind()
+_BY_NAME = _by_name()
 
 
 def kind_info(kind: str) -> KindInfo | None:
-    return KINDS.get(kind)
+    """The entry of a kind by its exact `kind` (`SparkApplication`), as manifests write it."""
+    return _BY_KIND.get(kind)
+
+
+def find_kind(name: str) -> KindInfo | None:
+    """The entry of a kind by its kind, plural, short name or `plural.group`, in any letter case."""
+    return _BY_NAME.get(name.strip().lower())
+
+
+def known_kinds() -> list[str]:
+    return [info.kind for info in KINDS]
+
+
+def in_category(category: str) -> tuple[KindInfo, ...]:
+    return tuple(info for info in KINDS if category in info.categories)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from sparkfleet.api.quantity import cpu_millis, memory_bytes
+from sparkfleet.api.podrequests import resource_amounts
 
 VCORE = "vcore"
 MEMORY = "memory"
@@ -79,13 +79,7 @@ def yunikorn_resources(resources: Mapping[str, str | int]) -> Resources:
 def from_kubernetes(requests: Mapping[str, str | int | float]) -> Resources:
     """A pod's Kubernetes resource list the way YuniKorn's shim sees it: `cpu` becomes `vcore`
     (millicores), memory bytes, other resources their value rounded up."""
-    out: Resources = {}
-    for name, value in requests.items():
-        if name == "cpu":
-            out[VCORE] = cpu_millis(value)
-        else:
-            out[name] = memory_bytes(value)
-    return out
+    return {VCORE if name == "cpu" else name: amount for name, amount in resource_amounts(requests).items()}
 
 
 def add(a: Mapping[str, int], b: Mapping[str, int]) -> Resources:

@@ -28,7 +28,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from sparkfleet.api.base import FieldIssue, ManifestError, Model, issues_from
-from sparkfleet.api.instancetypes import CapacityType
+from sparkfleet.api.wire import CapacityType
 
 DEFAULT_ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 DEFAULT_LAUNCH_LATENCY_SECONDS = 1.0

@@ -36,6 +36,7 @@ from sparkfleet.api.scheduledsparkapplication import (
     split_time_zone,
 )
 from sparkfleet.api.sparkapplication import ApplicationType, SparkApplication, SparkApplicationSpec
+from sparkfleet.api.wire import SCHEDULER_NAME
 
 LABEL_MAX = 63
 NAME_SUFFIX_LENGTH = len("-ui-svc")
@@ -44,7 +45,7 @@ MAX_APP_NAME = LABEL_MAX - NAME_SUFFIX_LENGTH
 GENERATE_NAME_RANDOM = 5
 """Characters the API server appends to generateName."""
 MAX_SCHEDULED_NAME = MAX_APP_NAME - RUN_SUFFIX_LENGTH
-KNOWN_BATCH_SCHEDULERS = ("yunikorn", "volcano", "kube-scheduler")
+KNOWN_BATCH_SCHEDULERS = (SCHEDULER_NAME, "volcano", "kube-scheduler")
 
 _FIXED_KEYS = {
     "spark.master": "the master URL is set by the platform; remove it",

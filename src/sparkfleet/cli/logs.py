@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import typer
 
+from sparkfleet.api.wire import LABEL_SPARK_APP_SELECTOR, LABEL_SPARK_EXECUTOR_ID, LABEL_SPARK_ROLE, SparkRole
 from sparkfleet.cli.context import open_cluster
 from sparkfleet.cli.objects import CommandError
 from sparkfleet.clock import SystemClock
@@ -39,8 +40,13 @@ def pod_for(cluster: Cluster, namespace: str, name: str, executor: int | None) -
                 f"{(status.get('applicationState') or {}).get('state') or 'NEW'})"
             )
         return str(driver)
-    selector = (
-        f"spark-app-selector={status.get('sparkApplicationId')},spark-role=executor,spark-exec-id={executor}"
+    selector = ",".join(
+        f"{key}={value}"
+        for key, value in (
+            (LABEL_SPARK_APP_SELECTOR, status.get("sparkApplicationId")),
+            (LABEL_SPARK_ROLE, SparkRole.EXECUTOR.value),
+            (LABEL_SPARK_EXECUTOR_ID, executor),
+        )
     )
     pods = cluster.list("Pod", namespace, label_selector=selector).items
     if not pods:

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from sparkfleet.api.base import ManifestError
+from sparkfleet.api.registry import ALL_CATEGORY
 from sparkfleet.cli.context import close_clusters, open_cluster
 from sparkfleet.cli.daemon import DEFAULT_API_PORT, KUBECONFIG_FILE, start_background, stop_background
 from sparkfleet.cli.exposure import LOOPBACK, address_option, exposure_warning
@@ -154,7 +155,7 @@ def get(
         if kind.lower() in QUEUE_KINDS:
             render_queues(out, store)
             return
-        if kind.lower() == "all":
+        if kind.lower() == ALL_CATEGORY:
             if name is not None or watch:
                 raise CommandError("get all lists every object of its kinds: drop the name and -w")
             text = get_all(out, store, namespace, all_namespaces, selector, output, SystemClock().now())

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from sparkfleet.api.base import FieldIssue, ManifestError
 from sparkfleet.api.manifests import parse_objects
+from sparkfleet.api.registry import ALL_CATEGORY, in_category
 from sparkfleet.api.yamlio import dump_yaml, dump_yaml_all
 from sparkfleet.cli.printers import cell_text, print_table, shown, title
 from sparkfleet.cli.validate import manifest_files
@@ -23,8 +24,8 @@ from sparkfleet.cluster import Cluster, KindInfo, NotFound, Obj, lookup
 from sparkfleet.cluster.events import event_order, events_for
 from sparkfleet.cluster.printcolumns import age
 
-ALL_KINDS = ("Pod", "Service", "SparkApplication", "ScheduledSparkApplication")
-"""What `get all` lists: a namespace's Spark work (kubectl's `all` has pods, services and workloads)."""
+ALL_KINDS = tuple(info.kind for info in in_category(ALL_CATEGORY))
+"""What `get all` lists, as `kubectl get all` does: a namespace's pods, services and Spark work."""
 
 
 class CommandError(Exception):

@@ -15,8 +15,16 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
+from sparkfleet.api.timefmt import parse_rfc3339
+from sparkfleet.api.wire import (
+    ANNOTATION_PRICE_PER_HOUR,
+    LABEL_CAPACITY_TYPE,
+    LABEL_INSTANCE_TYPE,
+    LABEL_NODEPOOL,
+    LABEL_ZONE,
+)
 from sparkfleet.cli.objects import CommandError, apply_documents, load_documents
-from sparkfleet.clock import SystemClock, parse_rfc3339
+from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import Cluster, Obj
 from sparkfleet.cluster.events import event_order
 from sparkfleet.config import PlatformConfig
@@ -56,11 +64,11 @@ def _view(cluster: Cluster, app: Obj, fallbacks: list[str]) -> Group:
         )
         claims.add_row(
             claim["metadata"]["name"],
-            labels.get("karpenter.sh/nodepool", ""),
-            labels.get("node.kubernetes.io/instance-type", ""),
-            labels.get("karpenter.sh/capacity-type", ""),
-            labels.get("topology.kubernetes.io/zone", ""),
-            (claim["metadata"].get("annotations") or {}).get("sparkfleet.io/price-per-hour", ""),
+            labels.get(LABEL_NODEPOOL, ""),
+            labels.get(LABEL_INSTANCE_TYPE, ""),
+            labels.get(LABEL_CAPACITY_TYPE, ""),
+            labels.get(LABEL_ZONE, ""),
+            (claim["metadata"].get("annotations") or {}).get(ANNOTATION_PRICE_PER_HOUR, ""),
             "yes" if ready else "no",
         )
     pods = Table("POD", "PHASE", "NODE", box=None)
@@ -108,8 +116,8 @@ def _cost(cluster: Cluster, started: datetime, now: datetime) -> float:
     """What the run's nodes cost: each NodeClaim's price for the time it existed."""
     total = 0.0
     for claim in cluster.list("NodeClaim").items:
-        price = float((claim["metadata"].get("annotations") or {}).get("sparkfleet.io/price-per-hour") or 0)
-        created = parse_rfc3339(claim["metadata"]["creationTimestamp"])
+        price = float((claim["metadata"].get("annotations") or {}).get(ANNOTATION_PRICE_PER_HOUR) or 0)
+        created = parse_rfc3339(claim["metadata"]["creationTimestamp"], field="metadata.creationTimestamp")
         total += price * max(0.0, (now - max(created, started)).total_seconds()) / 3600
     return total
 

@@ -16,30 +16,30 @@ from rich.console import Console
 from rich.table import Table
 
 from sparkfleet.api.base import ManifestError
-from sparkfleet.api.yunikorn import CONFIGMAP_NAMES, QUEUES_KEY, parse_configmap
-from sparkfleet.cli.objects import CommandError
-from sparkfleet.clock import format_rfc3339
-from sparkfleet.cluster import Cluster, NotFound, Obj
-from sparkfleet.controllers.scheduler import NAMESPACE, read_state
-from sparkfleet.engine.scheduling import AppStatus, QueueReport, Resources, Snapshot, schedule
-from sparkfleet.engine.scheduling.apps import (
-    ANNOTATION_POLICY_PARAMS,
+from sparkfleet.api.timefmt import format_rfc3339
+from sparkfleet.api.wire import (
+    ANNOTATION_SCHEDULING_POLICY_PARAMETERS,
     ANNOTATION_TASK_GROUP_NAME,
     ANNOTATION_TASK_GROUPS,
+    DEFAULT_SCHEDULER_NAME,
+    LABEL_APP_NAME,
     LABEL_SPARK_APP_SELECTOR,
+    LABEL_SPARK_ROLE,
     SCHEDULER_NAME,
-    app_id_of,
-    is_placeholder,
 )
+from sparkfleet.api.yunikorn import CONFIGMAP_NAMES, QUEUES_KEY, parse_configmap
+from sparkfleet.cli.objects import CommandError
+from sparkfleet.cluster import Cluster, NotFound, Obj
+from sparkfleet.controllers.support.schedulerstate import NAMESPACE, read_state
+from sparkfleet.engine.scheduling import AppStatus, QueueReport, Resources, Snapshot, schedule
+from sparkfleet.engine.scheduling.apps import app_id_of, is_placeholder
 from sparkfleet.engine.scheduling.convert import partition_of
 from sparkfleet.engine.scheduling.gang import TaskGroupError, parse_policy_parameters, parse_task_groups
 from sparkfleet.engine.scheduling.resources import format_resources
 
 __all__ = ["describe_app", "queue_reports", "render_queues"]
 
-LABEL_SPARK_APP_NAME = "sparkoperator.k8s.io/app-name"
-LABEL_SPARK_ROLE = "spark-role"
-_OURS = (None, "", SCHEDULER_NAME, "default-scheduler")
+_OURS = (None, "", SCHEDULER_NAME, DEFAULT_SCHEDULER_NAME)
 
 
 # --- get queues ----------------------------------------------------------------------------------------
@@ -137,7 +137,7 @@ def _resolve(
             labels = pod_meta.get("labels") or {}
             if pod_meta.get("namespace") != meta.get("namespace"):
                 continue
-            if labels.get(LABEL_SPARK_APP_NAME) == name or (
+            if labels.get(LABEL_APP_NAME) == name or (
                 spark_id and labels.get(LABEL_SPARK_APP_SELECTOR) == spark_id
             ):
                 return _app_of(pod)
@@ -180,7 +180,7 @@ def _task_group_lines(pods: list[Obj]) -> list[str]:
         groups = parse_task_groups(annotations[ANNOTATION_TASK_GROUPS])
     except TaskGroupError as exc:
         return [f"Task groups:  invalid: {exc}"]
-    params = parse_policy_parameters(annotations.get(ANNOTATION_POLICY_PARAMS))
+    params = parse_policy_parameters(annotations.get(ANNOTATION_SCHEDULING_POLICY_PARAMETERS))
     placeholders: dict[str, list[bool]] = defaultdict(list)
     members: dict[str, list[bool]] = defaultdict(list)
     for pod in pods:
@@ -234,8 +234,8 @@ def describe_app(cluster: Cluster, app_id: str, *, namespace: str | None = None)
     lines = [f"Application:  {resolved}"]
     if labels.get(LABEL_SPARK_APP_SELECTOR):
         lines.append(f"Spark app id: {labels[LABEL_SPARK_APP_SELECTOR]}")
-    if labels.get(LABEL_SPARK_APP_NAME) and mine:
-        lines.append(f"SparkApp:     {_meta(mine[0]).get('namespace')}/{labels[LABEL_SPARK_APP_NAME]}")
+    if labels.get(LABEL_APP_NAME) and mine:
+        lines.append(f"SparkApp:     {_meta(mine[0]).get('namespace')}/{labels[LABEL_APP_NAME]}")
     if status is None:
         lines.append("State:        <unknown> (the scheduler has not seen this application yet)")
     else:

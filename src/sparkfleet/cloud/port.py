@@ -24,7 +24,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from sparkfleet.api.instancetypes import CapacityType, InstanceType, Offering, OfferingKey
+from sparkfleet.api.instancetypes import InstanceType, Offering, OfferingKey
+from sparkfleet.api.wire import CapacityType
 
 INSUFFICIENT_CAPACITY = "InsufficientInstanceCapacity"
 SPOT_TERMINATION_REASON = "Server.SpotInstanceTermination"

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 
-from sparkfleet.api.instancetypes import CapacityType, InstanceType
+from sparkfleet.api.instancetypes import InstanceType
+from sparkfleet.api.wire import CapacityType
 
 SPOT_DISCOUNT_MIN = 0.55
 SPOT_DISCOUNT_MAX = 0.80

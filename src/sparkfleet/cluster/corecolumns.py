@@ -11,8 +11,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sparkfleet.api.instancetypes import LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_ZONE
-from sparkfleet.api.karpenter import LABEL_NODEPOOL
+from sparkfleet.api.wire import (
+    LABEL_CAPACITY_TYPE,
+    LABEL_INSTANCE_TYPE,
+    LABEL_NODE_ROLE,
+    LABEL_NODEPOOL,
+    LABEL_ZONE,
+)
 from sparkfleet.cluster.podcolumns import POD_COLUMNS
 from sparkfleet.cluster.port import Obj
 from sparkfleet.cluster.tablecells import AGE, NAME, Column, ColumnType, age, get, items, or_none
@@ -22,7 +27,6 @@ __all__ = ["CORE_COLUMNS"]
 
 _STRING = ColumnType.STRING
 _NODE_ROLE_PREFIX = "node-role.kubernetes.io/"
-_NODE_ROLE_LABEL = "kubernetes.io/role"
 _ACCESS_MODES = (
     ("ReadWriteOnce", "RWO"),
     ("ReadOnlyMany", "ROX"),
@@ -47,7 +51,7 @@ def _node_roles(node: Obj, _: datetime) -> str:
     for key, value in (get(node, "metadata", "labels") or {}).items():
         if key.startswith(_NODE_ROLE_PREFIX) and key[len(_NODE_ROLE_PREFIX) :]:
             roles.add(key[len(_NODE_ROLE_PREFIX) :])
-        elif key == _NODE_ROLE_LABEL and value:
+        elif key == LABEL_NODE_ROLE and value:
             roles.add(str(value))
     return ",".join(sorted(roles)) or "<none>"
 

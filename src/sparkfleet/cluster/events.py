@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
-from sparkfleet.clock import format_rfc3339, parse_rfc3339
+from sparkfleet.api.timefmt import format_rfc3339, parse_rfc3339
+from sparkfleet.api.wire import EventType
 from sparkfleet.cluster.errors import AlreadyExists, Conflict, Invalid, NotFound
 from sparkfleet.cluster.kinds import lookup
 from sparkfleet.cluster.port import Cluster, Obj
@@ -26,11 +26,6 @@ _CLUSTER_EVENTS_NAMESPACE = "default"
 _MAX_NAME_PREFIX = 253 - 17  # room for "." and 16 hex digits
 _RETRIES = 8
 _NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-class EventType(StrEnum):
-    NORMAL = "Normal"
-    WARNING = "Warning"
 
 
 def _reference(involved: Obj) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sparkfleet.api.wire import CONDITION_POD_SCHEDULED, REASON_SCHEDULING_GATED
 from sparkfleet.cluster.port import Obj
 from sparkfleet.cluster.tablecells import (
     AGE,
@@ -53,8 +54,11 @@ class _PodSummary:
         phase = str(status.get("phase") or "")
         self.reason = str(status.get("reason") or phase)
         for condition in items(status.get("conditions")):
-            if condition.get("type") == "PodScheduled" and condition.get("reason") == "SchedulingGated":
-                self.reason = "SchedulingGated"
+            if (
+                condition.get("type") == CONDITION_POD_SCHEDULED
+                and condition.get("reason") == REASON_SCHEDULING_GATED
+            ):
+                self.reason = REASON_SCHEDULING_GATED
         initializing, sidecar_restarts, sidecar_last = self._init_containers(status, init_specs)
         if not initializing or condition_true(status.get("conditions"), "Initialized"):
             self.restarts, self.last_restart = sidecar_restarts, sidecar_last

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sparkfleet.api.registry import KINDS
 from sparkfleet.cluster.corecolumns import CORE_COLUMNS
 from sparkfleet.cluster.port import Obj
 from sparkfleet.cluster.tablecells import (
@@ -57,12 +58,6 @@ _CRD_COLUMNS: dict[str, tuple[tuple[str, ColumnType, str, int], ...]] = {
         ("Last Run Name", _S, ".status.lastRunName", 0),
         ("Age", _D, _CREATED, 0),
     ),
-    # ... sparkoperator.k8s.io_sparkconnects.yaml
-    "SparkConnect": (
-        ("Age", _D, _CREATED, 0),
-        ("Status", _S, ".status.state", 0),
-        ("PodName", _S, ".status.server.podName", 0),
-    ),
     # kubernetes-sigs/karpenter pkg/apis/crds/karpenter.sh_nodepools.yaml
     "NodePool": (
         ("NodeClass", _S, ".spec.template.spec.nodeClassRef.name", 0),
@@ -103,10 +98,16 @@ def _custom(specs: tuple[tuple[str, ColumnType, str, int], ...]) -> tuple[Column
     return (NAME, *(custom_column(name, kind, path, priority) for name, kind, path, priority in specs))
 
 
-_COLUMNS: dict[str, tuple[Column, ...]] = {
-    **CORE_COLUMNS,
-    **{kind: _custom(specs) for kind, specs in _CRD_COLUMNS.items()},
-}
+def _table() -> dict[str, tuple[Column, ...]]:
+    """Every kind of the table of kinds with its columns: the API server's, its CRD's, or the default."""
+    table: dict[str, tuple[Column, ...]] = {}
+    for info in KINDS:
+        specs = _CRD_COLUMNS.get(info.kind)
+        table[info.kind] = CORE_COLUMNS.get(info.kind) or (_custom(specs) if specs else DEFAULT_COLUMNS)
+    return table
+
+
+_COLUMNS = _table()
 
 
 def columns_for(kind: str) -> tuple[Column, ...]:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sparkfleet.clock import parse_rfc3339
+from sparkfleet.api.timefmt import parse_rfc3339
 from sparkfleet.cluster.jsonpath import JsonPath
 from sparkfleet.cluster.port import Obj
 

@@ -30,34 +30,38 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sparkfleet.api.instancetypes import LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_ZONE, CapacityType
-from sparkfleet.api.karpenter import LABEL_NODEPOOL, NodeClaimConditionType
+from sparkfleet.api.karpenter import NodeClaimConditionType
 from sparkfleet.api.placement import Taint
-from sparkfleet.clock import Clock, format_rfc3339, parse_rfc3339
+from sparkfleet.api.timefmt import TimestampError, format_rfc3339, parse_rfc3339
+from sparkfleet.api.wire import (
+    ANNOTATION_DISRUPTION,
+    ANNOTATION_PRICE_PER_HOUR,
+    ANNOTATION_SPOT_INTERRUPTED_AT,
+    CONDITION_POD_SCHEDULED,
+    LABEL_CAPACITY_TYPE,
+    LABEL_INSTANCE_TYPE,
+    LABEL_NODEPOOL,
+    LABEL_SPARK_ROLE,
+    LABEL_ZONE,
+    TAINT_DISRUPTED,
+    CapacityType,
+    EventType,
+)
+from sparkfleet.clock import Clock
 from sparkfleet.cluster import NotFound, WatchEvent
 from sparkfleet.cluster.events import record_event
 from sparkfleet.cluster.port import Cluster, Obj
-from sparkfleet.controllers.nodeclaim import (
-    ANNOTATION_INTERRUPTED_AT,
-    ANNOTATION_PRICE,
+from sparkfleet.controllers.support.conditions import claim_owner, condition_true
+from sparkfleet.controllers.support.fleet import (
     COMPONENT,
-    claim_owner,
-    condition_true,
-    nodeclaim_manifest,
-)
-from sparkfleet.controllers.offeringcache import OfferingCache
-from sparkfleet.controllers.provisioner import (
     FleetSource,
     FleetView,
     PodRequestCache,
     existing_nodes,
     in_flight_nodes,
-    is_daemonset_pod,
-    is_terminal,
 )
-from sparkfleet.controllers.runner import Result
+from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.disruption import (
-    DISRUPTED_TAINT_KEY,
     DisruptionAction,
     DisruptionDecision,
     DisruptionSnapshot,
@@ -65,22 +69,30 @@ from sparkfleet.engine.disruption import (
     NodeState,
     disrupt,
 )
-from sparkfleet.engine.provisioning import ExistingNode, PodRequest, Resources
-from sparkfleet.engine.provisioning.model import LABEL_SPARK_ROLE
+from sparkfleet.engine.provisioning import (
+    ExistingNode,
+    PodRequest,
+    Resources,
+    is_daemonset_pod,
+    is_terminal,
+    nodeclaim_manifest,
+)
 from sparkfleet.engine.provisioning.resources import resources_from_list
+from sparkfleet.reconcile import Result
 
-__all__ = ["ANNOTATION_DISRUPTION", "PASS_SECONDS", "DisruptionReconciler"]
+__all__ = ["PASS_SECONDS", "DisruptionReconciler"]
 
 log = logging.getLogger("sparkfleet.controllers.disruption")
+_CREATED = "metadata.creationTimestamp"
+_INTERRUPTED_AT = f"metadata.annotations[{ANNOTATION_SPOT_INTERRUPTED_AT}]"
 
 KEY = "disruption"
 PASS_SECONDS = 10.0
-ANNOTATION_DISRUPTION = "sparkfleet.io/disruption"
 """On a Node being disrupted: the action (JSON), so that it is carried on after a restart."""
 CLAIM_PREFIX = "disruption-"
 GRACEFUL = frozenset({Method.EMPTINESS, Method.MULTI_NODE_CONSOLIDATION, Method.SINGLE_NODE_CONSOLIDATION})
 CORDONING = frozenset({Method.INTERRUPTION, Method.EXPIRATION})
-DISRUPTED_TAINT = {"key": DISRUPTED_TAINT_KEY, "effect": "NoSchedule"}
+DISRUPTED_TAINT = {"key": TAINT_DISRUPTED, "effect": "NoSchedule"}
 C = NodeClaimConditionType
 
 
@@ -98,12 +110,14 @@ def _spark_pod(pod: Mapping[str, Any] | None) -> bool:
     return pod is not None and LABEL_SPARK_ROLE in (_meta(pod).get("labels") or {})
 
 
-def _time(value: object) -> datetime | None:
+def _time(value: object, field: str) -> datetime | None:
+    """A timestamp the pass can do without: a bad one is logged (with its field) and read as unknown."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        return parse_rfc3339(value)
-    except ValueError:
+        return parse_rfc3339(value, field=field)
+    except TimestampError as exc:
+        log.warning("ignoring a timestamp: %s", exc)
         return None
 
 
@@ -165,7 +179,7 @@ class _Record:
 
 
 class DisruptionReconciler:
-    """Reconciler (see controllers.runner) with one key; passes at most every `interval` seconds."""
+    """Reconciler (see sparkfleet.reconcile) with one key; passes at most every `interval` seconds."""
 
     name = "disruption"
 
@@ -260,7 +274,7 @@ class DisruptionReconciler:
             self._pod_sets[name] = current
             claim_name = state.claim_of_node.get(name)
             claim = state.claims.get(claim_name or "")
-            stored = _time((claim or {}).get("status", {}).get("lastPodEventTime"))
+            stored = _time((claim or {}).get("status", {}).get("lastPodEventTime"), "status.lastPodEventTime")
             if previous is not None and previous != current and claim_name and claim is not None:
                 with contextlib.suppress(NotFound):
                     patch = {"status": {"lastPodEventTime": format_rfc3339(now)}}
@@ -329,12 +343,13 @@ class DisruptionReconciler:
             pods.append(request)
         try:
             taints = tuple(Taint.model_validate(t) for t in (node.get("spec") or {}).get("taints") or [])
-            price = float(annotations.get(ANNOTATION_PRICE) or 0.0)
+            price = float(annotations.get(ANNOTATION_PRICE_PER_HOUR) or 0.0)
             capacity_type = CapacityType(labels.get(LABEL_CAPACITY_TYPE, CapacityType.ON_DEMAND))
         except (ValidationError, ValueError) as exc:
             log.warning("node %s is left alone: %s", name, exc)
             return None
-        created = _time(_meta(claim).get("creationTimestamp")) or _time(meta.get("creationTimestamp"))
+        created = _time(_meta(claim).get("creationTimestamp"), _CREATED)
+        created = created or _time(meta.get("creationTimestamp"), _CREATED)
         return NodeState(
             name=name,
             nodePool=labels[LABEL_NODEPOOL],
@@ -353,7 +368,7 @@ class DisruptionReconciler:
             lastPodEventAt=last_event,
             initialized=condition_true(claim, C.INITIALIZED),
             deleting=ANNOTATION_DISRUPTION in (meta.get("annotations") or {}),
-            interruptedAt=_time(annotations.get(ANNOTATION_INTERRUPTED_AT)),
+            interruptedAt=_time(annotations.get(ANNOTATION_SPOT_INTERRUPTED_AT), _INTERRUPTED_AT),
         )
 
     # -- starting an action -----------------------------------------------------------------------------
@@ -366,7 +381,12 @@ class DisruptionReconciler:
                 )
                 for name in action.nodes:
                     self._node_event(
-                        state, name, "Warning", "DisruptionRefused", f"would evict Spark pods {spark}", now
+                        state,
+                        name,
+                        EventType.WARNING,
+                        "DisruptionRefused",
+                        f"would evict Spark pods {spark}",
+                        now,
                     )
                 return
         replacements = []
@@ -392,7 +412,7 @@ class DisruptionReconciler:
             if node is None:
                 continue
             taints = [
-                t for t in (node.get("spec") or {}).get("taints") or [] if t.get("key") != DISRUPTED_TAINT_KEY
+                t for t in (node.get("spec") or {}).get("taints") or [] if t.get("key") != TAINT_DISRUPTED
             ]
             spec: Obj = {"taints": [*taints, DISRUPTED_TAINT]}
             if action.method in CORDONING:
@@ -459,7 +479,7 @@ class DisruptionReconciler:
             meta = _meta(pod)
             node_name = (pod.get("spec") or {}).get("nodeName")
             message = f"evicted from node {node_name}: {record.method} ({record.reason})"
-            record_event(self.cluster, pod, "Normal", "Evicted", message, now, self.component)
+            record_event(self.cluster, pod, EventType.NORMAL, "Evicted", message, now, self.component)
             with contextlib.suppress(NotFound):  # already gone with its owner (executors with their driver)
                 self.cluster.delete("Pod", meta.get("namespace") or "default", meta.get("name", ""))
             state.pods_by_id.pop(pod_id, None)
@@ -470,7 +490,7 @@ class DisruptionReconciler:
                 continue
             claim_name = state.claim_of_node.get(name)
             message = f"{record.method} ({record.reason}): NodeClaim {claim_name} deleted"
-            self._node_event(state, name, "Normal", "DisruptionTerminating", message, now)
+            self._node_event(state, name, EventType.NORMAL, "DisruptionTerminating", message, now)
             if claim_name is not None:
                 with contextlib.suppress(NotFound):
                     self.cluster.delete("NodeClaim", None, claim_name)
@@ -488,7 +508,7 @@ class DisruptionReconciler:
         for name in nodes:
             node = state.nodes[name]
             taints = [
-                t for t in (node.get("spec") or {}).get("taints") or [] if t.get("key") != DISRUPTED_TAINT_KEY
+                t for t in (node.get("spec") or {}).get("taints") or [] if t.get("key") != TAINT_DISRUPTED
             ]
             spec: Obj = {"taints": taints}
             if record.method in CORDONING:
@@ -497,7 +517,7 @@ class DisruptionReconciler:
             with contextlib.suppress(NotFound):
                 state.nodes[name] = self.cluster.patch("Node", None, name, patch)
             self._claim_condition(state, name, "False", "ReplacementFailed", message, now)
-            self._node_event(state, name, "Warning", "DisruptionAbandoned", message, now)
+            self._node_event(state, name, EventType.WARNING, "DisruptionAbandoned", message, now)
 
     # -- events -----------------------------------------------------------------------------------------
     def _record(self, decision: DisruptionDecision, state: _State, now: datetime) -> None:
@@ -520,8 +540,8 @@ class DisruptionReconciler:
 
 def _scheduled_at(pod: Obj) -> datetime | None:
     for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "PodScheduled" and cond.get("status") == "True":
-            return _time(cond.get("lastTransitionTime"))
+        if cond.get("type") == CONDITION_POD_SCHEDULED and cond.get("status") == "True":
+            return _time(cond.get("lastTransitionTime"), "status.conditions[PodScheduled].lastTransitionTime")
     return None
 
 

@@ -21,14 +21,14 @@ from pydantic import ValidationError
 
 from sparkfleet.api.scheduledsparkapplication import ScheduledSparkApplication
 from sparkfleet.api.sparkstatus import ApplicationStateType, ScheduledSparkApplicationStatus
+from sparkfleet.api.timefmt import parse_optional_rfc3339
+from sparkfleet.api.wire import LABEL_SCHEDULED_APP_NAME
 from sparkfleet.clock import Clock
 from sparkfleet.cluster import AlreadyExists, Conflict, NotFound, WatchEvent
 from sparkfleet.cluster.events import record_event
 from sparkfleet.cluster.port import Cluster, Obj
-from sparkfleet.controllers.runner import Result
 from sparkfleet.engine.lifecycle import Run, ScheduleConfig, ScheduleDecision, decide_schedule
-from sparkfleet.engine.lifecycle.labels import LABEL_SCHEDULED_APP_NAME
-from sparkfleet.engine.lifecycle.timefmt import parse_time
+from sparkfleet.reconcile import Result
 
 __all__ = ["ScheduledSparkApplicationReconciler", "system_local_zone"]
 
@@ -63,11 +63,12 @@ def _run(obj: Obj) -> Run:
     meta = _meta(obj)
     state_value = ((obj.get("status") or {}).get("applicationState") or {}).get("state", "")
     state = _STATES.get(state_value, ApplicationStateType.UNKNOWN)
-    return Run(meta.get("name", ""), parse_time(meta.get("creationTimestamp")), state)
+    created = parse_optional_rfc3339(meta.get("creationTimestamp"), field="metadata.creationTimestamp")
+    return Run(meta.get("name", ""), created, state)
 
 
 class ScheduledSparkApplicationReconciler:
-    """Reconciler (see controllers.runner) for ScheduledSparkApplications, keyed by (namespace, name)."""
+    """Reconciler (see sparkfleet.reconcile) for ScheduledSparkApplications, keyed by (namespace, name)."""
 
     name = "scheduledsparkapplication"
 

@@ -26,12 +26,19 @@ from pydantic import ValidationError
 
 from sparkfleet.api.sparkapplication import SparkApplication
 from sparkfleet.api.sparkstatus import ApplicationStateType, SparkApplicationStatus
+from sparkfleet.api.timefmt import TimestampError
+from sparkfleet.api.wire import (
+    ANNOTATION_SPEC_FINGERPRINT,
+    LABEL_APP_NAME,
+    LABEL_SPARK_ROLE,
+    LABEL_SUBMISSION_ID,
+    SparkRole,
+)
 from sparkfleet.clock import Clock
 from sparkfleet.cluster import AlreadyExists, ClusterError, Conflict, NotFound, WatchEvent
 from sparkfleet.cluster.events import record_event
 from sparkfleet.cluster.port import Cluster, Obj
-from sparkfleet.controllers.metrics import SparkApplicationMetrics
-from sparkfleet.controllers.runner import Result
+from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
 from sparkfleet.engine.lifecycle import (
     Action,
     LifecycleConfig,
@@ -40,14 +47,14 @@ from sparkfleet.engine.lifecycle import (
     decide,
     pod_from_obj,
 )
-from sparkfleet.engine.lifecycle.labels import (
-    ANNOTATION_SPEC_FINGERPRINT,
-    LABEL_APP_NAME,
-    LABEL_SPARK_ROLE,
-    LABEL_SUBMISSION_ID,
-    ROLE_EXECUTOR,
+from sparkfleet.engine.submission import (
+    EXECUTOR_TEMPLATE_KEY,
+    Submission,
+    SubmissionError,
+    SubmissionOptions,
+    build_submission,
 )
-from sparkfleet.engine.submission import Submission, SubmissionError, SubmissionOptions, build_submission
+from sparkfleet.reconcile import Result
 
 __all__ = [
     "COMPONENT",
@@ -112,7 +119,7 @@ def _adopted(decision: LifecycleDecision) -> bool:
 
 
 class SparkApplicationReconciler:
-    """Reconciler (see controllers.runner) for SparkApplications, keyed by (namespace, name)."""
+    """Reconciler (see sparkfleet.reconcile) for SparkApplications, keyed by (namespace, name)."""
 
     name = "sparkapplication"
 
@@ -195,15 +202,19 @@ class SparkApplicationReconciler:
         driver_obj = self._get("Pod", namespace, status.driverInfo.podName or app.driver_pod_name())
         executors = self._executor_pods(app, status) if _executors_matter(status) else None
         leftovers = self._leftovers(app, next_id) if state in _CLEANUP_STATES else False
-        decision = decide(
-            app,
-            pod_from_obj(driver_obj) if driver_obj is not None else None,
-            executors,
-            now,
-            self.config,
-            submission_ids=ids,
-            leftovers=leftovers,
-        )
+        try:
+            decision = decide(
+                app,
+                pod_from_obj(driver_obj) if driver_obj is not None else None,
+                executors,
+                now,
+                self.config,
+                submission_ids=ids,
+                leftovers=leftovers,
+            )
+        except TimestampError as exc:
+            log.warning("SparkApplication %s/%s: not reconciling it: %s", namespace, name, exc)
+            return None
         if decision.has(Action.DELETE_APPLICATION):
             self._delete_application(app)
             return None
@@ -247,7 +258,7 @@ class SparkApplicationReconciler:
             return None
 
     def _executor_pods(self, app: SparkApplication, status: SparkApplicationStatus) -> list[Any]:
-        selector = {LABEL_APP_NAME: app.metadata.name or "", LABEL_SPARK_ROLE: ROLE_EXECUTOR}
+        selector = {LABEL_APP_NAME: app.metadata.name or "", LABEL_SPARK_ROLE: SparkRole.EXECUTOR}
         if status.submissionID:
             selector[LABEL_SUBMISSION_ID] = status.submissionID
         pods = self.cluster.list("Pod", app.metadata.namespace, label_selector=selector).items
@@ -323,8 +334,12 @@ class SparkApplicationReconciler:
         claims and extra objects, then the driver pod; all owned by the application and labelled with it
         and the submission, so one transaction creates them and deleting the application removes them."""
         sid = submission.submission_id
+        # The executors are made from the conf ConfigMap (see runtime.local.executors): immutable, owned by
+        # the driver and created with it, it keeps what the driver was submitted with.
+        conf_map = submission.config_map
+        conf_data = {**conf_map["data"], EXECUTOR_TEMPLATE_KEY: submission.executor_template.to_json()}
         parts = [
-            submission.config_map,
+            {**conf_map, "data": conf_data},
             *submission.services,
             *submission.network_policies,
             *submission.volume_claims,

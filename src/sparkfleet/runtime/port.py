@@ -106,6 +106,12 @@ class Runtime(Protocol):
         left running. Returns the final states of the processes it knew."""
         ...
 
+    def reap_orphans(self, uid: str | None = None) -> int:
+        """End the containers an earlier runtime on the same machine left running when it died before it
+        could stop them: the pod with `uid`'s, or every pod's when None. Returns how many were ended (0
+        for a runtime whose containers cannot outlive it)."""
+        ...
+
     def add_exit_listener(self, listener: Callable[[PodRef], None]) -> None:
         """Have `listener(pod)` called (from any thread) when a pod's process exits, so a kubelet hears
         of it at once instead of polling."""

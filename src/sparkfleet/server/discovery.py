@@ -28,8 +28,6 @@ _SUBRESOURCE_VERBS = {
     Subresource.BINDING: ["create"],
     Subresource.LOG: ["get"],
 }
-# `kubectl get all` lists the kinds in the "all" category.
-_CATEGORIES = {"Pod": ["all"], "Service": ["all"], "SparkApplication": ["all"]}
 
 
 def _resources(info: KindInfo) -> list[dict[str, Any]]:
@@ -52,8 +50,8 @@ def _resources(info: KindInfo) -> list[dict[str, Any]]:
     }
     if info.short_names:
         main["shortNames"] = list(info.short_names)
-    if info.kind in _CATEGORIES:
-        main["categories"] = list(_CATEGORIES[info.kind])
+    if info.categories:
+        main["categories"] = list(info.categories)
     found = [main]
     for sub in subresources_of(info):
         found.append(

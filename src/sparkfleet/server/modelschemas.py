@@ -14,7 +14,6 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sparkfleet.api.registry import kind_info
 from sparkfleet.cluster.kinds import KindInfo
 from sparkfleet.server.coreschemas import (
     LIST_META,
@@ -42,7 +41,7 @@ def schema_name(info: KindInfo, kind: str | None = None) -> str:
     """The name the API server gives a custom kind's schema: its group reversed, version, kind
     (`io.k8s.sparkoperator.v1beta2.SparkApplication`)."""
     group = ".".join(reversed(info.group.split(".")))
-    return f"{group}.{info.api_version.rpartition('/')[2]}.{kind or info.kind}"
+    return f"{group}.{info.version}.{kind or info.kind}"
 
 
 class _Inliner:
@@ -114,12 +113,8 @@ class _Inliner:
 @cache
 def custom_schema(info: KindInfo, form: RefForm) -> Schema:
     """The schema of a custom kind (cached: callers must not change it)."""
-    model_info = kind_info(info.kind)
-    if model_info is None:
-        raise LookupError(f"no model for kind {info.kind}")
-    generated = model_info.model.model_json_schema(by_alias=True)
+    generated = info.model.model_json_schema(by_alias=True)
     schema = _Inliner(generated.get("$defs") or {}, form).schema(generated)
-    version = info.api_version.rpartition("/")[2]
     schema["properties"] = {
         **type_meta_properties(),
         **{k: v for k, v in schema.get("properties", {}).items() if k not in ("apiVersion", "kind")},
@@ -128,13 +123,14 @@ def custom_schema(info: KindInfo, form: RefForm) -> Schema:
     if not schema["required"]:
         del schema["required"]
     schema.pop(_PRESERVE, None)
-    schema["x-kubernetes-group-version-kind"] = [{"group": info.group, "kind": info.kind, "version": version}]
+    schema["x-kubernetes-group-version-kind"] = [
+        {"group": info.group, "kind": info.kind, "version": info.version}
+    ]
     return schema
 
 
 def custom_list_schema(info: KindInfo, form: RefForm) -> Schema:
     """The schema of a list of a custom kind (`SparkApplicationList`)."""
-    version = info.api_version.rpartition("/")[2]
     return {
         "description": f"{info.kind}List is a list of {info.kind}",
         "type": "object",
@@ -149,6 +145,6 @@ def custom_list_schema(info: KindInfo, form: RefForm) -> Schema:
             "metadata": ref_schema(LIST_META, form, "Standard list metadata."),
         },
         "x-kubernetes-group-version-kind": [
-            {"group": info.group, "kind": f"{info.kind}List", "version": version}
+            {"group": info.group, "kind": f"{info.kind}List", "version": info.version}
         ],
     }

@@ -16,8 +16,8 @@ from functools import cache
 from typing import Any
 
 from sparkfleet import __version__
+from sparkfleet.api.registry import KINDS, KindInfo
 from sparkfleet.cluster.errors import NotFound
-from sparkfleet.cluster.kinds import KINDS, KindInfo
 from sparkfleet.server.coreschemas import (
     RefForm,
     Schema,
@@ -59,16 +59,12 @@ _DELETE_PARAMETERS = (
 )
 
 
-def _version(info: KindInfo) -> str:
-    return info.api_version.rpartition("/")[2]
-
-
 def _gv_path(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
 
 
 def _core_name(info: KindInfo) -> str | None:
-    return definition_for(info.group, _version(info), info.kind)
+    return definition_for(info.group, info.version, info.kind)
 
 
 def _names(info: KindInfo) -> tuple[str, str]:
@@ -80,7 +76,7 @@ def _names(info: KindInfo) -> tuple[str, str]:
 
 
 def _kinds(group: str, version: str) -> list[KindInfo]:
-    return [info for info in KINDS if info.group == group and _version(info) == version]
+    return [info for info in KINDS if info.group == group and info.version == version]
 
 
 @cache
@@ -105,7 +101,7 @@ def _definitions(form: RefForm) -> dict[str, Schema]:
 def _operation_id(verb: str, info: KindInfo, suffix: str = "") -> str:
     group = "".join(part.capitalize() for part in info.group.replace("-", ".").split(".")) or "Core"
     scope = "Namespaced" if info.namespaced and suffix != "ForAllNamespaces" else ""
-    return f"{verb}{group}{_version(info).capitalize()}{scope}{info.kind}{suffix}"
+    return f"{verb}{group}{info.version.capitalize()}{scope}{info.kind}{suffix}"
 
 
 class _Builder:
@@ -155,7 +151,7 @@ class _Builder:
         operation: dict[str, Any] = {
             "description": f"{action} {info.kind}",
             "operationId": _operation_id(verb, info, suffix),
-            "tags": [_gv_path(info.group, _version(info)).replace("/", "_")],
+            "tags": [_gv_path(info.group, info.version).replace("/", "_")],
             "parameters": [self._parameter(name, "query", text) for name, text in query],
         }
         if body:
@@ -169,7 +165,7 @@ class _Builder:
         operation["x-kubernetes-action"] = action
         operation["x-kubernetes-group-version-kind"] = {
             "group": info.group,
-            "version": _version(info),
+            "version": info.version,
             "kind": info.kind,
         }
         return operation
@@ -180,7 +176,7 @@ class _Builder:
 
     def paths(self, info: KindInfo) -> dict[str, Any]:
         name, list_name = _names(info)
-        prefix = f"/{_gv_path(info.group, _version(info))}"
+        prefix = f"/{_gv_path(info.group, info.version)}"
         collection = (
             f"{prefix}/namespaces/{{namespace}}/{info.plural}"
             if info.namespaced

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sparkfleet.api.registry import BINDING, KINDS, KindInfo
 from sparkfleet.cluster.errors import NotFound
-from sparkfleet.cluster.kinds import KINDS, KindInfo
 
 __all__ = [
     "BINDING",
@@ -36,9 +36,6 @@ __all__ = [
 
 CORE_VERSION = "v1"
 
-# The legacy `bindings` collection (POST a Binding named after the pod): not a stored kind.
-BINDING = KindInfo("Binding", "v1", "bindings", True)
-
 
 class Subresource(StrEnum):
     STATUS = "status"
@@ -46,12 +43,8 @@ class Subresource(StrEnum):
     LOG = "log"
 
 
-# Kinds without a status subresource, as on Kubernetes (they have no status at all).
-_STATUSLESS = frozenset({"ConfigMap", "Event", "PriorityClass", "NetworkPolicy"})
-
-
 def has_status(info: KindInfo) -> bool:
-    return info.kind not in _STATUSLESS and info is not BINDING
+    return info.status_subresource
 
 
 def subresources_of(info: KindInfo) -> tuple[Subresource, ...]:
@@ -67,10 +60,9 @@ def group_versions() -> dict[str, list[str]]:
     """Every served API group ("" for core) and its versions, in first-seen order."""
     groups: dict[str, list[str]] = {}
     for info in KINDS:
-        version = info.api_version.rpartition("/")[2]
         versions = groups.setdefault(info.group, [])
-        if version not in versions:
-            versions.append(version)
+        if info.version not in versions:
+            versions.append(info.version)
     return groups
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from sparkfleet.clock import format_rfc3339
+from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.privatefiles import private_file, write_private
 
 __all__ = [

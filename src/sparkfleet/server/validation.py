@@ -17,7 +17,6 @@ from pydantic import ValidationError
 
 from sparkfleet.api.base import FieldIssue
 from sparkfleet.api.manifests import check_document
-from sparkfleet.api.registry import kind_info
 from sparkfleet.cluster.errors import BadRequest
 from sparkfleet.cluster.kinds import KindInfo
 from sparkfleet.server.errors import Cause, CauseType, FieldInvalid
@@ -93,9 +92,6 @@ def admit(info: KindInfo, obj: Obj, mode: FieldValidation, *, status_only: bool 
     """Check `obj` (a whole object of kind `info`); the object to store, or FieldInvalid / BadRequest.
 
     `status_only`: a write to the status subresource, where only problems under `status` count."""
-    model_info = kind_info(info.kind)
-    if model_info is None:
-        return Admitted(obj)
     name = str(
         (obj.get("metadata") or {}).get("name") or (obj.get("metadata") or {}).get("generateName") or ""
     )
@@ -110,7 +106,7 @@ def admit(info: KindInfo, obj: Obj, mode: FieldValidation, *, status_only: bool 
         raise FieldInvalid(info.kind, info.group, name, [_cause(i) for i in issues])
     if unknown:
         obj = copy.deepcopy(obj)
-        for loc in _unknown_field_locations(model_info.model, obj):
+        for loc in _unknown_field_locations(info.model, obj):
             if not status_only or (loc and loc[0] == "status"):
                 _drop(obj, loc)
         if mode is FieldValidation.WARN:

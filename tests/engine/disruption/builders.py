@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sparkfleet.api.blueprint import blueprint_ec2nodeclass, blueprint_ec2nodeclasses, blueprint_nodepools
-from sparkfleet.api.instancetypes import CapacityType, Offering
+from sparkfleet.api.instancetypes import Offering
 from sparkfleet.api.karpenter import Budget, NodePool
 from sparkfleet.api.quantity import cpu_millis, memory_bytes
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.cloud.catalog import load_catalog
 from sparkfleet.cloud.pricing import offering_price
 from sparkfleet.engine.disruption.model import DisruptionSnapshot, NodeState

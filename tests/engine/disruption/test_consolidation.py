@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sparkfleet.api.instancetypes import CapacityType
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.engine.disruption.consolidation import evaluate, order_candidates
 from sparkfleet.engine.disruption.model import Method
 

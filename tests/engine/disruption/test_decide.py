@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sparkfleet.api.instancetypes import CapacityType
 from sparkfleet.api.karpenter import Budget
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.engine.disruption.decide import disrupt
 from sparkfleet.engine.disruption.model import Method
 

@@ -8,9 +8,9 @@ from typing import Any
 from sparkfleet.api.pod import Pod
 from sparkfleet.api.sparkapplication import SparkApplication
 from sparkfleet.api.sparkstatus import ApplicationStateType, SparkApplicationStatus
+from sparkfleet.api.timefmt import format_rfc3339
+from sparkfleet.api.wire import ANNOTATION_SPEC_FINGERPRINT, LABEL_SUBMISSION_ID
 from sparkfleet.engine.lifecycle import pod_from_obj, spec_fingerprint
-from sparkfleet.engine.lifecycle.labels import ANNOTATION_SPEC_FINGERPRINT, LABEL_SUBMISSION_ID
-from sparkfleet.engine.lifecycle.timefmt import format_time
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 """When the current attempt was submitted."""
@@ -55,7 +55,7 @@ def app(
         fields.update(
             submissionAttempts=1,
             executionAttempts=1,
-            lastSubmissionAttemptTime=format_time(T0),
+            lastSubmissionAttemptTime=format_rfc3339(T0),
             submissionID="sub-1",
             driverInfo={"podName": f"{name}-driver"},
         )
@@ -66,7 +66,7 @@ def app(
                 "name": name,
                 "namespace": "default",
                 "uid": "uid-1",
-                "creationTimestamp": format_time(T0 - timedelta(seconds=2)),
+                "creationTimestamp": format_rfc3339(T0 - timedelta(seconds=2)),
             },
             "spec": spec(**spec_overrides),
             "status": SparkApplicationStatus.model_validate(fields).model_dump(

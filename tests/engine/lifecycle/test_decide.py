@@ -9,6 +9,8 @@ import pytest
 
 from sparkfleet.api.sparkapplication import SparkApplication
 from sparkfleet.api.sparkstatus import ApplicationStateType as S
+from sparkfleet.api.timefmt import TimestampError, format_rfc3339
+from sparkfleet.api.wire import ANNOTATION_SPEC_FINGERPRINT
 from sparkfleet.engine.lifecycle import (
     Action,
     LifecycleConfig,
@@ -17,8 +19,6 @@ from sparkfleet.engine.lifecycle import (
     decide,
     spec_fingerprint,
 )
-from sparkfleet.engine.lifecycle.labels import ANNOTATION_SPEC_FINGERPRINT
-from sparkfleet.engine.lifecycle.timefmt import format_time
 
 from .builders import T0, app, at, driver, executor, ids, terminated
 
@@ -49,7 +49,7 @@ def test_a_new_application_is_submitted_with_attempt_bookkeeping() -> None:
     assert (s.submissionAttempts, s.submissionID, s.lastSubmissionAttemptTime) == (
         1,
         "sub-1",
-        format_time(at(0)),
+        format_rfc3339(at(0)),
     )
     assert s.driverInfo.podName == "pi-driver"
     assert [e.reason for e in decision.events] == ["SparkApplicationAdded"]
@@ -72,7 +72,7 @@ def test_a_failed_submission_keeps_the_error_and_without_retries_fails_at_once()
     assert states(done) == [S.SUBMISSION_FAILED, S.FAILED]
     assert done.status.applicationState.errorMessage == "pods is forbidden: exceeded quota"
     assert done.status.executionAttempts == 0
-    assert done.status.terminationTime == format_time(at(0))
+    assert done.status.terminationTime == format_rfc3339(at(0))
     assert done.events[1].message == "failed to submit SparkApplication pi: pods is forbidden: exceeded quota"
 
 
@@ -95,7 +95,7 @@ def test_a_successful_driver_completes_the_application_in_one_decision() -> None
     decision = step(app(S.RUNNING), 60, driver("Succeeded"))
     assert states(decision) == [S.SUCCEEDING, S.COMPLETED]
     assert [e.reason for e in decision.events] == ["SparkDriverCompleted", "SparkApplicationCompleted"]
-    assert decision.status.terminationTime == format_time(at(60))
+    assert decision.status.terminationTime == format_rfc3339(at(60))
 
 
 def test_a_running_pod_whose_driver_exited_zero_is_success() -> None:
@@ -245,7 +245,7 @@ def test_a_failed_submission_is_retried_per_restart_policy(
         assert decision.requeue_after == pytest.approx(5 * submission_attempts - 1)
     else:
         assert states(decision) == [expected]
-        assert decision.status.terminationTime == format_time(at(1))
+        assert decision.status.terminationTime == format_rfc3339(at(1))
 
 
 def test_submission_retries_end_in_failed_after_the_last_retry() -> None:
@@ -388,15 +388,23 @@ def test_a_timed_out_start_is_retried_per_restart_policy() -> None:
 
 
 def test_a_terminated_application_is_deleted_after_its_time_to_live() -> None:
-    done = app(S.COMPLETED, status={"terminationTime": format_time(at(100))}, timeToLiveSeconds=60)
+    done = app(S.COMPLETED, status={"terminationTime": format_rfc3339(at(100))}, timeToLiveSeconds=60)
     early = step(done, 130, driver("Succeeded"))
     assert early.actions == (Action.NONE,)
     assert early.requeue_after == pytest.approx(30)
     assert step(done, 160, driver("Succeeded")).actions == (Action.DELETE_APPLICATION,)
 
 
+def test_a_termination_time_without_a_zone_is_an_error_naming_the_field() -> None:
+    done = app(S.COMPLETED, status={"terminationTime": "2026-01-05T09:00:00"}, timeToLiveSeconds=60)
+    with pytest.raises(
+        TimestampError, match=r'^status\.terminationTime: "2026-01-05T09:00:00" has no timezone'
+    ):
+        step(done, 130, driver("Succeeded"))
+
+
 def test_the_default_time_to_live_applies_when_the_app_sets_none() -> None:
-    done = app(S.FAILED, status={"terminationTime": format_time(at(0))})
+    done = app(S.FAILED, status={"terminationTime": format_rfc3339(at(0))})
     assert step(done, 10_000).requeue_after is None
     config = LifecycleConfig(default_time_to_live_seconds=3600)
     assert step(done, 3600, config=config).actions == (Action.DELETE_APPLICATION,)
@@ -496,7 +504,7 @@ def test_an_application_without_a_recorded_fingerprint_starts_recording_one() ->
 
 
 def test_a_fixed_spec_reruns_a_failed_application() -> None:
-    failed = app(S.FAILED, status={"terminationTime": format_time(at(10))}, fingerprint="broken")
+    failed = app(S.FAILED, status={"terminationTime": format_rfc3339(at(10))}, fingerprint="broken")
     decision = step(failed, 60)
     assert states(decision) == [S.INVALIDATING, S.PENDING_RERUN]
     assert decision.actions == (Action.DELETE_RESOURCES, Action.SUBMIT)
@@ -584,7 +592,7 @@ def test_the_transition_history_is_bounded_and_keeps_the_newest() -> None:
         seen += states(decision)
     history = application.status.transitions if application.status else []
     assert [h.state for h in history] == seen[-3:]
-    assert history[-1].time == format_time(at(5))
+    assert history[-1].time == format_rfc3339(at(5))
     assert history[-1].reason == "SparkDriverRunning"
 
 

@@ -11,6 +11,7 @@ import pytest
 from sparkfleet.api.scheduledsparkapplication import ScheduledSparkApplication
 from sparkfleet.api.sparkstatus import ApplicationStateType as S
 from sparkfleet.api.sparkstatus import ScheduleState
+from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.engine.lifecycle import (
     Run,
     ScheduleConfig,
@@ -19,7 +20,6 @@ from sparkfleet.engine.lifecycle import (
     decide_schedule,
     run_name,
 )
-from sparkfleet.engine.lifecycle.timefmt import format_time
 
 from .builders import spec
 
@@ -45,7 +45,7 @@ def scheduled(status: dict[str, Any] | None = None, **fields: Any) -> ScheduledS
 
 
 def due(**fields: Any) -> ScheduledSparkApplication:
-    return scheduled({"scheduleState": "Scheduled", "nextRun": format_time(DUE)}, **fields)
+    return scheduled({"scheduleState": "Scheduled", "nextRun": format_rfc3339(DUE)}, **fields)
 
 
 def run(name: str, minutes_ago: int, state: S) -> Run:
@@ -95,7 +95,7 @@ def test_a_due_run_is_created_owned_by_the_schedule() -> None:
     assert run_app.spec == due().spec.template
     s = decision.status
     assert (s.lastRun, s.lastRunName, s.nextRun) == (
-        format_time(NOW),
+        format_rfc3339(NOW),
         run_app.metadata.name,
         "2026-01-05T09:10:00Z",
     )

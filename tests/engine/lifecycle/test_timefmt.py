@@ -1,19 +1,10 @@
-"""Timestamps and durations as Kubernetes and the operator write them."""
+"""Durations as the operator writes them in messages."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from sparkfleet.engine.lifecycle.timefmt import format_time, go_duration, parse_time
-
-
-def test_timestamps_round_trip_in_whole_seconds_utc() -> None:
-    moment = datetime(2026, 1, 5, 9, 0, 1, tzinfo=UTC)
-    assert format_time(moment) == "2026-01-05T09:00:01Z"
-    assert parse_time("2026-01-05T10:00:01+01:00") == moment
-    assert parse_time(None) is None and parse_time("") is None
+from sparkfleet.engine.lifecycle.timefmt import go_duration
 
 
 @pytest.mark.parametrize(

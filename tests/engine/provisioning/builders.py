@@ -17,7 +17,7 @@ from sparkfleet.api.ec2nodeclass import (
     SecurityGroupSelectorTerm,
     SubnetSelectorTerm,
 )
-from sparkfleet.api.instancetypes import CapacityType, InstanceType, Offering
+from sparkfleet.api.instancetypes import InstanceType, Offering
 from sparkfleet.api.karpenter import (
     NodeClaimTemplate,
     NodeClaimTemplateMetadata,
@@ -32,6 +32,7 @@ from sparkfleet.api.meta import ObjectMeta
 from sparkfleet.api.placement import NodeSelectorRequirement, Taint, Toleration
 from sparkfleet.api.quantity import cpu_millis, memory_bytes
 from sparkfleet.api.scenario import DEFAULT_ZONES, Scenario
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cloud.catalog import load_catalog
 from sparkfleet.cloud.port import LaunchRequest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sparkfleet.api.blueprint import SPARK_MEMORY_OPTIMIZED
 from sparkfleet.api.karpenter import validate_nodeclaim
-from sparkfleet.engine.provisioning.claims import to_nodeclaim
+from sparkfleet.engine.provisioning.claims import nodeclaim_manifest, to_nodeclaim
 from sparkfleet.engine.provisioning.plan import plan
 
 from .builders import blueprint_fleet, pods, request
@@ -35,3 +35,30 @@ def test_the_nodeclaim_pins_the_allowed_capacity_types_and_zones() -> None:
     assert by_key["topology.kubernetes.io/zone"].values == list(claim.zones)
     assert by_key["karpenter.k8s.aws/instance-generation"].operator == "Gt"
     assert nodeclaim.metadata.annotations["sparkfleet.io/planned-instance-type"] == claim.instanceType
+
+
+def test_the_stored_nodeclaim_is_named_by_the_store_owned_by_its_pool_and_carries_the_planned_offering() -> (
+    None
+):
+    f = blueprint_fleet()
+    (claim,) = plan(
+        request(f, pods("d", 1, 1, "4Gi", selector={"NodeGroupType": "SparkComputeOptimized"}))
+    ).claims
+    pool = next(p for p in f.nodePools if p.name == claim.nodePool)
+    pool = pool.model_copy(update={"metadata": pool.metadata.model_copy(update={"uid": "pool-uid"})})
+    body = nodeclaim_manifest(claim, pool)
+    meta = body["metadata"]
+    assert "name" not in meta and meta["generateName"] == f"{pool.name}-"
+    assert meta["labels"]["karpenter.sh/nodepool"] == pool.name
+    assert meta["annotations"]["sparkfleet.io/planned-zone"] == claim.zone
+    assert meta["annotations"]["sparkfleet.io/planned-capacity-type"] == str(claim.capacityType)
+    assert float(meta["annotations"]["sparkfleet.io/price-per-hour"]) == round(claim.price, 6)
+    assert meta["ownerReferences"] == [
+        {
+            "apiVersion": pool.apiVersion,
+            "kind": "NodePool",
+            "name": pool.name,
+            "uid": "pool-uid",
+            "blockOwnerDeletion": True,
+        }
+    ]

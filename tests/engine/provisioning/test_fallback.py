@@ -13,9 +13,10 @@ from sparkfleet.api.blueprint import (
     spark_graviton_memory_optimized,
     spark_memory_optimized,
 )
-from sparkfleet.api.instancetypes import CapacityType, OfferingKey
+from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.scenario import Scenario, UnavailableOffering
-from sparkfleet.engine.provisioning.fallback import replan_after_launch_failure
+from sparkfleet.api.wire import CapacityType
+from sparkfleet.engine.provisioning.fallback import replan_after_launch_failure, replan_after_launch_failures
 from sparkfleet.engine.provisioning.plan import plan
 
 from .builders import GRAVITON_FAMILIES, NOW, blueprint_fleet, pod, pods, provisioning_round, request
@@ -124,3 +125,28 @@ def test_an_unknown_claim_is_an_error() -> None:
     req = request(blueprint_fleet(), pods("exec", 1))
     with pytest.raises(ValueError, match="not part of the plan"):
         replan_after_launch_failure(req, plan(req), "nope", [], NOW)
+
+
+def test_several_claims_refused_at_once_are_planned_again_together_in_one_attempt() -> None:
+    req = request(
+        blueprint_fleet(), pods("exec", 40, 4, "16Gi", selector={"NodeGroupType": "SparkComputeOptimized"})
+    )
+    first = plan(req)
+    assert len(first.claims) >= 3
+    launched, *refused_claims = first.claims
+    failures = {
+        c.name: [OfferingKey(c.instanceType, z, ct) for z in c.zones for ct in c.capacityTypes]
+        for c in refused_claims
+    }
+    after = replan_after_launch_failures(req, first, failures, NOW, launched={launched.name})
+    assert after.attempt == 1
+    assert launched in after.claims
+    assert not {c.name for c in after.claims} & set(failures)
+    assert {p for c in after.claims for p in c.pods} | {n.pod for n in after.nominations} == {
+        p.id for p in req.pods
+    }
+    for offerings in failures.values():
+        assert not any(after.unavailable.is_available(o, NOW) for o in offerings)
+    # one Fallback event on each refused claim that moved pods somewhere
+    moved_from = {e.name for e in after.events if e.reason == "Fallback"}
+    assert moved_from == set(failures)

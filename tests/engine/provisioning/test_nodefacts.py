@@ -10,8 +10,8 @@ from sparkfleet.api.blueprint import (
     spark_memory_optimized,
     spark_vertical_ebs_scale,
 )
-from sparkfleet.api.instancetypes import CapacityType
-from sparkfleet.engine.provisioning.nodefacts import Mount, MountSource, instance_labels, node_facts
+from sparkfleet.api.wire import CapacityType, MountSource, ScratchMount
+from sparkfleet.engine.provisioning.nodefacts import instance_labels, node_facts
 
 from .builders import GI, instance_type
 
@@ -25,7 +25,7 @@ def test_r5d_4xlarge_in_the_memory_pool_has_600_gb_of_raid0_nvme_as_ephemeral_st
         CapacityType.SPOT,
     )
     assert facts.capacity.ephemeralStorage == 600 * 10**9
-    assert facts.mounts == (Mount("/mnt/k8s-disks/0", 600 * 10**9, MountSource.NVME_RAID0),)
+    assert facts.mounts == (ScratchMount("/mnt/k8s-disks/0", 600 * 10**9, MountSource.NVME_RAID0),)
 
 
 def test_vertical_ebs_m5_4xlarge_gets_a_160_gib_volume_at_mnt_k8s_disks() -> None:
@@ -36,7 +36,7 @@ def test_vertical_ebs_m5_4xlarge_gets_a_160_gib_volume_at_mnt_k8s_disks() -> Non
         "us-east-1b",
         CapacityType.ON_DEMAND,
     )
-    assert facts.mounts == (Mount("/mnt/k8s-disks", 160 * GI, MountSource.EBS),)
+    assert facts.mounts == (ScratchMount("/mnt/k8s-disks", 160 * GI, MountSource.EBS),)
     assert facts.capacity.ephemeralStorage == 100 * GI  # kubelet stays on the 100Gi root volume
 
 
@@ -48,7 +48,7 @@ def test_vertical_ebs_types_with_an_instance_store_use_it_instead_of_a_volume() 
         "us-east-1b",
         CapacityType.SPOT,
     )
-    assert facts.mounts == (Mount("/mnt/k8s-disks", 600 * 10**9, MountSource.INSTANCE_STORE),)
+    assert facts.mounts == (ScratchMount("/mnt/k8s-disks", 600 * 10**9, MountSource.INSTANCE_STORE),)
 
 
 def test_node_labels_carry_pool_template_offering_and_type_labels() -> None:

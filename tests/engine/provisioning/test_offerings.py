@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sparkfleet.api.instancetypes import CapacityType, OfferingKey
+from sparkfleet.api.instancetypes import OfferingKey
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 
 from .builders import NOW

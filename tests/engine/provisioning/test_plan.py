@@ -8,8 +8,8 @@ from sparkfleet.api.blueprint import (
     SPARK_MEMORY_OPTIMIZED,
     SPARK_VERTICAL_EBS_SCALE,
 )
-from sparkfleet.api.instancetypes import CapacityType
 from sparkfleet.api.placement import NodeSelectorRequirement, SelectorOperator, Taint, TaintEffect, Toleration
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.engine.provisioning.model import ExistingNode
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 from sparkfleet.engine.provisioning.overhead import node_resources

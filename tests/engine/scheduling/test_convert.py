@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from sparkfleet.api.timefmt import TimestampError
 from sparkfleet.engine.scheduling import AppState, schedule, snapshot_from_objects
 from sparkfleet.engine.scheduling.convert import Converter, timestamp
 
@@ -106,7 +109,14 @@ def test_without_a_queues_config_each_namespace_gets_its_own_queue() -> None:
 
 def test_timestamps_are_read_as_epoch_seconds() -> None:
     assert timestamp("1970-01-01T00:01:40Z") == 100.0
+    assert timestamp("1970-01-01T01:01:40+01:00") == 100.0
     assert timestamp(None) == 0.0
+
+
+def test_a_creation_timestamp_without_a_zone_is_an_error_naming_the_field() -> None:
+    pod = pod_dict("p", metadata={"creationTimestamp": "2026-01-05T09:00:00"})
+    with pytest.raises(TimestampError, match=r'^metadata\.creationTimestamp: "2026-01-05T09:00:00" has no'):
+        snapshot_from_objects([pod], [node_dict("n1")], None, None, 0.0)
 
 
 def test_the_blueprint_gang_driver_template_reserves_its_placeholders() -> None:

@@ -8,7 +8,6 @@ from sparkfleet.engine.scheduling.resources import (
     Resources,
     format_amount,
     format_resources,
-    parse_amount,
 )
 
 
@@ -22,13 +21,6 @@ def test_resources_are_canonical_hashable_and_add_up() -> None:
     assert a.fits_in(Resources({"cpu": 1000, "pods": 1, "memory": 5}))
     assert not a.fits_in(Resources({"cpu": 999, "pods": 1}))
     assert Resources({"cpu": 5}).over(Resources({"cpu": 4, "memory": 1})) == ["cpu"]
-
-
-def test_kubernetes_quantities_become_millicores_and_bytes() -> None:
-    assert parse_amount("cpu", "1200m") == 1200
-    assert parse_amount("cpu", 2) == 2000
-    assert parse_amount("memory", "15Gi") == 15 * 2**30
-    assert parse_amount("nvidia.com/gpu", "1") == 1
 
 
 def test_amounts_are_written_the_way_people_write_them() -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sparkfleet.api.podrequests import pod_requests
 from sparkfleet.api.quantity import cpu_millis, memory_bytes
 from sparkfleet.api.sparkapplication import load_spark_application
 from sparkfleet.engine.submission import Submission, SubmissionOptions, build_submission
-from sparkfleet.engine.submission.yunikorn import pod_requests
+from sparkfleet.engine.submission.yunikorn import DRIVER_GROUP, task_group
 
 from .reference import SUBMISSION_ID, golden_manifest, manifest_app
 
@@ -138,6 +140,13 @@ def test_sidecars_count_and_init_containers_set_a_floor_in_min_resource() -> Non
     assert executor_group["minResource"] == {"cpu": "3", "memory": "1024Mi"}
 
 
+def test_pod_overhead_counts_in_min_resource() -> None:
+    pod = copy.deepcopy(submit(golden_manifest()).driver_pod)
+    pod["spec"]["overhead"] = {"cpu": "250m", "memory": "128Mi"}
+    group = task_group(DRIVER_GROUP, 1, pod, {})
+    assert group["minResource"] == {"cpu": "1250m", "memory": "1024Mi"}
+
+
 def _requests(min_resource: dict[str, str]) -> dict[str, int]:
     return {k: cpu_millis(v) if k == "cpu" else memory_bytes(v) for k, v in min_resource.items()}
 
@@ -192,5 +201,5 @@ def test_placeholders_are_never_smaller_than_the_real_pods(
     submission = submit(manifest)
     driver_group, executor_group = groups_of(submission)
     for group, pod in ((driver_group, submission.driver_pod), (executor_group, submission.executor_pod(1))):
-        placeholder, real = _requests(group["minResource"]), pod_requests(pod)
+        placeholder, real = _requests(group["minResource"]), pod_requests(pod["spec"])
         assert all(placeholder.get(name, 0) >= amount for name, amount in real.items()), (placeholder, real)

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from sparkfleet.api.wire import PROVISIONER_LOCAL_VOLUME
 from sparkfleet.cluster import NotFound
 from sparkfleet.cluster.embedded import EmbeddedCluster
-from sparkfleet.runtime.local.claims import PROVISIONER, claim_volume, release_volumes, volume_id
+from sparkfleet.runtime.local.claims import claim_volume, release_volumes, volume_id
 from sparkfleet.runtime.local.nodes import NodeDirs, NodeLayout
 from sparkfleet.runtime.local.volumes import MountPending
 
@@ -54,7 +55,7 @@ def test_first_use_provisions_a_volume_on_the_node_and_binds_the_claim(
     assert pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete"
     assert pv["spec"]["local"] == {"path": str(path)}
     assert pv["spec"]["claimRef"]["uid"] == uid
-    assert pv["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"] == PROVISIONER
+    assert pv["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"] == PROVISIONER_LOCAL_VOLUME
 
 
 def test_a_bound_claim_keeps_its_volume(store: EmbeddedCluster, layout: NodeLayout) -> None:
@@ -92,7 +93,10 @@ def test_only_volumes_this_runtime_made_under_the_nodes_are_removed(
     pv = {
         "apiVersion": "v1",
         "kind": "PersistentVolume",
-        "metadata": {"name": "pv-x", "annotations": {"pv.kubernetes.io/provisioned-by": PROVISIONER}},
+        "metadata": {
+            "name": "pv-x",
+            "annotations": {"pv.kubernetes.io/provisioned-by": PROVISIONER_LOCAL_VOLUME},
+        },
         "spec": {"claimRef": {"namespace": "ns", "name": "gone"}, "local": {"path": str(outside)}},
     }
     store.create(pv)

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from sparkfleet.clock import VirtualClock, format_rfc3339
+from sparkfleet.api.timefmt import format_rfc3339
+from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
 from sparkfleet.cluster.kinds import lookup

@@ -8,12 +8,11 @@ import pytest
 
 from sparkfleet.cluster import NotFound
 from sparkfleet.cluster.embedded import EmbeddedCluster
-from sparkfleet.controllers.runner import Controller
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
-from sparkfleet.engine.submission import SubmissionOptions
+from sparkfleet.reconcile import Controller
 from sparkfleet.runtime.local.executors import (
     create_executors,
-    driver_submission,
+    driver_executors,
     executors_of,
     finish_executors,
 )
@@ -33,16 +32,16 @@ def submitted_driver(store: EmbeddedCluster, clock: Any, **spec: Any) -> dict[st
 
 def test_a_driver_made_by_no_application_has_no_executors_to_make(store: EmbeddedCluster) -> None:
     pod = {"metadata": {"name": "d", "namespace": "ns", "labels": {"spark-role": "driver"}}}
-    assert driver_submission(store, pod, SubmissionOptions()) is None
+    assert driver_executors(store, pod) is None
 
 
 def test_executors_are_owned_by_the_driver_with_their_claims_and_conf(
     store: EmbeddedCluster, clock: Any
 ) -> None:
     driver = submitted_driver(store, clock, sparkConf=on_demand_claims("executor"))
-    submission = driver_submission(store, driver, SubmissionOptions())
-    assert submission is not None
-    assert create_executors(store, submission, driver, set(), START) == [1, 2]
+    executors_from = driver_executors(store, driver)
+    assert executors_from is not None
+    assert create_executors(store, executors_from, driver, set(), START) == [1, 2]
     executors = executors_of(store, driver)
     assert sorted(p["metadata"]["labels"]["spark-exec-id"] for p in executors) == ["1", "2"]
     for pod in executors:
@@ -51,9 +50,26 @@ def test_executors_are_owned_by_the_driver_with_their_claims_and_conf(
     claims = store.list("PersistentVolumeClaim", "spark-team-a").items
     assert sorted(c["metadata"]["name"].rsplit("-exec-", 1)[1] for c in claims) == ["1-pvc-0", "2-pvc-0"]
     assert all(c["metadata"]["ownerReferences"][0]["name"] == "pyspark-pi-driver" for c in claims)
-    config_map = store.get("ConfigMap", "spark-team-a", submission.executor_config_map["metadata"]["name"])
+    config_map = store.get("ConfigMap", "spark-team-a", executors_from.template.config_map)
     assert config_map["metadata"]["ownerReferences"][0]["uid"] == driver["metadata"]["uid"]
-    assert create_executors(store, submission, driver, {1}, START) == [2], "already made ones are skipped"
+    assert create_executors(store, executors_from, driver, {1}, START) == [2], "already made ones are skipped"
+
+
+def test_executors_follow_the_drivers_own_submission_not_a_later_edit_of_its_application(
+    store: EmbeddedCluster, clock: Any
+) -> None:
+    driver = submitted_driver(store, clock)
+    clock.advance(30)
+    app = store.get("SparkApplication", "spark-team-a", "pyspark-pi")
+    app["spec"]["executor"]["instances"] = 5
+    app["spec"]["executor"]["labels"] = {"edited": "later"}
+    store.update(app)
+    executors_from = driver_executors(store, driver)
+    assert executors_from is not None
+    # the submission time is the driver's, not the time the executors are made
+    assert executors_from.conf["spark.app.submitTime"] == str(int(START.timestamp() * 1000))
+    assert create_executors(store, executors_from, driver, set(), clock.now()) == [1, 2]
+    assert all("edited" not in p["metadata"]["labels"] for p in executors_of(store, driver))
 
 
 @pytest.mark.parametrize(
@@ -64,9 +80,9 @@ def test_bound_executors_end_as_their_driver_did_and_pending_ones_are_deleted(
     store: EmbeddedCluster, clock: Any, exit_code: int, phase: str, executor_exit: int, reason: str
 ) -> None:
     driver = submitted_driver(store, clock)
-    submission = driver_submission(store, driver, SubmissionOptions())
-    assert submission is not None
-    create_executors(store, submission, driver, set(), START)
+    executors_from = driver_executors(store, driver)
+    assert executors_from is not None
+    create_executors(store, executors_from, driver, set(), START)
     first, second = sorted(executors_of(store, driver), key=lambda p: p["metadata"]["name"])
     store.bind("spark-team-a", first["metadata"]["name"], "ip-1")
     finish_executors(store, driver, exit_code, START)

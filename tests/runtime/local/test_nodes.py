@@ -6,16 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from sparkfleet.controllers.nodeclaim import ANNOTATION_MOUNTS
-from sparkfleet.runtime.local.nodes import ANNOTATION_SCRATCH_MOUNTS, NodeDirs, scratch_mounts
+from sparkfleet.api.wire import ANNOTATION_SCRATCH_MOUNTS, MountSource, ScratchMount, format_scratch_mounts
+from sparkfleet.runtime.local.nodes import NodeDirs, scratch_mounts
 
 from ..builders import RAID0, node
 
 EBS_VERTICAL = [{"path": "/mnt/k8s-disks", "sizeBytes": 40 * 2**30, "source": "ebs"}]
 
 
-def test_the_mounts_annotation_is_the_one_the_nodeclaim_controller_writes() -> None:
-    assert ANNOTATION_SCRATCH_MOUNTS == ANNOTATION_MOUNTS
+def test_the_runtime_reads_the_mounts_as_the_nodeclaim_controller_writes_them() -> None:
+    written = (
+        ScratchMount("/mnt/k8s-disks/0", 474 * 10**9, MountSource.NVME_RAID0),
+        ScratchMount("/mnt/k8s-disks", 40 * 2**30, MountSource.EBS),
+    )
+    announced = node()
+    announced["metadata"]["annotations"] = {ANNOTATION_SCRATCH_MOUNTS: format_scratch_mounts(written)}
+    assert scratch_mounts(announced) == written
 
 
 def test_scratch_mounts_are_read_from_the_node_annotation() -> None:

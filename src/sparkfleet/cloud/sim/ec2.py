@@ -18,8 +18,9 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Protocol
 
-from sparkfleet.api.instancetypes import CapacityType, InstanceType, Offering, OfferingKey
+from sparkfleet.api.instancetypes import InstanceType, Offering, OfferingKey
 from sparkfleet.api.scenario import Scenario
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.cloud.catalog import Catalog
 from sparkfleet.cloud.port import (
     SPOT_TERMINATION_REASON,

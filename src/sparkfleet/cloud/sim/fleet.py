@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sparkfleet.api.instancetypes import CapacityType, InstanceType, OfferingKey
+from sparkfleet.api.instancetypes import InstanceType, OfferingKey
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.cloud.port import InvalidLaunchRequest, LaunchRequest
 
 CAPACITY_TYPE_PRIORITY = (CapacityType.SPOT, CapacityType.ON_DEMAND)

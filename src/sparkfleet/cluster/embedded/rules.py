@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sparkfleet.api.wire import CONDITION_POD_SCHEDULED
 from sparkfleet.cluster.defaults import missing_status
 from sparkfleet.cluster.embedded.mergepatch import merge_patch
 from sparkfleet.cluster.embedded.validation import check_metadata, check_name, check_namespace, check_spec
@@ -171,9 +172,9 @@ def bound_body(current: Obj, node_name: str, now: str) -> Obj:
     spec = dict(current.get("spec") or {})
     spec["nodeName"] = node_name
     status = dict(current.get("status") or {})
-    conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+    conditions = [c for c in status.get("conditions") or [] if c.get("type") != CONDITION_POD_SCHEDULED]
     conditions.append(
-        {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
+        {"type": CONDITION_POD_SCHEDULED, "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
     )
     status["conditions"] = conditions
     return {**current, "spec": spec, "status": status}

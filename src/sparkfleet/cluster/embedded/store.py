@@ -21,7 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from sparkfleet.clock import Clock, format_rfc3339
+from sparkfleet.api.timefmt import format_rfc3339
+from sparkfleet.clock import Clock
 from sparkfleet.cluster.embedded import rules
 from sparkfleet.cluster.embedded.codec import loads
 from sparkfleet.cluster.embedded.collector import delete_with_dependents

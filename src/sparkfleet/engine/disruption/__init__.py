@@ -7,7 +7,6 @@ evicting a running Spark driver or executor to consolidate. Pure: the clock and 
 from sparkfleet.engine.disruption.budgets import allowed_disruptions, budget_active
 from sparkfleet.engine.disruption.decide import disrupt
 from sparkfleet.engine.disruption.model import (
-    DISRUPTED_TAINT_KEY,
     Blocked,
     DisruptionAction,
     DisruptionDecision,
@@ -17,7 +16,6 @@ from sparkfleet.engine.disruption.model import (
 )
 
 __all__ = [
-    "DISRUPTED_TAINT_KEY",
     "Blocked",
     "DisruptionAction",
     "DisruptionDecision",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sparkfleet.api.instancetypes import CapacityType
+from sparkfleet.api.wire import CapacityType
 from sparkfleet.engine.disruption.model import DisruptionAction, DisruptionSnapshot, Method, NodeState
 from sparkfleet.engine.disruption.simulate import simulate
 from sparkfleet.engine.provisioning.compat import PriceView

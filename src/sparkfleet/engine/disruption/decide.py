@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from sparkfleet.api.karpenter import DisruptionReason, NodePool
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.disruption.budgets import allowed_disruptions
 from sparkfleet.engine.disruption.candidates import find_candidates
 from sparkfleet.engine.disruption.consolidation import multi_node, single_node
@@ -27,7 +28,7 @@ from sparkfleet.engine.disruption.model import (
     Method,
     NodeState,
 )
-from sparkfleet.engine.provisioning.model import EventType, PlanEvent
+from sparkfleet.engine.provisioning.model import PlanEvent
 
 
 def _within_budgets(

@@ -7,14 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sparkfleet.api.instancetypes import CapacityType, OfferingKey
-from sparkfleet.api.karpenter import ANNOTATION_DO_NOT_DISRUPT
+from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.placement import Taint
+from sparkfleet.api.wire import ANNOTATION_DO_NOT_DISRUPT, CapacityType
 from sparkfleet.engine.provisioning.model import ExistingNode, Fleet, PlanEvent, PlannedClaim, PodRequest
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 from sparkfleet.engine.provisioning.resources import Resources
-
-DISRUPTED_TAINT_KEY = "karpenter.sh/disrupted"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """SparkApplication and ScheduledSparkApplication lifecycles as pure decisions over snapshots."""
 
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.lifecycle.decide import after_submission, decide, executor_event
 from sparkfleet.engine.lifecycle.decision import (
     Action,
@@ -19,7 +20,7 @@ from sparkfleet.engine.lifecycle.scheduled import (
     decide_schedule,
     run_name,
 )
-from sparkfleet.engine.lifecycle.transitions import TRANSITIONS, EventType, Observation, transition
+from sparkfleet.engine.lifecycle.transitions import TRANSITIONS, Observation, transition
 
 __all__ = [
     "TRANSITIONS",

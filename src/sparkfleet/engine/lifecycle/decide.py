@@ -26,6 +26,8 @@ from sparkfleet.api.sparkstatus import (
     SparkApplicationStatus,
     StateTransition,
 )
+from sparkfleet.api.timefmt import format_rfc3339, parse_optional_rfc3339
+from sparkfleet.api.wire import ANNOTATION_SPEC_FINGERPRINT, LABEL_SUBMISSION_ID, EventType
 from sparkfleet.engine.lifecycle.decision import (
     Action,
     LifecycleConfig,
@@ -36,22 +38,17 @@ from sparkfleet.engine.lifecycle.decision import (
 from sparkfleet.engine.lifecycle.driver import observe_driver
 from sparkfleet.engine.lifecycle.executors import ExecutorChange, track_executors
 from sparkfleet.engine.lifecycle.fingerprint import spec_fingerprint
-from sparkfleet.engine.lifecycle.labels import ANNOTATION_SPEC_FINGERPRINT, LABEL_SUBMISSION_ID
 from sparkfleet.engine.lifecycle.retry import retry_due_in, should_retry
-from sparkfleet.engine.lifecycle.timefmt import format_time, go_duration, parse_time
+from sparkfleet.engine.lifecycle.timefmt import go_duration
 from sparkfleet.engine.lifecycle.timeouts import check_start_timeout
-from sparkfleet.engine.lifecycle.transitions import (
-    TERMINAL_STATES,
-    EventType,
-    Observation,
-    Reset,
-    transition,
-)
+from sparkfleet.engine.lifecycle.transitions import TERMINAL_STATES, Observation, Reset, transition
 
 __all__ = ["after_submission", "decide", "executor_event"]
 
 S = ApplicationStateType
 _MAX_STEPS = 16
+_LAST_SUBMISSION = "status.lastSubmissionAttemptTime"
+_TERMINATION = "status.terminationTime"
 
 # The application state a driver observation puts SUBMITTED / RUNNING / UNKNOWN applications in.
 _DRIVER_TARGET = {
@@ -188,7 +185,7 @@ class _Machine:
             kept_error = self.status.applicationState.errorMessage
         self.status.applicationState = ApplicationState(state=edge.next, errorMessage=kept_error)
         if edge.next in TERMINAL_STATES and self.status.terminationTime is None:
-            self.status.terminationTime = format_time(self.now)
+            self.status.terminationTime = format_rfc3339(self.now)
         if edge.delete_resources:
             self.act(Action.DELETE_RESOURCES)
             self.cleanup_requested = True
@@ -202,7 +199,9 @@ class _Machine:
         self.transitions.append(TransitionRecord(previous, edge.next, edge.reason, message))
         history = self.status.transitions
         history.append(
-            StateTransition(state=edge.next, time=format_time(self.now), reason=edge.reason, message=message)
+            StateTransition(
+                state=edge.next, time=format_rfc3339(self.now), reason=edge.reason, message=message
+            )
         )
         if len(history) > self.config.transition_history_limit:
             del history[: len(history) - self.config.transition_history_limit]
@@ -217,7 +216,7 @@ class _Machine:
     def _begin_attempt(self, submission_id: str) -> None:
         s = self.status
         s.submissionAttempts += 1
-        s.lastSubmissionAttemptTime = format_time(self.now)
+        s.lastSubmissionAttemptTime = format_rfc3339(self.now)
         s.submissionID = submission_id
         s.driverInfo = DriverInfo(podName=self.app.driver_pod_name())
         self.submission_fingerprint = spec_fingerprint(self.app.spec)
@@ -267,13 +266,13 @@ class _Machine:
         pod = self.driver_pod
         if pod is None:
             grace = self.config.driver_pod_creation_grace_seconds
-            last = parse_time(self.status.lastSubmissionAttemptTime)
+            last = parse_optional_rfc3339(self.status.lastSubmissionAttemptTime, field=_LAST_SUBMISSION)
             if self.state == S.SUBMITTED and last is not None:
                 elapsed = (self.now - last).total_seconds()
                 if elapsed < grace:
                     self.requeue_after(grace - elapsed)
                     return False
-            self.status.terminationTime = format_time(self.now)
+            self.status.terminationTime = format_rfc3339(self.now)
             self.apply(Observation.DRIVER_MISSING, error="driver pod not found")
             return True
         view = observe_driver(pod)
@@ -284,19 +283,19 @@ class _Machine:
                 return self.check_start_timeout(pod)
             return False
         if view.observation in (Observation.DRIVER_SUCCEEDED, Observation.DRIVER_FAILED):
-            self.status.terminationTime = self.status.terminationTime or format_time(self.now)
+            self.status.terminationTime = self.status.terminationTime or format_rfc3339(self.now)
         self.apply(view.observation, error=view.error)
         return True
 
     def check_start_timeout(self, pod: Pod) -> bool:
-        since = parse_time(self.status.lastSubmissionAttemptTime)
+        since = parse_optional_rfc3339(self.status.lastSubmissionAttemptTime, field=_LAST_SUBMISSION)
         verdict = check_start_timeout(pod, since, self.now, self.config.driver_start_timeout_seconds)
         if verdict is None:
             return False
         if not verdict.timed_out:
             self.requeue_after(verdict.due_in)
             return False
-        self.status.terminationTime = format_time(self.now)
+        self.status.terminationTime = format_rfc3339(self.now)
         self.apply(Observation.DRIVER_START_TIMED_OUT, error=verdict.error, detail=verdict.detail)
         return True
 
@@ -317,7 +316,7 @@ class _Machine:
         ttl: float | None = self.app.spec.timeToLiveSeconds
         if ttl is None and self.config.default_time_to_live_seconds:
             ttl = self.config.default_time_to_live_seconds
-        terminated = parse_time(self.status.terminationTime)
+        terminated = parse_optional_rfc3339(self.status.terminationTime, field=_TERMINATION)
         if ttl is None or terminated is None:
             return False
         survival = (self.now - terminated).total_seconds()

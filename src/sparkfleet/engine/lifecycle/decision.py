@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sparkfleet.api.sparkstatus import ApplicationStateType, SparkApplicationStatus
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.lifecycle.executors import ExecutorChange
-from sparkfleet.engine.lifecycle.transitions import EventType
 
 __all__ = ["Action", "LifecycleConfig", "LifecycleDecision", "LifecycleEvent", "TransitionRecord"]
 

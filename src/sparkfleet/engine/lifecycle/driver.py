@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sparkfleet.api.pod import ContainerStateTerminated, Pod, PodPhase
 from sparkfleet.api.sparkstatus import ExecutorStateType
-from sparkfleet.engine.lifecycle.labels import DRIVER_CONTAINER, EXECUTOR_CONTAINERS, LABEL_SPARK_APP_SELECTOR
+from sparkfleet.api.wire import DRIVER_CONTAINER, EXECUTOR_CONTAINERS, LABEL_SPARK_APP_SELECTOR
 from sparkfleet.engine.lifecycle.transitions import Observation
 
 __all__ = [

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from sparkfleet.api.pod import Pod
 from sparkfleet.api.sparkstatus import ApplicationStateType, ExecutorStateType
+from sparkfleet.api.wire import LABEL_SPARK_APP_SELECTOR, LABEL_SPARK_EXECUTOR_ID
 from sparkfleet.engine.lifecycle.driver import executor_state, executor_terminated
-from sparkfleet.engine.lifecycle.labels import LABEL_SPARK_APP_SELECTOR, LABEL_SPARK_EXECUTOR_ID
 
 __all__ = ["ExecutorChange", "ExecutorTracking", "executor_id", "track_executors"]
 

@@ -13,9 +13,11 @@ from datetime import datetime
 
 from sparkfleet.api.sparkapplication import RestartPolicy, RestartPolicyType
 from sparkfleet.api.sparkstatus import ApplicationStateType, SparkApplicationStatus
-from sparkfleet.engine.lifecycle.timefmt import parse_time
+from sparkfleet.api.timefmt import parse_optional_rfc3339
 
 __all__ = ["backoff_seconds", "retry_due_in", "should_retry"]
+
+_LAST_SUBMISSION = "status.lastSubmissionAttemptTime"
 
 
 def should_retry(policy: RestartPolicy, status: SparkApplicationStatus) -> bool:
@@ -45,7 +47,7 @@ def backoff_seconds(policy: RestartPolicy, status: SparkApplicationStatus) -> fl
 
 def retry_due_in(policy: RestartPolicy, status: SparkApplicationStatus, now: datetime) -> float:
     """Seconds until the retry may start (<= 0: now). Without a last attempt time it is due at once."""
-    last = parse_time(status.lastSubmissionAttemptTime)
+    last = parse_optional_rfc3339(status.lastSubmissionAttemptTime, field=_LAST_SUBMISSION)
     if last is None:
         return 0.0
     return backoff_seconds(policy, status) - (now - last).total_seconds()

@@ -29,11 +29,11 @@ from sparkfleet.api.sparkstatus import (
     ScheduledSparkApplicationStatus,
     ScheduleState,
 )
+from sparkfleet.api.timefmt import format_rfc3339, parse_optional_rfc3339
+from sparkfleet.api.wire import LABEL_SCHEDULED_APP_NAME, EventType
 from sparkfleet.engine.lifecycle.cron import ScheduleError, next_run_after, validate_schedule
 from sparkfleet.engine.lifecycle.decision import LifecycleEvent
-from sparkfleet.engine.lifecycle.labels import LABEL_SCHEDULED_APP_NAME
-from sparkfleet.engine.lifecycle.timefmt import format_time, parse_time
-from sparkfleet.engine.lifecycle.transitions import TERMINAL_STATES, EventType
+from sparkfleet.engine.lifecycle.transitions import TERMINAL_STATES
 
 __all__ = [
     "Run",
@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CREATED = "metadata.creationTimestamp"
 
 
 class TimestampPrecision(StrEnum):
@@ -97,7 +98,8 @@ class Run:
     @classmethod
     def of(cls, app: SparkApplication) -> Run:
         state = app.status.applicationState.state if app.status is not None else ApplicationStateType.NEW
-        return cls(app.metadata.name or "", parse_time(app.metadata.creationTimestamp), state)
+        created = parse_optional_rfc3339(app.metadata.creationTimestamp, field=_CREATED)
+        return cls(app.metadata.name or "", created, state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,14 +179,14 @@ def decide_schedule(
         return done(None)
 
     delete = _bookkeep(status, runs, sched.spec.successfulRunHistoryLimit, sched.spec.failedRunHistoryLimit)
-    next_run = parse_time(status.nextRun)
+    next_run = parse_optional_rfc3339(status.nextRun, field="status.nextRun")
     if status.scheduleState != ScheduleState.SCHEDULED or next_run is None:
         # First look, or a schedule fixed after FailedValidation: the next firing from now.
         if next_run is None or upcoming < next_run or status.scheduleState == ScheduleState.FAILED_VALIDATION:
             next_run = upcoming
         status.scheduleState = ScheduleState.SCHEDULED
         status.reason = None
-        status.nextRun = format_time(next_run)
+        status.nextRun = format_rfc3339(next_run)
         return done((next_run - now).total_seconds(), delete=delete)
     if next_run > now:
         return done((next_run - now).total_seconds(), delete=delete)
@@ -197,11 +199,11 @@ def decide_schedule(
             LifecycleEvent(
                 EventType.NORMAL,
                 "ScheduledRunSkipped",
-                f"skipped the run due at {format_time(next_run)}: the last run {latest.name} is "
+                f"skipped the run due at {format_rfc3339(next_run)}: the last run {latest.name} is "
                 f"{latest.state.value or 'New'} and concurrencyPolicy is Forbid",
             )
         )
-        status.nextRun = format_time(upcoming)
+        status.nextRun = format_rfc3339(upcoming)
         return done((upcoming - now).total_seconds(), delete=delete)
     if unfinished and latest is not None and policy == ConcurrencyPolicy.REPLACE:
         delete.append(latest.name)
@@ -218,7 +220,7 @@ def decide_schedule(
     run = _run_object(sched, run_name(name, next_run, config.precision))
     run_id = run.metadata.name or ""
     events.append(LifecycleEvent(EventType.NORMAL, "ScheduledRunStarted", f"started run {run_id}"))
-    status.lastRun = format_time(now)
+    status.lastRun = format_rfc3339(now)
     status.lastRunName = run_id
-    status.nextRun = format_time(upcoming)
+    status.nextRun = format_rfc3339(upcoming)
     return done((upcoming - now).total_seconds(), create=run, delete=delete)

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sparkfleet.api.pod import Pod
-from sparkfleet.engine.lifecycle.labels import (
-    YUNIKORN_QUEUE_ANNOTATION,
-    YUNIKORN_QUEUE_LABEL,
-    YUNIKORN_TASK_GROUP_NAME,
-    YUNIKORN_TASK_GROUPS,
+from sparkfleet.api.timefmt import parse_optional_rfc3339
+from sparkfleet.api.wire import (
+    ANNOTATION_QUEUE,
+    ANNOTATION_TASK_GROUP_NAME,
+    ANNOTATION_TASK_GROUPS,
+    CONDITION_POD_SCHEDULED,
+    LABEL_QUEUE,
 )
-from sparkfleet.engine.lifecycle.timefmt import go_duration, parse_time
+from sparkfleet.engine.lifecycle.timefmt import go_duration
 
 __all__ = ["StartTimeout", "check_start_timeout", "pending_explanation"]
 
@@ -38,7 +40,7 @@ class StartTimeout:
 
 def _scheduling(pod: Pod) -> str:
     conditions = pod.status.conditions if pod.status is not None else []
-    scheduled = next((c for c in conditions if c.type == "PodScheduled"), None)
+    scheduled = next((c for c in conditions if c.type == CONDITION_POD_SCHEDULED), None)
     if scheduled is None:
         return "no scheduling decision yet (no PodScheduled condition)"
     if scheduled.status != "True":
@@ -56,8 +58,8 @@ def _scheduling(pod: Pod) -> str:
 
 def _gang(pod: Pod) -> str | None:
     annotations = pod.metadata.annotations
-    member = annotations.get(YUNIKORN_TASK_GROUP_NAME)
-    raw = annotations.get(YUNIKORN_TASK_GROUPS)
+    member = annotations.get(ANNOTATION_TASK_GROUP_NAME)
+    raw = annotations.get(ANNOTATION_TASK_GROUPS)
     groups: list[str] = []
     if raw:
         try:
@@ -77,9 +79,7 @@ def _gang(pod: Pod) -> str | None:
 def pending_explanation(pod: Pod) -> str:
     """Why the pod is Pending, with its queue and gang when it has them."""
     parts = [_scheduling(pod)]
-    queue = pod.metadata.labels.get(YUNIKORN_QUEUE_LABEL) or pod.metadata.annotations.get(
-        YUNIKORN_QUEUE_ANNOTATION
-    )
+    queue = pod.metadata.labels.get(LABEL_QUEUE) or pod.metadata.annotations.get(ANNOTATION_QUEUE)
     if queue:
         parts.append(f"queue {queue}")
     gang = _gang(pod)
@@ -96,7 +96,9 @@ def check_start_timeout(
     """None when no timeout applies (disabled, or no start time known); otherwise whether it expired."""
     if timeout_seconds is None or timeout_seconds <= 0:
         return None
-    since = pending_since or parse_time(pod.metadata.creationTimestamp)
+    since = pending_since or parse_optional_rfc3339(
+        pod.metadata.creationTimestamp, field="metadata.creationTimestamp"
+    )
     if since is None:
         return None
     elapsed = (now - since).total_seconds()

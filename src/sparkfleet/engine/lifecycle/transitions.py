@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sparkfleet.api.sparkstatus import ApplicationStateType as S
+from sparkfleet.api.wire import EventType
 
 __all__ = [
     "TERMINAL_STATES",
     "TRANSITIONS",
     "Edge",
-    "EventType",
     "IllegalTransition",
     "Observation",
     "Reset",
@@ -54,11 +54,6 @@ class Observation(StrEnum):
     SPEC_CHANGED = "SpecChanged"
     SUSPEND_REQUESTED = "SuspendRequested"
     RESUME_REQUESTED = "ResumeRequested"
-
-
-class EventType(StrEnum):
-    NORMAL = "Normal"
-    WARNING = "Warning"
 
 
 class Reset(StrEnum):

@@ -3,13 +3,24 @@ no capacity. Pure: the clock, ids and every fact come in as inputs.
 
     plan(ProvisioningRequest) -> ProvisioningPlan
     replan_after_launch_failure(request, plan, failed_claim, failed_offerings, now, launched) -> plan
-    to_nodeclaim(PlannedClaim, NodePool) -> NodeClaim
+    replan_after_launch_failures(request, plan, {claim: offerings}, now, launched) -> plan
+    to_nodeclaim(PlannedClaim, NodePool) -> NodeClaim; nodeclaim_manifest(...) -> the stored object
+    launch_outcome(NodeClaim object) -> LaunchOutcome (the polled launch error)
+    without_reserved(pending pods, pods) -> the pods a batch plans (gangs: see `gangs`)
 """
 
-from sparkfleet.engine.provisioning.claims import to_nodeclaim
-from sparkfleet.engine.provisioning.fallback import replan_after_launch_failure
+from sparkfleet.api.wire import EventType
+from sparkfleet.engine.provisioning.claims import nodeclaim_manifest, to_nodeclaim
+from sparkfleet.engine.provisioning.fallback import replan_after_launch_failure, replan_after_launch_failures
+from sparkfleet.engine.provisioning.gangs import (
+    gang_of,
+    is_daemonset_pod,
+    is_provisionable,
+    is_terminal,
+    without_reserved,
+)
+from sparkfleet.engine.provisioning.launches import LaunchOutcome, LaunchState, launch_outcome
 from sparkfleet.engine.provisioning.model import (
-    EventType,
     ExistingNode,
     Fallback,
     Fleet,
@@ -21,7 +32,7 @@ from sparkfleet.engine.provisioning.model import (
     ProvisioningRequest,
     UnschedulablePod,
 )
-from sparkfleet.engine.provisioning.nodefacts import Mount, MountSource, NodeFacts, node_facts
+from sparkfleet.engine.provisioning.nodefacts import NodeFacts, node_facts
 from sparkfleet.engine.provisioning.offerings import UNAVAILABLE_TTL, UnavailableOfferings
 from sparkfleet.engine.provisioning.overhead import NodeResources, node_resources
 from sparkfleet.engine.provisioning.plan import plan
@@ -34,8 +45,8 @@ __all__ = [
     "ExistingNode",
     "Fallback",
     "Fleet",
-    "Mount",
-    "MountSource",
+    "LaunchOutcome",
+    "LaunchState",
     "NodeFacts",
     "NodeResources",
     "Nomination",
@@ -49,10 +60,18 @@ __all__ = [
     "UnavailableOfferings",
     "UnschedulablePod",
     "ValueSet",
+    "gang_of",
+    "is_daemonset_pod",
+    "is_provisionable",
+    "is_terminal",
+    "launch_outcome",
     "node_facts",
     "node_resources",
+    "nodeclaim_manifest",
     "plan",
     "pod_requests",
     "replan_after_launch_failure",
+    "replan_after_launch_failures",
     "to_nodeclaim",
+    "without_reserved",
 ]

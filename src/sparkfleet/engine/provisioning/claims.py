@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sparkfleet.api.instancetypes import LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_ZONE
+from typing import Any
+
 from sparkfleet.api.karpenter import (
-    LABEL_NODEPOOL,
     NodeClaim,
     NodeClaimResources,
     NodeClaimSpec,
@@ -13,11 +13,22 @@ from sparkfleet.api.karpenter import (
     RequirementOperator,
 )
 from sparkfleet.api.meta import ObjectMeta
+from sparkfleet.api.wire import (
+    ANNOTATION_PLANNED_INSTANCE_TYPE,
+    ANNOTATION_PLANNED_PRICE_PER_HOUR,
+    LABEL_CAPACITY_TYPE,
+    LABEL_INSTANCE_TYPE,
+    LABEL_NODECLASS,
+    LABEL_NODEPOOL,
+    LABEL_ZONE,
+)
+from sparkfleet.api.wire.sparkfleet import (
+    ANNOTATION_PLANNED_CAPACITY_TYPE,
+    ANNOTATION_PLANNED_ZONE,
+    ANNOTATION_PRICE_PER_HOUR,
+)
 from sparkfleet.engine.provisioning.model import PlannedClaim
-from sparkfleet.engine.provisioning.nodefacts import LABEL_NODECLASS
 
-ANNOTATION_PLANNED_TYPE = "sparkfleet.io/planned-instance-type"
-ANNOTATION_PLANNED_PRICE = "sparkfleet.io/planned-price-per-hour"
 _OFFERING_KEYS = (LABEL_INSTANCE_TYPE, LABEL_CAPACITY_TYPE, LABEL_ZONE)
 
 
@@ -55,8 +66,8 @@ def to_nodeclaim(claim: PlannedClaim, pool: NodePool) -> NodeClaim:
     }
     annotations = {
         **template.metadata.annotations,
-        ANNOTATION_PLANNED_TYPE: claim.instanceType,
-        ANNOTATION_PLANNED_PRICE: f"{claim.price:.6f}",
+        ANNOTATION_PLANNED_INSTANCE_TYPE: claim.instanceType,
+        ANNOTATION_PLANNED_PRICE_PER_HOUR: f"{claim.price:.6f}",
     }
     return NodeClaim(
         metadata=ObjectMeta(name=claim.name, labels=labels, annotations=annotations),
@@ -70,3 +81,37 @@ def to_nodeclaim(claim: PlannedClaim, pool: NodePool) -> NodeClaim:
             expireAfter=template.spec.expireAfter,
         ),
     )
+
+
+def nodeclaim_manifest(claim: PlannedClaim, pool: NodePool) -> dict[str, Any]:
+    """The NodeClaim object the store gets for a planned claim: named `<pool>-<suffix>` by the store,
+    owned by its pool, with the planned offering and price as annotations (the launch may pick another
+    candidate)."""
+    body: dict[str, Any] = to_nodeclaim(claim, pool).model_dump(mode="json", exclude_none=True)
+    meta = body["metadata"]
+    meta.pop("name", None)
+    meta["generateName"] = f"{pool.name}-"
+    # as Karpenter labels a claim: every requirement that pins one value (the rest come at launch)
+    pinned = {
+        r["key"]: r["values"][0]
+        for r in body["spec"]["requirements"]
+        if r["operator"] == RequirementOperator.IN and len(r["values"]) == 1
+    }
+    meta["labels"] = {**pinned, **meta.get("labels", {})}
+    meta["annotations"] = {
+        **meta.get("annotations", {}),
+        ANNOTATION_PRICE_PER_HOUR: f"{claim.price:.6f}",
+        ANNOTATION_PLANNED_ZONE: claim.zone,
+        ANNOTATION_PLANNED_CAPACITY_TYPE: str(claim.capacityType),
+    }
+    if pool.metadata.uid:
+        meta["ownerReferences"] = [
+            {
+                "apiVersion": pool.apiVersion,
+                "kind": pool.kind,
+                "name": pool.name,
+                "uid": pool.metadata.uid,
+                "blockOwnerDeletion": True,
+            }
+        ]
+    return body

@@ -14,13 +14,13 @@ again in the next batch; users report that the lower-weight pool is then often n
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from sparkfleet.api.instancetypes import OfferingKey
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.provisioning.model import (
-    EventType,
     ExistingNode,
     Fallback,
     PlanEvent,
@@ -65,11 +65,26 @@ def replan_after_launch_failure(
     what they can as in-flight nodes. The result keeps them, replaces every other claim, carries the
     updated unavailable cache, and lists the fallbacks taken (previous ones included).
     """
-    failed = next((c for c in previous.claims if c.name == failed_claim), None)
-    if failed is None:
-        raise ValueError(f"claim {failed_claim!r} is not part of the plan")
-    unavailable = previous.unavailable.mark_all(failed_offerings, now)
-    kept = [c for c in previous.claims if c.name in launched and c.name != failed_claim]
+    return replan_after_launch_failures(request, previous, {failed_claim: failed_offerings}, now, launched)
+
+
+def replan_after_launch_failures(
+    request: ProvisioningRequest,
+    previous: ProvisioningPlan,
+    failures: Mapping[str, Sequence[OfferingKey]],
+    now: datetime,
+    launched: Collection[str] = (),
+) -> ProvisioningPlan:
+    """`replan_after_launch_failure` for several claims at once (claim name -> the offerings refused):
+    their pods are planned again together, in one attempt."""
+    failed = [c for c in previous.claims if c.name in failures]
+    missing = set(failures) - {c.name for c in failed}
+    if missing or not failures:
+        raise ValueError(f"claims {sorted(missing)!r} are not part of the plan")
+    unavailable = previous.unavailable
+    for offerings in failures.values():
+        unavailable = unavailable.mark_all(offerings, now)
+    kept = [c for c in previous.claims if c.name in launched and c.name not in failures]
     kept_names = {c.name for c in kept}
     replanned = {pod for c in previous.claims if c.name not in kept_names for pod in c.pods}
     usage = dict(request.poolUsage)
@@ -88,12 +103,36 @@ def replan_after_launch_failure(
     sub = plan(sub_request)
     fallbacks = list(previous.fallbacks)
     events = list(previous.events)
+    for claim in failed:
+        moves, claim_events = _moves(claim, failures[claim.name], sub)
+        fallbacks += moves
+        events += claim_events
+    nominations = [n for n in previous.nominations if n.pod not in replanned] + list(sub.nominations)
+    unschedulable = [u for u in previous.unschedulable if u.pod not in replanned] + list(sub.unschedulable)
+    return ProvisioningPlan(
+        claims=(*kept, *sub.claims),
+        nominations=tuple(nominations),
+        unschedulable=tuple(unschedulable),
+        events=(*events, *sub.events),
+        fallbacks=tuple(fallbacks),
+        unavailable=unavailable,
+        attempt=attempt,
+    )
+
+
+def _moves(
+    failed: PlannedClaim, offerings: Sequence[OfferingKey], sub: ProvisioningPlan
+) -> tuple[list[Fallback], list[PlanEvent]]:
+    """Where the failed claim's pods went in `sub`: a Fallback per target pool (and an event on the
+    claim), and one with no target for pods that found no place."""
+    fallbacks: list[Fallback] = []
+    events: list[PlanEvent] = []
     moved = set(failed.pods)
     targets: dict[str, list[PlannedClaim]] = {}
     for claim in sub.claims:
         if moved.intersection(claim.pods):
             targets.setdefault(claim.nodePool, []).append(claim)
-    reason = f"{INSUFFICIENT_CAPACITY} for {_describe(failed_offerings)}"
+    reason = f"{INSUFFICIENT_CAPACITY} for {_describe(offerings)}"
     for pool, claims in targets.items():
         types = sorted({c.instanceType for c in claims})
         pods = sum(len(moved.intersection(c.pods)) for c in claims)
@@ -111,14 +150,4 @@ def replan_after_launch_failure(
                 f"{reason}; {len(stranded)} pods have no other place: {stranded[0].reason}",
             )
         )
-    nominations = [n for n in previous.nominations if n.pod not in replanned] + list(sub.nominations)
-    unschedulable = [u for u in previous.unschedulable if u.pod not in replanned] + list(sub.unschedulable)
-    return ProvisioningPlan(
-        claims=(*kept, *sub.claims),
-        nominations=tuple(nominations),
-        unschedulable=tuple(unschedulable),
-        events=(*events, *sub.events),
-        fallbacks=tuple(fallbacks),
-        unavailable=unavailable,
-        attempt=attempt,
-    )
+    return fallbacks, events

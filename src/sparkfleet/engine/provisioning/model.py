@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from sparkfleet.api.ec2nodeclass import EC2NodeClass
-from sparkfleet.api.instancetypes import CapacityType, InstanceType, Offering
-from sparkfleet.api.karpenter import ANNOTATION_DO_NOT_DISRUPT, NodePool
+from sparkfleet.api.instancetypes import InstanceType, Offering
+from sparkfleet.api.karpenter import NodePool
 from sparkfleet.api.placement import Taint, Toleration
 from sparkfleet.api.pod import Pod
+from sparkfleet.api.wire import ANNOTATION_DO_NOT_DISRUPT, LABEL_SPARK_ROLE, CapacityType, EventType
 from sparkfleet.engine.provisioning.nodefacts import NodeFacts
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 from sparkfleet.engine.provisioning.requirements import Requirements
@@ -29,8 +29,6 @@ from sparkfleet.engine.provisioning.resources import Resources, pod_requests
 
 if TYPE_CHECKING:
     from sparkfleet.engine.provisioning.tables import CompiledFleet
-
-LABEL_SPARK_ROLE = "spark-role"
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,11 +170,6 @@ class UnschedulablePod:
     pod: str
     reason: str
     gang: str | None = None
-
-
-class EventType(StrEnum):
-    NORMAL = "Normal"
-    WARNING = "Warning"
 
 
 @dataclass(frozen=True)

@@ -16,49 +16,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from sparkfleet.api.ec2nodeclass import EC2NodeClass
-from sparkfleet.api.instancetypes import (
+from sparkfleet.api.instancetypes import InstanceType
+from sparkfleet.api.karpenter import WELL_KNOWN_LABELS, NodePool
+from sparkfleet.api.placement import Taint
+from sparkfleet.api.wire import (
+    K8S_DISKS,
     LABEL_CAPACITY_TYPE,
+    LABEL_INSTANCE_HYPERVISOR,
+    LABEL_NODECLASS,
+    LABEL_NODEPOOL,
     LABEL_REGION,
     LABEL_ZONE,
+    RAID0_MOUNT,
     CapacityType,
-    InstanceType,
+    MountSource,
+    ScratchMount,
 )
-from sparkfleet.api.karpenter import LABEL_NODEPOOL, WELL_KNOWN_LABELS, NodePool
-from sparkfleet.api.placement import Taint
 from sparkfleet.engine.provisioning.overhead import GIB, node_resources, uses_raid0
 from sparkfleet.engine.provisioning.requirements import Requirements
 from sparkfleet.engine.provisioning.resources import Resources
 
-LABEL_HYPERVISOR = "karpenter.k8s.aws/instance-hypervisor"
-LABEL_NODECLASS = "karpenter.k8s.aws/ec2nodeclass"
-K8S_DISKS = "/mnt/k8s-disks"
-RAID0_MOUNT = "/mnt/k8s-disks/0"
 EBS_GIB_PER_VCPU = 10
-
-
-class MountSource(StrEnum):
-    NVME_RAID0 = "nvme-raid0"
-    INSTANCE_STORE = "instance-store"
-    EBS = "ebs"
-
-
-@dataclass(frozen=True, slots=True)
-class Mount:
-    """A filesystem the node offers for scratch data, with its size in bytes."""
-
-    path: str
-    sizeBytes: int
-    source: MountSource
 
 
 def instance_labels(instance_type: InstanceType) -> dict[str, str]:
     """The type's well-known labels, with the hypervisor label Karpenter also sets."""
     labels = instance_type.labels
     if "metal" not in instance_type.size:
-        labels[LABEL_HYPERVISOR] = "xen" if instance_type.generation <= 4 else "nitro"
+        labels[LABEL_INSTANCE_HYPERVISOR] = "xen" if instance_type.generation <= 4 else "nitro"
     return labels
 
 
@@ -76,13 +63,13 @@ def mounts_scratch_disks(node_class: EC2NodeClass | None) -> bool:
     )
 
 
-def scratch_mounts(instance_type: InstanceType, node_class: EC2NodeClass | None) -> tuple[Mount, ...]:
+def scratch_mounts(instance_type: InstanceType, node_class: EC2NodeClass | None) -> tuple[ScratchMount, ...]:
     if uses_raid0(node_class, instance_type):
-        return (Mount(RAID0_MOUNT, instance_type.localNvmeBytes, MountSource.NVME_RAID0),)
+        return (ScratchMount(RAID0_MOUNT, instance_type.localNvmeBytes, MountSource.NVME_RAID0),)
     if mounts_scratch_disks(node_class):
         if instance_type.localNvmeGb > 0:
-            return (Mount(K8S_DISKS, instance_type.localNvmeBytes, MountSource.INSTANCE_STORE),)
-        return (Mount(K8S_DISKS, EBS_GIB_PER_VCPU * instance_type.vcpu * GIB, MountSource.EBS),)
+            return (ScratchMount(K8S_DISKS, instance_type.localNvmeBytes, MountSource.INSTANCE_STORE),)
+        return (ScratchMount(K8S_DISKS, EBS_GIB_PER_VCPU * instance_type.vcpu * GIB, MountSource.EBS),)
     return ()
 
 
@@ -120,7 +107,7 @@ class NodeFacts:
     startupTaints: tuple[Taint, ...]
     capacity: Resources
     allocatable: Resources
-    mounts: tuple[Mount, ...] = field(default=())
+    mounts: tuple[ScratchMount, ...] = field(default=())
 
 
 def node_facts(

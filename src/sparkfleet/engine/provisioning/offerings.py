@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from sparkfleet.api.instancetypes import CapacityType, Offering, OfferingKey
+from sparkfleet.api.instancetypes import Offering, OfferingKey
+from sparkfleet.api.wire import CapacityType
 
 UNAVAILABLE_TTL = timedelta(minutes=3)
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from sparkfleet.api.ec2nodeclass import EC2NodeClass, InstanceStorePolicy, KubeletConfiguration
 from sparkfleet.api.instancetypes import MIB, InstanceType
-from sparkfleet.api.quantity import cpu_millis, memory_bytes
+from sparkfleet.api.podrequests import resource_amount
+from sparkfleet.api.quantity import memory_bytes
 from sparkfleet.engine.provisioning.resources import Resources
 
 GIB = 1024 * MIB
@@ -118,10 +119,10 @@ def node_resources(instance_type: InstanceType, node_class: EC2NodeClass | None)
     if kubelet is not None:
         for name, value in kubelet.kubeReserved.items():
             if name in kube:
-                kube[name] = cpu_millis(value) if name == "cpu" else memory_bytes(value)
+                kube[name] = resource_amount(name, value)
         for name, value in kubelet.systemReserved.items():
             if name in system:
-                system[name] = cpu_millis(value) if name == "cpu" else memory_bytes(value)
+                system[name] = resource_amount(name, value)
         # Karpenter reserves the larger of the hard and soft thresholds.
         signals = [kubelet.evictionHard, kubelet.evictionSoft]
         memory_values = [

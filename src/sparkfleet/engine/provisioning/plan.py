@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.provisioning.compat import (
     Constrained,
     Placement,
@@ -29,7 +30,6 @@ from sparkfleet.engine.provisioning.compat import (
     pod_terms,
 )
 from sparkfleet.engine.provisioning.model import (
-    EventType,
     ExistingNode,
     Nomination,
     PlanEvent,

@@ -1,7 +1,7 @@
 """The four resources node provisioning reasons about, as exact integers.
 
-cpu in millicores, memory and ephemeral storage in bytes, pods as a count. A pod's requests follow
-Kubernetes: the sum over its containers, at least the largest init container, plus the pod overhead.
+cpu in millicores, memory and ephemeral storage in bytes, pods as a count. A pod's requests are the
+api's one rule (`sparkfleet.api.podrequests`) narrowed to these four, plus the pod's slot.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import numpy as np
 import numpy.typing as npt
 
 from sparkfleet.api.pod import PodSpec
-from sparkfleet.api.quantity import cpu_millis, format_bytes, format_cpu, memory_bytes
+from sparkfleet.api.podrequests import pod_requests as pod_requests_of
+from sparkfleet.api.podrequests import resource_amounts
+from sparkfleet.api.quantity import format_bytes, format_cpu
 
 CPU = "cpu"
 MEMORY = "memory"
@@ -91,35 +93,15 @@ class Resources:
 
 def resources_from_list(values: Mapping[str, str | int | float]) -> Resources:
     """A Kubernetes resource list (`{cpu: "2", memory: 8Gi}`) as Resources; other names are ignored."""
-    return Resources(
-        cpu=cpu_millis(values[CPU]) if CPU in values else 0,
-        memory=memory_bytes(values[MEMORY]) if MEMORY in values else 0,
-        ephemeralStorage=memory_bytes(values[EPHEMERAL_STORAGE]) if EPHEMERAL_STORAGE in values else 0,
-        pods=int(values[PODS]) if PODS in values else 0,
-    )
+    return _narrow(resource_amounts({k: v for k, v in values.items() if k in NAMES}))
 
 
 def pod_requests(spec: PodSpec) -> Resources:
-    """What a pod asks a node for: containers summed, at least the largest init container, plus overhead,
-    and one pod slot. A container without requests but with limits requests its limits (Kubernetes)."""
-    total = Resources()
-    for container in spec.containers:
-        total = total + _container_requests(container.resources)
-    for init in spec.initContainers:
-        req = _container_requests(init.resources)
-        total = Resources(
-            max(total.cpu, req.cpu),
-            max(total.memory, req.memory),
-            max(total.ephemeralStorage, req.ephemeralStorage),
-            0,
-        )
-    if spec.overhead:
-        total = total + resources_from_list(spec.overhead)
-    return Resources(total.cpu, total.memory, total.ephemeralStorage, 1)
+    """What a pod asks a node for: its effective request and one pod slot."""
+    return _narrow({**pod_requests_of(spec), PODS: 1})
 
 
-def _container_requests(resources: object) -> Resources:
-    requests: Mapping[str, str | int | float] = getattr(resources, "requests", None) or {}
-    limits: Mapping[str, str | int | float] = getattr(resources, "limits", None) or {}
-    merged = {**{k: v for k, v in limits.items() if k not in requests}, **requests}
-    return resources_from_list(merged)
+def _narrow(amounts: Mapping[str, int]) -> Resources:
+    return Resources(
+        amounts.get(CPU, 0), amounts.get(MEMORY, 0), amounts.get(EPHEMERAL_STORAGE, 0), amounts.get(PODS, 0)
+    )

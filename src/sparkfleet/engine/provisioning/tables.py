@@ -15,18 +15,20 @@ import numpy as np
 import numpy.typing as npt
 
 from sparkfleet.api.ec2nodeclass import EC2NodeClass
-from sparkfleet.api.instancetypes import (
+from sparkfleet.api.instancetypes import InstanceType
+from sparkfleet.api.karpenter import WELL_KNOWN_LABELS, NodePool, order_by_weight
+from sparkfleet.api.placement import Taint, TaintEffect, Toleration
+from sparkfleet.api.quantity import cpu_millis, memory_bytes
+from sparkfleet.api.wire import (
     LABEL_CAPACITY_TYPE,
+    LABEL_NODECLASS,
+    LABEL_NODEPOOL,
     LABEL_REGION,
     LABEL_ZONE,
     CapacityType,
-    InstanceType,
 )
-from sparkfleet.api.karpenter import LABEL_NODEPOOL, WELL_KNOWN_LABELS, NodePool, order_by_weight
-from sparkfleet.api.placement import Taint, TaintEffect, Toleration
-from sparkfleet.api.quantity import cpu_millis, memory_bytes
 from sparkfleet.engine.provisioning.model import Fleet, PodRequest
-from sparkfleet.engine.provisioning.nodefacts import LABEL_NODECLASS, instance_labels, region_of
+from sparkfleet.engine.provisioning.nodefacts import instance_labels, region_of
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 from sparkfleet.engine.provisioning.overhead import node_resources
 from sparkfleet.engine.provisioning.requirements import Requirements, ValueSet

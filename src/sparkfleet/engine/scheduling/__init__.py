@@ -5,10 +5,10 @@ placement rules), gang scheduling with placeholder pods, fair sharing, node sort
 queue guarantees. No clock, no I/O, no randomness: the same snapshot always gives the same decision.
 """
 
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.scheduling.convert import snapshot_from_objects
 from sparkfleet.engine.scheduling.decision import (
     Bind,
-    EventType,
     PendingKind,
     PodFailure,
     PodRef,

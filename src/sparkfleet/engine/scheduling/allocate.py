@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.scheduling.asks import AppWork, AskGroup, Block, ask_order, group_asks
 from sparkfleet.engine.scheduling.cycle import Cycle, ref
-from sparkfleet.engine.scheduling.decision import Bind, EventType, PendingKind
+from sparkfleet.engine.scheduling.decision import Bind, PendingKind
 from sparkfleet.engine.scheduling.fit import place
 from sparkfleet.engine.scheduling.queues import describe_max
 from sparkfleet.engine.scheduling.resources import Resources, Vector, format_amount, format_resources

@@ -6,26 +6,22 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sparkfleet.api.wire import (
+    ANNOTATION_ALLOW_PREEMPTION,
+    ANNOTATION_APP_ID,
+    ANNOTATION_PLACEHOLDER,
+    ANNOTATION_QUEUE,
+    ANNOTATION_USER_INFO,
+    LABEL_APP_ID,
+    LABEL_APPLICATION_ID,
+    LABEL_PLACEHOLDER,
+    LABEL_QUEUE,
+    LABEL_QUEUE_PREFIXED,
+    LABEL_SPARK_APP_SELECTOR,
+)
 from sparkfleet.engine.scheduling.snapshot import DEFAULT_USER, PodRecord
 
-SCHEDULER_NAME = "yunikorn"
-DEFAULT_SCHEDULER_NAME = "default-scheduler"
 DEFAULT_QUEUE = "root.default"
-
-LABEL_APP_ID = "yunikorn.apache.org/app-id"
-ANNOTATION_APP_ID = "yunikorn.apache.org/app-id"
-LABEL_APPLICATION_ID = "applicationId"
-LABEL_SPARK_APP_SELECTOR = "spark-app-selector"
-LABEL_QUEUE = "yunikorn.apache.org/queue"
-ANNOTATION_QUEUE = "yunikorn.apache.org/queue"
-LABEL_QUEUE_SHORT = "queue"
-ANNOTATION_USER_INFO = "yunikorn.apache.org/user.info"
-ANNOTATION_ALLOW_PREEMPTION = "yunikorn.apache.org/allow-preemption"
-ANNOTATION_TASK_GROUP_NAME = "yunikorn.apache.org/task-group-name"
-ANNOTATION_TASK_GROUPS = "yunikorn.apache.org/task-groups"
-ANNOTATION_POLICY_PARAMS = "yunikorn.apache.org/schedulingPolicyParameters"
-ANNOTATION_PLACEHOLDER = "yunikorn.apache.org/placeholder"
-LABEL_PLACEHOLDER = "placeholder"
 
 
 def app_id_of(labels: Mapping[str, str], annotations: Mapping[str, str], namespace: str) -> str:
@@ -47,7 +43,11 @@ def autogen_app_id(namespace: str) -> str:
 
 def queue_of(labels: Mapping[str, str], annotations: Mapping[str, str]) -> str | None:
     """The queue a pod asks for in the shim's order, None when it names none (placement rules decide)."""
-    for value in (labels.get(LABEL_QUEUE), annotations.get(ANNOTATION_QUEUE), labels.get(LABEL_QUEUE_SHORT)):
+    for value in (
+        labels.get(LABEL_QUEUE_PREFIXED),
+        annotations.get(ANNOTATION_QUEUE),
+        labels.get(LABEL_QUEUE),
+    ):
         if value:
             return value
     return None

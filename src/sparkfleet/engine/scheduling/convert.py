@@ -7,7 +7,6 @@ into api models once per distinct value and shared.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -15,8 +14,17 @@ from typing import Any
 from sparkfleet.api import yunikorn as yk
 from sparkfleet.api.placement import Affinity, Taint, Toleration
 from sparkfleet.api.pod import PodPhase
+from sparkfleet.api.podrequests import pod_requests, resource_amounts
+from sparkfleet.api.timefmt import parse_rfc3339
+from sparkfleet.api.wire import (
+    ANNOTATION_SCHEDULING_POLICY_PARAMETERS,
+    ANNOTATION_TASK_GROUP_NAME,
+    ANNOTATION_TASK_GROUPS,
+    DEFAULT_SCHEDULER_NAME,
+    SCHEDULER_NAME,
+)
 from sparkfleet.engine.scheduling import apps as keys
-from sparkfleet.engine.scheduling.resources import PODS, Resources, parse_amount
+from sparkfleet.engine.scheduling.resources import PODS, Resources
 from sparkfleet.engine.scheduling.snapshot import (
     NO_CONSTRAINTS,
     PLACEHOLDER_IMAGE,
@@ -38,7 +46,7 @@ DEFAULT_QUEUES: dict[str, Any] = {
 }
 """YuniKorn's built-in configuration, used when there is no queues.yaml: a queue per namespace."""
 
-_SCHEDULED_BY_US = (None, "", keys.SCHEDULER_NAME, keys.DEFAULT_SCHEDULER_NAME)
+_SCHEDULED_BY_US = (None, "", SCHEDULER_NAME, DEFAULT_SCHEDULER_NAME)
 _PHASES = {p.value: p for p in PodPhase}
 ConfigInput = yk.SchedulerConfig | yk.Partition | Mapping[str, Any] | str | None
 
@@ -58,15 +66,20 @@ def partition_of(config: ConfigInput) -> yk.Partition:
     return parsed.partition() or parsed.partitions[0]
 
 
-def timestamp(value: Any) -> float:
-    """RFC 3339 text (`2024-05-01T10:00:00Z`) or a datetime as epoch seconds; 0.0 when absent."""
+def timestamp(value: Any, field: str = "metadata.creationTimestamp") -> float:
+    """RFC 3339 text (`2024-05-01T10:00:00Z`) or an aware datetime as epoch seconds; 0.0 when absent.
+
+    Text without a zone is a TimestampError naming `field`, never read as local time or UTC.
+    """
     if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{field}: {value} has no timezone: pass an aware datetime")
         return value.timestamp()
     if isinstance(value, int | float):
         return float(value)
     if not value:
         return 0.0
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    return parse_rfc3339(str(value), field=field).timestamp()
 
 
 class Converter:
@@ -90,7 +103,7 @@ class Converter:
         labels = meta.get("labels") or {}
         annotations = meta.get("annotations") or {}
         namespace = meta.get("namespace") or "default"
-        yunikorn = scheduler == keys.SCHEDULER_NAME
+        yunikorn = scheduler == SCHEDULER_NAME
         user, groups = keys.user_of(annotations)
         priority = spec.get("priority")
         if not isinstance(priority, int):
@@ -109,9 +122,9 @@ class Converter:
             node_name=spec.get("nodeName") or None,
             phase=_PHASES.get(status.get("phase") or "Pending", PodPhase.PENDING),
             terminating=bool(meta.get("deletionTimestamp")),
-            task_group=annotations.get(keys.ANNOTATION_TASK_GROUP_NAME) if yunikorn else None,
-            task_groups=annotations.get(keys.ANNOTATION_TASK_GROUPS) if yunikorn else None,
-            policy_params=annotations.get(keys.ANNOTATION_POLICY_PARAMS) if yunikorn else None,
+            task_group=annotations.get(ANNOTATION_TASK_GROUP_NAME) if yunikorn else None,
+            task_groups=annotations.get(ANNOTATION_TASK_GROUPS) if yunikorn else None,
+            policy_params=annotations.get(ANNOTATION_SCHEDULING_POLICY_PARAMETERS) if yunikorn else None,
             placeholder=yunikorn and keys.is_placeholder(labels, annotations),
             allow_preemption=keys.allows_preemption(annotations),
             preempt_never=spec.get("preemptionPolicy") == "Never",
@@ -132,20 +145,8 @@ class Converter:
         return found
 
     def requests(self, spec: Mapping[str, Any]) -> Resources:
-        """Kubernetes' effective pod request: max(sum of containers, largest init container) + overhead.
-
-        A container that sets a limit but no request for a resource requests its limit (API defaulting).
-        """
-        total: dict[str, int] = {}
-        for container in spec.get("containers") or ():
-            for name, value in _container_requests(container).items():
-                total[name] = total.get(name, 0) + value
-        for container in spec.get("initContainers") or ():
-            for name, value in _container_requests(container).items():
-                if value > total.get(name, 0):
-                    total[name] = value
-        for name, quantity in (spec.get("overhead") or {}).items():
-            total[name] = total.get(name, 0) + parse_amount(name, quantity)
+        """The pod's effective request (`sparkfleet.api.podrequests`) and the pod slot it takes."""
+        total = pod_requests(spec)
         total[PODS] = total.get(PODS, 0) + 1
         key = tuple(sorted(total.items()))
         interned = self._requests.get(key)
@@ -184,7 +185,7 @@ class Converter:
         spec = obj.get("spec") or {}
         status = obj.get("status") or {}
         allocatable = status.get("allocatable") or status.get("capacity") or {}
-        amounts = {name: parse_amount(name, q) for name, q in allocatable.items()}
+        amounts = resource_amounts(allocatable)
         ready = True
         for condition in status.get("conditions") or ():
             if condition.get("type") == "Ready":
@@ -215,12 +216,6 @@ def _pod_owner(meta: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _container_requests(container: Mapping[str, Any]) -> dict[str, int]:
-    resources = container.get("resources") or {}
-    merged = {**(resources.get("limits") or {}), **(resources.get("requests") or {})}
-    return {name: parse_amount(name, q) for name, q in merged.items()}
-
-
 def snapshot_from_objects(
     pods: Iterable[Mapping[str, Any]],
     nodes: Iterable[Mapping[str, Any]],
@@ -238,16 +233,10 @@ def snapshot_from_objects(
     PriorityClass names to values, for pods whose `spec.priority` the API server did not fill in.
     """
     converter = Converter(priority_classes)
-    collecting = gc.isenabled()
-    gc.disable()  # tens of thousands of new records and no reference cycles: see schedule()
-    try:
-        pod_records = [r for r in (converter.pod(p) for p in pods) if r is not None]
-        node_records = [converter.node(n) for n in nodes]
-    finally:
-        if collecting:
-            gc.enable()
+    pod_records = [r for r in (converter.pod(p) for p in pods) if r is not None]
+    node_records = [converter.node(n) for n in nodes]
     return Snapshot(
-        now=timestamp(now),
+        now=timestamp(now, field="now"),
         nodes=node_records,
         pods=pod_records,
         partition=partition_of(queues_config),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.scheduling.asks import AppWork
 from sparkfleet.engine.scheduling.decision import (
     Bind,
-    EventType,
     PodFailure,
     PodRef,
     Preemption,

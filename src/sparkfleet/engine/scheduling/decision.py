@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.scheduling.gang import PlaceholderPod
 from sparkfleet.engine.scheduling.resources import Resources
 from sparkfleet.engine.scheduling.snapshot import AppStatus, AppTransition
@@ -30,11 +31,6 @@ class PendingKind(StrEnum):
     """The application is not (or no longer) schedulable: rejected, failed, not yet accepted."""
     PREEMPTION = "Preemption"
     """Victims were chosen for this pod and are terminating."""
-
-
-class EventType(StrEnum):
-    NORMAL = "Normal"
-    WARNING = "Warning"
 
 
 class PodRef(NamedTuple):

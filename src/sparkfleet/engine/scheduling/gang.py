@@ -20,9 +20,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from sparkfleet.api.placement import Affinity, Toleration
+from sparkfleet.api.podrequests import resource_amount
 from sparkfleet.api.quantity import QuantityError
-from sparkfleet.engine.scheduling import apps as keys
-from sparkfleet.engine.scheduling.resources import PODS, Resources, format_resources, parse_amount
+from sparkfleet.api.wire import (
+    ANNOTATION_PLACEHOLDER,
+    ANNOTATION_SCHEDULING_POLICY_PARAMETERS,
+    ANNOTATION_TASK_GROUP_NAME,
+    ANNOTATION_TASK_GROUPS,
+    LABEL_APPLICATION_ID,
+    LABEL_PLACEHOLDER,
+    LABEL_QUEUE,
+    SCHEDULER_NAME,
+)
+from sparkfleet.engine.scheduling.resources import PODS, Resources, format_resources
 from sparkfleet.engine.scheduling.snapshot import Constraints, PodRecord
 
 DEFAULT_PLACEHOLDER_TIMEOUT = 15 * 60.0
@@ -110,13 +120,13 @@ def parse_task_groups(raw: str) -> list[TaskGroup]:
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise TaskGroupError(f"annotation {keys.ANNOTATION_TASK_GROUPS} is not valid JSON: {exc}") from None
+        raise TaskGroupError(f"annotation {ANNOTATION_TASK_GROUPS} is not valid JSON: {exc}") from None
     if not isinstance(data, list):
-        raise TaskGroupError(f"annotation {keys.ANNOTATION_TASK_GROUPS} must be a JSON list of task groups")
+        raise TaskGroupError(f"annotation {ANNOTATION_TASK_GROUPS} must be a JSON list of task groups")
     groups: list[TaskGroup] = []
     seen: set[str] = set()
     for i, item in enumerate(data):
-        where = f"{keys.ANNOTATION_TASK_GROUPS}[{i}]"
+        where = f"{ANNOTATION_TASK_GROUPS}[{i}]"
         if not isinstance(item, dict):
             raise TaskGroupError(f"{where} must be an object with name, minMember and minResource")
         name = item.get("name")
@@ -134,7 +144,7 @@ def parse_task_groups(raw: str) -> list[TaskGroup]:
         amounts: dict[str, int] = {}
         for res_name, quantity in raw_res.items():
             try:
-                amounts[res_name] = parse_amount(res_name, quantity)
+                amounts[res_name] = resource_amount(res_name, quantity)
             except (QuantityError, TypeError):
                 raise TaskGroupError(
                     f"{where}.minResource.{res_name}: {quantity!r} is not a Kubernetes quantity"
@@ -174,14 +184,6 @@ def parse_task_groups(raw: str) -> list[TaskGroup]:
             )
         )
     return groups
-
-
-def total_ask(groups: list[TaskGroup]) -> Resources:
-    """The whole gang's reservation: the sum of minMember x minResource over the groups."""
-    total = Resources()
-    for g in groups:
-        total = total + g.min_resource.times(g.min_member)
-    return total
 
 
 _NOT_DNS = re.compile(r"[^a-z0-9-]+")
@@ -248,18 +250,18 @@ class PlaceholderPod:
         group = self.task_group
         labels = {
             **group.labels,
-            keys.LABEL_APPLICATION_ID: self.app_id,
-            keys.LABEL_QUEUE_SHORT: self.queue,
-            keys.LABEL_PLACEHOLDER: "true",
+            LABEL_APPLICATION_ID: self.app_id,
+            LABEL_QUEUE: self.queue,
+            LABEL_PLACEHOLDER: "true",
         }
         annotations = {
             **group.annotations,
-            keys.ANNOTATION_PLACEHOLDER: "true",
-            keys.ANNOTATION_TASK_GROUP_NAME: group.name,
-            keys.ANNOTATION_TASK_GROUPS: self.task_groups_json,
+            ANNOTATION_PLACEHOLDER: "true",
+            ANNOTATION_TASK_GROUP_NAME: group.name,
+            ANNOTATION_TASK_GROUPS: self.task_groups_json,
         }
         if self.policy_params:
-            annotations[keys.ANNOTATION_POLICY_PARAMS] = self.policy_params
+            annotations[ANNOTATION_SCHEDULING_POLICY_PARAMETERS] = self.policy_params
         quantities = {k: v if isinstance(v, str) else str(v) for k, v in group.raw_min_resource.items()}
         spec: dict[str, Any] = {
             "securityContext": {"runAsUser": PLACEHOLDER_UID, "runAsGroup": PLACEHOLDER_GID},
@@ -272,7 +274,7 @@ class PlaceholderPod:
                 }
             ],
             "restartPolicy": "Never",
-            "schedulerName": keys.SCHEDULER_NAME,
+            "schedulerName": SCHEDULER_NAME,
         }
         if group.node_selector:
             spec["nodeSelector"] = dict(group.node_selector)

@@ -14,10 +14,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.scheduling.apps import DEFAULT_QUEUE, AppPods
 from sparkfleet.engine.scheduling.asks import AppWork, Block
 from sparkfleet.engine.scheduling.cycle import Cycle
-from sparkfleet.engine.scheduling.decision import EventType, PendingKind
+from sparkfleet.engine.scheduling.decision import PendingKind
 from sparkfleet.engine.scheduling.gang import GangStyle, PlaceholderPod, describe_gang, placeholder_name
 from sparkfleet.engine.scheduling.placement import PlacementRequest
 from sparkfleet.engine.scheduling.queues import FIFO, Queue

@@ -15,11 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 from sparkfleet.api.placement import NodeSelectorRequirement, SelectorOperator, Taint, TaintEffect
+from sparkfleet.api.wire import TAINT_NOT_READY, TAINT_UNSCHEDULABLE
 from sparkfleet.engine.scheduling.resources import PODS, ResourceIndex, Resources, Vector
 from sparkfleet.engine.scheduling.snapshot import Constraints, NodeRecord
 
-NOT_READY_TAINT = Taint(key="node.kubernetes.io/not-ready", effect=TaintEffect.NO_SCHEDULE)
-UNSCHEDULABLE_TAINT = Taint(key="node.kubernetes.io/unschedulable", effect=TaintEffect.NO_SCHEDULE)
+NOT_READY_TAINT = Taint(key=TAINT_NOT_READY, effect=TaintEffect.NO_SCHEDULE)
+UNSCHEDULABLE_TAINT = Taint(key=TAINT_UNSCHEDULABLE, effect=TaintEffect.NO_SCHEDULE)
 _BLOCKING = (TaintEffect.NO_SCHEDULE, TaintEffect.NO_EXECUTE)
 NAME_FIELD = "metadata.name"
 DEFAULT_MAX_PODS = 110

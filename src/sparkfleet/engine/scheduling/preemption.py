@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sparkfleet.api.wire import EventType
 from sparkfleet.engine.scheduling.allocate import charge
 from sparkfleet.engine.scheduling.asks import AppWork, AskGroup
 from sparkfleet.engine.scheduling.cycle import Cycle, ref
-from sparkfleet.engine.scheduling.decision import EventType, PendingKind, Preemption
+from sparkfleet.engine.scheduling.decision import PendingKind, Preemption
 from sparkfleet.engine.scheduling.queues import Queue
 from sparkfleet.engine.scheduling.resources import Vector, format_resources
 from sparkfleet.engine.scheduling.snapshot import PodRecord

@@ -7,14 +7,13 @@ for the same thing, and messages about queues speak YuniKorn's names so they mat
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from sparkfleet.api.quantity import cpu_millis, format_cpu, memory_bytes
+from sparkfleet.api.quantity import format_cpu
 
 CPU = "cpu"
 MEMORY = "memory"
@@ -106,12 +105,6 @@ def kubernetes_name(name: str) -> str:
 
 def yunikorn_name(name: str) -> str:
     return "vcore" if name == CPU else name
-
-
-@functools.lru_cache(maxsize=4096)
-def parse_amount(name: str, value: str | int | float) -> int:
-    """A Kubernetes quantity for resource `name` as the engine's integer unit (cpu millis, else units)."""
-    return cpu_millis(value) if name == CPU else memory_bytes(value)
 
 
 def format_amount(name: str, value: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 
 import numpy as np
@@ -32,19 +31,10 @@ DEFAULT_WEIGHTS = {CPU: 1.0, MEMORY: 1.0}
 
 
 def schedule(snapshot: Snapshot) -> SchedulingDecision:
-    """Decide one cycle: admissions, placeholders, binds, releases, preemptions, and why pods wait."""
-    # A cycle creates ~10 short-lived objects per pod and no reference cycles; the garbage collector's
-    # passes over a large snapshot would take 40% of the time, so it is paused for the cycle.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _schedule(snapshot)
-    finally:
-        if collecting:
-            gc.enable()
+    """Decide one cycle: admissions, placeholders, binds, releases, preemptions, and why pods wait.
 
-
-def _schedule(snapshot: Snapshot) -> SchedulingDecision:
+    A cycle makes ~10 short-lived objects per pod and no reference cycles: a caller deciding over a large
+    snapshot may pause the garbage collector around it (the scheduler controller does)."""
     partition = snapshot.partition
     by_app = collect(snapshot.pods)
     gangs = {app_id: _gang(pods) for app_id, pods in by_app.items()}

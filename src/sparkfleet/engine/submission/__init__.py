@@ -4,7 +4,9 @@ Operator would create (driver pod, conf ConfigMap, services, executor template),
 from sparkfleet.engine.submission.build import Submission, SubmissionOptions, build_submission
 from sparkfleet.engine.submission.errors import SubmissionError
 from sparkfleet.engine.submission.executor import (
+    EXECUTOR_TEMPLATE_KEY,
     SPARK_4_EXECUTOR_JAVA_OPTIONS,
+    ExecutorTemplate,
     build_executor_config_map,
     build_executor_pod,
     build_executor_volume_claims,
@@ -14,7 +16,9 @@ from sparkfleet.engine.submission.names import SubmissionIds, submission_ids
 from sparkfleet.engine.submission.properties import parse_properties, render_properties
 
 __all__ = [
+    "EXECUTOR_TEMPLATE_KEY",
     "SPARK_4_EXECUTOR_JAVA_OPTIONS",
+    "ExecutorTemplate",
     "PodMemory",
     "Submission",
     "SubmissionError",

@@ -16,6 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from sparkfleet.api.sparkapplication import DeployMode, SparkApplication
+from sparkfleet.api.wire import (
+    ANNOTATION_SCHEDULING_POLICY_PARAMETERS,
+    ANNOTATION_TASK_GROUP_NAME,
+    ANNOTATION_TASK_GROUPS,
+    LABEL_QUEUE,
+    SCHEDULER_NAME,
+)
 from sparkfleet.engine.submission import yunikorn
 from sparkfleet.engine.submission.conf import (
     ConfInputs,
@@ -29,6 +36,7 @@ from sparkfleet.engine.submission.errors import SubmissionError
 from sparkfleet.engine.submission.executor import (
     SPARK_4_EXECUTOR_JAVA_OPTIONS,
     ExecutorInputs,
+    ExecutorTemplate,
     build_executor_config_map,
     build_executor_pod,
     build_executor_template,
@@ -54,7 +62,7 @@ DEFAULT_MASTER_URL = "k8s://https://kubernetes.default.svc:443"
 class SubmissionOptions:
     """Platform settings that are not in the application."""
 
-    default_batch_scheduler: str | None = yunikorn.SCHEDULER_NAME
+    default_batch_scheduler: str | None = SCHEDULER_NAME
     """Applied when the application names no batch scheduler and neither role names a scheduler."""
     default_queue: str = "root.default"
     """YuniKorn queue when neither batchSchedulerOptions.queue nor a `queue` label names one."""
@@ -144,6 +152,15 @@ class Submission:
             self.executor_claim_templates, self.spark_app_id, executor_id, owner_pod=driver_pod
         )
 
+    @property
+    def executor_template(self) -> ExecutorTemplate:
+        """What the driver's executors are made from, to keep with the driver (see ExecutorTemplate)."""
+        return ExecutorTemplate(
+            self.executor_pod_template,
+            tuple(self.executor_claim_templates),
+            self.executor_config_map["metadata"]["name"],
+        )
+
 
 def _initial_executors(conf: dict[str, str]) -> int:
     """SchedulerBackendUtils.getInitialTargetExecutorNumber."""
@@ -180,18 +197,18 @@ def build_submission(
     # The operator's batch scheduler step mutates the spec before spark-submit sees it.
     role_schedulers = spec.driver.schedulerName or spec.executor.schedulerName
     batch = spec.batchScheduler or (None if role_schedulers else opts.default_batch_scheduler)
-    gang = batch == yunikorn.SCHEDULER_NAME
+    gang = batch == SCHEDULER_NAME
     driver_add, executor_add = RoleAdditions(), RoleAdditions()
     if gang:
         bso = spec.batchSchedulerOptions
-        queue = (bso.queue if bso else None) or meta.labels.get(yunikorn.QUEUE_LABEL) or opts.default_queue
-        driver_add.labels[yunikorn.QUEUE_LABEL] = queue
-        executor_add.labels[yunikorn.QUEUE_LABEL] = queue
-        driver_add.annotations[yunikorn.TASK_GROUP_NAME] = yunikorn.DRIVER_GROUP
-        executor_add.annotations[yunikorn.TASK_GROUP_NAME] = yunikorn.EXECUTOR_GROUP
-        policy = meta.annotations.get(yunikorn.SCHEDULING_POLICY_PARAMETERS)
-        if policy and yunikorn.SCHEDULING_POLICY_PARAMETERS not in spec.driver.annotations:
-            driver_add.annotations[yunikorn.SCHEDULING_POLICY_PARAMETERS] = policy
+        queue = (bso.queue if bso else None) or meta.labels.get(LABEL_QUEUE) or opts.default_queue
+        driver_add.labels[LABEL_QUEUE] = queue
+        executor_add.labels[LABEL_QUEUE] = queue
+        driver_add.annotations[ANNOTATION_TASK_GROUP_NAME] = yunikorn.DRIVER_GROUP
+        executor_add.annotations[ANNOTATION_TASK_GROUP_NAME] = yunikorn.EXECUTOR_GROUP
+        policy = meta.annotations.get(ANNOTATION_SCHEDULING_POLICY_PARAMETERS)
+        if policy and ANNOTATION_SCHEDULING_POLICY_PARAMETERS not in spec.driver.annotations:
+            driver_add.annotations[ANNOTATION_SCHEDULING_POLICY_PARAMETERS] = policy
     monitoring = plan_monitoring(app, namespace, driver_add, executor_add)
 
     conf = submit_conf(
@@ -278,8 +295,8 @@ def build_submission(
             {**spec.executor.labels, **executor_add.labels},
         )
         encoded = yunikorn.task_groups_json(groups)
-        driver_pod["metadata"].setdefault("annotations", {})[yunikorn.TASK_GROUPS] = encoded
-        conf[f"spark.kubernetes.driver.annotation.{yunikorn.TASK_GROUPS}"] = encoded
+        driver_pod["metadata"].setdefault("annotations", {})[ANNOTATION_TASK_GROUPS] = encoded
+        conf[f"spark.kubernetes.driver.annotation.{ANNOTATION_TASK_GROUPS}"] = encoded
 
     properties = render_properties(ids.driver_config_map, conf, submitted_at)
     config_map: Obj = {

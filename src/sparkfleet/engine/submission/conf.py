@@ -24,20 +24,21 @@ from datetime import UTC, datetime, timedelta
 
 from sparkfleet.api.pod import Volume, VolumeMount
 from sparkfleet.api.sparkapplication import SecretType, SparkApplication, SparkPodSpec
+from sparkfleet.api.wire import (
+    LABEL_APP_NAME,
+    LABEL_LAUNCHED_BY_OPERATOR,
+    LABEL_SUBMISSION_ID,
+    LOCAL_DIR_VOLUME_PREFIX,
+)
 from sparkfleet.engine.submission.errors import SubmissionError
 from sparkfleet.engine.submission.memory import default_overhead_factor, java_double
 from sparkfleet.engine.submission.names import driver_service_name, resource_name_prefix
 
-LOCAL_DIR_PREFIX = "spark-local-dir-"
 PYTHON_RUNNER = "org.apache.spark.deploy.PythonRunner"
 R_RUNNER = "org.apache.spark.deploy.RRunner"
 DEFAULT_DRIVER_PORT = 7078
 DEFAULT_BLOCK_MANAGER_PORT = 7079
 DEFAULT_UI_PORT = 4040
-
-LABEL_APP_NAME = "sparkoperator.k8s.io/app-name"
-LABEL_LAUNCHED_BY = "sparkoperator.k8s.io/launched-by-spark-operator"
-LABEL_SUBMISSION_ID = "sparkoperator.k8s.io/submission-id"
 
 _SECRET_ENV = {
     SecretType.GCP_SERVICE_ACCOUNT: ("GOOGLE_APPLICATION_CREDENTIALS", "key.json"),
@@ -85,7 +86,7 @@ def _local_dir_mounts(
 ) -> None:
     """The operator's driver/executorVolumeMountsOption: `spark-local-dir-*` volumes go through the conf."""
     for mount in mounts:
-        if not mount.name.startswith(LOCAL_DIR_PREFIX):
+        if not mount.name.startswith(LOCAL_DIR_VOLUME_PREFIX):
             continue
         volume = volumes.get(mount.name)
         if volume is None:
@@ -148,7 +149,7 @@ def _role_conf(
     user = spec.sparkConf
     k8s = f"spark.kubernetes.{role}"
     conf[f"{k8s}.label.{LABEL_APP_NAME}"] = inputs.name
-    conf[f"{k8s}.label.{LABEL_LAUNCHED_BY}"] = "true"
+    conf[f"{k8s}.label.{LABEL_LAUNCHED_BY_OPERATOR}"] = "true"
     conf[f"{k8s}.label.{LABEL_SUBMISSION_ID}"] = inputs.submission_id
     if role == "executor":
         instances = spec.executor.instances

@@ -11,6 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.api.wire import (
+    DRIVER_CONTAINER,
+    LABEL_SPARK_APP_NAME,
+    LABEL_SPARK_APP_SELECTOR,
+    LABEL_SPARK_ROLE,
+    LABEL_SPARK_VERSION,
+    SparkRole,
+)
 from sparkfleet.engine.submission import features as f
 from sparkfleet.engine.submission.kube import Obj
 from sparkfleet.engine.submission.kubeconf import KubeConf
@@ -46,10 +54,10 @@ def driver_labels(
     labels = {k: f.substitute_ids(v, app_id, "") for k, v in conf_labels.items()}
     labels.update(
         {
-            "spark-version": spark_version,
-            "spark-app-selector": app_id,
-            "spark-app-name": app_name_label,
-            "spark-role": "driver",
+            LABEL_SPARK_VERSION: spark_version,
+            LABEL_SPARK_APP_SELECTOR: app_id,
+            LABEL_SPARK_APP_NAME: app_name_label,
+            LABEL_SPARK_ROLE: SparkRole.DRIVER.value,
         }
     )
     return labels
@@ -58,7 +66,7 @@ def driver_labels(
 def build_driver_pod(d: DriverInputs) -> tuple[Obj, list[Obj]]:
     """The driver pod and the PersistentVolumeClaims Spark creates for it (OnDemand claims)."""
     app, conf, role = d.app, d.conf, d.kube.driver
-    sp = f.initial_pod(app.spec.driver.template, f.DRIVER_CONTAINER)
+    sp = f.initial_pod(app.spec.driver.template, DRIVER_CONTAINER)
     f.basic_driver(
         sp,
         conf,

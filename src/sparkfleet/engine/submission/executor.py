@@ -18,6 +18,16 @@ from datetime import datetime
 from typing import Any
 
 from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.api.wire import (
+    EXECUTOR_CONTAINER,
+    LABEL_SPARK_APP_NAME,
+    LABEL_SPARK_APP_SELECTOR,
+    LABEL_SPARK_EXECUTOR_ID,
+    LABEL_SPARK_RESOURCE_PROFILE_ID,
+    LABEL_SPARK_ROLE,
+    LABEL_SPARK_VERSION,
+    SparkRole,
+)
 from sparkfleet.engine.submission import features as f
 from sparkfleet.engine.submission.kube import Obj, pod_owner_reference
 from sparkfleet.engine.submission.kubeconf import KubeConf
@@ -81,12 +91,12 @@ def executor_labels(conf_labels: Mapping[str, str], app_name: str, spark_version
     labels = dict(conf_labels)
     labels.update(
         {
-            "spark-version": spark_version,
-            "spark-exec-id": f.EXECUTOR_ID_PLACEHOLDER,
-            "spark-app-selector": f.APP_ID_PLACEHOLDER,
-            "spark-app-name": app_name_label(app_name),
-            "spark-role": "executor",
-            "spark-exec-resourceprofile-id": "0",
+            LABEL_SPARK_VERSION: spark_version,
+            LABEL_SPARK_EXECUTOR_ID: f.EXECUTOR_ID_PLACEHOLDER,
+            LABEL_SPARK_APP_SELECTOR: f.APP_ID_PLACEHOLDER,
+            LABEL_SPARK_APP_NAME: app_name_label(app_name),
+            LABEL_SPARK_ROLE: SparkRole.EXECUTOR.value,
+            LABEL_SPARK_RESOURCE_PROFILE_ID: "0",
         }
     )
     return labels
@@ -95,7 +105,7 @@ def executor_labels(conf_labels: Mapping[str, str], app_name: str, spark_version
 def build_executor_template(e: ExecutorInputs) -> tuple[Obj, list[Obj]]:
     """The executor pod template and the claim templates of its OnDemand volumes."""
     app, conf, role = e.app, e.conf, e.kube.executor
-    sp = f.initial_pod(app.spec.executor.template, f.EXECUTOR_CONTAINER)
+    sp = f.initial_pod(app.spec.executor.template, EXECUTOR_CONTAINER)
     f.basic_executor(
         sp,
         conf,
@@ -164,7 +174,7 @@ def build_executor_pod(
     meta, spec = pod["metadata"], pod["spec"]
     spec["hostname"] = executor_hostname(meta["name"])
     if app_name is not None:
-        meta["labels"]["spark-app-name"] = app_name_label(app_name)
+        meta["labels"][LABEL_SPARK_APP_NAME] = app_name_label(app_name)
     if driver_pod is not None:
         dmeta = driver_pod["metadata"]
         meta["ownerReferences"] = [pod_owner_reference(dmeta["name"], dmeta["uid"])]
@@ -207,7 +217,7 @@ def build_executor_config_map(
 ) -> Obj:
     """The ConfigMap a driver creates for its executors' SPARK_CONF_DIR (setUpExecutorConfigMap)."""
     meta: Obj = {
-        "labels": {"spark-app-selector": app_id, "spark-role": "executor"},
+        "labels": {LABEL_SPARK_APP_SELECTOR: app_id, LABEL_SPARK_ROLE: SparkRole.EXECUTOR.value},
         "name": name,
         "namespace": namespace,
     }
@@ -225,3 +235,40 @@ def build_executor_config_map(
         },
         "immutable": True,
     }
+
+
+EXECUTOR_TEMPLATE_KEY = "sparkfleet.executor-template.json"
+"""The key of the driver's conf ConfigMap that holds its `ExecutorTemplate` (not mounted in the driver,
+whose conf volume names spark.properties only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorTemplate:
+    """What a driver's executors are made from, fixed at submission: the executor pod template, the
+    claim templates of its OnDemand volumes, and the name of the executors' conf ConfigMap."""
+
+    pod: Obj
+    claims: tuple[Obj, ...]
+    config_map: str
+
+    def executor_pod(self, app_id: str, executor_id: int | str, *, driver_pod: Obj | None = None) -> Obj:
+        return build_executor_pod(self.pod, app_id, executor_id, driver_pod=driver_pod)
+
+    def volume_claims(
+        self, app_id: str, executor_id: int | str, *, driver_pod: Obj | None = None
+    ) -> list[Obj]:
+        return build_executor_volume_claims(list(self.claims), app_id, executor_id, owner_pod=driver_pod)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"pod": self.pod, "claims": list(self.claims), "configMap": self.config_map}, sort_keys=True
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ExecutorTemplate:
+        """The template `to_json` wrote; ValueError (or KeyError/TypeError) for any other text."""
+        raw = json.loads(text)
+        pod, claims, config_map = raw["pod"], raw["claims"], raw["configMap"]
+        if not isinstance(pod, dict) or not isinstance(claims, list) or not isinstance(config_map, str):
+            raise ValueError("an executor template holds a pod object, a claims list and a ConfigMap name")
+        return cls(pod, tuple(claims), config_map)

@@ -14,13 +14,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sparkfleet.api.pod import PodTemplateSpec
+from sparkfleet.api.wire import (
+    DRIVER_CONTAINER,
+    EXECUTOR_CONTAINER,
+    LABEL_SPARK_APP_NAME,
+    LABEL_SPARK_APP_SELECTOR,
+    LABEL_SPARK_EXECUTOR_ID,
+    LABEL_SPARK_RESOURCE_PROFILE_ID,
+    LABEL_SPARK_ROLE,
+    LABEL_SPARK_VERSION,
+)
 from sparkfleet.engine.submission.errors import SubmissionError
 from sparkfleet.engine.submission.kube import Obj, append, dump, env_var, field_env, merge_map
 from sparkfleet.engine.submission.kubeconf import RoleConf, conf_bool, conf_int
 from sparkfleet.engine.submission.memory import PodMemory
 
-DRIVER_CONTAINER = "spark-kubernetes-driver"
-EXECUTOR_CONTAINER = "spark-kubernetes-executor"
 SPARK_CONF_DIR = "/opt/spark/conf"
 SPARK_PROPERTIES = "spark.properties"
 DRIVER_CONF_VOLUME = "spark-conf-volume-driver"
@@ -30,8 +38,13 @@ HADOOP_CONF_DIR = "/opt/hadoop/conf"
 APP_ID_PLACEHOLDER = "{{APP_ID}}"
 EXECUTOR_ID_PLACEHOLDER = "{{EXECUTOR_ID}}"
 
-RESERVED_DRIVER_LABELS = ("spark-version", "spark-app-selector", "spark-app-name", "spark-role")
-RESERVED_EXECUTOR_LABELS = (*RESERVED_DRIVER_LABELS, "spark-exec-id", "spark-exec-resourceprofile-id")
+RESERVED_DRIVER_LABELS = (
+    LABEL_SPARK_VERSION,
+    LABEL_SPARK_APP_SELECTOR,
+    LABEL_SPARK_APP_NAME,
+    LABEL_SPARK_ROLE,
+)
+RESERVED_EXECUTOR_LABELS = (*RESERVED_DRIVER_LABELS, LABEL_SPARK_EXECUTOR_ID, LABEL_SPARK_RESOURCE_PROFILE_ID)
 
 _STARTUP_PREFIXES = ("spark.auth", "spark.rpc", "spark.network", "spark.ssl", "spark.port.")
 _RESOURCE_AMOUNT = re.compile(r"^spark\.(driver|executor)\.resource\.([^.]+)\.amount$")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.api.wire import LABEL_CREATED_BY_OPERATOR
 from sparkfleet.engine.submission.conf import RoleAdditions
 from sparkfleet.engine.submission.kube import Obj, app_owner_reference
 from sparkfleet.engine.submission.webhook import Prometheus
@@ -20,7 +21,6 @@ METRICS_PROPERTIES = "metrics.properties"
 PROMETHEUS_CONFIG = "prometheus.yaml"
 DEFAULT_PORT = 8090
 DEFAULT_PORT_NAME = "jmx-exporter"
-LABEL_CREATED_BY = "sparkoperator.k8s.io/created-by-spark-operator"
 
 DEFAULT_METRICS_PROPERTIES = "\n".join(
     [
@@ -126,7 +126,7 @@ def plan_monitoring(
             data[METRICS_PROPERTIES] = monitoring.metricsProperties or DEFAULT_METRICS_PROPERTIES
         if not prom.configFile:
             data[PROMETHEUS_CONFIG] = prom.configuration or DEFAULT_PROMETHEUS_CONFIG
-        meta: Obj = {"labels": {LABEL_CREATED_BY: "true"}, "name": cm_name, "namespace": namespace}
+        meta: Obj = {"labels": {LABEL_CREATED_BY_OPERATOR: "true"}, "name": cm_name, "namespace": namespace}
         owner = app_owner_reference(app)
         if owner is not None:
             meta["ownerReferences"] = [owner]

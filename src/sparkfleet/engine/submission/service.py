@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sparkfleet.api.sparkapplication import SparkApplication
-from sparkfleet.engine.submission.conf import LABEL_APP_NAME, LABEL_SUBMISSION_ID
+from sparkfleet.api.wire import (
+    LABEL_APP_NAME,
+    LABEL_SPARK_APP_SELECTOR,
+    LABEL_SPARK_ROLE,
+    LABEL_SUBMISSION_ID,
+    SparkRole,
+)
 from sparkfleet.engine.submission.kube import Obj, app_owner_reference
 from sparkfleet.engine.submission.kubeconf import RoleConf, conf_int
 from sparkfleet.engine.submission.names import ui_service_name
@@ -34,7 +40,7 @@ def driver_service(
     ui_port = conf_int(conf, "spark.ui.port", 4040)
     families = conf.get("spark.kubernetes.driver.service.ipFamilies", "IPv4")
     meta: Obj = {
-        "labels": {"spark-app-selector": app_id, **role.service_labels},
+        "labels": {LABEL_SPARK_APP_SELECTOR: app_id, **role.service_labels},
         "name": name,
         "namespace": namespace,
     }
@@ -100,7 +106,7 @@ def ui_service(app: SparkApplication, namespace: str, submission_id: str) -> Obj
         "metadata": meta,
         "spec": {
             "ports": [{"name": port_name, "port": ui_port(app), "targetPort": ui_target_port(app)}],
-            "selector": {LABEL_APP_NAME: name, "spark-role": "driver"},
+            "selector": {LABEL_APP_NAME: name, LABEL_SPARK_ROLE: SparkRole.DRIVER.value},
             "type": service_type,
         },
     }
@@ -109,13 +115,13 @@ def ui_service(app: SparkApplication, namespace: str, submission_id: str) -> Obj
 def executor_network_policy(prefix: str, namespace: str, app_id: str) -> Obj:
     """`<prefix>-policy`, as Spark 4 creates it: executors accept traffic only from the pods of their own
     application. Owned by the driver pod, like the service."""
-    app_pods = {"spark-app-selector": app_id}
+    app_pods = {LABEL_SPARK_APP_SELECTOR: app_id}
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": {"name": f"{prefix}-policy", "namespace": namespace, "labels": dict(app_pods)},
         "spec": {
-            "podSelector": {"matchLabels": {"spark-role": "executor", **app_pods}},
+            "podSelector": {"matchLabels": {LABEL_SPARK_ROLE: SparkRole.EXECUTOR.value, **app_pods}},
             "ingress": [{"from": [{"podSelector": {"matchLabels": dict(app_pods)}}]}],
         },
     }

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sparkfleet.api.wire import LABEL_SPARK_APP_SELECTOR, LOCAL_DIR_VOLUME_PREFIX
 from sparkfleet.engine.submission.kube import Obj, append, env_var
 from sparkfleet.engine.submission.kubeconf import ON_DEMAND, RoleConf, conf_bool
 
-LOCAL_DIR_PREFIX = "spark-local-dir-"
 PVC_ACCESS_MODE = "ReadWriteOncePod"
 LEGACY_PVC_ACCESS_MODE = "ReadWriteOnce"
 
@@ -65,7 +65,7 @@ def mount_conf_volumes(
             volume = {"persistentVolumeClaim": {"claimName": claim, "readOnly": vol.mount_read_only}}
             if ON_DEMAND in template and "storageClass" in opts and "sizeLimit" in opts:
                 labels = {k[6:]: v for k, v in opts.items() if k.startswith("label.")}
-                labels["spark-app-selector"] = app_id
+                labels[LABEL_SPARK_APP_SELECTOR] = app_id
                 meta: Obj = {"labels": labels, "name": claim, "namespace": namespace}
                 annotations = {k[11:]: v for k, v in opts.items() if k.startswith("annotation.")}
                 if annotations:
@@ -101,12 +101,12 @@ def mount_conf_volumes(
 def add_local_dirs(pod: Obj, container: Obj, conf: Mapping[str, str], default_dir: str) -> None:
     """SPARK_LOCAL_DIRS from the `spark-local-dir-*` mounts, else emptyDir volumes for spark.local.dir."""
     mounts = container.get("volumeMounts") or []
-    dirs = [m["mountPath"] for m in mounts if m.get("name", "").startswith(LOCAL_DIR_PREFIX)]
+    dirs = [m["mountPath"] for m in mounts if m.get("name", "").startswith(LOCAL_DIR_VOLUME_PREFIX)]
     if not dirs:
         dirs = conf.get("spark.local.dir", default_dir).split(",")
         tmpfs = conf_bool(conf, "spark.kubernetes.local.dirs.tmpfs", False)
         for index, path in enumerate(dirs, start=1):
-            name = f"{LOCAL_DIR_PREFIX}{index}"
+            name = f"{LOCAL_DIR_VOLUME_PREFIX}{index}"
             append(pod["spec"], "volumes", {"emptyDir": {"medium": "Memory"} if tmpfs else {}, "name": name})
             append(container, "volumeMounts", {"mountPath": path, "name": name})
     append(container, "env", env_var("SPARK_LOCAL_DIRS", ",".join(dirs)))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sparkfleet.api.sparkapplication import SparkApplication, SparkPodSpec
+from sparkfleet.api.wire import LOCAL_DIR_VOLUME_PREFIX
 from sparkfleet.engine.submission.errors import SubmissionError
 from sparkfleet.engine.submission.kube import Obj, app_owner_reference, append, dump, dump_all, env_var
 
@@ -23,7 +24,6 @@ SPARK_CONFIG_MAP_VOLUME = "spark-configmap-volume"
 HADOOP_CONFIG_MAP_VOLUME = "hadoop-configmap-volume"
 SPARK_CONF_DIR = "/etc/spark/conf"
 HADOOP_CONF_DIR = "/etc/hadoop/conf"
-LOCAL_DIR_PREFIX = "spark-local-dir-"
 MAX_NAME = 63
 
 
@@ -95,7 +95,7 @@ def patch_pod(
         app_volumes = {v.name: v for v in spec_all.volumes}
         present = {v.get("name") for v in spec.get("volumes") or []}
         for mount in rs.volumeMounts:
-            if mount.name.startswith(LOCAL_DIR_PREFIX):
+            if mount.name.startswith(LOCAL_DIR_VOLUME_PREFIX):
                 continue
             volume = app_volumes.get(mount.name)
             if volume is not None and mount.name not in present:

@@ -6,63 +6,26 @@ originator pod) carries `yunikorn.apache.org/task-groups`: a driver group of 1 a
 the initial executor count (left out when that is 0, as YuniKorn refuses minMember 0).
 
 minResource is read from the built pods, not recomputed from the spec: it is the pod's effective request
-(all containers, so sidecars count, and at least the largest init container), with Spark's memory
-overhead, PySpark and off-heap memory already in it. Placeholders are therefore never smaller than the
-pods that replace them, which the operator's own computation does not guarantee (an unset `memory`
-counts as 0 there, sidecars are ignored, and its node selector merge is always empty).
+as Kubernetes computes it (`sparkfleet.api.podrequests`: all containers, so sidecars count, at least each
+init container, plus `spec.overhead`), with Spark's memory overhead, PySpark and off-heap memory already
+in it. Placeholders are therefore never smaller than the pods that replace them, which the operator's own
+computation does not guarantee (an unset `memory` counts as 0 there, sidecars are ignored, and its node
+selector merge is always empty).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
-from sparkfleet.api.quantity import cpu_millis, format_cpu, memory_bytes
+from sparkfleet.api.podrequests import pod_requests
+from sparkfleet.api.quantity import format_cpu
 from sparkfleet.engine.submission.kube import Obj
 
-SCHEDULER_NAME = "yunikorn"
 DRIVER_GROUP = "spark-driver"
 EXECUTOR_GROUP = "spark-executor"
-TASK_GROUP_NAME = "yunikorn.apache.org/task-group-name"
-TASK_GROUPS = "yunikorn.apache.org/task-groups"
-SCHEDULING_POLICY_PARAMETERS = "yunikorn.apache.org/schedulingPolicyParameters"
-QUEUE_LABEL = "queue"
 MIB = 1 << 20
-
-
-@lru_cache(maxsize=1024)
-def _amount(name: str, value: str | int | float) -> int:
-    return cpu_millis(value) if name == "cpu" else memory_bytes(value)
-
-
-def _container_requests(container: Obj) -> dict[str, int]:
-    """A container's requests in engine units (millicores for cpu, bytes otherwise); limits stand in for
-    missing requests, as the API server defaults them."""
-    res = container.get("resources") or {}
-    requests: Mapping[str, Any] = res.get("requests") or {}
-    limits: Mapping[str, Any] = res.get("limits") or {}
-    out: dict[str, int] = {}
-    for name in {*requests, *limits}:
-        value = requests.get(name, limits.get(name))
-        if value is None:
-            continue
-        out[name] = _amount(name, value)
-    return out
-
-
-def pod_requests(pod: Obj) -> dict[str, int]:
-    """The pod's effective request: sum over containers, at least each init container's request."""
-    spec = pod.get("spec") or {}
-    total: dict[str, int] = {}
-    for container in spec.get("containers") or []:
-        for name, amount in _container_requests(container).items():
-            total[name] = total.get(name, 0) + amount
-    for container in spec.get("initContainers") or []:
-        for name, amount in _container_requests(container).items():
-            total[name] = max(total.get(name, 0), amount)
-    return total
 
 
 def format_min_resource(requests: Mapping[str, int]) -> dict[str, str]:
@@ -85,7 +48,7 @@ def task_group(name: str, min_member: int, pod: Obj, labels: Mapping[str, str]) 
     group: dict[str, Any] = {
         "name": name,
         "minMember": min_member,
-        "minResource": format_min_resource(pod_requests(pod)),
+        "minResource": format_min_resource(pod_requests(spec)),
     }
     if spec.get("nodeSelector"):
         group["nodeSelector"] = spec["nodeSelector"]

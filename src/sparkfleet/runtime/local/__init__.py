@@ -10,11 +10,10 @@ processes; `KubeletReconciler` (kubelet.py) is the controller that drives it.
 from sparkfleet.runtime.local.driver import IMAGE_ROOT, LaunchContext
 from sparkfleet.runtime.local.install import SparkInstall, find_spark
 from sparkfleet.runtime.local.kubelet import KubeletConfig, KubeletKey, KubeletReconciler
-from sparkfleet.runtime.local.nodes import ANNOTATION_SCRATCH_MOUNTS, NodeDirs, NodeLayout
+from sparkfleet.runtime.local.nodes import NodeDirs, NodeLayout
 from sparkfleet.runtime.local.process import LocalRuntime
 
 __all__ = [
-    "ANNOTATION_SCRATCH_MOUNTS",
     "IMAGE_ROOT",
     "KubeletConfig",
     "KubeletKey",

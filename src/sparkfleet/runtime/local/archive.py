@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sparkfleet.clock import format_rfc3339, parse_rfc3339
+from sparkfleet.api.timefmt import format_rfc3339, parse_rfc3339
 from sparkfleet.runtime.local.paths import inside, removable
 
 __all__ = ["ARCHIVE_DIR", "ArchivedPod", "LogArchive", "LogRetention"]

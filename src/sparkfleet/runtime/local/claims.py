@@ -15,20 +15,21 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from sparkfleet.api.wire import (
+    ANNOTATION_BIND_COMPLETED,
+    ANNOTATION_PROVISIONED_BY,
+    ANNOTATION_SELECTED_NODE,
+    LABEL_HOSTNAME,
+    PROVISIONER_LOCAL_VOLUME,
+)
 from sparkfleet.cluster import AlreadyExists, Cluster, Conflict, NotFound, Obj
 from sparkfleet.runtime.local.nodes import NodeLayout
 from sparkfleet.runtime.local.paths import contain, inside, removable
 from sparkfleet.runtime.local.volumes import MountPending
 from sparkfleet.runtime.port import StartError
 
-__all__ = ["PROVISIONER", "claim_volume", "release_volumes", "volume_id"]
+__all__ = ["claim_volume", "release_volumes", "volume_id"]
 
-PROVISIONER = "sparkfleet.io/local-volume"
-"""The pv.kubernetes.io/provisioned-by of volumes this runtime makes; it deletes only those."""
-_PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"
-_SELECTED_NODE = "volume.kubernetes.io/selected-node"
-_BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
-_HOSTNAME = "kubernetes.io/hostname"
 _BIND_ATTEMPTS = 5
 
 
@@ -55,7 +56,7 @@ def _persistent_volume(claim: Obj, layout: NodeLayout, path: Path) -> Obj:
         "kind": "PersistentVolume",
         "metadata": {
             "name": f"pvc-{meta['uid']}",
-            "annotations": {_PROVISIONED_BY: PROVISIONER},
+            "annotations": {ANNOTATION_PROVISIONED_BY: PROVISIONER_LOCAL_VOLUME},
         },
         "spec": {
             "capacity": {"storage": storage},
@@ -74,7 +75,11 @@ def _persistent_volume(claim: Obj, layout: NodeLayout, path: Path) -> Obj:
             "nodeAffinity": {
                 "required": {
                     "nodeSelectorTerms": [
-                        {"matchExpressions": [{"key": _HOSTNAME, "operator": "In", "values": [layout.name]}]}
+                        {
+                            "matchExpressions": [
+                                {"key": LABEL_HOSTNAME, "operator": "In", "values": [layout.name]}
+                            ]
+                        }
                     ]
                 }
             },
@@ -122,7 +127,11 @@ def _provision(cluster: Cluster, claim: Obj, layout: NodeLayout) -> Path:
     pv = _persistent_volume(claim, layout, path)
     with contextlib.suppress(AlreadyExists):
         cluster.create(pv)
-    annotations = {**(meta.get("annotations") or {}), _BIND_COMPLETED: "yes", _SELECTED_NODE: layout.name}
+    annotations = {
+        **(meta.get("annotations") or {}),
+        ANNOTATION_BIND_COMPLETED: "yes",
+        ANNOTATION_SELECTED_NODE: layout.name,
+    }
     spec = {**(claim.get("spec") or {}), "volumeName": pv["metadata"]["name"]}
     updated = cluster.update({**claim, "metadata": {**meta, "annotations": annotations}, "spec": spec})
     status = {
@@ -146,7 +155,7 @@ def release_volumes(cluster: Cluster, namespace: str, claim_name: str, nodes_roo
     for pv in cluster.list("PersistentVolume").items:
         annotations = _meta(pv).get("annotations") or {}
         ref = (pv.get("spec") or {}).get("claimRef") or {}
-        if annotations.get(_PROVISIONED_BY) != PROVISIONER:
+        if annotations.get(ANNOTATION_PROVISIONED_BY) != PROVISIONER_LOCAL_VOLUME:
             continue
         if ref.get("namespace") != namespace or ref.get("name") != claim_name:
             continue

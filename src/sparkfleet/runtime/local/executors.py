@@ -1,9 +1,9 @@
 """A running driver's executor pods, created as Spark's Kubernetes backend would and ended with the driver.
 
 The kubelet plays the part of the driver's ExecutorPodsAllocator: once the driver runs, it creates
-executors 1..N (N = the initial executor target of the conf) from the application's submission, rebuilt
-from the SparkApplication and the driver's submission id (`build_submission` is deterministic), owned by
-the driver pod, with the claims of their OnDemand volumes and the executors' conf ConfigMap. They are
+executors 1..N (N = the initial executor target of the driver's conf) from the executor template its
+submission stored with it, owned by the driver pod, with the claims of their OnDemand volumes and the
+executors' conf ConfigMap. They are
 scheduled like any pod (a gang's executors take their placeholders' places). In local mode the driver's
 JVM runs the tasks itself, so an executor pod runs no process: it holds its resources and its volumes,
 and ends when the driver ends, Succeeded when the driver succeeded, Failed (exit code 1, as an executor
@@ -15,37 +15,35 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from sparkfleet.api.sparkapplication import SparkApplication
-from sparkfleet.clock import parse_rfc3339
-from sparkfleet.cluster import AlreadyExists, Cluster, NotFound, Obj
-from sparkfleet.engine.lifecycle.labels import (
+from sparkfleet.api.timefmt import parse_rfc3339
+from sparkfleet.api.wire import (
     EXECUTOR_CONTAINERS,
-    LABEL_APP_NAME,
     LABEL_SPARK_APP_SELECTOR,
+    LABEL_SPARK_EXECUTOR_ID,
     LABEL_SPARK_ROLE,
-    LABEL_SUBMISSION_ID,
-    ROLE_EXECUTOR,
+    SparkRole,
 )
+from sparkfleet.cluster import AlreadyExists, Cluster, NotFound, Obj
 from sparkfleet.engine.submission import (
-    Submission,
-    SubmissionError,
-    SubmissionOptions,
+    EXECUTOR_TEMPLATE_KEY,
+    ExecutorTemplate,
     build_executor_config_map,
-    build_submission,
+    parse_properties,
 )
+from sparkfleet.engine.submission.features import DRIVER_CONF_VOLUME, SPARK_PROPERTIES
 from sparkfleet.runtime.local.localconf import executor_instances
 from sparkfleet.runtime.local.podstatus import PHASE_FAILED, PHASE_SUCCEEDED, pod_status, terminated
 
 __all__ = [
     "EXECUTOR_EXIT_ON_DRIVER_LOSS",
+    "DriverExecutors",
     "create_executors",
-    "driver_submission",
+    "driver_executors",
     "executors_of",
     "finish_executors",
     "main_container",
@@ -73,48 +71,74 @@ def main_container(pod: Mapping[str, Any], names: tuple[str, ...] = EXECUTOR_CON
     return containers[0] if containers else {}
 
 
-def driver_submission(cluster: Cluster, driver: Obj, options: SubmissionOptions) -> Submission | None:
-    """The submission that made `driver`, rebuilt; None for a driver pod no SparkApplication made."""
+@dataclass(frozen=True, slots=True)
+class DriverExecutors:
+    """What a driver's executors are made from: its submission's executor template and its own conf."""
+
+    app_id: str
+    namespace: str
+    conf: Mapping[str, str]
+    """The driver's spark.properties (its own spark.app.submitTime included)."""
+    template: ExecutorTemplate
+
+
+def _conf_map_name(driver: Obj) -> str | None:
+    for volume in (driver.get("spec") or {}).get("volumes") or []:
+        if volume.get("name") == DRIVER_CONF_VOLUME:
+            name = (volume.get("configMap") or {}).get("name")
+            return str(name) if name else None
+    return None
+
+
+def driver_executors(cluster: Cluster, driver: Obj) -> DriverExecutors | None:
+    """What `driver`'s executors are made from, read from its conf ConfigMap; None for a driver whose
+    ConfigMap holds no executor template (one spark-submit made, whose Spark makes its own executors)."""
+    # Read from the driver's conf ConfigMap rather than rebuilt from the SparkApplication: it is immutable,
+    # owned by the driver and created with it, so the executors match what the driver was submitted with
+    # even when the application is edited or deleted meanwhile, and the conf is the driver's very own.
     meta = _meta(driver)
-    labels = meta.get("labels") or {}
-    app_name, submission_id = labels.get(LABEL_APP_NAME), labels.get(LABEL_SUBMISSION_ID)
-    if not app_name or not submission_id:
+    app_id = (meta.get("labels") or {}).get(LABEL_SPARK_APP_SELECTOR)
+    name = _conf_map_name(driver)
+    if not app_id or name is None:
         return None
     try:
-        app = SparkApplication.model_validate(
-            cluster.get("SparkApplication", meta.get("namespace"), app_name)
-        )
-        return build_submission(app, submission_id, options)
+        data = cluster.get("ConfigMap", meta.get("namespace"), name).get("data") or {}
     except NotFound:
         return None
-    except (ValidationError, SubmissionError) as exc:
-        log.warning("driver %s: cannot rebuild its submission for executors: %s", meta.get("name"), exc)
+    text = data.get(EXECUTOR_TEMPLATE_KEY)
+    if text is None:
         return None
+    try:
+        template = ExecutorTemplate.from_json(text)
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning(
+            "driver %s: ConfigMap %s holds no usable executor template: %s", meta.get("name"), name, exc
+        )
+        return None
+    conf = parse_properties(data.get(SPARK_PROPERTIES) or "")
+    return DriverExecutors(str(app_id), str(meta.get("namespace") or "default"), conf, template)
 
 
 def create_executors(
-    cluster: Cluster, submission: Submission, driver: Obj, done: set[int], now: datetime
+    cluster: Cluster, executors: DriverExecutors, driver: Obj, done: set[int], now: datetime
 ) -> list[int]:
     """Create the executors not in `done`, with their claims and, first, the executors' conf ConfigMap
     (all owned by the driver); returns the ids now created or found."""
     made: list[int] = []
+    template, app_id = executors.template, executors.app_id
     config_map = build_executor_config_map(
-        submission.executor_config_map["metadata"]["name"],
-        submission.namespace,
-        submission.spark_app_id,
-        driver_pod=driver,
-        written_at=now,
+        template.config_map, executors.namespace, app_id, driver_pod=driver, written_at=now
     )
     with contextlib.suppress(AlreadyExists):
         cluster.create(config_map)
-    for executor_id in range(1, executor_instances(submission.conf) + 1):
+    for executor_id in range(1, executor_instances(executors.conf) + 1):
         if executor_id in done:
             continue
-        for claim in submission.executor_volume_claims(executor_id, driver_pod=driver):
+        for claim in template.volume_claims(app_id, executor_id, driver_pod=driver):
             with contextlib.suppress(AlreadyExists):
                 cluster.create(claim)
         with contextlib.suppress(AlreadyExists):
-            cluster.create(submission.executor_pod(executor_id, driver_pod=driver))
+            cluster.create(template.executor_pod(app_id, executor_id, driver_pod=driver))
         made.append(executor_id)
     return made
 
@@ -125,7 +149,7 @@ def executors_of(cluster: Cluster, driver: Obj) -> list[Obj]:
     app_id = (meta.get("labels") or {}).get(LABEL_SPARK_APP_SELECTOR)
     if not app_id:
         return []
-    selector = {LABEL_SPARK_APP_SELECTOR: app_id, LABEL_SPARK_ROLE: ROLE_EXECUTOR}
+    selector = {LABEL_SPARK_APP_SELECTOR: app_id, LABEL_SPARK_ROLE: SparkRole.EXECUTOR}
     pods = cluster.list("Pod", meta.get("namespace"), label_selector=selector).items
     uid = meta.get("uid")
     return [p for p in pods if any(r.get("uid") == uid for r in _meta(p).get("ownerReferences") or [])]
@@ -175,8 +199,8 @@ def write_executor_note(path: Path, executor: Mapping[str, Any], driver: Mapping
     labels = _meta(executor).get("labels") or {}
     path.write_text(
         EXECUTOR_NOTE.format(
-            id=labels.get("spark-exec-id", "?"),
-            app=labels.get("spark-app-selector", "?"),
+            id=labels.get(LABEL_SPARK_EXECUTOR_ID, "?"),
+            app=labels.get(LABEL_SPARK_APP_SELECTOR, "?"),
             driver=_meta(driver).get("name", "?") if driver is not None else "(gone)",
         )
     )

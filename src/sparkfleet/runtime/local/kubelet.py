@@ -1,6 +1,6 @@
 """The process kubelet: the pods bound to this cluster's nodes, run on this machine.
 
-A Reconciler (see controllers.runner) keyed by (kind, namespace, name). For a pod bound to a node
+A Reconciler (see sparkfleet.reconcile) keyed by (kind, namespace, name). For a pod bound to a node
 (spec.nodeName) that exists:
 - a YuniKorn placeholder holds its resources and runs nothing: Running, no process;
 - a Spark driver (label spark-role=driver) runs as a real `spark-submit` process in local mode (see
@@ -35,22 +35,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sparkfleet.clock import Clock
-from sparkfleet.cluster import Cluster, ClusterError, NotFound, Obj, WatchEvent, WatchEventType, record_event
-from sparkfleet.controllers.runner import Result
-from sparkfleet.engine.lifecycle.labels import (
+from sparkfleet.api.wire import (
+    ANNOTATION_PROVISIONED_BY,
     DRIVER_CONTAINER,
     LABEL_SPARK_VERSION,
-    ROLE_DRIVER,
-    ROLE_EXECUTOR,
+    PROVISIONER_LOCAL_VOLUME,
+    EventType,
+    SparkRole,
 )
-from sparkfleet.engine.submission import SubmissionOptions
+from sparkfleet.clock import Clock
+from sparkfleet.cluster import Cluster, ClusterError, NotFound, Obj, WatchEvent, WatchEventType, record_event
+from sparkfleet.reconcile import Result
 from sparkfleet.runtime.local.archive import LogArchive, LogRetention
-from sparkfleet.runtime.local.claims import PROVISIONER, claim_volume, release_volumes
+from sparkfleet.runtime.local.claims import claim_volume, release_volumes
 from sparkfleet.runtime.local.driver import LaunchContext, command_plan, driver_plan
 from sparkfleet.runtime.local.executors import (
     create_executors,
-    driver_submission,
+    driver_executors,
     executor_end,
     finish_executors,
     main_container,
@@ -80,9 +81,8 @@ from sparkfleet.runtime.local.podstatus import (
     same_status,
     terminated,
 )
-from sparkfleet.runtime.local.process import LocalRuntime
 from sparkfleet.runtime.local.volumes import MountPending, MountTable, check_pod_names, mount_volumes
-from sparkfleet.runtime.port import PodRef, ProcessPlan, StartError
+from sparkfleet.runtime.port import PodRef, ProcessPlan, Runtime, StartError
 
 __all__ = ["COMPONENT", "KubeletConfig", "KubeletKey", "KubeletReconciler"]
 
@@ -131,7 +131,7 @@ class _Tracked:
 
 
 class KubeletReconciler:
-    """Reconciler (see controllers.runner) running the pods of this cluster's nodes as local processes."""
+    """Reconciler (see sparkfleet.reconcile) running the pods of this cluster's nodes as local processes."""
 
     name = "kubelet"
 
@@ -139,23 +139,20 @@ class KubeletReconciler:
         self,
         cluster: Cluster,
         clock: Clock,
-        runtime: LocalRuntime,
+        runtime: Runtime,
         home: Path,
         *,
-        options: SubmissionOptions | None = None,
         config: KubeletConfig | None = None,
         spark: SparkInstall | None = None,
     ) -> None:
-        """`home`: the cluster's data directory (nodes/ and eventlogs/ go under it); `options`: the
-        submission options the SparkApplication controller uses (executors are rebuilt with them);
-        `spark`: the Spark and Java to run drivers with (found on first use when None)."""
+        """`home`: the cluster's data directory (nodes/ and eventlogs/ go under it); `spark`: the Spark
+        and Java to run drivers with (found on first use when None)."""
         self.cluster = cluster
         self.clock = clock
         self.runtime = runtime
         self.home = Path(home)
         self.nodes = NodeDirs(self.home)
         self.archive = LogArchive(self.home)
-        self.options = options or SubmissionOptions()
         self.config = config or KubeletConfig()
         self.event_log_dir = self.home / "eventlogs"
         self.workdir = self.config.workdir or Path.cwd()
@@ -175,7 +172,7 @@ class KubeletReconciler:
             pod = self._get("Pod", result.pod.namespace, result.pod.name)
             if pod is None or metadata(pod).get("uid") != result.pod.uid or phase(pod) in _TERMINAL:
                 continue
-            driver = spark_role(pod) == ROLE_DRIVER
+            driver = spark_role(pod) == SparkRole.DRIVER
             container = kubelet_container(pod)
             try:
                 self._write(pod, container, container_report(result))
@@ -202,7 +199,7 @@ class KubeletReconciler:
             return [("PersistentVolumeClaim", meta.get("namespace") or "default", meta.get("name", ""))]
         if kind == "PersistentVolume" and event.type != WatchEventType.DELETED:
             ref = (obj.get("spec") or {}).get("claimRef") or {}
-            ours = (meta.get("annotations") or {}).get("pv.kubernetes.io/provisioned-by") == PROVISIONER
+            ours = (meta.get("annotations") or {}).get(ANNOTATION_PROVISIONED_BY) == PROVISIONER_LOCAL_VOLUME
             if ours and ref.get("name"):
                 return [("PersistentVolumeClaim", ref.get("namespace") or "default", ref["name"])]
         return []
@@ -234,7 +231,7 @@ class KubeletReconciler:
         if phase(pod) in _TERMINAL:
             self._stop_process(namespace, name, uid)
             self._archive(str(node_name), namespace, name, uid)
-            if spark_role(pod) == ROLE_DRIVER:
+            if spark_role(pod) == SparkRole.DRIVER:
                 finish_executors(self.cluster, pod, driver_exit_code(pod), self.clock.now())
             return Result()
         node = self._get("Node", None, str(node_name))
@@ -250,9 +247,9 @@ class KubeletReconciler:
             self._write(pod, main_container(pod), running(started_at(pod, self.clock.now())))
             return Result()
         role = spark_role(pod)
-        if role == ROLE_EXECUTOR:
+        if role == SparkRole.EXECUTOR:
             return self._executor(pod, layout, tracked)
-        if role == ROLE_DRIVER:
+        if role == SparkRole.DRIVER:
             return self._container(pod, layout, tracked, main_container(pod, (DRIVER_CONTAINER,)), True)
         return self._container(pod, layout, tracked, main_container(pod), False)
 
@@ -275,11 +272,11 @@ class KubeletReconciler:
                 tracked.mounted = True
             write_executor_note(self._log_path(layout, metadata(pod), container), pod, driver)
         except MountPending as exc:
-            self._event(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
+            self._event(pod, EventType.WARNING, "FailedMount", f"MountVolume.SetUp failed: {exc}")
             return Result(requeue_after=self.config.poll_interval)
         except StartError as exc:
             self._write(pod, container, terminated(now, now, START_ERROR_EXIT_CODE, "StartError", str(exc)))
-            self._event(pod, "Warning", "Failed", f"Error: {exc}")
+            self._event(pod, EventType.WARNING, "Failed", f"Error: {exc}")
             return Result()
         self._write(pod, container, running(started_at(pod, now)))
         return Result()
@@ -304,7 +301,7 @@ class KubeletReconciler:
                 start = started_at(pod, now)
                 report = terminated(start, now, UNKNOWN_EXIT_CODE, "ContainerStatusUnknown", _LOST_MESSAGE)
                 self._write(pod, container, report)
-                self._event(pod, "Warning", "ContainerStatusUnknown", _LOST_MESSAGE)
+                self._event(pod, EventType.WARNING, "ContainerStatusUnknown", _LOST_MESSAGE)
                 if driver:
                     finish_executors(self.cluster, pod, UNKNOWN_EXIT_CODE, now)
                 return Result()
@@ -314,16 +311,16 @@ class KubeletReconciler:
                     raise StartError(f"container {container.get('name')} has no command to run")
                 current = self.runtime.start(PodRef(namespace, name, uid), plan)
             except MountPending as exc:
-                self._event(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
+                self._event(pod, EventType.WARNING, "FailedMount", f"MountVolume.SetUp failed: {exc}")
                 return Result(requeue_after=self.config.poll_interval)
             except StartError as exc:
                 report = terminated(now, now, START_ERROR_EXIT_CODE, "StartError", str(exc))
                 self._write(pod, container, report)
-                self._event(pod, "Warning", "Failed", f"Error: {exc}")
+                self._event(pod, EventType.WARNING, "Failed", f"Error: {exc}")
                 if driver:
                     finish_executors(self.cluster, pod, START_ERROR_EXIT_CODE, now)
                 return Result()
-            self._event(pod, "Normal", "Started", f"Started container {container.get('name')}")
+            self._event(pod, EventType.NORMAL, "Started", f"Started container {container.get('name')}")
             if driver:
                 self._version_note(pod)
         self._write(pod, container, container_report(current))
@@ -386,9 +383,9 @@ class KubeletReconciler:
     def _ensure_executors(self, driver: Obj, tracked: _Tracked) -> None:
         if tracked.executors_planned:
             return
-        submission = driver_submission(self.cluster, driver, self.options)
-        if submission is not None:
-            made = create_executors(self.cluster, submission, driver, tracked.executor_ids, self.clock.now())
+        executors = driver_executors(self.cluster, driver)
+        if executors is not None:
+            made = create_executors(self.cluster, executors, driver, tracked.executor_ids, self.clock.now())
             tracked.executor_ids.update(made)
         tracked.executors_planned = True
 
@@ -405,7 +402,7 @@ class KubeletReconciler:
         status.update(reason="NodeLost", message=message)
         with contextlib.suppress(NotFound):
             self.cluster.update_status({**pod, "status": status})
-        if spark_role(pod) == ROLE_DRIVER:
+        if spark_role(pod) == SparkRole.DRIVER:
             finish_executors(self.cluster, pod, UNKNOWN_EXIT_CODE, now)
 
     # -- nodes ----------------------------------------------------------------------------------------
@@ -503,7 +500,7 @@ class KubeletReconciler:
         )
         name = metadata(driver).get("name")
         message = f"Spark {ran} (the installed PySpark) runs driver {name}; the application asks for {asked}"
-        self._event(target if target is not None else driver, "Normal", "SparkVersion", message)
+        self._event(target if target is not None else driver, EventType.NORMAL, "SparkVersion", message)
 
     def _event(self, pod: Obj, type_: str, reason: str, message: str) -> None:
         with contextlib.suppress(NotFound):

@@ -15,7 +15,6 @@ Layout of one node:
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import posixpath
@@ -25,32 +24,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sparkfleet.api.wire import (
+    ANNOTATION_SCRATCH_MOUNTS,
+    RAID0_MOUNT,
+    MountSource,
+    ScratchMount,
+    parse_scratch_mounts,
+)
 from sparkfleet.runtime.local.paths import contain, inside, removable
 
-__all__ = [
-    "ANNOTATION_SCRATCH_MOUNTS",
-    "RAID0_MOUNT",
-    "SOURCE_NVME_RAID0",
-    "NodeDirs",
-    "NodeLayout",
-    "ScratchMount",
-    "scratch_mounts",
-]
+__all__ = ["NodeDirs", "NodeLayout", "scratch_mounts"]
 
 log = logging.getLogger("sparkfleet.runtime.local")
 
-ANNOTATION_SCRATCH_MOUNTS = "sparkfleet.io/scratch-mounts"
-"""JSON list of {"path", "sizeBytes", "source"}, written on each Node by the NodeClaim controller."""
-RAID0_MOUNT = "/mnt/k8s-disks/0"
-SOURCE_NVME_RAID0 = "nvme-raid0"
 _EMPTY_DIR = "kubernetes.io~empty-dir"
-
-
-@dataclass(frozen=True, slots=True)
-class ScratchMount:
-    path: str
-    size_bytes: int
-    source: str
 
 
 def scratch_mounts(node: Mapping[str, Any]) -> tuple[ScratchMount, ...]:
@@ -60,20 +47,10 @@ def scratch_mounts(node: Mapping[str, Any]) -> tuple[ScratchMount, ...]:
     if not raw:
         return ()
     try:
-        entries = json.loads(raw)
+        return parse_scratch_mounts(raw)
     except ValueError:
         log.warning("node %s: %s is not JSON; ignoring it", _name(node), ANNOTATION_SCRATCH_MOUNTS)
         return ()
-    mounts: list[ScratchMount] = []
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"].startswith("/"):
-            size = entry.get("sizeBytes")
-            mounts.append(
-                ScratchMount(
-                    entry["path"], size if isinstance(size, int) else 0, str(entry.get("source", ""))
-                )
-            )
-    return tuple(mounts)
 
 
 def _name(node: Mapping[str, Any]) -> str:
@@ -114,7 +91,7 @@ class NodeLayout:
 
     @property
     def raid0(self) -> bool:
-        return any(m.source == SOURCE_NVME_RAID0 or m.path == RAID0_MOUNT for m in self.mounts)
+        return any(m.source == MountSource.NVME_RAID0 or m.path == RAID0_MOUNT for m in self.mounts)
 
     def pod_dir(self, namespace: str, name: str, uid: str) -> Path:
         return self.pods_dir / f"{namespace}_{name}_{uid}"

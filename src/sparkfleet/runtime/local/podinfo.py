@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sparkfleet.clock import parse_rfc3339
-from sparkfleet.engine.lifecycle.labels import DRIVER_CONTAINER, LABEL_SPARK_ROLE, ROLE_DRIVER
+from sparkfleet.api.timefmt import parse_rfc3339
+from sparkfleet.api.wire import ANNOTATION_PLACEHOLDER, DRIVER_CONTAINER, LABEL_SPARK_ROLE, SparkRole
 from sparkfleet.runtime.local.executors import main_container
 from sparkfleet.runtime.local.podstatus import PHASE_SUCCEEDED
 
@@ -22,8 +22,6 @@ __all__ = [
     "spark_role",
     "started_at",
 ]
-
-ANNOTATION_PLACEHOLDER = "yunikorn.apache.org/placeholder"
 
 
 def metadata(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,7 +44,7 @@ def spark_role(pod: Mapping[str, Any]) -> str:
 
 def kubelet_container(pod: Mapping[str, Any]) -> dict[str, Any]:
     """The container the kubelet runs and reports: a driver's Spark container, else the main one."""
-    if spark_role(pod) == ROLE_DRIVER:
+    if spark_role(pod) == SparkRole.DRIVER:
         return main_container(pod, (DRIVER_CONTAINER,))
     return main_container(pod)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sparkfleet.clock import format_rfc3339
+from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.runtime.local.driver import POD_IP
 from sparkfleet.runtime.port import ContainerResult
 

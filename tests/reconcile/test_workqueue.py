@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from sparkfleet.clock import VirtualClock
-from sparkfleet.controllers.workqueue import WorkQueue
+from sparkfleet.reconcile import WorkQueue
 
 
 def _queue() -> tuple[WorkQueue[str], VirtualClock]:

@@ -25,8 +25,8 @@ from prometheus_client.registry import Collector
 
 from sparkfleet.api.sparkapplication import SparkApplication
 from sparkfleet.api.sparkstatus import ApplicationStateType, ExecutorStateType, SparkApplicationStatus
+from sparkfleet.api.timefmt import parse_optional_rfc3339
 from sparkfleet.engine.lifecycle import ExecutorChange, LifecycleDecision
-from sparkfleet.engine.lifecycle.timefmt import parse_time
 
 __all__ = ["DEFAULT_START_LATENCY_BUCKETS", "SparkApplicationMetrics", "metric_name"]
 
@@ -181,7 +181,7 @@ class SparkApplicationMetrics:
         name = app.metadata.name or ""
         labels = self.label_values(namespace, app.metadata.labels)
         status = decision.status
-        created = parse_time(app.metadata.creationTimestamp)
+        created = parse_optional_rfc3339(app.metadata.creationTimestamp, field="metadata.creationTimestamp")
         if any(event.reason == "SparkApplicationAdded" for event in decision.events):
             self.count.inc(labels)
         for step in decision.transitions:
@@ -259,7 +259,9 @@ class SparkApplicationMetrics:
 
     @staticmethod
     def _observe_execution(summary: Summary, labels: LabelValues, status: SparkApplicationStatus) -> None:
-        started = parse_time(status.lastSubmissionAttemptTime)
-        ended = parse_time(status.terminationTime)
+        started = parse_optional_rfc3339(
+            status.lastSubmissionAttemptTime, field="status.lastSubmissionAttemptTime"
+        )
+        ended = parse_optional_rfc3339(status.terminationTime, field="status.terminationTime")
         if started is not None and ended is not None:
             _child(summary, labels).observe(max((ended - started).total_seconds(), 0.0))

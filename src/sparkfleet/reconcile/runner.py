@@ -17,10 +17,10 @@ from typing import Generic, Protocol, TypeVar
 from sparkfleet.clock import Clock
 from sparkfleet.cluster import Cluster, WatchEvent, WatchEventType
 from sparkfleet.cluster.errors import Conflict, Gone
-from sparkfleet.controllers.workqueue import WorkQueue
+from sparkfleet.reconcile.workqueue import WorkQueue
 
 K = TypeVar("K", bound=Hashable)
-log = logging.getLogger("sparkfleet.controllers")
+log = logging.getLogger("sparkfleet.reconcile")
 
 
 @dataclass(frozen=True)

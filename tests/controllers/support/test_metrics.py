@@ -10,9 +10,9 @@ from sparkfleet.api.sparkapplication import SparkApplication
 from sparkfleet.api.sparkstatus import ApplicationStateType as S
 from sparkfleet.api.sparkstatus import ExecutorStateType as E
 from sparkfleet.api.sparkstatus import SparkApplicationStatus
-from sparkfleet.controllers.metrics import SparkApplicationMetrics, metric_name
+from sparkfleet.api.wire import EventType
+from sparkfleet.controllers.support.metrics import SparkApplicationMetrics, metric_name
 from sparkfleet.engine.lifecycle import ExecutorChange, LifecycleDecision, LifecycleEvent, TransitionRecord
-from sparkfleet.engine.lifecycle.transitions import EventType
 
 CREATED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NAMES = [

@@ -1,0 +1,34 @@
+"""The labels Spark puts on its driver and executor pods, and the Spark operator's own."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+LABEL_SPARK_ROLE = "spark-role"
+LABEL_SPARK_APP_SELECTOR = "spark-app-selector"
+LABEL_SPARK_APP_NAME = "spark-app-name"
+LABEL_SPARK_VERSION = "spark-version"
+LABEL_SPARK_EXECUTOR_ID = "spark-exec-id"
+LABEL_SPARK_RESOURCE_PROFILE_ID = "spark-exec-resourceprofile-id"
+
+LABEL_APP_NAME = "sparkoperator.k8s.io/app-name"
+LABEL_SUBMISSION_ID = "sparkoperator.k8s.io/submission-id"
+LABEL_LAUNCHED_BY_OPERATOR = "sparkoperator.k8s.io/launched-by-spark-operator"
+LABEL_CREATED_BY_OPERATOR = "sparkoperator.k8s.io/created-by-spark-operator"
+LABEL_SCHEDULED_APP_NAME = "sparkoperator.k8s.io/scheduled-app-name"
+
+DRIVER_CONTAINER = "spark-kubernetes-driver"
+EXECUTOR_CONTAINER = "spark-kubernetes-executor"
+EXECUTOR_CONTAINERS = (EXECUTOR_CONTAINER, "executor")
+"""Spark 3+ names the executor container spark-kubernetes-executor; older images used executor."""
+
+
+class SparkRole(StrEnum):
+    """The values of the `spark-role` label."""
+
+    DRIVER = "driver"
+    EXECUTOR = "executor"
+
+
+LOCAL_DIR_VOLUME_PREFIX = "spark-local-dir-"
+"""Volumes named so are Spark's local dirs (`spark.local.dir`), whoever mounted them."""

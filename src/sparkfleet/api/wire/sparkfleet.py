@@ -1,0 +1,76 @@
+"""sparkfleet's own annotations, tags and provisioner name, and the scratch-mounts annotation's format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+ANNOTATION_PRICE_PER_HOUR = "sparkfleet.io/price-per-hour"
+"""On NodeClaim and Node: the launched offering's price in USD/hour."""
+ANNOTATION_PLANNED_INSTANCE_TYPE = "sparkfleet.io/planned-instance-type"
+ANNOTATION_PLANNED_PRICE_PER_HOUR = "sparkfleet.io/planned-price-per-hour"
+ANNOTATION_PLANNED_ZONE = "sparkfleet.io/planned-zone"
+ANNOTATION_PLANNED_CAPACITY_TYPE = "sparkfleet.io/planned-capacity-type"
+"""On a NodeClaim: the offering the provisioner planned, before the launch picks one."""
+ANNOTATION_SPOT_INTERRUPTED_AT = "sparkfleet.io/spot-interrupted-at"
+ANNOTATION_PROVISIONING_ROUND = "sparkfleet.io/provisioning-round"
+"""On a NodeClaim the provisioner created: the round that waits for its launch (and reads its failure)."""
+ANNOTATION_UNAVAILABLE_OFFERINGS = "sparkfleet.io/unavailable-offerings"
+"""On a NodeClaim EC2 had no capacity for: the offerings refused, as `type/zone/capacity-type,...`."""
+ANNOTATION_DISRUPTION = "sparkfleet.io/disruption"
+"""On a Node being disrupted: the action in progress, so a restarted controller resumes it."""
+ANNOTATION_SPEC_FINGERPRINT = "sparkfleet.io/spec-fingerprint"
+"""Fingerprint of the spec last submitted, so a later spec change is seen after a restart too."""
+TAG_MANAGED_BY = "sparkfleet.io/managed-by"
+"""EC2 tag on every instance sparkfleet launched."""
+PROVISIONER_LOCAL_VOLUME = "sparkfleet.io/local-volume"
+"""The provisioner name of the embedded cluster's node-local volumes."""
+
+ANNOTATION_SCRATCH_MOUNTS = "sparkfleet.io/scratch-mounts"
+"""On the Node: JSON list of {"path", "sizeBytes", "source"}, written by the NodeClaim controller."""
+K8S_DISKS = "/mnt/k8s-disks"
+RAID0_MOUNT = "/mnt/k8s-disks/0"
+
+
+class MountSource(StrEnum):
+    NVME_RAID0 = "nvme-raid0"
+    INSTANCE_STORE = "instance-store"
+    EBS = "ebs"
+
+
+@dataclass(frozen=True, slots=True)
+class ScratchMount:
+    """A filesystem the node offers for scratch data, with its size in bytes; `source` is None for a
+    source this version does not know."""
+
+    path: str
+    size_bytes: int
+    source: MountSource | None
+
+
+def format_scratch_mounts(mounts: Iterable[ScratchMount]) -> str:
+    return json.dumps(
+        [{"path": m.path, "sizeBytes": m.size_bytes, "source": m.source and str(m.source)} for m in mounts]
+    )
+
+
+def parse_scratch_mounts(raw: str) -> tuple[ScratchMount, ...]:
+    """The mounts in an annotation value; entries without an absolute path are skipped.
+
+    Raises ValueError when the value is not JSON."""
+    entries = json.loads(raw)
+    mounts: list[ScratchMount] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"].startswith("/"):
+            size = entry.get("sizeBytes")
+            mounts.append(ScratchMount(entry["path"], size if isinstance(size, int) else 0, _source(entry)))
+    return tuple(mounts)
+
+
+def _source(entry: dict[str, object]) -> MountSource | None:
+    try:
+        return MountSource(str(entry.get("source", "")))
+    except ValueError:
+        return None

@@ -1,0 +1,99 @@
+"""Termination and garbage collection: claims and instances never outlive each other.
+
+A claim deleted (by a user, disruption or a time-out) has its instance terminated and its Node removed;
+an instance that stopped on its own takes its claim with it; live instances of ours whose claim is gone
+are terminated whenever the cloud is polled. A terminate the cloud refuses is recorded as a Warning
+`TerminationFailed` on the NodeClaim (and logged) and tried again on the next poll, as the instance is
+still ours and still has no claim.
+
+Spot interruption notices from the cloud's events are written on the claim and its Node
+(`ANNOTATION_SPOT_INTERRUPTED_AT`) for the disruption controller, and the offering is held unavailable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime
+
+from sparkfleet.api.karpenter import API_VERSION
+from sparkfleet.api.timefmt import format_rfc3339
+from sparkfleet.api.wire import EventType
+from sparkfleet.api.wire.sparkfleet import ANNOTATION_SPOT_INTERRUPTED_AT
+from sparkfleet.cloud import CloudError, CloudEvent, Instance
+from sparkfleet.cluster import NotFound
+from sparkfleet.cluster.port import Obj
+from sparkfleet.controllers.nodeclaim.context import (
+    ClaimContext,
+    instance_id_of,
+    ours,
+)
+from sparkfleet.controllers.support.conditions import (
+    claim_owner,
+    meta_of,
+)
+
+__all__ = ["finalize", "interrupted", "terminate"]
+
+log = logging.getLogger("sparkfleet.controllers.nodeclaim")
+
+REASON_TERMINATION_FAILED = "TerminationFailed"
+
+
+def _terminate_instance(ctx: ClaimContext, claim_obj: Obj, instance_id: str, now: datetime) -> bool:
+    """Terminate one instance; a refusal is a Warning on the claim, not an error of the reconcile."""
+    try:
+        ctx.cloud.terminate([instance_id])
+    except CloudError as exc:
+        name = meta_of(claim_obj).get("name", "")
+        message = f"terminating {instance_id} failed: {exc}; tried again while it runs without a claim"
+        log.warning("NodeClaim %s: %s", name, message)
+        ctx.event(claim_obj, EventType.WARNING, REASON_TERMINATION_FAILED, message, now)
+        return False
+    return True
+
+
+def terminate(ctx: ClaimContext, claim_obj: Obj, reason: str, message: str, now: datetime) -> None:
+    """Delete a claim with an event, terminating its instance (its Node goes by ownerReference)."""
+    instance_id = instance_id_of((claim_obj.get("status") or {}).get("providerID"))
+    if instance_id is None:
+        found = ctx.find(token=str(meta_of(claim_obj).get("uid") or ""))
+        instance_id = found.instanceId if found is not None else None
+    if instance_id is not None:
+        _terminate_instance(ctx, claim_obj, instance_id, now)
+    ctx.delete(claim_obj, reason, message, now)
+
+
+def finalize(ctx: ClaimContext, name: str, instances: list[Instance] | None = None) -> None:
+    """The claim is gone: terminate its instance and delete a Node left behind."""
+    now = ctx.clock.now()
+    involved: Obj = {"apiVersion": API_VERSION, "kind": "NodeClaim", "metadata": {"name": name}}
+    for instance in ctx.cloud.list_instances() if instances is None else instances:
+        if instance.nodeClaimName == name and ours(instance):
+            if not _terminate_instance(ctx, involved, instance.instanceId, now):
+                continue
+            message = f"terminated {instance.instanceId} ({instance.instanceType}): the NodeClaim was deleted"
+            ctx.event(involved, EventType.NORMAL, "InstanceTerminated", message, now)
+    with contextlib.suppress(NotFound):
+        node = ctx.cluster.get("Node", None, name)
+        if claim_owner(node) == name:
+            ctx.cluster.delete("Node", None, name)
+
+
+def interrupted(ctx: ClaimContext, event: CloudEvent) -> None:
+    """Write a spot interruption notice on the claim and its Node, and hold the offering unavailable."""
+    now = ctx.clock.now()
+    ctx.offerings.mark([event.offering], event.time)
+    when = format_rfc3339(event.time)
+    deadline = format_rfc3339(event.deadline) if event.deadline else "soon"
+    message = (
+        f"spot interruption notice for {event.instanceId} ({event.instanceType}, {event.zone}): "
+        f"reclaimed at {deadline}"
+    )
+    patch = {"metadata": {"annotations": {ANNOTATION_SPOT_INTERRUPTED_AT: when}}}
+    for kind in ("NodeClaim", "Node"):
+        try:
+            obj = ctx.cluster.patch(kind, None, event.nodeClaimName, patch)
+        except NotFound:
+            continue
+        ctx.event(obj, EventType.WARNING, "SpotInterrupted", message, now)
