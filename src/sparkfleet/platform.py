@@ -24,10 +24,11 @@ from sparkfleet.cluster.errors import NotFound
 from sparkfleet.config import PlatformConfig
 from sparkfleet.controllers.disruption import DisruptionReconciler
 from sparkfleet.controllers.nodeclaim import NodeClaimReconciler
-from sparkfleet.controllers.provisioner import FleetSource, ProvisionerReconciler
+from sparkfleet.controllers.provisioner import ProvisionerReconciler
 from sparkfleet.controllers.scheduledsparkapplication import ScheduledSparkApplicationReconciler
 from sparkfleet.controllers.scheduler import SchedulerReconciler
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
+from sparkfleet.controllers.support.fleet import FleetSource
 from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
 from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.submission import SubmissionOptions

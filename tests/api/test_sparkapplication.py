@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,30 +23,10 @@ from sparkfleet.api.sparkapplication import (
 )
 from sparkfleet.api.sparkstatus import ApplicationStateType, ExecutorStateType
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "data-on-eks"
+from .reference import REFERENCE_APPS
+
 MIB = 2**20
 GIB = 2**30
-
-
-def reference_apps() -> list[tuple[str, dict[str, Any]]]:
-    """Every SparkApplication of the blueprint, with those inside Argo WorkflowTemplate manifests."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    for path in sorted(REFERENCE.rglob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if not isinstance(doc, dict):
-                continue
-            name = str(path.relative_to(REFERENCE))
-            if doc.get("kind") == "SparkApplication":
-                found.append((name, doc))
-            for template in (doc.get("spec") or {}).get("templates") or []:
-                manifest = (template.get("resource") or {}).get("manifest")
-                if manifest:
-                    found.append((f"{name}#{template['name']}", yaml.safe_load(manifest)))
-    return found
-
-
-REFERENCE_APPS = reference_apps() if REFERENCE.exists() else []
-needs_reference = pytest.mark.skipif(not REFERENCE.exists(), reason="reference manifests not beside the repo")
 
 
 def minimal(**spec: Any) -> dict[str, Any]:
@@ -83,14 +62,12 @@ def only_issue(doc: dict[str, Any]) -> tuple[str, str]:
 # --- the blueprint's manifests ---
 
 
-@needs_reference
 def test_the_blueprint_holds_twenty_three_spark_applications_including_the_argo_ones() -> None:
     names = [name for name, _ in REFERENCE_APPS]
     assert len(names) == 23
     assert sum("argo-spark-workflow-templates" in n for n in names) == 2
 
 
-@needs_reference
 @pytest.mark.parametrize("name,doc", REFERENCE_APPS, ids=[n for n, _ in REFERENCE_APPS])
 def test_every_blueprint_spark_application_parses_unchanged(name: str, doc: dict[str, Any]) -> None:
     app = load_spark_application(doc)
@@ -98,7 +75,6 @@ def test_every_blueprint_spark_application_parses_unchanged(name: str, doc: dict
     assert app.spec.driver.memory == doc["spec"]["driver"].get("memory", "1g")
 
 
-@needs_reference
 def test_unquoted_spark_version_and_label_versions_stay_strings() -> None:
     doc = dict(REFERENCE_APPS)["benchmark/spark-operator-benchmark-kit/spark-app-without-webhook.yaml"]
     app = load_spark_application(doc)
@@ -109,7 +85,6 @@ def test_unquoted_spark_version_and_label_versions_stay_strings() -> None:
     assert app.spec.driver.core_request_millis() == 100
 
 
-@needs_reference
 def test_the_gang_scheduling_job_sizes_its_pods_with_the_explicit_overhead() -> None:
     doc = dict(REFERENCE_APPS)["karpenter/nvme-storage-yunikorn-gang-scheduling.yaml"]
     spec = load_spark_application(doc).spec

@@ -2,12 +2,11 @@
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from sparkfleet.cli.main import app
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "data-on-eks"
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "data-on-eks"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 runner = CliRunner()
 
@@ -26,7 +25,6 @@ def _write(tmp_path: Path, text: str, name: str = "m.yaml") -> Path:
     return path
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="reference manifests not beside the repository")
 def test_every_blueprint_manifest_validates_unchanged() -> None:
     code, lines = _validate(REFERENCE)
     assert lines == []

@@ -29,11 +29,6 @@ from sparkfleet.cluster.errors import (
 def test_each_error_has_a_status_reason_and_http_code(error: ClusterError, reason: str, code: int) -> None:
     assert error.reason == reason
     assert error.code == code
-    status = error.status()
-    assert status["kind"] == "Status"
-    assert status["status"] == "Failure"
-    assert (status["reason"], status["code"]) == (reason, code)
-    assert status["message"] == str(error)
 
 
 def test_conflict_message_reads_like_kubernetes() -> None:
@@ -46,7 +41,6 @@ def test_conflict_message_reads_like_kubernetes() -> None:
 def test_not_found_and_already_exists_name_the_resource() -> None:
     assert str(NotFound.of("nodepools.karpenter.sh", "spot")) == 'nodepools.karpenter.sh "spot" not found'
     assert str(AlreadyExists.of("pods", "x")) == 'pods "x" already exists'
-    assert NotFound.of("pods", "x").status()["details"] == {"name": "x", "kind": "pods"}
 
 
 def test_invalid_names_the_field_and_value() -> None:

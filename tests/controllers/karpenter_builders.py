@@ -29,7 +29,8 @@ from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
 from sparkfleet.controllers.disruption import DisruptionReconciler
 from sparkfleet.controllers.nodeclaim import NodeClaimReconciler
-from sparkfleet.controllers.provisioner import FleetSource, ProvisionerReconciler
+from sparkfleet.controllers.provisioner import ProvisionerReconciler
+from sparkfleet.controllers.support.fleet import FleetSource
 from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.provisioning import Resources, pod_requests
 from sparkfleet.engine.provisioning.resources import resources_from_list

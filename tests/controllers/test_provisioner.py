@@ -22,8 +22,8 @@ from sparkfleet.api.blueprint import (
 from sparkfleet.api.scenario import Scenario, UnavailableOffering
 from sparkfleet.api.wire import CapacityType
 from sparkfleet.config import PlatformConfig
-from sparkfleet.controllers.provisioner import gang_of, is_provisionable
 from sparkfleet.controllers.scheduler import SchedulerReconciler
+from sparkfleet.engine.provisioning import gang_of, is_provisionable
 from sparkfleet.platform import seed
 from sparkfleet.reconcile import Controller
 
@@ -53,6 +53,23 @@ def build(tmp_path: Path) -> Iterator[Platforms]:
 @pytest.fixture
 def platform(build: Platforms) -> Platform:
     return build(scenario=Scenario(launchLatencySeconds=30))
+
+
+def event_messages(platform: Platform, kind: str, reason: str) -> list[str]:
+    """The messages of every `reason` Event about a `kind`, in the order they were recorded."""
+    events = platform.store.list("Event", None).items
+    return [e["message"] for e in events if e["involvedObject"]["kind"] == kind and e["reason"] == reason]
+
+
+def claims_with_events(platform: Platform) -> list[str]:
+    """Every NodeClaim an Event speaks of, deleted ones included, in order of their first Event."""
+    objects = [e["involvedObject"] for e in platform.store.list("Event", None).items]
+    return list(dict.fromkeys(o["name"] for o in objects if o["kind"] == "NodeClaim"))
+
+
+def nominated(platform: Platform, pod_names: list[str]) -> set[str]:
+    """Those of the pods the provisioner nominated onto capacity."""
+    return {n for n in pod_names if "Nominated" in platform.reasons("Pod", n, NAMESPACE)}
 
 
 def names(objs: list[dict[str, Any]]) -> list[str]:
@@ -120,11 +137,10 @@ def test_pods_arriving_while_the_window_is_open_are_planned_together(platform: P
     assert platform.claims() == []  # 1 s since the first pod, but only 0.5 s since the second
 
     platform.advance(0.5)
-    report = platform.provisioner.last_round
-    assert report is not None
-    planned = {p for c in report.plan.claims for p in c.pods} | {n.pod for n in report.plan.nominations}
-    assert planned == {f"{NAMESPACE}/first", f"{NAMESPACE}/second"}
+    assert nominated(platform, ["first", "second"]) == {"first", "second"}
     assert len(platform.claims()) == 1
+    (provisioned,) = event_messages(platform, "NodePool", "Provisioned")
+    assert " for 2 pods: " in provisioned
 
 
 def test_the_window_closes_ten_seconds_after_it_opened_even_while_pods_keep_coming(
@@ -135,11 +151,10 @@ def test_the_window_closes_ten_seconds_after_it_opened_even_while_pods_keep_comi
         platform.advance(0.5, step=0.5)
         if platform.claims():
             break
-    report = platform.provisioner.last_round
-    assert report is not None
     assert timedelta(seconds=10) <= platform.clock.now() - START <= timedelta(seconds=10.5)
     # one pod every 0.5 s from 0 s to 10 s inclusive: 21 pods in one round, one claim
-    assert [len(c.pods) for c in report.plan.claims] == [21]
+    (provisioned,) = event_messages(platform, "NodePool", "Provisioned")
+    assert " for 21 pods: " in provisioned
 
 
 def test_graviton_falls_back_to_intel_r5d_within_one_round(build: Platforms) -> None:
@@ -151,13 +166,11 @@ def test_graviton_falls_back_to_intel_r5d_within_one_round(build: Platforms) -> 
     platform.settle()
     platform.advance(1)
 
-    report = platform.provisioner.last_round
-    assert report is not None
     (claim,) = platform.claims()
     assert claim["metadata"]["labels"]["karpenter.sh/nodepool"] == SPARK_MEMORY_OPTIMIZED
     assert claim["metadata"]["labels"]["node.kubernetes.io/instance-type"].startswith("r5d.")
     # the Graviton claim was created, refused by EC2 and deleted, all in the same round
-    failed = [n for n in report.created.values() if n != claim["metadata"]["name"]]
+    failed = [n for n in claims_with_events(platform) if n != claim["metadata"]["name"]]
     assert failed and all(n.startswith(SPARK_GRAVITON_MEMORY_OPTIMIZED) for n in failed)
     events = platform.events("NodeClaim", failed[0])
     assert [reason for reason, _ in events] == ["Planned", "InsufficientCapacityError", "Fallback"]
@@ -165,7 +178,7 @@ def test_graviton_falls_back_to_intel_r5d_within_one_round(build: Platforms) -> 
     assert events[2][1].startswith("InsufficientInstanceCapacity for r")
     pool_events = platform.events("NodePool", SPARK_GRAVITON_MEMORY_OPTIMIZED)
     assert any(r == "Fallback" and SPARK_MEMORY_OPTIMIZED in m for r, m in pool_events)
-    assert [f.target for f in report.plan.fallbacks][-1] == SPARK_MEMORY_OPTIMIZED
+    assert SPARK_MEMORY_OPTIMIZED in [m for r, m in pool_events if r == "Fallback"][-1]
     assert any(o.instanceType.startswith(GRAVITON) for o in platform.offerings.active(platform.clock.now()))
 
     platform.advance(2)
@@ -189,9 +202,7 @@ def test_insufficient_capacity_polled_from_the_claim_feeds_the_next_plan_of_the_
     platform.clock.advance(1)
     platform.settle()  # no time passes from here to the end of the round
 
-    report = platform.provisioner.last_round
-    assert report is not None and report.plan.attempt >= 1
-    *failed, replacement = report.created.values()
+    *failed, replacement = claims_with_events(platform)
     (claim,) = platform.claims()
     assert claim["metadata"]["name"] == replacement
     assert claim["metadata"]["creationTimestamp"] == "2026-01-05T09:00:01Z"
@@ -234,8 +245,7 @@ def test_a_gang_that_fits_nowhere_gets_no_nodeclaim_and_says_why(platform: Platf
         assert failed, events
         assert "no capacity is planned for any pod of the gang" in failed[0]
     # the driver alone would fit: it is left without capacity with its gang
-    report = platform.provisioner.last_round
-    assert report is not None and not report.plan.claims
+    assert event_messages(platform, "NodePool", "Provisioned") == []
 
 
 def test_pods_that_fit_on_an_existing_node_are_nominated_and_get_no_new_claim(platform: Platform) -> None:
@@ -279,14 +289,10 @@ def test_placeholders_are_provisioned_for_their_gang_instead_of_the_real_pods(pl
     platform.settle()
     platform.advance(1)
 
-    report = platform.provisioner.last_round
-    assert report is not None
-    planned = {p for c in report.plan.claims for p in c.pods}
-    assert planned == {
-        f"{NAMESPACE}/tg-spark-driver-0",
-        f"{NAMESPACE}/tg-spark-executor-0",
-        f"{NAMESPACE}/tg-spark-executor-1",
-    }
+    placeholders = ["tg-spark-driver-0", "tg-spark-executor-0", "tg-spark-executor-1"]
+    assert nominated(platform, names(real) + placeholders) == set(placeholders)
+    (provisioned,) = event_messages(platform, "NodePool", "Provisioned")
+    assert " for 3 pods: " in provisioned
 
 
 def test_with_the_yunikorn_scheduler_the_gang_placeholders_get_the_node_and_the_real_pods_take_it(
@@ -302,10 +308,9 @@ def test_with_the_yunikorn_scheduler_the_gang_placeholders_get_the_node_and_the_
     pods = platform.submit(pyspark_pi(selector=COMPUTE))
     platform.advance(10, scheduler=False)
 
-    report = platform.provisioner.last_round
-    assert report is not None
-    (planned,) = report.plan.claims
-    assert len(planned.pods) == 3 and all("/tg-" in p for p in planned.pods)  # the placeholders only
+    (provisioned,) = event_messages(platform, "NodePool", "Provisioned")
+    assert " for 3 pods: " in provisioned  # the placeholders only
+    assert nominated(platform, names(pods)) == set()
     (node,) = platform.nodes()
     assert {platform.pod(n)["spec"].get("nodeName") for n in names(pods)} == {node["metadata"]["name"]}  # type: ignore[index]
     assert len(platform.claims()) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,12 +12,13 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from sparkfleet.clock import VirtualClock
-from sparkfleet.cluster import Conflict, NotFound
+from sparkfleet.cluster import ClusterError, Conflict, NotFound
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
+from sparkfleet.controllers import sparkapplication
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler, submission_id_for
 from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
-from sparkfleet.engine.lifecycle import LifecycleConfig
+from sparkfleet.engine.lifecycle import Action, LifecycleConfig, LifecycleDecision, decide
 from sparkfleet.reconcile import Controller
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -407,3 +409,93 @@ def test_pods_of_an_application_map_to_its_key(cluster: Cluster) -> None:
     }
     assert list(reconciler.keys_for(WatchEvent(WatchEventType.MODIFIED, labelled))) == [("ns", "a")]
     assert list(reconciler.keys_for(WatchEvent(WatchEventType.ADDED, {"kind": "Pod", "metadata": {}}))) == []
+
+
+class Recording:
+    """The embedded cluster, keeping what the controller asks of it: the JSON of each batch of objects
+    to create (as passed), how often the application was read, and optionally a failing create_many."""
+
+    def __init__(self, inner: EmbeddedCluster, create_error: ClusterError | None = None) -> None:
+        self.inner = inner
+        self.create_error = create_error
+        self.batches: list[list[str]] = []
+        self.app_reads = 0
+
+    def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
+        if kind == "SparkApplication":
+            self.app_reads += 1
+        found: dict[str, Any] = self.inner.get(kind, namespace, name)
+        return found
+
+    def create_many(self, objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        self.batches.append([json.dumps(o, sort_keys=True) for o in objs])
+        if self.create_error is not None:
+            raise self.create_error
+        created: list[dict[str, Any]] = self.inner.create_many(objs)
+        return created
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@pytest.fixture
+def decisions(monkeypatch: pytest.MonkeyPatch) -> list[LifecycleDecision]:
+    """Every decision the controller gets from the engine, in order."""
+    made: list[LifecycleDecision] = []
+
+    def counting(*args: Any, **kwargs: Any) -> LifecycleDecision:
+        decision = decide(*args, **kwargs)
+        made.append(decision)
+        return decision
+
+    monkeypatch.setattr(sparkapplication, "decide", counting)
+    return made
+
+
+def test_each_pass_asks_the_engine_once_and_creates_exactly_the_decided_objects(
+    store: EmbeddedCluster, clock: VirtualClock, decisions: list[LifecycleDecision]
+) -> None:
+    recording = Recording(store)
+    cluster = Cluster(recording, clock)
+    cluster.store = store  # the test's own reads are not the controller's
+    store.create(manifest(restartPolicy={"type": "OnFailure", "onFailureRetries": 1}))
+    cluster.settle()
+    cluster.kubelet("Failed", exit_code=1, reason="Error")
+    cluster.advance(5)
+    assert cluster.state() == "SUBMITTED", "retried: a rerun deletes, looks again and submits"
+    assert len(decisions) == recording.app_reads, "one engine call per pass, each pass one read"
+    submits = [d for d in decisions if d.has(Action.SUBMIT)]
+    assert len(submits) == 2
+    assert recording.batches == [[json.dumps(o, sort_keys=True) for o in d.creates] for d in submits]
+    for obj in submits[-1].creates:
+        meta = obj["metadata"]
+        stored = store.get(obj["kind"], meta["namespace"], meta["name"])
+        for key in ("labels", "annotations", "ownerReferences"):
+            assert stored["metadata"].get(key) == meta.get(key)
+        assert {k: v for k, v in stored.items() if k not in ("metadata", "status")} == {
+            k: v for k, v in obj.items() if k not in ("metadata", "status")
+        }
+    assert cluster.status() == submits[-1].status.model_dump(mode="json", exclude_none=True)
+
+
+def test_objects_that_cannot_be_created_fail_the_attempt_on_the_next_pass(
+    store: EmbeddedCluster, clock: VirtualClock, decisions: list[LifecycleDecision]
+) -> None:
+    recording = Recording(store, ClusterError("pods is forbidden: exceeded quota"))
+    cluster = Cluster(recording, clock)
+    cluster.store = store  # the test's own reads are not the controller's
+    store.create(manifest())
+    cluster.controller.enqueue_all()
+    cluster.controller.run_until_idle()
+    assert cluster.state() == "FAILED"
+    message = "failed to create the submission's objects: pods is forbidden: exceeded quota"
+    assert cluster.status()["applicationState"]["errorMessage"] == message
+    assert (cluster.status()["submissionAttempts"], cluster.status()["executionAttempts"]) == (1, 0)
+    assert cluster.reasons() == [
+        "SparkApplicationAdded",
+        "SparkApplicationSubmissionFailed",
+        "SparkApplicationFailed",
+    ], "nothing of the SUBMITTED decision was applied"
+    assert cluster.pods() == []
+    assert len(decisions) == recording.app_reads == 2
+    assert len(recording.batches) == 1

@@ -133,6 +133,29 @@ def test_a_success_status_carries_its_code() -> None:
 
 
 def test_a_forbidden_status_is_read_back_as_forbidden() -> None:
-    error = error_from_status(Forbidden("no").status(), 403)
+    error = error_from_status(status_of(Forbidden("no")), 403)
     assert isinstance(error, Forbidden)
     assert (error.code, error.reason) == (403, "Forbidden")
+
+
+@pytest.mark.parametrize(
+    ("error", "reason", "code"),
+    [
+        (NotFound.of("pods", "x"), "NotFound", 404),
+        (AlreadyExists.of("pods", "x"), "AlreadyExists", 409),
+        (Conflict.stale("pods", "x"), "Conflict", 409),
+        (Invalid.field("Pod", "x", "metadata.name", "X", "bad"), "Invalid", 422),
+        (Gone("too old resource version: 1 (5)"), "Expired", 410),
+        (BadRequest("nope"), "BadRequest", 400),
+    ],
+)
+def test_each_port_error_is_a_failure_status(error: ClusterError, reason: str, code: int) -> None:
+    status = status_of(error)
+    assert status["kind"] == "Status"
+    assert status["status"] == "Failure"
+    assert (status["reason"], status["code"]) == (reason, code)
+    assert status["message"] == str(error)
+
+
+def test_a_not_found_status_names_the_resource() -> None:
+    assert status_of(NotFound.of("pods", "x"))["details"] == {"name": "x", "kind": "pods"}

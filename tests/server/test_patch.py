@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from sparkfleet.cluster.errors import BadRequest, Invalid
+from sparkfleet.cluster.mergepatch import merge_patch
 from sparkfleet.server.patch import (
     PatchType,
     apply_json_patch,
     apply_patch,
-    merge_patch,
     strategic_merge_patch,
 )
 

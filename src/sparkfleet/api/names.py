@@ -169,20 +169,23 @@ def _key_paths(source: Mapping[str, Any], path: str) -> list[FieldIssue]:
     return issues
 
 
+def _unique_label_name(name: object, path: str, seen: set[str]) -> list[FieldIssue]:
+    """A DNS-1123 label name not in `seen` (which gains it)."""
+    bad = name_issue(path, name, DNS1123_LABEL_RULE)
+    if bad is None and name in seen:
+        bad = FieldIssue(path, f'Duplicate value: "{name}"')
+    if isinstance(name, str):
+        seen.add(name)
+    return [] if bad is None else [bad]
+
+
 def volume_issues(volumes: object, prefix: str) -> list[FieldIssue]:
     """A pod's (or SparkApplication's) volumes: DNS-1123 label names, each once; paths that stay put."""
     issues: list[FieldIssue] = []
     seen: set[str] = set()
     for i, volume in enumerate(_items(volumes)):
         path = f"{prefix}[{i}]"
-        name = volume.get("name")
-        bad = name_issue(f"{path}.name", name, DNS1123_LABEL_RULE)
-        if bad is not None:
-            issues.append(bad)
-        elif name in seen:
-            issues.append(FieldIssue(f"{path}.name", f'Duplicate value: "{name}"'))
-        if isinstance(name, str):
-            seen.add(name)
+        issues += _unique_label_name(volume.get("name"), f"{path}.name", seen)
         for source, ref in (("configMap", "name"), ("secret", "secretName")):
             given = volume.get(source)
             if isinstance(given, Mapping):
@@ -236,14 +239,7 @@ def container_issues(
     for prefix, listed in containers:
         for i, container in enumerate(_items(listed)):
             path = f"{prefix}[{i}]"
-            name = container.get("name")
-            bad = name_issue(f"{path}.name", name, DNS1123_LABEL_RULE)
-            if bad is not None:
-                issues.append(bad)
-            elif name in seen:
-                issues.append(FieldIssue(f"{path}.name", f'Duplicate value: "{name}"'))
-            if isinstance(name, str):
-                seen.add(name)
+            issues += _unique_label_name(container.get("name"), f"{path}.name", seen)
             issues += _port_issues(container.get("ports"), f"{path}.ports")
             issues += _mount_issues(container, path, volumes)
     return issues

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 from sparkfleet.api.podrequests import resource_amounts
+from sparkfleet.api.quantity import format_bytes, format_cpu
 
 VCORE = "vcore"
 MEMORY = "memory"
@@ -131,21 +132,14 @@ def format_resources(resources: Mapping[str, int]) -> str:
     """`{memory: 10**11, vcore: 10000}` -> `memory=100G vcore=10`, in YuniKorn's units, for messages."""
     parts = []
     for name in sorted(resources):
-        parts.append(f"{name}={_vcore(resources[name]) if name == VCORE else _short(resources[name])}")
+        parts.append(f"{name}={format_cpu(resources[name]) if name == VCORE else _short(resources[name])}")
     return " ".join(parts)
 
 
-def _vcore(millis: int) -> str:
-    return str(millis // 1000) if millis % 1000 == 0 else f"{millis}m"
-
-
 def _short(value: int) -> str:
+    """The largest exact decimal unit, else the largest exact binary one (`100G`, `1536Mi`)."""
     for suffix in ("E", "P", "T", "G", "M", "k"):
         unit = _MULTIPLIERS[suffix]
         if value and value % unit == 0:
             return f"{value // unit}{suffix}"
-    for suffix in ("Ei", "Pi", "Ti", "Gi", "Mi", "Ki"):
-        unit = _MULTIPLIERS[suffix]
-        if value and value % unit == 0:
-            return f"{value // unit}{suffix}"
-    return str(value)
+    return format_bytes(value)

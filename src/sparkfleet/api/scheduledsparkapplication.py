@@ -24,10 +24,6 @@ RUN_SUFFIX_LENGTH = 20
 """Length of `-<unix nanoseconds>` appended to a run's name (19 digits until the year 2286)."""
 
 
-CRON_DESCRIPTORS = frozenset(
-    {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-)
-"""The descriptors robfig/cron's standard parser accepts besides `@every <duration>`."""
 _GO_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _GO_UNIT_NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
 _GO_UNIT_NANOS["h"] = 3600 * 10**9

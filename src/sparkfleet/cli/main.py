@@ -43,12 +43,16 @@ from sparkfleet.platform import DEFAULT_CLUSTER, cluster_home
 from sparkfleet.runtime.local.install import find_spark
 from sparkfleet.runtime.port import StartError
 
-app = typer.Typer(
-    name="sparkfleet",
-    help="Run Apache Spark batch jobs on a fleet that grows and shrinks with the work.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+
+def command_line(name: str, help_text: str) -> typer.Typer:
+    """A typer app as both commands are built: help when called bare, no completion, plain tracebacks."""
+    return typer.Typer(
+        name=name, help=help_text, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+    )
+
+
+app = command_line(
+    "sparkfleet", "Run Apache Spark batch jobs on a fleet that grows and shrinks with the work."
 )
 err = Console(stderr=True)
 out = Console(soft_wrap=True)

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from sparkfleet.cli.context import open_cluster
 from sparkfleet.cli.logs import log_lines, pod_for
-from sparkfleet.cli.main import user_errors
+from sparkfleet.cli.main import ClusterOpt, command_line, out, user_errors
 from sparkfleet.cli.objects import (
     CommandError,
     apply_documents,
@@ -24,19 +23,10 @@ from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import NotFound
 from sparkfleet.platform import DEFAULT_CLUSTER
 
-app = typer.Typer(
-    name="sparkctl",
-    help="Manage SparkApplications (the Spark Operator's sparkctl).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-err = Console(stderr=True)
-out = Console(soft_wrap=True)
+app = command_line("sparkctl", "Manage SparkApplications (the Spark Operator's sparkctl).")
 
 KIND = "SparkApplication"
 Namespace = Annotated[str, typer.Option("-n", "--namespace", help="Namespace of the application.")]
-ClusterOpt = Annotated[str, typer.Option("--cluster", envvar="SPARKFLEET_CLUSTER", help="Cluster name.")]
 
 
 @app.command()

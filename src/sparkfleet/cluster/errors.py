@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 __all__ = [
     "AlreadyExists",
@@ -17,7 +17,8 @@ __all__ = [
 
 
 class ClusterError(Exception):
-    """Base of every error the cluster port raises; `reason` and `code` follow Kubernetes' Status."""
+    """Base of every error the cluster port raises; `reason` and `code` follow Kubernetes' Status (the body
+    is `sparkfleet.server.errors.status_of`)."""
 
     reason: ClassVar[str] = "InternalError"
     code: ClassVar[int] = 500
@@ -27,24 +28,6 @@ class ClusterError(Exception):
         self.message = message
         self.kind = kind
         self.name = name
-
-    def status(self) -> dict[str, Any]:
-        """The error as a Kubernetes `v1 Status` object."""
-        details: dict[str, Any] = {}
-        if self.name is not None:
-            details["name"] = self.name
-        if self.kind is not None:
-            details["kind"] = self.kind
-        return {
-            "apiVersion": "v1",
-            "kind": "Status",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-            "details": details,
-            "code": self.code,
-        }
 
 
 class BadRequest(ClusterError):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sparkfleet.api.escapes import find_unescaped
 from sparkfleet.cluster.errors import BadRequest
 
 __all__ = [
@@ -337,29 +338,19 @@ def _unescape(value: str, term: str) -> str:
 
 def _parse_field_term(term: str) -> FieldRequirement:
     # Operator = the first unescaped "!=", "==" or "=".
-    i = 0
-    while i < len(term):
-        char = term[i]
-        if char == "\\":
-            i += 2
-            continue
-        for op_text, op in (
-            ("!=", FieldOperator.NOT_EQUALS),
-            ("==", FieldOperator.EQUALS),
-            ("=", FieldOperator.EQUALS),
-        ):
-            if term.startswith(op_text, i):
-                path = term[:i].strip()
-                if not _PATH_RE.fullmatch(path):
-                    raise SelectorError(
-                        f'invalid field selector term "{term}": '
-                        f'"{path}" is not a field path like spec.nodeName'
-                    )
-                return FieldRequirement(path, op, _unescape(term[i + len(op_text) :].strip(), term))
-        i += 1
-    raise SelectorError(
-        f'invalid field selector term "{term}": expected path=value, path==value or path!=value'
-    )
+    found = find_unescaped(term, ("!=", "==", "="))
+    if found is None:
+        raise SelectorError(
+            f'invalid field selector term "{term}": expected path=value, path==value or path!=value'
+        )
+    i, op_text = found
+    path = term[:i].strip()
+    if not _PATH_RE.fullmatch(path):
+        raise SelectorError(
+            f'invalid field selector term "{term}": "{path}" is not a field path like spec.nodeName'
+        )
+    op = FieldOperator.NOT_EQUALS if op_text == "!=" else FieldOperator.EQUALS
+    return FieldRequirement(path, op, _unescape(term[i + len(op_text) :].strip(), term))
 
 
 def parse_field_selector(text: str) -> FieldSelector:

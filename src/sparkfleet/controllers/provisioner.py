@@ -25,7 +25,6 @@ The cloud's offerings say what exists and at what price; whether EC2 has capacit
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,28 +33,22 @@ from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.karpenter import NodeClaimConditionType
 from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.api.wire.sparkfleet import ANNOTATION_PROVISIONING_ROUND
-from sparkfleet.clock import Clock
 from sparkfleet.cluster import NotFound, WatchEvent, WatchEventType
 from sparkfleet.cluster.events import record_event
-from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.cluster.port import Obj
 from sparkfleet.controllers.support.fleet import (
-    COMPONENT,
-    FleetSource,
+    FleetReconciler,
     FleetView,
-    PodRequestCache,
     existing_nodes,
     in_flight_nodes,
     pool_usage,
     versions,
 )
-from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.provisioning import (
     LaunchState,
     ProvisioningPlan,
     ProvisioningRequest,
     Resources,
-    gang_of,
-    is_daemonset_pod,
     is_provisionable,
     is_terminal,
     launch_outcome,
@@ -70,18 +63,8 @@ __all__ = [
     "BATCH_IDLE_SECONDS",
     "BATCH_MAX_SECONDS",
     "LAUNCH_WAIT_SECONDS",
-    "FleetSource",
-    "FleetView",
-    "PodRequestCache",
     "ProvisionerReconciler",
     "RoundReport",
-    "existing_nodes",
-    "gang_of",
-    "in_flight_nodes",
-    "is_daemonset_pod",
-    "is_provisionable",
-    "is_terminal",
-    "pool_usage",
 ]
 
 KEY = "provisioning"
@@ -159,35 +142,18 @@ class _Round:
     replans: int = 0
 
 
-class ProvisionerReconciler:
+@dataclass(eq=False, repr=False)
+class ProvisionerReconciler(FleetReconciler):
     """Reconciler (see sparkfleet.reconcile) with one key: the provisioning batch."""
 
     name = "provisioner"
-
-    def __init__(
-        self,
-        cluster: Cluster,
-        clock: Clock,
-        fleets: FleetSource,
-        offerings: OfferingCache,
-        *,
-        component: str = COMPONENT,
-    ) -> None:
-        self.cluster = cluster
-        self.clock = clock
-        self.fleets = fleets
-        self.offerings = offerings
-        self.component = component
-        self.last_round: RoundReport | None = None
-        self._lock = threading.Lock()
-        self._window: _Window | None = None
-        self._round: _Round | None = None
-        self._planned: set[str] = set()
-        self._planned_claims: set[str] = set()
-        self._planned_fleet: tuple[object, ...] = ()
-        self._retry_at: float | None = None
-        self._requests = PodRequestCache()
-        self._pod_events: dict[str, tuple[str, str]] = {}
+    _window: _Window | None = field(default=None, init=False)
+    _round: _Round | None = field(default=None, init=False)
+    _planned: set[str] = field(default_factory=set, init=False)
+    _planned_claims: set[str] = field(default_factory=set, init=False)
+    _planned_fleet: tuple[object, ...] = field(default=(), init=False)
+    _retry_at: float | None = field(default=None, init=False)
+    _pod_events: dict[str, tuple[str, str]] = field(default_factory=dict, init=False)
 
     # -- Reconciler protocol ----------------------------------------------------------------------------
     def watches(self) -> Sequence[str]:
@@ -361,7 +327,6 @@ class ProvisionerReconciler:
         )
         self.offerings.merge(report.plan.unavailable)
         self._record(report, round_.pods, round_.in_flight, self.clock.now())
-        self.last_round = report
         self._round = None
         now_m = self.clock.monotonic()
         self._planned = round_.ids

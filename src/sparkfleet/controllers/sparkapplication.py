@@ -1,11 +1,13 @@
 """The SparkApplication controller: read the app and its pods, ask the lifecycle engine, apply the answer.
 
-One reconcile: get the SparkApplication, its driver pod (by name) and, while it runs, its executor pods
-(by the submission's labels); `engine.lifecycle.decide`; then apply the decision's effects in a fixed
-order: delete the application (TTL), delete the attempt's resources, submit (the conf ConfigMap,
-services and claims, then the driver pod, in one transaction, all owned by the application), write the
-status (optimistic; a conflict re-reads and decides again), keep the spec fingerprint, record one Event
-per transition, update the metrics.
+One pass: get the SparkApplication, its driver pod (by name) and, while it runs, its executor pods
+(by the submission's labels); one `engine.lifecycle.decide`, whose decision lists every effect with its
+final content; then apply them as given, in a fixed order: delete the application (TTL), delete the
+attempt's resources, create the submission's objects (conf ConfigMap, services, claims, then the driver
+pod, in one transaction, exactly as the decision built them), write the status (optimistic; a conflict
+re-reads and decides again), keep the spec fingerprint, record one Event per transition, update the
+metrics. When the objects cannot be created nothing else of that decision is applied, and the next pass
+decides with the failure (SUBMISSION_FAILED, retried per restartPolicy).
 
 Submission is idempotent: attempt n of an application always uses the submission id
 uuid5(NAMESPACE_URL, "<uid>/<generation>/<n>"), which the driver pod carries as a label. A controller
@@ -41,19 +43,13 @@ from sparkfleet.cluster.port import Cluster, Obj
 from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
 from sparkfleet.engine.lifecycle import (
     Action,
+    FailedCreate,
     LifecycleConfig,
     LifecycleDecision,
-    after_submission,
     decide,
     pod_from_obj,
 )
-from sparkfleet.engine.submission import (
-    EXECUTOR_TEMPLATE_KEY,
-    Submission,
-    SubmissionError,
-    SubmissionOptions,
-    build_submission,
-)
+from sparkfleet.engine.submission import SubmissionOptions
 from sparkfleet.reconcile import Result
 
 __all__ = [
@@ -75,6 +71,9 @@ _CLEANUP_STATES = frozenset(
 )
 _MAX_CONFLICTS = 5
 _MAX_PASSES = 3
+# Passes after a failed create, each recording a failure: the decision then submits no more, so more
+# are needed only when the application changed in between.
+_MAX_FAILED_CREATES = 3
 
 
 def submission_id_for(uid: str, generation: int, attempt: int) -> str:
@@ -108,14 +107,6 @@ def _executors_matter(status: SparkApplicationStatus) -> bool:
     if state in (S.SUBMITTED, S.COMPLETED, S.FAILED):
         return any(value not in _TERMINATED_EXECUTORS for value in status.executorState.values())
     return False
-
-
-_SUBMITTING_STATES = frozenset({S.NEW, S.PENDING_RERUN, S.RESUMING, S.SUBMISSION_FAILED})
-
-
-def _adopted(decision: LifecycleDecision) -> bool:
-    """The decision took over a driver pod created before a crash (SUBMITTED without submitting)."""
-    return any(t.next == S.SUBMITTED and t.previous in _SUBMITTING_STATES for t in decision.transitions)
 
 
 class SparkApplicationReconciler:
@@ -156,9 +147,11 @@ class SparkApplicationReconciler:
     def reconcile(self, key: AppKey) -> Result:
         conflicts = 0
         passes = 0
+        failures = 0
+        failed: FailedCreate | None = None
         while True:
             try:
-                decision = self._pass(key)
+                outcome = self._pass(key, failed)
             except Conflict:
                 # The application changed since we read it: read it again and decide afresh. Anything
                 # created meanwhile carries this attempt's submission id and is adopted, not repeated.
@@ -167,8 +160,15 @@ class SparkApplicationReconciler:
                     raise
                 continue
             passes += 1
-            if decision is None:
+            if outcome is None:
                 return Result()
+            decision, failed = outcome
+            if failed is not None:
+                # Decide again at once, so the failure is counted and its back-off starts now.
+                failures += 1
+                if failures <= _MAX_FAILED_CREATES:
+                    continue
+                return Result(0.0)
             # Our own deletions may already have finished (they do at once in the embedded store):
             # look again now rather than after the poll interval.
             if decision.has(Action.DELETE_RESOURCES) and passes < _MAX_PASSES:
@@ -176,7 +176,11 @@ class SparkApplicationReconciler:
             return Result(decision.requeue_after)
 
     # -- one pass -------------------------------------------------------------------------------------
-    def _pass(self, key: AppKey) -> LifecycleDecision | None:
+    def _pass(
+        self, key: AppKey, failed: FailedCreate | None
+    ) -> tuple[LifecycleDecision, FailedCreate | None] | None:
+        """Read, decide once, apply. None when there is nothing (more) to do for the key; else the
+        decision and, when its objects could not be created, the failure for the next pass."""
         namespace, name = key
         try:
             obj = self.cluster.get("SparkApplication", namespace, name)
@@ -211,44 +215,48 @@ class SparkApplicationReconciler:
                 self.config,
                 submission_ids=ids,
                 leftovers=leftovers,
+                options=self.options,
+                failed_create=failed,
             )
         except TimestampError as exc:
             log.warning("SparkApplication %s/%s: not reconciling it: %s", namespace, name, exc)
             return None
+        return self._apply(obj, app, decision, now)
+
+    def _apply(
+        self, obj: Obj, app: SparkApplication, decision: LifecycleDecision, now: datetime
+    ) -> tuple[LifecycleDecision, FailedCreate | None] | None:
+        """Apply `decision`'s effects as given, in order; stop at a create that fails."""
         if decision.has(Action.DELETE_APPLICATION):
             self._delete_application(app)
             return None
         if decision.has(Action.DELETE_RESOURCES):
-            self._delete_resources(app, status)
-        if decision.has(Action.SUBMIT) and decision.submission_id is not None:
-            error, submission = self._submit(
-                app, decision.submission_id, decision.submission_fingerprint, now
-            )
-            decision = after_submission(app, decision, error, now, self.config)
-            if submission is not None:
-                self._record_submission(decision.status, submission)
-        elif _adopted(decision):
-            submission = self._ensure_adopted(app, decision.status)
-            if submission is not None:
-                self._record_submission(decision.status, submission)
+            self._delete_resources(app, app.status or SparkApplicationStatus())
+        if decision.submission_id is not None and decision.has(Action.SUBMIT):
+            error = self._create(decision.creates, app, decision.submission_id)
+            if error is not None:
+                # The status says SUBMITTED only if these exist: write none of it.
+                return decision, FailedCreate(decision.submission_id, error)
+        elif decision.submission_id is not None and decision.has(Action.RESTORE):
+            error = self._create_each(decision.creates, app, decision.submission_id)
+            if error is not None:
+                log.warning("adopted driver of %s/%s: %s", app.metadata.namespace, app.metadata.name, error)
         if decision.status_changed:
             obj = self._write_status(obj, decision.status)
         if decision.record_fingerprint is not None:
-            annotations = _meta(obj).get("annotations") or {}
-            if annotations.get(ANNOTATION_SPEC_FINGERPRINT) != decision.record_fingerprint:
-                obj = self.cluster.patch(
-                    "SparkApplication",
-                    namespace,
-                    name,
-                    {"metadata": {"annotations": {ANNOTATION_SPEC_FINGERPRINT: decision.record_fingerprint}}},
-                )
+            obj = self.cluster.patch(
+                "SparkApplication",
+                app.metadata.namespace,
+                app.metadata.name or "",
+                {"metadata": {"annotations": {ANNOTATION_SPEC_FINGERPRINT: decision.record_fingerprint}}},
+            )
         for event in decision.events:
             record_event(
                 self.cluster, obj, event.type.value, event.reason, event.message, now, self.component
             )
         if self.metrics is not None:
             self.metrics.record(app, decision, now)
-        return decision
+        return decision, None
 
     # -- reads ----------------------------------------------------------------------------------------
     def _get(self, kind: str, namespace: str, name: str) -> Obj | None:
@@ -303,79 +311,16 @@ class SparkApplicationReconciler:
         if self.metrics is not None:
             self.metrics.forget(namespace, name)
 
-    @staticmethod
-    def _labelled(obj: Obj, app: SparkApplication, submission_id: str) -> Obj:
-        """`obj` labelled with the application and the submission, so it can be found again (a new top
-        level, metadata and labels; the rest is shared with the built object, which is not changed)."""
-        meta = _meta(obj)
-        labels = {LABEL_APP_NAME: app.metadata.name or "", LABEL_SUBMISSION_ID: submission_id}
-        labels.update(meta.get("labels") or {})
-        return {**obj, "metadata": {**meta, "labels": labels}}
-
-    @staticmethod
-    def _app_owned(obj: Obj, app: SparkApplication, *, controller: bool) -> Obj:
-        """`obj` (already a fresh copy at the top) owned by the application unless it names an owner."""
-        meta = obj["metadata"]
-        if app.metadata.uid and not meta.get("ownerReferences"):
-            owner: dict[str, Any] = {
-                "apiVersion": app.apiVersion,
-                "kind": app.kind,
-                "name": app.metadata.name,
-                "uid": app.metadata.uid,
-                "blockOwnerDeletion": True,
-            }
-            if controller:
-                owner["controller"] = True
-            meta["ownerReferences"] = [owner]
-        return obj
-
-    def _objects(self, submission: Submission, app: SparkApplication, fingerprint: str | None) -> list[Obj]:
-        """Everything the attempt creates, in creation order: the driver's conf ConfigMap, services,
-        claims and extra objects, then the driver pod; all owned by the application and labelled with it
-        and the submission, so one transaction creates them and deleting the application removes them."""
-        sid = submission.submission_id
-        # The executors are made from the conf ConfigMap (see runtime.local.executors): immutable, owned by
-        # the driver and created with it, it keeps what the driver was submitted with.
-        conf_map = submission.config_map
-        conf_data = {**conf_map["data"], EXECUTOR_TEMPLATE_KEY: submission.executor_template.to_json()}
-        parts = [
-            {**conf_map, "data": conf_data},
-            *submission.services,
-            *submission.network_policies,
-            *submission.volume_claims,
-            *submission.extra_objects,
-        ]
-        objects = [self._app_owned(self._labelled(o, app, sid), app, controller=False) for o in parts]
-        driver = self._app_owned(self._labelled(submission.driver_pod, app, sid), app, controller=True)
-        if fingerprint is not None:
-            # The spec this driver runs, so a later spec change is seen without a write on the application.
-            meta = driver["metadata"]
-            meta["annotations"] = {
-                **(meta.get("annotations") or {}),
-                ANNOTATION_SPEC_FINGERPRINT: fingerprint,
-            }
-        objects.append(driver)
-        return objects
-
-    def _submit(
-        self, app: SparkApplication, submission_id: str, fingerprint: str | None, now: datetime
-    ) -> tuple[str | None, Submission | None]:
-        """Create the attempt's objects; (error or None, the submission)."""
-        try:
-            submission = build_submission(app, submission_id, self.options, submitted_at=now)
-        except SubmissionError as exc:
-            return str(exc), None
-        objects = self._objects(submission, app, fingerprint)
+    def _create(self, objects: Sequence[Obj], app: SparkApplication, submission_id: str) -> str | None:
+        """Create the attempt's objects in one transaction; the error that stopped it, or None."""
         try:
             self.cluster.create_many(objects)
         except AlreadyExists:
             # Some exist already: ours from before a crash (kept), or an earlier attempt's (replaced).
-            error = self._create_each(objects, app, submission_id)
-            if error is not None:
-                return error, None
+            return self._create_each(objects, app, submission_id)
         except ClusterError as exc:
-            return f"failed to create the submission's objects: {exc}", None
-        return None, submission
+            return f"failed to create the submission's objects: {exc}"
+        return None
 
     def _create_each(self, objects: Sequence[Obj], app: SparkApplication, submission_id: str) -> str | None:
         for obj in objects:
@@ -407,28 +352,6 @@ class SparkApplicationReconciler:
             except ClusterError as exc:
                 return f"failed to create {kind} {name}: {exc}"
         return f"failed to create {kind} {name}: it keeps reappearing"
-
-    def _ensure_adopted(self, app: SparkApplication, status: SparkApplicationStatus) -> Submission | None:
-        """An adopted driver pod may have lost objects in the crash or since: create the missing ones."""
-        if not status.submissionID:
-            return None
-        try:
-            submission = build_submission(app, status.submissionID, self.options)
-        except SubmissionError:
-            return None
-        error = self._create_each(self._objects(submission, app, None), app, status.submissionID)
-        if error is not None:
-            log.warning("adopted driver of %s/%s: %s", app.metadata.namespace, app.metadata.name, error)
-        return submission
-
-    @staticmethod
-    def _record_submission(status: SparkApplicationStatus, submission: Submission) -> None:
-        """What the submission determines up front: the Spark application id and the UI service."""
-        status.sparkApplicationId = status.sparkApplicationId or submission.spark_app_id
-        if submission.ui_service_name and submission.ui_port:
-            status.driverInfo.webUIServiceName = submission.ui_service_name
-            status.driverInfo.webUIPort = submission.ui_port
-            status.driverInfo.webUIAddress = f"{submission.ui_service_name}:{submission.ui_port}"
 
     def _write_status(self, obj: Obj, status: SparkApplicationStatus) -> Obj:
         body = dict(obj)

@@ -17,12 +17,12 @@ import ssl
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from sparkfleet.cluster.closing import Closing
 from sparkfleet.cluster.errors import ClusterError, Invalid, NotFound
 from sparkfleet.cluster.kinds import KindInfo, lookup
 from sparkfleet.cluster.port import (
@@ -83,7 +83,7 @@ def _selectors(label_selector: LabelSelectorArg, field_selector: FieldSelectorAr
     return params
 
 
-class RemoteWatch:
+class RemoteWatch(Closing):
     """A watch over one streaming response. BOOKMARK events only move `resource_version`."""
 
     def __init__(self, response: httpx.Response, resource_version: str) -> None:
@@ -147,16 +147,8 @@ class RemoteWatch:
     def closed(self) -> bool:
         return self._closed
 
-    def __enter__(self) -> RemoteWatch:
-        return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class RemoteCluster:
+class RemoteCluster(Closing):
     """The `Cluster` port over a sparkfleet (or Kubernetes) API server at `url`."""
 
     def __init__(
@@ -392,11 +384,3 @@ class RemoteCluster:
         for watch in watches:
             watch.close()
         self._http.close()
-
-    def __enter__(self) -> RemoteCluster:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()

@@ -21,12 +21,12 @@ from enum import StrEnum
 from typing import Any
 
 from sparkfleet.cluster.errors import BadRequest, Invalid
+from sparkfleet.cluster.mergepatch import merge_patch
 
 __all__ = [
     "PatchType",
     "apply_json_patch",
     "apply_patch",
-    "merge_patch",
     "strategic_merge_patch",
 ]
 
@@ -36,22 +36,6 @@ class PatchType(StrEnum):
     STRATEGIC = "application/strategic-merge-patch+json"
     JSON = "application/json-patch+json"
     APPLY = "application/apply-patch+yaml"
-
-
-# --- RFC 7386 -------------------------------------------------------------------------------------
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch; neither argument is modified."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 # --- RFC 6902 -------------------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from sparkfleet.api.wire import CapacityType
 from sparkfleet.cloud.catalog import load_catalog
 from sparkfleet.cloud.pricing import offering_price
 from sparkfleet.engine.disruption.model import DisruptionSnapshot, NodeState
-from sparkfleet.engine.provisioning.model import Fleet, PodRequest
 from sparkfleet.engine.provisioning.nodefacts import node_labels
 from sparkfleet.engine.provisioning.overhead import node_resources
+from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.resources import Resources
+from sparkfleet.engine.provisioning.tables import Fleet
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")

@@ -28,6 +28,7 @@ def at(seconds: float) -> datetime:
 def spec(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": "Python",
+        "image": "apache/spark:3.5.0",
         "sparkVersion": "3.5.0",
         "mainApplicationFile": "local:///opt/spark/examples/src/main/python/pi.py",
         "driver": {"cores": 1, "memory": "512m"},

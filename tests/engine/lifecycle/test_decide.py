@@ -10,15 +10,16 @@ import pytest
 from sparkfleet.api.sparkapplication import SparkApplication
 from sparkfleet.api.sparkstatus import ApplicationStateType as S
 from sparkfleet.api.timefmt import TimestampError, format_rfc3339
-from sparkfleet.api.wire import ANNOTATION_SPEC_FINGERPRINT
+from sparkfleet.api.wire import ANNOTATION_SPEC_FINGERPRINT, LABEL_APP_NAME, LABEL_SUBMISSION_ID
 from sparkfleet.engine.lifecycle import (
     Action,
+    FailedCreate,
     LifecycleConfig,
     LifecycleDecision,
-    after_submission,
     decide,
     spec_fingerprint,
 )
+from sparkfleet.engine.submission import EXECUTOR_TEMPLATE_KEY
 
 from .builders import T0, app, at, driver, executor, ids, terminated
 
@@ -52,23 +53,67 @@ def test_a_new_application_is_submitted_with_attempt_bookkeeping() -> None:
         format_rfc3339(at(0)),
     )
     assert s.driverInfo.podName == "pi-driver"
-    assert [e.reason for e in decision.events] == ["SparkApplicationAdded"]
+    assert decision.events[0].reason == "SparkApplicationAdded"
     assert decision.submission_fingerprint == spec_fingerprint(app().spec), "the driver pod will carry it"
     assert decision.record_fingerprint is None, "nothing to write on the application"
 
 
+def test_a_submission_lists_its_objects_as_they_are_to_be_stored() -> None:
+    decision = step(app(), 0)
+    *dependents, pod = decision.creates
+    assert [o["kind"] for o in dependents] == ["ConfigMap", "Service", "Service", "NetworkPolicy"]
+    assert (pod["kind"], pod["metadata"]["name"]) == ("Pod", "pi-driver")
+    fingerprint = pod["metadata"]["annotations"][ANNOTATION_SPEC_FINGERPRINT]
+    assert fingerprint == decision.submission_fingerprint
+    for obj in decision.creates:
+        labels = obj["metadata"]["labels"]
+        assert (labels[LABEL_APP_NAME], labels[LABEL_SUBMISSION_ID]) == ("pi", "sub-1")
+        (owner,) = obj["metadata"]["ownerReferences"]
+        assert (owner["kind"], owner["name"], owner["uid"]) == ("SparkApplication", "pi", "uid-1")
+    assert pod["metadata"]["ownerReferences"][0]["controller"] is True, "the application controls its driver"
+    assert EXECUTOR_TEMPLATE_KEY in dependents[0]["data"], "the conf ConfigMap keeps the executor template"
+
+
 def test_a_successful_submission_counts_an_execution_attempt() -> None:
-    pending = step(app(), 0)
-    done = after_submission(app(), pending, None, at(0))
+    done = step(app(), 0)
     assert done.status.applicationState.state == S.SUBMITTED
     assert (done.status.submissionAttempts, done.status.executionAttempts) == (1, 1)
     assert [e.reason for e in done.events] == ["SparkApplicationAdded", "SparkApplicationSubmitted"]
-    assert Action.SUBMIT not in done.actions
+    following = step(advanced(app(), done), 1, driver("Pending", submission_id="sub-1"))
+    assert Action.SUBMIT not in following.actions, "once its objects exist, the attempt is not repeated"
+
+
+def test_a_submission_records_what_it_determines_up_front() -> None:
+    s = step(app(), 0).status
+    assert s.sparkApplicationId is not None and s.sparkApplicationId.startswith("spark-")
+    assert (s.driverInfo.webUIServiceName, s.driverInfo.webUIPort) == ("pi-ui-svc", 4040)
+    assert s.driverInfo.webUIAddress == "pi-ui-svc:4040"
+
+
+def test_an_application_the_submission_refuses_fails_in_the_same_decision() -> None:
+    decision = step(app(mode="client"), 0)
+    assert states(decision) == [S.SUBMISSION_FAILED, S.FAILED]
+    assert (decision.creates, decision.submission_id) == ((), None)
+    error = decision.status.applicationState.errorMessage
+    assert error is not None and error.startswith('spec.mode "client"')
+
+
+def test_a_failed_create_is_decided_again_as_a_failed_attempt() -> None:
+    pending = step(app(), 0)
+    assert pending.submission_id is not None
+    failed = FailedCreate(pending.submission_id, "pods is forbidden: exceeded quota")
+    done = step(app(), 0, failed_create=failed)
+    assert done.creates == ()
+    assert done.status.submissionID == pending.submission_id
+    other = step(app(), 0, failed_create=FailedCreate("sub-7", "of another attempt"))
+    assert other.actions == (Action.SUBMIT,), "a failure of another attempt is not this one's"
 
 
 def test_a_failed_submission_keeps_the_error_and_without_retries_fails_at_once() -> None:
     pending = step(app(), 0)
-    done = after_submission(app(), pending, "pods is forbidden: exceeded quota", at(0))
+    assert pending.submission_id is not None
+    failed = FailedCreate(pending.submission_id, "pods is forbidden: exceeded quota")
+    done = step(app(), 0, failed_create=failed)
     assert states(done) == [S.SUBMISSION_FAILED, S.FAILED]
     assert done.status.applicationState.errorMessage == "pods is forbidden: exceeded quota"
     assert done.status.executionAttempts == 0
@@ -257,7 +302,9 @@ def test_submission_retries_end_in_failed_after_the_last_retry() -> None:
         if not pending.has(Action.SUBMIT):
             now += pending.requeue_after or 0
             pending = step(application, now)
-        done = after_submission(application, pending, "webhook unavailable", at(now))
+        assert pending.submission_id is not None
+        failed = FailedCreate(pending.submission_id, "webhook unavailable")
+        done = step(application, now, failed_create=failed)
         application = advanced(application, done)
         outcomes.append((done.status.submissionAttempts, states(done)))
         if done.status.applicationState.state == S.FAILED:
@@ -439,9 +486,9 @@ def test_resuming_waits_for_old_resources_then_resubmits() -> None:
     assert waiting.transitions == ()
     assert waiting.actions == (Action.DELETE_RESOURCES,)
     resumed = step(suspended, 61)
-    assert states(resumed) == [S.RESUMING]
+    assert states(resumed) == [S.RESUMING, S.SUBMITTED]
     assert resumed.actions == (Action.SUBMIT,)
-    assert after_submission(suspended, resumed, None, at(61)).status.applicationState.state == S.SUBMITTED
+    assert resumed.status.applicationState.state == S.SUBMITTED
 
 
 def test_terminated_applications_ignore_suspend() -> None:
@@ -506,7 +553,7 @@ def test_an_application_without_a_recorded_fingerprint_starts_recording_one() ->
 def test_a_fixed_spec_reruns_a_failed_application() -> None:
     failed = app(S.FAILED, status={"terminationTime": format_rfc3339(at(10))}, fingerprint="broken")
     decision = step(failed, 60)
-    assert states(decision) == [S.INVALIDATING, S.PENDING_RERUN]
+    assert states(decision) == [S.INVALIDATING, S.PENDING_RERUN, S.SUBMITTED]
     assert decision.actions == (Action.DELETE_RESOURCES, Action.SUBMIT)
 
 

@@ -12,9 +12,9 @@ from sparkfleet.api.sparkstatus import ApplicationStateType as S
 from sparkfleet.engine.lifecycle import (
     TRANSITIONS,
     Action,
+    FailedCreate,
     LifecycleDecision,
     Observation,
-    after_submission,
     decide,
     transition,
 )
@@ -118,8 +118,10 @@ def run(state: S, case: Case) -> LifecycleDecision:
     application = app(state, status=case.status, fingerprint=case.fingerprint, **case.spec)
     now = at(case.seconds)
     decision = decide(application, case.driver, [], now, submission_ids=ids)
-    if decision.has(Action.SUBMIT):
-        decision = after_submission(application, decision, case.submit_error, now)
+    if decision.has(Action.SUBMIT) and case.submit_error is not None and decision.submission_id:
+        # The controller could not create the objects: its next pass decides with the failure.
+        failed = FailedCreate(decision.submission_id, case.submit_error)
+        decision = decide(application, case.driver, [], now, submission_ids=ids, failed_create=failed)
     return decision
 
 

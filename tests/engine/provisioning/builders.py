@@ -41,14 +41,14 @@ from sparkfleet.cloud.sim import SimulatedEC2
 from sparkfleet.engine.provisioning.fallback import replan_after_launch_failure
 from sparkfleet.engine.provisioning.model import (
     ExistingNode,
-    Fleet,
-    PodRequest,
     ProvisioningPlan,
     ProvisioningRequest,
 )
 from sparkfleet.engine.provisioning.plan import plan
+from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.requirements import Requirements
 from sparkfleet.engine.provisioning.resources import Resources
+from sparkfleet.engine.provisioning.tables import Fleet
 
 GI = 2**30
 MI = 2**20

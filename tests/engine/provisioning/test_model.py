@@ -13,8 +13,8 @@ from sparkfleet.api.placement import (
     Toleration,
 )
 from sparkfleet.api.pod import Container, Pod, PodSpec, ResourceRequirements
-from sparkfleet.engine.provisioning.model import PodRequest
 from sparkfleet.engine.provisioning.plan import plan
+from sparkfleet.engine.provisioning.pods import PodRequest
 
 from .builders import GI, blueprint_fleet, pods, request
 

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from sparkfleet.api.blueprint import blueprint_ec2nodeclasses, blueprint_nodepools
 from sparkfleet.api.karpenter import NodePool
 from sparkfleet.api.quantity import cpu_millis, memory_bytes
-from sparkfleet.engine.provisioning.model import Fleet, PodRequest
 from sparkfleet.engine.provisioning.overhead import NodeResources, node_resources
 from sparkfleet.engine.provisioning.plan import plan
+from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.resources import Resources
+from sparkfleet.engine.provisioning.tables import Fleet
 
 from .builders import catalog_types, instance_type, offerings, pod, request
 

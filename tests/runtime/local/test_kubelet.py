@@ -12,7 +12,7 @@ from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.runtime.local import KubeletKey, LocalRuntime, SparkInstall
 
-from ..builders import last_submit, node, on_demand_claims
+from ..builders import last_submit, on_demand_claims
 from ..harness import DRIVER, NODE, NS, Cluster
 
 
@@ -189,17 +189,6 @@ def test_a_plain_pod_runs_its_command_and_one_without_a_command_just_runs(cluste
     assert cluster.run("idle")["status"]["phase"] == "Running"
 
 
-def test_pods_of_a_deleted_node_fail_and_the_node_directory_goes(cluster: Cluster, home: Path) -> None:
-    cluster.submit(cluster.script("hang.py", HANG))
-    cluster.run()
-    cluster.store.delete("Node", None, NODE)
-    cluster.settle()
-    lost = cluster.pod()
-    assert (lost["status"]["phase"], lost["status"]["reason"]) == ("Failed", "NodeLost")
-    assert cluster.runtime.status(NS, DRIVER) is None or not cluster.runtime.status(NS, DRIVER).running  # type: ignore[union-attr]
-    assert not (home / "nodes" / NODE).exists()
-
-
 def test_a_container_an_earlier_kubelet_ran_is_reported_lost(cluster: Cluster) -> None:
     cluster.submit(cluster.script("pi.py", OK))
     cluster.store.bind(NS, DRIVER, NODE)
@@ -238,17 +227,3 @@ def test_the_exit_of_a_process_queues_its_pod_at_once(cluster: Cluster) -> None:
     cluster.run()
     cluster.runtime.wait(NS, DRIVER, timeout=60)
     assert ("Pod", NS, DRIVER) in queued
-
-
-def test_a_registered_node_gets_its_directories_and_dead_pods_files_are_swept(
-    cluster: Cluster, home: Path
-) -> None:
-    cluster.settle()
-    cluster.store.create(node("ip-10-0-1-2"))
-    cluster.settle()
-    assert (home / "nodes" / "ip-10-0-1-2" / "pods").is_dir()
-    stale = home / "nodes" / NODE / "pods" / f"{NS}_gone_00000000-dead"
-    (stale / "logs").mkdir(parents=True)
-    cluster.clock.advance(10)
-    cluster.settle()
-    assert not stale.exists()

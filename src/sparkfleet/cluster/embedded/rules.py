@@ -10,10 +10,10 @@ from typing import Any
 
 from sparkfleet.api.wire import CONDITION_POD_SCHEDULED
 from sparkfleet.cluster.defaults import missing_status
-from sparkfleet.cluster.embedded.mergepatch import merge_patch
 from sparkfleet.cluster.embedded.validation import check_metadata, check_name, check_namespace, check_spec
 from sparkfleet.cluster.errors import Conflict, Invalid, NotFound
 from sparkfleet.cluster.kinds import KindInfo
+from sparkfleet.cluster.mergepatch import merge_patch
 
 Obj = dict[str, Any]
 

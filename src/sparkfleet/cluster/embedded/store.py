@@ -18,11 +18,11 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import TypeVar
 
 from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.clock import Clock
+from sparkfleet.cluster.closing import Closing
 from sparkfleet.cluster.embedded import rules
 from sparkfleet.cluster.embedded.codec import loads
 from sparkfleet.cluster.embedded.collector import delete_with_dependents
@@ -59,7 +59,7 @@ _MAX_GENERATE_PREFIX = 58
 _WATCH_BATCH = 1000
 
 
-class EmbeddedCluster:
+class EmbeddedCluster(Closing):
     """A durable object store with Kubernetes API semantics. Share one instance between threads."""
 
     def __init__(
@@ -161,14 +161,6 @@ class EmbeddedCluster:
                 conn.close()
             self._readers.clear()
             self._writer.close()
-
-    def __enter__(self) -> EmbeddedCluster:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # --- reads -------------------------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable
-from types import TracebackType
 
 from sparkfleet.clock import Clock
+from sparkfleet.cluster.closing import Closing
 from sparkfleet.cluster.embedded.codec import loads
 from sparkfleet.cluster.errors import ClusterError, Gone
 from sparkfleet.cluster.port import Obj, WatchEvent, WatchEventType
@@ -48,7 +48,7 @@ class Notifier:
             self._changed.wait_for(lambda: self._seq != seen, timeout)
 
 
-class EmbeddedWatch:
+class EmbeddedWatch(Closing):
     def __init__(
         self,
         read: ChangeReader,
@@ -117,14 +117,6 @@ class EmbeddedWatch:
     @property
     def closed(self) -> bool:
         return self._closed
-
-    def __enter__(self) -> EmbeddedWatch:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _fill(self) -> None:
         selective = self._labels is not None or self._fields is not None

@@ -1,4 +1,5 @@
-"""What the node-provisioning controllers share: the fleet, the capacity already there, the Events' source.
+"""What the node-provisioning controllers share: the fleet, the capacity already there, the Events' source,
+and `FleetReconciler`, the ports and state the provisioner and disruption both hold.
 
 The fleet is the store's NodePools and EC2NodeClasses with the cloud's instance types and offerings,
 rebuilt only when one of them changed. Capacity: registered Nodes that take new pods, with their room left
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -33,8 +34,10 @@ from sparkfleet.api.wire import (
     TAINT_DISRUPTED,
     CapacityType,
 )
+from sparkfleet.clock import Clock
 from sparkfleet.cloud import Cloud
 from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.provisioning import (
     ExistingNode,
     Fleet,
@@ -49,6 +52,7 @@ from sparkfleet.engine.provisioning.resources import resources_from_list
 
 __all__ = [
     "COMPONENT",
+    "FleetReconciler",
     "FleetSource",
     "FleetView",
     "PodRequestCache",
@@ -167,6 +171,28 @@ class PodRequestCache:
         live = {str(_meta(p).get("uid") or "") for p in pods}
         for uid in [u for u in self._cache if u not in live]:
             del self._cache[uid]
+
+
+# --- the reconcilers over the fleet ----------------------------------------------------------------
+
+
+@dataclass(eq=False, repr=False)
+class FleetReconciler:
+    """What the provisioner and disruption hold alike: the store, the clock, the fleet, the unavailable
+    offerings and the Events' source, a lock that serialises their passes, and the pods parsed once.
+
+    A dataclass so that each adds its own state as fields and the constructor is written once; `eq=False`
+    keeps identity equality and hashing, as a reconciler is a live object, not a value.
+    """
+
+    cluster: Cluster
+    clock: Clock
+    fleets: FleetSource
+    offerings: OfferingCache
+    _: KW_ONLY
+    component: str = COMPONENT
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _requests: PodRequestCache = field(default_factory=PodRequestCache, init=False)
 
 
 # --- existing and in-flight capacity ----------------------------------------------------------------

@@ -10,9 +10,11 @@ from enum import StrEnum
 from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.placement import Taint
 from sparkfleet.api.wire import ANNOTATION_DO_NOT_DISRUPT, CapacityType
-from sparkfleet.engine.provisioning.model import ExistingNode, Fleet, PlanEvent, PlannedClaim, PodRequest
+from sparkfleet.engine.provisioning.model import ExistingNode, PlanEvent, PlannedClaim
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
+from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.resources import Resources
+from sparkfleet.engine.provisioning.tables import Fleet
 
 
 @dataclass(frozen=True)

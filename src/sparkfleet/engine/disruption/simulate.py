@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sparkfleet.engine.disruption.model import DisruptionSnapshot
-from sparkfleet.engine.provisioning.model import PodRequest, ProvisioningPlan, ProvisioningRequest
+from sparkfleet.engine.provisioning.model import ProvisioningPlan, ProvisioningRequest
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 from sparkfleet.engine.provisioning.plan import plan
+from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.resources import Resources
 
 

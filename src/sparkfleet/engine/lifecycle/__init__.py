@@ -1,9 +1,10 @@
 """SparkApplication and ScheduledSparkApplication lifecycles as pure decisions over snapshots."""
 
 from sparkfleet.api.wire import EventType
-from sparkfleet.engine.lifecycle.decide import after_submission, decide, executor_event
+from sparkfleet.engine.lifecycle.decide import decide, executor_event
 from sparkfleet.engine.lifecycle.decision import (
     Action,
+    FailedCreate,
     LifecycleConfig,
     LifecycleDecision,
     LifecycleEvent,
@@ -27,6 +28,7 @@ __all__ = [
     "Action",
     "EventType",
     "ExecutorChange",
+    "FailedCreate",
     "LifecycleConfig",
     "LifecycleDecision",
     "LifecycleEvent",
@@ -36,7 +38,6 @@ __all__ = [
     "ScheduleDecision",
     "TimestampPrecision",
     "TransitionRecord",
-    "after_submission",
     "decide",
     "decide_schedule",
     "executor_event",

@@ -13,20 +13,11 @@ from datetime import datetime, tzinfo
 
 from croniter import croniter
 
+from sparkfleet.api.cron import CRON_DESCRIPTORS
 from sparkfleet.api.scheduledsparkapplication import ScheduledSparkApplicationSpec, every_interval
 from sparkfleet.api.sparkvalidation import schedule_issue, time_zone_issue
 
 __all__ = ["ScheduleError", "next_run_after", "schedule_zone", "validate_schedule"]
-
-_DESCRIPTORS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
 
 
 class ScheduleError(ValueError):
@@ -63,7 +54,7 @@ def next_run_after(spec: ScheduledSparkApplicationSpec, after: datetime, local_z
     if delay is not None:
         return after.replace(microsecond=0) + delay
     zone = schedule_zone(spec, local_zone)
-    expression = _DESCRIPTORS.get(expression, expression)
+    expression = CRON_DESCRIPTORS.get(expression, expression)
     try:
         fired = croniter(expression, after.astimezone(zone)).get_next(datetime)
     except (ValueError, KeyError) as exc:

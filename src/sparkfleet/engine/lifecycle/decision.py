@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sparkfleet.api.sparkstatus import ApplicationStateType, SparkApplicationStatus
 from sparkfleet.api.wire import EventType
 from sparkfleet.engine.lifecycle.executors import ExecutorChange
 
-__all__ = ["Action", "LifecycleConfig", "LifecycleDecision", "LifecycleEvent", "TransitionRecord"]
+__all__ = [
+    "Action",
+    "FailedCreate",
+    "LifecycleConfig",
+    "LifecycleDecision",
+    "LifecycleEvent",
+    "Obj",
+    "TransitionRecord",
+]
+
+Obj = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +39,24 @@ class LifecycleConfig:
 
 class Action(StrEnum):
     SUBMIT = "Submit"
-    """Build and create the submission's objects, then report the outcome with `after_submission`."""
+    """Create `creates` (the attempt's objects). The status already says SUBMITTED: write it only once
+    they exist; when they cannot be created, decide again with the FailedCreate."""
+    RESTORE = "Restore"
+    """Create whichever of `creates` are missing: an adopted driver's objects lost in a crash. Failing
+    to is not a failed submission (the driver runs)."""
     DELETE_RESOURCES = "DeleteResources"
     """Delete the attempt's driver pod, executor pods, services and config map."""
     DELETE_APPLICATION = "DeleteApplication"
     """timeToLiveSeconds passed after termination: delete the SparkApplication itself."""
     NONE = "None"
+
+
+@dataclass(frozen=True, slots=True)
+class FailedCreate:
+    """A SUBMIT whose objects could not be created: what the controller saw, for the next decision."""
+
+    submission_id: str
+    error: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +87,16 @@ class LifecycleDecision:
     transitions: tuple[TransitionRecord, ...] = ()
     executor_changes: tuple[ExecutorChange, ...] = ()
     record_fingerprint: str | None = None
-    """When set, store this spec fingerprint on the application (after writing the status)."""
+    """When set, store this spec fingerprint on the application (after writing the status); set only
+    when the application does not carry it already."""
     submission_fingerprint: str | None = None
     """For SUBMIT: the spec fingerprint the driver pod carries (annotation ANNOTATION_SPEC_FINGERPRINT)."""
     submission_id: str | None = None
-    """For SUBMIT: the id the submission's objects must carry."""
+    """For SUBMIT and RESTORE: the id every object of `creates` carries (label LABEL_SUBMISSION_ID)."""
+    creates: tuple[Obj, ...] = ()
+    """For SUBMIT and RESTORE: the objects to create, in order, exactly as they are to be stored (labels,
+    owner references, annotations): the conf ConfigMap, services, claims and extra objects, then the
+    driver pod. Do not mutate them."""
     status_changed: bool = field(default=False)
 
     def has(self, action: Action) -> bool:

@@ -23,11 +23,9 @@ from sparkfleet.engine.provisioning.launches import LaunchOutcome, LaunchState, 
 from sparkfleet.engine.provisioning.model import (
     ExistingNode,
     Fallback,
-    Fleet,
     Nomination,
     PlanEvent,
     PlannedClaim,
-    PodRequest,
     ProvisioningPlan,
     ProvisioningRequest,
     UnschedulablePod,
@@ -36,8 +34,10 @@ from sparkfleet.engine.provisioning.nodefacts import NodeFacts, node_facts
 from sparkfleet.engine.provisioning.offerings import UNAVAILABLE_TTL, UnavailableOfferings
 from sparkfleet.engine.provisioning.overhead import NodeResources, node_resources
 from sparkfleet.engine.provisioning.plan import plan
+from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.requirements import Requirements, ValueSet
 from sparkfleet.engine.provisioning.resources import Resources, pod_requests
+from sparkfleet.engine.provisioning.tables import Fleet
 
 __all__ = [
     "UNAVAILABLE_TTL",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sparkfleet.engine.provisioning.model import PodRequest
+from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.requirements import Requirements, min_values_problems
 from sparkfleet.engine.provisioning.resources import Resources
 from sparkfleet.engine.provisioning.tables import (

@@ -34,13 +34,13 @@ from sparkfleet.engine.provisioning.model import (
     Nomination,
     PlanEvent,
     PlannedClaim,
-    PodRequest,
     ProvisioningPlan,
     ProvisioningRequest,
     UnschedulablePod,
 )
 from sparkfleet.engine.provisioning.nodefacts import NodeFacts, node_facts
 from sparkfleet.engine.provisioning.packing import Pattern, pack
+from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.requirements import Requirements, min_values_problems
 from sparkfleet.engine.provisioning.resources import NAMES, Resources
 from sparkfleet.engine.provisioning.tables import (

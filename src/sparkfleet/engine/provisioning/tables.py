@@ -1,4 +1,4 @@
-"""A fleet compiled into arrays once: instance-type labels, allocatable per pool, offering prices.
+"""A fleet and its compiled arrays (built once): instance-type labels, allocatable per pool, offering prices.
 
 Everything a plan asks many times (which types satisfy a requirement, what a pool's node of each type
 offers after overhead and daemonsets, the cheapest offering of a type in allowed zones and capacity
@@ -7,15 +7,16 @@ types) is a numpy lookup here instead of a loop over the catalog.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
 from sparkfleet.api.ec2nodeclass import EC2NodeClass
-from sparkfleet.api.instancetypes import InstanceType
+from sparkfleet.api.instancetypes import InstanceType, Offering
 from sparkfleet.api.karpenter import WELL_KNOWN_LABELS, NodePool, order_by_weight
 from sparkfleet.api.placement import Taint, TaintEffect, Toleration
 from sparkfleet.api.quantity import cpu_millis, memory_bytes
@@ -27,10 +28,10 @@ from sparkfleet.api.wire import (
     LABEL_ZONE,
     CapacityType,
 )
-from sparkfleet.engine.provisioning.model import Fleet, PodRequest
 from sparkfleet.engine.provisioning.nodefacts import instance_labels, region_of
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 from sparkfleet.engine.provisioning.overhead import node_resources
+from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.requirements import Requirements, ValueSet
 from sparkfleet.engine.provisioning.resources import Resources
 
@@ -58,6 +59,22 @@ def tolerates_all(tolerations: Iterable[Toleration], taints: Iterable[Taint]) ->
 
 def describe_taint(taint: Taint) -> str:
     return f"{taint.key}{'=' + taint.value if taint.value else ''}:{taint.effect}"
+
+
+@dataclass(frozen=True, eq=False)
+class Fleet:
+    """What capacity can be made of: NodePools, their node classes (by name), instance types, the
+    offerings with prices and availability, and the daemonsets every new node will run."""
+
+    nodePools: tuple[NodePool, ...]
+    nodeClasses: Mapping[str, EC2NodeClass]
+    instanceTypes: tuple[InstanceType, ...]
+    offerings: tuple[Offering, ...]
+    daemonSets: tuple[PodRequest, ...] = ()
+
+    @cached_property
+    def compiled(self) -> CompiledFleet:
+        return compile_fleet(self)
 
 
 @dataclass

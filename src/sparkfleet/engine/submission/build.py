@@ -54,6 +54,7 @@ from sparkfleet.engine.submission.names import (
 )
 from sparkfleet.engine.submission.properties import render_properties
 from sparkfleet.engine.submission.service import driver_service, executor_network_policy, ui_port, ui_service
+from sparkfleet.engine.submission.webhook import RolePatches
 
 DEFAULT_MASTER_URL = "k8s://https://kubernetes.default.svc:443"
 
@@ -256,9 +257,7 @@ def build_submission(
             memory=d_memory,
             main_class=main_class(app),
             default_local_dir=ids.local_dir,
-            scheduler_name=batch or spec.driver.schedulerName,
-            priority_class_name=priority,
-            prometheus=monitoring.driver,
+            patches=RolePatches(batch or spec.driver.schedulerName, priority, monitoring.driver),
         )
     )
     executor_prefix = conf.get("spark.kubernetes.executor.podNamePrefix") or resource_name_prefix(
@@ -279,9 +278,7 @@ def build_submission(
             memory=e_memory,
             java_defaults=opts.executor_java_options,
             default_local_dir=ids.local_dir,
-            scheduler_name=batch or spec.executor.schedulerName,
-            priority_class_name=priority,
-            prometheus=monitoring.executor,
+            patches=RolePatches(batch or spec.executor.schedulerName, priority, monitoring.executor),
         )
     )
 

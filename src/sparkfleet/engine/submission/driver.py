@@ -24,7 +24,7 @@ from sparkfleet.engine.submission.kube import Obj
 from sparkfleet.engine.submission.kubeconf import KubeConf
 from sparkfleet.engine.submission.memory import PodMemory
 from sparkfleet.engine.submission.volumes import add_local_dirs, mount_conf_volumes
-from sparkfleet.engine.submission.webhook import Prometheus, patch_pod
+from sparkfleet.engine.submission.webhook import RolePatches, finish_pod
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +41,7 @@ class DriverInputs:
     memory: PodMemory
     main_class: str
     default_local_dir: str
-    scheduler_name: str | None
-    priority_class_name: str | None
-    prometheus: Prometheus | None
+    patches: RolePatches
 
 
 def driver_labels(
@@ -101,16 +99,4 @@ def build_driver_pod(d: DriverInputs) -> tuple[Obj, list[Obj]]:
     f.hadoop_conf(sp, conf)
     add_local_dirs(sp.pod, sp.container, conf, d.default_local_dir)
     f.driver_conf_volume(sp, d.config_map)
-    container = sp.container
-    pod = sp.finish()
-    pod["metadata"]["namespace"] = d.namespace
-    patch_pod(
-        pod,
-        container,
-        app,
-        "driver",
-        scheduler_name=d.scheduler_name,
-        priority_class_name=d.priority_class_name,
-        prometheus=d.prometheus,
-    )
-    return pod, claims
+    return finish_pod(sp, app, "driver", d.namespace, d.patches), claims

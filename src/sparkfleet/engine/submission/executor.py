@@ -35,7 +35,7 @@ from sparkfleet.engine.submission.memory import PodMemory
 from sparkfleet.engine.submission.names import app_name_label, executor_hostname
 from sparkfleet.engine.submission.properties import render_properties
 from sparkfleet.engine.submission.volumes import add_local_dirs, mount_conf_volumes
-from sparkfleet.engine.submission.webhook import Prometheus, patch_pod
+from sparkfleet.engine.submission.webhook import RolePatches, finish_pod
 
 SPARK_4_EXECUTOR_JAVA_OPTIONS: tuple[str, ...] = (
     "-Djava.net.preferIPv6Addresses=false",
@@ -80,9 +80,7 @@ class ExecutorInputs:
     memory: PodMemory
     java_defaults: tuple[str, ...]
     default_local_dir: str
-    scheduler_name: str | None
-    priority_class_name: str | None
-    prometheus: Prometheus | None
+    patches: RolePatches
 
 
 def executor_labels(conf_labels: Mapping[str, str], app_name: str, spark_version: str) -> dict[str, str]:
@@ -133,19 +131,7 @@ def build_executor_template(e: ExecutorInputs) -> tuple[Obj, list[Obj]]:
     )
     f.hadoop_conf(sp, conf)
     add_local_dirs(sp.pod, sp.container, conf, e.default_local_dir)
-    container = sp.container
-    pod = sp.finish()
-    pod["metadata"]["namespace"] = e.namespace
-    patch_pod(
-        pod,
-        container,
-        app,
-        "executor",
-        scheduler_name=e.scheduler_name,
-        priority_class_name=e.priority_class_name,
-        prometheus=e.prometheus,
-    )
-    return pod, claims
+    return finish_pod(sp, app, "executor", e.namespace, e.patches), claims
 
 
 def _fill(obj: Obj, app_id: str, executor_id: str) -> Any:

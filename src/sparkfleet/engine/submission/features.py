@@ -144,6 +144,15 @@ def _scheduler_name(sp: SparkPod, conf: Mapping[str, str], role_name: str) -> No
         sp.pod["spec"]["schedulerName"] = name
 
 
+def _spark_container(sp: SparkPod, conf: Mapping[str, str], role_name: str, default_name: str) -> Obj:
+    """The Spark container with its name (unless the template named it), image and pull policy."""
+    c = sp.container
+    c.setdefault("name", default_name)
+    c["image"] = image_for(conf, role_name)
+    c["imagePullPolicy"] = conf.get("spark.kubernetes.container.image.pullPolicy", "IfNotPresent")
+    return c
+
+
 def basic_driver(
     sp: SparkPod,
     conf: Mapping[str, str],
@@ -157,10 +166,7 @@ def basic_driver(
     memory: PodMemory,
 ) -> None:
     """BasicDriverFeatureStep."""
-    c = sp.container
-    c.setdefault("name", DRIVER_CONTAINER)
-    c["image"] = image_for(conf, "driver")
-    c["imagePullPolicy"] = conf.get("spark.kubernetes.container.image.pullPolicy", "IfNotPresent")
+    c = _spark_container(sp, conf, "driver", DRIVER_CONTAINER)
     driver_port = conf_int(conf, "spark.driver.port", 7078)
     block_port = conf_int(
         conf, "spark.driver.blockManager.port", conf_int(conf, "spark.blockManager.port", 7079)
@@ -317,10 +323,7 @@ def basic_executor(
     config_map: str,
 ) -> None:
     """BasicExecutorFeatureStep with `{{APP_ID}}` and `{{EXECUTOR_ID}}` left for each executor."""
-    c = sp.container
-    c.setdefault("name", EXECUTOR_CONTAINER)
-    c["image"] = image_for(conf, "executor")
-    c["imagePullPolicy"] = conf.get("spark.kubernetes.container.image.pullPolicy", "IfNotPresent")
+    c = _spark_container(sp, conf, "executor", EXECUTOR_CONTAINER)
     cores = conf_int(conf, "spark.executor.cores", 1)
     resources = c.setdefault("resources", {})
     merge_map(

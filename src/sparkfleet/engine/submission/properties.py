@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from sparkfleet.api.escapes import find_unescaped
+
 # (character, escape) in the order they must be applied: the backslash first.
 _ESCAPES = (
     ("\\", "\\\\"),
@@ -85,20 +87,6 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def _separator(line: str) -> int:
-    """Index of the first unescaped `=` or `:` (or -1)."""
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch in "=:":
-            return i
-        i += 1
-    return -1
-
-
 _BLANK = " \t\f"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -111,9 +99,10 @@ def parse_properties(text: str) -> dict[str, str]:
         line = raw.lstrip(_BLANK)
         if not line or line[0] in "#!":
             continue
-        at = _separator(line)
-        if at < 0:
+        separator = find_unescaped(line, ("=", ":"))
+        if separator is None:
             props[_unescape(line)] = ""
         else:
+            at = separator[0]
             props[_unescape(line[:at])] = _unescape(line[at + 1 :].lstrip(_BLANK))
     return props

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sparkfleet.api.sparkapplication import SparkApplication, SparkPodSpec
 from sparkfleet.api.wire import LOCAL_DIR_VOLUME_PREFIX
 from sparkfleet.engine.submission.errors import SubmissionError
+from sparkfleet.engine.submission.features import SparkPod
 from sparkfleet.engine.submission.kube import Obj, app_owner_reference, append, dump, dump_all, env_var
 
 SPARK_CONFIG_MAP_VOLUME = "spark-configmap-volume"
@@ -61,16 +62,25 @@ def _has_container(containers: list[Obj], candidate: Obj) -> bool:
     )
 
 
-def patch_pod(
-    pod: Obj,
-    container: Obj,
-    app: SparkApplication,
-    role: str,
-    *,
-    scheduler_name: str | None,
-    priority_class_name: str | None,
-    prometheus: Prometheus | None,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class RolePatches:
+    """What the webhook sets on a role's pods beyond `spec.driver` / `spec.executor`."""
+
+    scheduler_name: str | None
+    priority_class_name: str | None
+    prometheus: Prometheus | None
+
+
+def finish_pod(sp: SparkPod, app: SparkApplication, role: str, namespace: str, patches: RolePatches) -> Obj:
+    """The pod Spark submits (its container appended, in `namespace`) with the webhook's patches."""
+    container = sp.container
+    pod = sp.finish()
+    pod["metadata"]["namespace"] = namespace
+    patch_pod(pod, container, app, role, patches)
+    return pod
+
+
+def patch_pod(pod: Obj, container: Obj, app: SparkApplication, role: str, patches: RolePatches) -> None:
     """Apply the webhook's patches for `role` ("driver" or "executor") to a pod and its Spark container."""
     spec_all = app.spec
     rs: SparkPodSpec = spec_all.driver if role == "driver" else spec_all.executor
@@ -121,13 +131,13 @@ def patch_pod(
     append(spec, "containers", *(c for c in dump_all(rs.sidecars) if not _has_container(existing, c)))
     if rs.dnsConfig is not None:
         spec["dnsConfig"] = dump(rs.dnsConfig)
-    priority = rs.priorityClassName or priority_class_name
+    priority = rs.priorityClassName or patches.priority_class_name
     if priority:
         spec["priorityClassName"] = priority
         spec.pop("priority", None)
         spec.pop("preemptionPolicy", None)
-    if scheduler_name:
-        spec["schedulerName"] = scheduler_name
+    if patches.scheduler_name:
+        spec["schedulerName"] = patches.scheduler_name
     if rs.nodeSelector:
         spec.setdefault("nodeSelector", {}).update(rs.nodeSelector)
     if rs.affinity is not None:
@@ -135,6 +145,7 @@ def patch_pod(
     append(spec, "tolerations", *dump_all(rs.tolerations))
     if rs.gpu is not None:
         container.setdefault("resources", {}).setdefault("limits", {})[rs.gpu.name] = str(rs.gpu.quantity)
+    prometheus = patches.prometheus
     if prometheus is not None:
         prom_volume = f"{prometheus.config_map}-vol"
         _config_map_volume(pod, container, prometheus.config_map, prom_volume, prometheus.mount_path)

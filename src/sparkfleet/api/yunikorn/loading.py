@@ -1,0 +1,81 @@
+"""Reading and writing YuniKorn's config: a bare `queues.yaml`, or the ConfigMap that holds it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sparkfleet.api.base import FieldIssue, ManifestError, issues_from
+from sparkfleet.api.core import ConfigMap
+from sparkfleet.api.meta import ObjectMeta
+from sparkfleet.api.yamlio import dump_yaml, load_one
+from sparkfleet.api.yunikorn.partitions import SchedulerConfig
+from sparkfleet.api.yunikorn.validation import validate_queues
+
+QUEUES_KEY = "queues.yaml"
+# The ConfigMaps YuniKorn reads: the Helm chart's defaults, overridden key by key by the user's configs.
+CONFIGMAP_NAMES = ("yunikorn-defaults", "yunikorn-configs")
+
+
+def parse_queues(doc: Any) -> SchedulerConfig:
+    """A queues.yaml document (already loaded) as a validated config, or ManifestError with every issue."""
+    try:
+        config = SchedulerConfig.model_validate(doc)
+    except ValidationError as exc:
+        raise ManifestError(issues_from(exc, SchedulerConfig)) from None
+    issues = validate_queues(config)
+    if issues:
+        raise ManifestError(issues)
+    return config
+
+
+def parse_queues_yaml(text: str) -> SchedulerConfig:
+    """The text of a queues.yaml as a validated config, or ManifestError with every issue."""
+    try:
+        doc = load_one(text)
+    except yaml.YAMLError as exc:
+        raise ManifestError([FieldIssue("", f"not valid YAML: {exc}".replace("\n", " "))]) from None
+    return parse_queues(doc)
+
+
+def parse_configmap(configmap: ConfigMap | Mapping[str, Any]) -> SchedulerConfig:
+    """The config a `yunikorn-configs` (or `yunikorn-defaults`) ConfigMap holds under `queues.yaml`."""
+    try:
+        cm = configmap if isinstance(configmap, ConfigMap) else ConfigMap.model_validate(configmap)
+    except ValidationError as exc:
+        raise ManifestError(issues_from(exc, ConfigMap)) from None
+    if cm.metadata.name not in CONFIGMAP_NAMES:
+        raise ManifestError(
+            [
+                FieldIssue(
+                    "metadata.name", f"YuniKorn reads only the ConfigMaps {' and '.join(CONFIGMAP_NAMES)}"
+                )
+            ]
+        )
+    text = cm.data.get(QUEUES_KEY)
+    if text is None:
+        raise ManifestError([FieldIssue(f'data["{QUEUES_KEY}"]', "required key is missing")])
+    try:
+        return parse_queues_yaml(text)
+    except ManifestError as exc:
+        prefix = f'data["{QUEUES_KEY}"]'
+        raise ManifestError(
+            [FieldIssue(f"{prefix}.{i.path}" if i.path else prefix, i.message) for i in exc.issues]
+        ) from None
+
+
+def dump_queues_yaml(config: SchedulerConfig) -> str:
+    """The config as queues.yaml text holding what was set (a parsed config comes back as it was written)."""
+    return dump_yaml(config.model_dump(mode="json", exclude_unset=True, exclude_none=True))
+
+
+def to_configmap(
+    config: SchedulerConfig, name: str = "yunikorn-configs", namespace: str = "yunikorn"
+) -> ConfigMap:
+    """The ConfigMap form of a config, as YuniKorn's admission controller and scheduler read it."""
+    return ConfigMap(
+        metadata=ObjectMeta(name=name, namespace=namespace), data={QUEUES_KEY: dump_queues_yaml(config)}
+    )

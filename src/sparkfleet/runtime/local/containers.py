@@ -1,0 +1,231 @@
+"""Running a pod's container: a Spark driver as `spark-submit`, any other pod's command as a process, and
+a Spark executor as no process at all (the driver's JVM does the work) but with its volumes set up.
+
+A pod that cannot start (a refused application file, a volume that cannot exist here) is Failed with a
+terminated container of reason StartError (exit code 128) and a Warning Event saying why; a volume whose
+ConfigMap or claim is not there yet is retried with a FailedMount Event. A container that was running
+under an earlier kubelet is Failed with ContainerStatusUnknown, after any process of it that survived has
+been killed. While a driver runs, its executor pods are created as Spark's backend would.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sparkfleet.api.wire import LABEL_SPARK_VERSION, EventType
+from sparkfleet.cluster import Obj
+from sparkfleet.reconcile import Result
+from sparkfleet.runtime.local.claims import claim_volume
+from sparkfleet.runtime.local.driver import LaunchContext, command_plan, driver_plan
+from sparkfleet.runtime.local.executors import (
+    create_executors,
+    driver_executors,
+    executor_end,
+    finish_executors,
+    main_container,
+    write_executor_note,
+)
+from sparkfleet.runtime.local.install import SparkInstall, find_spark
+from sparkfleet.runtime.local.kubeletcontext import (
+    START_ERROR_EXIT_CODE,
+    TERMINAL,
+    UNKNOWN_EXIT_CODE,
+    KubeletConfig,
+    KubeletContext,
+    TrackedPod,
+)
+from sparkfleet.runtime.local.localconf import machine_memory
+from sparkfleet.runtime.local.nodes import NodeLayout
+from sparkfleet.runtime.local.podinfo import driver_exit_code, metadata, phase, ran_before, started_at
+from sparkfleet.runtime.local.podstatus import container_report, running, terminated
+from sparkfleet.runtime.local.volumes import MountPending, MountTable, check_pod_names, mount_volumes
+from sparkfleet.runtime.port import PodRef, ProcessPlan, StartError
+
+__all__ = ["ContainerRunner"]
+
+_LOST_MESSAGE = "The container could not be located when the pod was terminated"
+
+
+class ContainerRunner:
+    """Starts and watches the containers of the pods bound to this machine's nodes."""
+
+    def __init__(
+        self,
+        ctx: KubeletContext,
+        config: KubeletConfig,
+        *,
+        event_log_dir: Path,
+        workdir: Path,
+        spark: SparkInstall | None,
+    ) -> None:
+        """`spark`: the Spark and Java to run drivers with (found on first use when None)."""
+        self.ctx = ctx
+        self.config = config
+        self.event_log_dir = event_log_dir
+        self.workdir = workdir
+        self._spark = spark
+
+    def executor(self, pod: Obj, layout: NodeLayout, tracked: TrackedPod) -> Result:
+        ctx = self.ctx
+        meta = metadata(pod)
+        now = ctx.clock.now()
+        container = main_container(pod)
+        owner = next((r for r in meta.get("ownerReferences") or [] if r.get("kind") == "Pod"), None)
+        driver = ctx.get("Pod", meta.get("namespace"), owner["name"]) if owner else None
+        if driver is not None and owner is not None and metadata(driver).get("uid") != owner.get("uid"):
+            driver = None
+        if driver is not None and phase(driver) in TERMINAL:
+            code, reason, message = executor_end(driver_exit_code(driver), owner["name"] if owner else "")
+            ctx.write(pod, container, terminated(started_at(pod, now), now, code, reason, message))
+            return Result()
+        try:
+            # No process, but its volumes are real: OnDemand claims get their volumes, emptyDirs exist.
+            if not tracked.mounted:
+                self._mount(pod, layout, container)
+                tracked.mounted = True
+            write_executor_note(_log_path(layout, metadata(pod), container), pod, driver)
+        except MountPending as exc:
+            ctx.event(pod, EventType.WARNING, "FailedMount", f"MountVolume.SetUp failed: {exc}")
+            return Result(requeue_after=self.config.poll_interval)
+        except StartError as exc:
+            ctx.write(pod, container, terminated(now, now, START_ERROR_EXIT_CODE, "StartError", str(exc)))
+            ctx.event(pod, EventType.WARNING, "Failed", f"Error: {exc}")
+            return Result()
+        ctx.write(pod, container, running(started_at(pod, now)))
+        return Result()
+
+    def container(
+        self, pod: Obj, layout: NodeLayout, tracked: TrackedPod, container: Mapping[str, Any], driver: bool
+    ) -> Result:
+        ctx = self.ctx
+        meta = metadata(pod)
+        namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
+        now = ctx.clock.now()
+        current = ctx.runtime.status(namespace, name)
+        if current is not None and current.pod.uid != uid:
+            ctx.runtime.stop(namespace, name)
+            current = None
+        if current is None and not driver and not container.get("command"):
+            # No command and no image to take an entrypoint from: the pod runs, with nothing to run.
+            ctx.write(pod, container, running(started_at(pod, now)))
+            return Result()
+        if current is None:
+            if ran_before(pod):
+                ctx.runtime.reap_orphans(uid)
+                start = started_at(pod, now)
+                report = terminated(start, now, UNKNOWN_EXIT_CODE, "ContainerStatusUnknown", _LOST_MESSAGE)
+                ctx.write(pod, container, report)
+                ctx.event(pod, EventType.WARNING, "ContainerStatusUnknown", _LOST_MESSAGE)
+                if driver:
+                    finish_executors(ctx.cluster, pod, UNKNOWN_EXIT_CODE, now)
+                return Result()
+            try:
+                plan = self._plan(pod, layout, container, driver)
+                if plan is None:
+                    raise StartError(f"container {container.get('name')} has no command to run")
+                current = ctx.runtime.start(PodRef(namespace, name, uid), plan)
+            except MountPending as exc:
+                ctx.event(pod, EventType.WARNING, "FailedMount", f"MountVolume.SetUp failed: {exc}")
+                return Result(requeue_after=self.config.poll_interval)
+            except StartError as exc:
+                report = terminated(now, now, START_ERROR_EXIT_CODE, "StartError", str(exc))
+                ctx.write(pod, container, report)
+                ctx.event(pod, EventType.WARNING, "Failed", f"Error: {exc}")
+                if driver:
+                    finish_executors(ctx.cluster, pod, START_ERROR_EXIT_CODE, now)
+                return Result()
+            ctx.event(pod, EventType.NORMAL, "Started", f"Started container {container.get('name')}")
+            if driver:
+                self._version_note(pod)
+        ctx.write(pod, container, container_report(current))
+        if current.running:
+            if driver:
+                self._ensure_executors(pod, tracked)
+            return Result(requeue_after=self.config.poll_interval)
+        if driver:
+            finish_executors(ctx.cluster, pod, current.exit_code or 0, ctx.clock.now())
+        return Result()
+
+    # -- volumes and the process plan -----------------------------------------------------------------
+    def _config_maps(self, namespace: str) -> Callable[[str], Obj | None]:
+        return lambda name: self.ctx.get("ConfigMap", namespace, name)
+
+    def _mount(self, pod: Obj, layout: NodeLayout, container: Mapping[str, Any]) -> MountTable:
+        meta = metadata(pod)
+        namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
+        check_pod_names(pod)  # before any of its names becomes a directory
+        pod_dir = layout.contain(layout.pod_dir(namespace, name, uid), f"pod {namespace}/{name}")
+        pod_dir.mkdir(parents=True, exist_ok=True)
+
+        def claims(claim_name: str) -> Path:
+            return claim_volume(self.ctx.cluster, namespace, claim_name, layout)
+
+        return mount_volumes(
+            pod, container, layout, pod_dir, config_maps=self._config_maps(namespace), claims=claims
+        )
+
+    def _plan(
+        self, pod: Obj, layout: NodeLayout, container: Mapping[str, Any], driver: bool
+    ) -> ProcessPlan | None:
+        meta = metadata(pod)
+        mounts = self._mount(pod, layout, container)
+        config_maps = self._config_maps(str(meta.get("namespace")))
+        log_path = _log_path(layout, meta, container)
+        if driver:
+            pod_dir = layout.pod_dir(str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid")))
+            return driver_plan(pod, container, mounts, pod_dir, log_path, self._launch_context(), config_maps)
+        return command_plan(pod, container, mounts, log_path, os.environ, self.workdir, config_maps)
+
+    def _launch_context(self) -> LaunchContext:
+        if self._spark is None:
+            self._spark = find_spark()
+        return LaunchContext(
+            spark=self._spark,
+            event_log_dir=self.event_log_dir,
+            workdir=self.workdir,
+            cpu_count=self.config.cpu_count or os.cpu_count() or 1,
+            memory_bytes=self.config.memory_bytes or machine_memory(),
+            base_env=dict(os.environ),
+        )
+
+    # -- while a driver runs --------------------------------------------------------------------------
+    def _ensure_executors(self, driver: Obj, tracked: TrackedPod) -> None:
+        if tracked.executors_planned:
+            return
+        executors = driver_executors(self.ctx.cluster, driver)
+        if executors is not None:
+            made = create_executors(
+                self.ctx.cluster, executors, driver, tracked.executor_ids, self.ctx.clock.now()
+            )
+            tracked.executor_ids.update(made)
+        tracked.executors_planned = True
+
+    def _version_note(self, driver: Obj) -> None:
+        """The local runtime runs the installed Spark whatever version the application names: say so,
+        on the SparkApplication that owns the driver (where `describe` shows it) or else on the pod."""
+        asked = (metadata(driver).get("labels") or {}).get(LABEL_SPARK_VERSION)
+        ran = self._spark.version if self._spark is not None else None
+        if not ran or not asked or asked == ran:
+            return
+        owner = next(
+            (r for r in metadata(driver).get("ownerReferences") or [] if r.get("kind") == "SparkApplication"),
+            None,
+        )
+        target = (
+            self.ctx.get("SparkApplication", metadata(driver).get("namespace"), owner["name"])
+            if owner
+            else None
+        )
+        name = metadata(driver).get("name")
+        message = f"Spark {ran} (the installed PySpark) runs driver {name}; the application asks for {asked}"
+        self.ctx.event(target if target is not None else driver, EventType.NORMAL, "SparkVersion", message)
+
+
+def _log_path(layout: NodeLayout, meta: Mapping[str, Any], container: Mapping[str, Any]) -> Path:
+    namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
+    container_name = str(container.get("name") or "")
+    log_path = layout.container_log(namespace, name, uid, container_name)
+    return layout.contain(log_path, f'container "{container_name}": log file')
