@@ -50,7 +50,7 @@ def ffd_plan(request: ProvisioningRequest) -> FfdResult:
     headroom = np.zeros((0, 4), dtype=np.int64)
     unschedulable = 0
     for pod in pods:
-        key = (pod.requests, pod.constraintKey)
+        key = (pod.requests, pod.constraint_key)
         options = placements.get(key)
         if options is None:
             options = [
@@ -67,7 +67,7 @@ def ffd_plan(request: ProvisioningRequest) -> FfdResult:
         for c in np.flatnonzero(np.all(headroom >= need, axis=1)):
             claim = claims[c]
             option = next((o for o in options if o.pool is claim.pool), None)
-            if option is None or (option.capacityTypes, option.zones) != claim.offer_key:
+            if option is None or (option.capacity_types, option.zones) != claim.offer_key:
                 continue
             total = claim.total + need
             mask = claim.mask & option.mask & np.all(claim.pool.allocatable >= total, axis=1)
@@ -80,10 +80,10 @@ def ffd_plan(request: ProvisioningRequest) -> FfdResult:
         if joined:
             continue
         option = options[0]  # the highest-weight pool that can host the pod
-        price = prices.cheapest(option.capacityTypes, option.zones)[0]
+        price = prices.cheapest(option.capacity_types, option.zones)[0]
         mask = option.fits.copy()
         claims.append(
-            FfdClaim(option.pool, (option.capacityTypes, option.zones), mask, need.copy(), 1, price)
+            FfdClaim(option.pool, (option.capacity_types, option.zones), mask, need.copy(), 1, price)
         )
         room = (option.pool.allocatable[mask] - need).max(axis=0)
         headroom = np.vstack([headroom, room[None, :]])

@@ -106,7 +106,7 @@ def workload(n_pods: int, seed: int) -> list[PodRequest]:
             PodRequest(
                 f"spark/app-{app}-driver",
                 Resources(d_cores * 1000, spark_pod_memory(d_mem), 0, 1),
-                nodeSelector=d_selector,
+                node_selector=d_selector,
                 gang=gang,
                 labels=role,
             )
@@ -115,7 +115,7 @@ def workload(n_pods: int, seed: int) -> list[PodRequest]:
         role = {"spark-role": "executor"}
         for e in range(min(executors, n_pods - len(pods))):
             pods.append(
-                PodRequest(f"spark/app-{app}-exec-{e}", req, nodeSelector=selector, gang=gang, labels=role)
+                PodRequest(f"spark/app-{app}-exec-{e}", req, node_selector=selector, gang=gang, labels=role)
             )
     return pods[:n_pods]
 
@@ -132,7 +132,7 @@ def lp_bound(request: ProvisioningRequest, *, tighten: bool = False) -> float:
     prices = PriceView(compiled.prices(request.unavailable, request.now))
     groups: dict[tuple[object, ...], tuple[PodRequest, int]] = {}
     for pod in request.pods:
-        key = (pod.requests, pod.constraintKey)
+        key = (pod.requests, pod.constraint_key)
         rep, n = groups.get(key, (pod, 0))
         groups[key] = (rep, n + 1)
     scale = np.array([1000.0, GIB, GIB, 1.0])
@@ -158,7 +158,7 @@ def lp_bound(request: ProvisioningRequest, *, tighten: bool = False) -> float:
         demand.append(rep.requests.vector() / scale)
         pool = placement.pool
         for t in np.flatnonzero(placement.fits):
-            for ct in placement.capacityTypes:
+            for ct in placement.capacity_types:
                 for z in placement.zones:
                     price = prices.prices[t, ct, z]
                     if not np.isfinite(price):
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
 
     fleet = blueprint_fleet()
     pods = workload(args.pods, args.seed)
-    request = ProvisioningRequest(fleet, pods, NOW, claimPrefix="b")
+    request = ProvisioningRequest(fleet, pods, NOW, claim_prefix="b")
     fleet.compiled  # noqa: B018 - compile the fleet (catalog tables) outside the timed plan
     times = []
     for _ in range(max(args.repeat, 1)):
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "pods": len(pods),
         "plan_s": round(plan_s, 4),
         "nodes": len(result.claims),
-        "price_per_hour": round(result.pricePerHour, 4),
+        "price_per_hour": round(result.price_per_hour, 4),
         "ffd_price_per_hour": round(ffd.price_per_hour, 4),
         "lp_bound_per_hour": round(bound, 4),
     }
@@ -238,11 +238,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out))
         return 0
     placed = sum(len(c.pods) for c in result.claims)
-    print(f"{len(pods)} pending pods, {len(fleet.nodePools)} NodePools, {len(fleet.instanceTypes)} types")
+    print(f"{len(pods)} pending pods, {len(fleet.node_pools)} NodePools, {len(fleet.instance_types)} types")
     rows = [
         ("LP lower bound", "", bound, ""),
         ("LP, capacity tightened", "", tight, ""),
-        ("sparkfleet plan", str(len(result.claims)), result.pricePerHour, str(len(result.unschedulable))),
+        ("sparkfleet plan", str(len(result.claims)), result.price_per_hour, str(len(result.unschedulable))),
         ("FFD baseline", str(ffd.nodes), ffd.price_per_hour, str(ffd.unschedulable)),
     ]
     print(f"{'':24} {'nodes':>7} {'$/hour':>10} {'vs LP':>7} {'unschedulable':>14}")
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         f"plan time {plan_s:.3f} s median of {len(times)} (min {min(times):.3f}, max {max(times):.3f}); "
         f"{placed} pods on new nodes"
     )
-    top = Counter(c.instanceType for c in result.claims).most_common(6)
+    top = Counter(c.instance_type for c in result.claims).most_common(6)
     print("most planned types: " + ", ".join(f"{name} x{n}" for name, n in top))
     return 0
 

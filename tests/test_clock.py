@@ -13,9 +13,43 @@ from sparkfleet.clock import Clock, SystemClock, VirtualClock
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
+# --- the Clock contract, for every clock ------------------------------------------------------------
+
+CLOCKS = [pytest.param(SystemClock, id="system"), pytest.param(lambda: VirtualClock(START), id="virtual")]
+
+
+@pytest.fixture(params=CLOCKS)
+def any_clock(request: pytest.FixtureRequest) -> Clock:
+    clock: Clock = request.param()
+    return clock
+
+
+def test_a_clock_tells_aware_utc_time(any_clock: Clock) -> None:
+    assert isinstance(any_clock, Clock)
+    now = any_clock.now()
+    assert now.tzinfo is not None
+    assert now.utcoffset() == timedelta(0)
+
+
+def test_sleeping_moves_a_clocks_wall_time_and_monotonic_counter_on_by_at_least_the_sleep(
+    any_clock: Clock,
+) -> None:
+    wall, counter = any_clock.now(), any_clock.monotonic()
+    any_clock.sleep(0.05)
+    assert any_clock.now() - wall >= timedelta(seconds=0.05)
+    assert any_clock.monotonic() - counter >= 0.05
+
+
+def test_a_clocks_monotonic_counter_never_goes_back(any_clock: Clock) -> None:
+    readings = [any_clock.monotonic() for _ in range(100)]
+    assert readings == sorted(readings)
+
+
+# --- SystemClock --------------------------------------------------------------------------------------
+
+
 def test_system_clock_reports_aware_utc_time_and_a_monotonic_counter() -> None:
     clock = SystemClock()
-    assert isinstance(clock, Clock)
     assert clock.now().tzinfo is not None
     assert clock.now().utcoffset() == timedelta(0)
     first = clock.monotonic()
@@ -31,7 +65,6 @@ def test_system_clock_sleep_of_zero_or_less_returns_at_once() -> None:
 
 def test_virtual_clock_starts_at_the_given_time_and_stands_still() -> None:
     clock = VirtualClock(START)
-    assert isinstance(clock, Clock)
     assert clock.now() == START
     assert clock.now() == START
     assert clock.monotonic() == 0.0

@@ -2,18 +2,14 @@
 
 import base64
 import ipaddress
-import os
-import shutil
 import socket
 import stat
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from sparkfleet.cli.daemon import (
     DEFAULT_API_PORT,
@@ -24,22 +20,9 @@ from sparkfleet.cli.daemon import (
     local_url,
     read_server,
 )
-from sparkfleet.cli.main import app
-
-PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
-runner = CliRunner()
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv("SPARKFLEET_HOME", str(home))
-    return home
-
-
-def sf(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout + result.stderr
+from support.cli import PI
+from support.cli import sf_output as sf
+from support.kubectl import Kubectl, kubectl_binary
 
 
 def mode(path: Path) -> int:
@@ -205,33 +188,17 @@ def test_up_with_insecure_http_serves_plain_http_and_warns_about_kubectl(home: P
         sf("down")
 
 
-Kubectl = Callable[..., str]
-
-
 @pytest.fixture
 def kubectl(tmp_path: Path) -> Kubectl:
-    """kubectl with a kubeconfig and nothing else (no flags, no proxy); asked for before the cluster,
-    so a machine without kubectl fails (or skips) at once."""
-    binary = shutil.which("kubectl")
-    if binary is None:
-        if os.environ.get("SPARKFLEET_ALLOW_NO_KUBECTL") == "1":
-            pytest.skip("kubectl is not installed (SPARKFLEET_ALLOW_NO_KUBECTL=1)")
-        pytest.fail("kubectl is not installed; install it, or set SPARKFLEET_ALLOW_NO_KUBECTL=1 to skip")
-
-    def run(kubeconfig: Path, *args: str) -> str:
-        env = {**os.environ, "KUBECONFIG": str(kubeconfig), "KUBECACHEDIR": str(tmp_path / "kube-cache")}
-        done = subprocess.run(
-            [binary, *args], env=env, capture_output=True, text=True, timeout=60, check=False
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    return run
+    """kubectl with the home's kubeconfig and nothing else (no flags, no proxy); asked for before the
+    cluster, so a machine without kubectl fails (or skips) at once."""
+    return Kubectl(kubectl_binary(), tmp_path / "home" / "kubeconfig", tmp_path / "kube-cache")
 
 
 def test_kubectl_talks_to_up_with_its_kubeconfig_alone(home: Path, kubectl: Kubectl, cluster_up: str) -> None:
-    assert "spark-team-a" in kubectl(home / "kubeconfig", "get", "namespaces")
-    assert "spark-compute-optimized" in kubectl(home / "kubeconfig", "get", "nodepools")
+    assert kubectl.kubeconfig == home / "kubeconfig"
+    assert "spark-team-a" in kubectl.ok("get", "namespaces")
+    assert "spark-compute-optimized" in kubectl.ok("get", "nodepools")
 
 
 def test_a_merged_kubeconfig_takes_kubectl_to_the_cluster_after_use_context(
@@ -250,9 +217,10 @@ def test_a_merged_kubeconfig_takes_kubectl_to_the_cluster_after_use_context(
     assert code == 0, out
     assert f'context "sparkfleet-default" is in {mine}' in out
     assert "kubectl config use-context sparkfleet-default" in out
-    assert kubectl(mine, "config", "get-contexts", "-o", "name").split() == ["eks", "sparkfleet-default"]
-    kubectl(mine, "config", "use-context", "sparkfleet-default")
-    assert "spark-compute-optimized" in kubectl(mine, "get", "nodepools")
+    merged = kubectl.at(mine)
+    assert merged.ok("config", "get-contexts", "-o", "name").split() == ["eks", "sparkfleet-default"]
+    merged.ok("config", "use-context", "sparkfleet-default")
+    assert "spark-compute-optimized" in merged.ok("get", "nodepools")
 
 
 def test_down_without_a_cluster_says_so(home: Path) -> None:

@@ -5,33 +5,19 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
-from typer.testing import CliRunner
 
-from sparkfleet.cli.main import app
 from sparkfleet.cli.objects import render_table
 from sparkfleet.cli.printers import cell_text, print_table
 from sparkfleet.clock import SystemClock
 from sparkfleet.platform import cluster_home, open_embedded_store
+from support.cli import PI, sf
 
-runner = CliRunner()
-PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
+pytestmark = pytest.mark.usefixtures("home")
 NOW = datetime(2026, 1, 2, 12, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path / "home"))
-    return tmp_path
-
-
-def sf(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def store_objects(*objs: dict[str, Any]) -> None:

@@ -53,8 +53,8 @@ def test_the_command_listens_elsewhere_only_with_address_and_warns_then(
     monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path))
     monkeypatch.setenv("SPARK_LOCAL_IP", "0.0.0.0")
     served: list[history.HistoryServerLaunch] = []
-    monkeypatch.setattr("sparkfleet.cli.main.find_spark", lambda: SPARK)
-    monkeypatch.setattr("sparkfleet.cli.main.serve", lambda launch: served.append(launch) or 0)
+    monkeypatch.setattr("sparkfleet.runtime.local.install.find_spark", lambda: SPARK)
+    monkeypatch.setattr("sparkfleet.cli.history.serve", lambda launch: served.append(launch) or 0)
     quiet = CliRunner().invoke(app, ["history-server"])
     assert quiet.exit_code == 0, quiet.output
     assert "warning" not in quiet.stderr
@@ -91,8 +91,8 @@ def test_the_command_serves_the_cluster_s_eventlogs_by_default_and_prints_the_ur
     monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path))
     (tmp_path / "pi-20260101T000000Z" / "eventlogs").mkdir(parents=True)
     served: list[history.HistoryServerLaunch] = []
-    monkeypatch.setattr("sparkfleet.cli.main.find_spark", lambda: SPARK)
-    monkeypatch.setattr("sparkfleet.cli.main.serve", lambda launch: served.append(launch) or 0)
+    monkeypatch.setattr("sparkfleet.runtime.local.install.find_spark", lambda: SPARK)
+    monkeypatch.setattr("sparkfleet.cli.history.serve", lambda launch: served.append(launch) or 0)
     result = CliRunner().invoke(app, ["history-server", "--port", "18111"])
     assert result.exit_code == 0, result.output
     assert served[0].log_dir == tmp_path / "eventlogs"
@@ -102,8 +102,8 @@ def test_the_command_serves_the_cluster_s_eventlogs_by_default_and_prints_the_ur
 
 def test_dir_overrides_the_event_log_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[history.HistoryServerLaunch] = []
-    monkeypatch.setattr("sparkfleet.cli.main.find_spark", lambda: SPARK)
-    monkeypatch.setattr("sparkfleet.cli.main.serve", lambda launch: served.append(launch) or 0)
+    monkeypatch.setattr("sparkfleet.runtime.local.install.find_spark", lambda: SPARK)
+    monkeypatch.setattr("sparkfleet.cli.history.serve", lambda launch: served.append(launch) or 0)
     result = CliRunner().invoke(app, ["history-server", "--dir", str(tmp_path / "logs")])
     assert result.exit_code == 0, result.output
     assert served[0].log_dir == tmp_path / "logs"

@@ -3,27 +3,13 @@
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sparkfleet.cli.main import app
 from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import record_event
 from sparkfleet.platform import cluster_home, open_embedded_store
+from support.cli import PI, sf
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PI = EXAMPLES / "pyspark-pi-job.yaml"
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path / "home"))
-    return tmp_path
-
-
-def sf(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def test_apply_creates_then_reports_unchanged_then_configured(tmp_path: Path) -> None:

@@ -3,22 +3,15 @@
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sparkfleet.cli.sparkctl import app
+from sparkfleet.cli.sparkctl import app as sparkctl
+from support.cli import PI, sf
 
-PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path / "home"))
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def ctl(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    return sf(*args, app=sparkctl)
 
 
 def test_create_list_status_event_delete() -> None:

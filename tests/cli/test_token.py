@@ -13,13 +13,6 @@ from sparkfleet.server.tokens import digest
 runner = CliRunner()
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv("SPARKFLEET_HOME", str(home))
-    return home
-
-
 def test_create_prints_the_token_alone_on_stdout_and_keeps_its_digest(home: Path) -> None:
     result = runner.invoke(app, ["token", "create", "--read-only", "--name", "ci"])
     assert result.exit_code == 0, result.output

@@ -14,15 +14,10 @@ from sparkfleet.cli.main import app
 from sparkfleet.cli.watching import change_line
 from sparkfleet.cluster import WatchEvent, WatchEventType
 from sparkfleet.cluster.embedded import EmbeddedCluster
+from support.cli import PI
 
-PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
+pytestmark = pytest.mark.usefixtures("home")
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path / "home"))
-    return tmp_path
 
 
 def _change_when_watching(monkeypatch: pytest.MonkeyPatch, change: Any) -> threading.Thread:

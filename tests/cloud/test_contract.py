@@ -28,10 +28,10 @@ ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 
 def request(token: str = "tok-1", **overrides: object) -> LaunchRequest:
     fields: dict[str, object] = {
-        "clientToken": token,
-        "nodeClaimName": f"claim-{token}",
-        "instanceTypes": ("r5d.4xlarge",),
-        "capacityTypes": (ON_DEMAND,),
+        "client_token": token,
+        "node_claim_name": f"claim-{token}",
+        "instance_types": ("r5d.4xlarge",),
+        "capacity_types": (ON_DEMAND,),
         "zones": ZONES,
         "tags": {"karpenter.sh/nodepool": "spark-memory-optimized"},
     }
@@ -52,21 +52,21 @@ def test_launch_starts_one_pending_instance_from_an_allowed_offering(make_cloud)
     result = cloud.launch(request(zones=("us-east-1b",)))
     instance = result.unwrap()
     assert result.ok and result.errors == ()
-    assert (instance.instanceType, instance.zone, instance.capacityType) == (
+    assert (instance.instance_type, instance.zone, instance.capacity_type) == (
         "r5d.4xlarge",
         "us-east-1b",
         ON_DEMAND,
     )
     assert instance.state is InstanceState.PENDING
-    assert instance.nodeClaimName == "claim-tok-1"
+    assert instance.node_claim_name == "claim-tok-1"
     assert instance.tags == {"karpenter.sh/nodepool": "spark-memory-optimized"}
-    assert instance.instanceId.startswith("i-")
-    assert [i.instanceId for i in cloud.list_instances()] == [instance.instanceId]
+    assert instance.instance_id.startswith("i-")
+    assert [i.instance_id for i in cloud.list_instances()] == [instance.instance_id]
 
 
 def test_launch_records_the_price_the_offering_had(make_cloud):
     cloud = make_cloud(scenario()).cloud
-    instance = cloud.launch(request(capacityTypes=(SPOT,))).unwrap()
+    instance = cloud.launch(request(capacity_types=(SPOT,))).unwrap()
     prices = {o.key: o.price for o in cloud.offerings(cloud.region)}
     assert instance.price == prices[instance.offering]
 
@@ -75,7 +75,7 @@ def test_the_same_client_token_twice_gives_the_same_instance_never_two(make_clou
     cloud = make_cloud(scenario()).cloud
     first = cloud.launch(request("tok-same")).unwrap()
     second = cloud.launch(request("tok-same")).unwrap()
-    assert second.instanceId == first.instanceId
+    assert second.instance_id == first.instance_id
     assert len(cloud.list_instances()) == 1
 
 
@@ -83,7 +83,7 @@ def test_a_client_token_reused_with_a_different_request_is_refused(make_cloud):
     cloud = make_cloud(scenario()).cloud
     cloud.launch(request("tok-same"))
     with pytest.raises(IdempotentParameterMismatch):
-        cloud.launch(request("tok-same", instanceTypes=("r5d.8xlarge",)))
+        cloud.launch(request("tok-same", instance_types=("r5d.8xlarge",)))
     assert len(cloud.list_instances()) == 1
 
 
@@ -91,19 +91,19 @@ def test_different_client_tokens_give_different_instances(make_cloud):
     cloud = make_cloud(scenario()).cloud
     a = cloud.launch(request("tok-a")).unwrap()
     b = cloud.launch(request("tok-b")).unwrap()
-    assert a.instanceId != b.instanceId
-    assert [i.instanceId for i in cloud.list_instances()] == [a.instanceId, b.instanceId]
+    assert a.instance_id != b.instance_id
+    assert [i.instance_id for i in cloud.list_instances()] == [a.instance_id, b.instance_id]
 
 
 def test_terminate_removes_the_instance_from_the_list_and_may_be_repeated(make_cloud):
     cloud = make_cloud(scenario()).cloud
     keep = cloud.launch(request("tok-keep")).unwrap()
     gone = cloud.launch(request("tok-gone")).unwrap()
-    [after] = cloud.terminate([gone.instanceId])
+    [after] = cloud.terminate([gone.instance_id])
     assert after.state is InstanceState.TERMINATED
-    assert after.stateReason == USER_TERMINATION_REASON
-    assert [i.instanceId for i in cloud.list_instances()] == [keep.instanceId]
-    [again] = cloud.terminate([gone.instanceId])
+    assert after.state_reason == USER_TERMINATION_REASON
+    assert [i.instance_id for i in cloud.list_instances()] == [keep.instance_id]
+    [again] = cloud.terminate([gone.instance_id])
     assert again.state is InstanceState.TERMINATED
 
 
@@ -111,15 +111,15 @@ def test_terminating_an_unknown_instance_fails_and_changes_nothing(make_cloud):
     cloud = make_cloud(scenario()).cloud
     live = cloud.launch(request()).unwrap()
     with pytest.raises(InstanceNotFound) as excinfo:
-        cloud.terminate([live.instanceId, "i-0123456789abcdef0"])
-    assert excinfo.value.instanceIds == ("i-0123456789abcdef0",)
-    assert [i.instanceId for i in cloud.list_instances()] == [live.instanceId]
+        cloud.terminate([live.instance_id, "i-0123456789abcdef0"])
+    assert excinfo.value.instance_ids == ("i-0123456789abcdef0",)
+    assert [i.instance_id for i in cloud.list_instances()] == [live.instance_id]
 
 
 def test_no_capacity_in_any_candidate_is_an_insufficient_capacity_error_naming_each_offering(make_cloud):
     cloud = make_cloud(scenario(unavailable(instanceFamily="r5d"))).cloud
     result = cloud.launch(
-        request(instanceTypes=("r5d.4xlarge", "r5d.8xlarge"), capacityTypes=(SPOT, ON_DEMAND))
+        request(instance_types=("r5d.4xlarge", "r5d.8xlarge"), capacity_types=(SPOT, ON_DEMAND))
     )
     assert result.instance is None
     assert {f.code for f in result.errors} == {INSUFFICIENT_CAPACITY}
@@ -136,8 +136,8 @@ def test_no_capacity_in_any_candidate_is_an_insufficient_capacity_error_naming_e
 def test_a_failed_launch_can_be_retried_with_the_same_token(make_cloud):
     cloud = make_cloud(scenario(unavailable(instanceType="r5d.4xlarge"))).cloud
     assert not cloud.launch(request("tok-retry")).ok
-    retried = cloud.launch(request("tok-retry", instanceTypes=("r5d.4xlarge", "r5d.8xlarge")))
-    assert retried.unwrap().instanceType == "r5d.8xlarge"
+    retried = cloud.launch(request("tok-retry", instance_types=("r5d.4xlarge", "r5d.8xlarge")))
+    assert retried.unwrap().instance_type == "r5d.8xlarge"
 
 
 def test_the_fleet_moves_past_offerings_without_capacity_and_reports_them(make_cloud):
@@ -149,15 +149,15 @@ def test_the_fleet_moves_past_offerings_without_capacity_and_reports_them(make_c
 
 def test_spot_is_preferred_when_both_capacity_types_are_allowed(make_cloud):
     cloud = make_cloud(scenario()).cloud
-    instance = cloud.launch(request(capacityTypes=(ON_DEMAND, SPOT))).unwrap()
-    assert instance.capacityType is SPOT
+    instance = cloud.launch(request(capacity_types=(ON_DEMAND, SPOT))).unwrap()
+    assert instance.capacity_type is SPOT
 
 
 def test_on_demand_is_the_fallback_when_no_spot_offering_has_capacity(make_cloud):
     cloud = make_cloud(scenario(unavailable(instanceFamily="r5d", capacityType="spot"))).cloud
-    result = cloud.launch(request(capacityTypes=(SPOT, ON_DEMAND)))
-    assert result.unwrap().capacityType is ON_DEMAND
-    assert {f.capacityType for f in result.errors} == {SPOT}
+    result = cloud.launch(request(capacity_types=(SPOT, ON_DEMAND)))
+    assert result.unwrap().capacity_type is ON_DEMAND
+    assert {f.capacity_type for f in result.errors} == {SPOT}
     assert len(result.errors) == len(ZONES)
 
 
@@ -168,20 +168,20 @@ def test_spot_launches_from_the_cheapest_spot_offering_among_the_candidates(make
         o for o in cloud.offerings(cloud.region) if o.capacityType is SPOT and o.instanceType in candidates
     ]
     cheapest = min(spot, key=lambda o: o.price)
-    instance = cloud.launch(request(instanceTypes=candidates, capacityTypes=(SPOT,))).unwrap()
+    instance = cloud.launch(request(instance_types=candidates, capacity_types=(SPOT,))).unwrap()
     assert instance.offering == cheapest.key
 
 
 def test_on_demand_launches_the_lowest_priced_candidate(make_cloud):
     cloud = make_cloud(scenario()).cloud
-    instance = cloud.launch(request(instanceTypes=("r5d.8xlarge", "r5d.2xlarge", "r5d.4xlarge"))).unwrap()
-    assert instance.instanceType == "r5d.2xlarge"
+    instance = cloud.launch(request(instance_types=("r5d.8xlarge", "r5d.2xlarge", "r5d.4xlarge"))).unwrap()
+    assert instance.instance_type == "r5d.2xlarge"
 
 
 def test_excluded_offerings_are_not_tried(make_cloud):
     cloud = make_cloud(scenario()).cloud
     excluded = frozenset(OfferingKey("r5d.4xlarge", z, ON_DEMAND) for z in ("us-east-1a", "us-east-1b"))
-    instance = cloud.launch(request(excludedOfferings=excluded)).unwrap()
+    instance = cloud.launch(request(excluded_offerings=excluded)).unwrap()
     assert instance.zone == "us-east-1c"
 
 
@@ -189,13 +189,13 @@ def test_a_request_with_nothing_left_to_try_is_invalid(make_cloud):
     cloud = make_cloud(scenario()).cloud
     excluded = frozenset(OfferingKey("r5d.4xlarge", z, ON_DEMAND) for z in ZONES)
     with pytest.raises(InvalidLaunchRequest):
-        cloud.launch(request(excludedOfferings=excluded))
+        cloud.launch(request(excluded_offerings=excluded))
 
 
 def test_unknown_instance_types_and_zones_are_invalid_requests(make_cloud):
     cloud = make_cloud(scenario()).cloud
     with pytest.raises(InvalidLaunchRequest, match=r"r5d\.5xlarge"):
-        cloud.launch(request(instanceTypes=("r5d.5xlarge",)))
+        cloud.launch(request(instance_types=("r5d.5xlarge",)))
     with pytest.raises(InvalidLaunchRequest, match=r"eu-west-1a"):
         cloud.launch(request(zones=("eu-west-1a",)))
 
@@ -208,7 +208,7 @@ def test_offerings_list_what_exists_with_prices_and_capacity_shows_only_at_launc
     # Like DescribeInstanceTypeOfferings: no capacity is promised, so the provisioner learns by launching.
     assert offerings[OfferingKey("m5.large", "us-east-1c", SPOT)].available
     assert not cloud.launch(
-        request(instanceTypes=("m5.large",), capacityTypes=(SPOT,), zones=("us-east-1c",))
+        request(instance_types=("m5.large",), capacity_types=(SPOT,), zones=("us-east-1c",))
     ).ok
     assert offerings[OfferingKey("m5.large", "us-east-1a", SPOT)].available
     assert offerings[OfferingKey("m5.large", "us-east-1c", ON_DEMAND)].available
@@ -221,19 +221,19 @@ def test_events_report_launch_boot_and_termination_once_each_in_order(make_cloud
     cloud = env.cloud
     instance = cloud.launch(request()).unwrap()
     [pending] = cloud.poll_events()
-    assert (pending.kind, pending.instanceId, pending.state, pending.previousState) == (
+    assert (pending.kind, pending.instance_id, pending.state, pending.previous_state) == (
         CloudEventKind.STATE_CHANGE,
-        instance.instanceId,
+        instance.instance_id,
         InstanceState.PENDING,
         None,
     )
     assert cloud.poll_events() == []
     env.clock.advance(30)
     [running] = cloud.poll_events()
-    assert (running.state, running.previousState) == (InstanceState.RUNNING, InstanceState.PENDING)
-    assert running.time == instance.launchTime + timedelta(seconds=30)
+    assert (running.state, running.previous_state) == (InstanceState.RUNNING, InstanceState.PENDING)
+    assert running.time == instance.launch_time + timedelta(seconds=30)
     assert cloud.list_instances()[0].state is InstanceState.RUNNING
-    cloud.terminate([instance.instanceId])
+    cloud.terminate([instance.instance_id])
     [terminated] = cloud.poll_events()
     assert (terminated.state, terminated.reason) == (InstanceState.TERMINATED, USER_TERMINATION_REASON)
     assert cloud.poll_events() == []
@@ -245,6 +245,6 @@ def test_insufficient_capacity_is_also_polled_as_events(make_cloud):
     [event] = cloud.poll_events()
     assert event.kind is CloudEventKind.INSUFFICIENT_CAPACITY
     assert event.offering == OfferingKey("r5d.4xlarge", "us-east-1a", ON_DEMAND)
-    assert event.nodeClaimName == "claim-tok-1"
-    assert event.instanceId is None
+    assert event.node_claim_name == "claim-tok-1"
+    assert event.instance_id is None
     assert cloud.poll_events() == []

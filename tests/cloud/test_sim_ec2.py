@@ -37,12 +37,12 @@ def spot(token: str, instance_type: str = "r5d.4xlarge", zone: str = "us-east-1a
 
 
 def kinds(events: list[CloudEvent]) -> list[tuple[CloudEventKind, str | None, InstanceState | None]]:
-    return [(e.kind, e.instanceId, e.state) for e in events]
+    return [(e.kind, e.instance_id, e.state) for e in events]
 
 
 def test_instance_ids_count_launches_in_seventeen_hex_digits():
     ec2, _ = sim()
-    ids = [ec2.launch(spot(f"t{n}")).unwrap().instanceId for n in range(1, 18)]
+    ids = [ec2.launch(spot(f"t{n}")).unwrap().instance_id for n in range(1, 18)]
     assert ids[0] == "i-00000000000000001"
     assert ids[16] == "i-00000000000000011"
 
@@ -67,7 +67,7 @@ def test_instance_types_are_the_catalog():
 
 def test_an_instance_stays_pending_until_the_launch_latency_has_passed():
     ec2, clock = sim("launchLatencySeconds: 45")
-    instance_id = ec2.launch(spot("t1")).unwrap().instanceId
+    instance_id = ec2.launch(spot("t1")).unwrap().instance_id
     clock.advance(44.9)
     assert ec2.describe(instance_id).state is InstanceState.PENDING
     clock.advance(0.1)
@@ -76,7 +76,7 @@ def test_an_instance_stays_pending_until_the_launch_latency_has_passed():
 
 def test_the_default_launch_latency_is_one_second():
     ec2, clock = sim()
-    instance_id = ec2.launch(spot("t1")).unwrap().instanceId
+    instance_id = ec2.launch(spot("t1")).unwrap().instance_id
     clock.advance(1)
     events = ec2.poll_events()
     assert events[-1].state is InstanceState.RUNNING
@@ -91,41 +91,41 @@ def test_a_capacity_cap_runs_out_and_comes_back_when_an_instance_terminates():
     third = ec2.launch(spot("t3", zone="us-east-1c"))
     assert not third.ok
     assert [f.offering.zone for f in third.errors] == ["us-east-1c"]
-    ec2.terminate([first.instanceId])
+    ec2.terminate([first.instance_id])
     assert ec2.launch(spot("t3", zone="us-east-1c")).ok
 
 
 def test_a_spot_interruption_at_a_time_warns_two_minutes_before_reclaiming():
     ec2, clock = sim("spotInterruptions: [{at: 600, instanceFamily: r5d}]")
-    victim = ec2.launch(spot("t1")).unwrap().instanceId
-    other_family = ec2.launch(spot("t2", "r5.4xlarge")).unwrap().instanceId
+    victim = ec2.launch(spot("t1")).unwrap().instance_id
+    other_family = ec2.launch(spot("t2", "r5.4xlarge")).unwrap().instance_id
     clock.advance(599)
     ec2.poll_events()
     clock.advance(1)
     [warning] = ec2.poll_events()
     assert warning.kind is CloudEventKind.SPOT_INTERRUPTION_WARNING
-    assert warning.instanceId == victim
+    assert warning.instance_id == victim
     assert warning.time == START + timedelta(seconds=600)
     assert warning.deadline == START + timedelta(seconds=600) + SPOT_INTERRUPTION_NOTICE
     clock.advance(119)
     assert ec2.poll_events() == []
-    assert victim in [i.instanceId for i in ec2.list_instances()]
+    assert victim in [i.instance_id for i in ec2.list_instances()]
     clock.advance(1)
     [reclaimed] = ec2.poll_events()
-    assert (reclaimed.instanceId, reclaimed.state, reclaimed.previousState) == (
+    assert (reclaimed.instance_id, reclaimed.state, reclaimed.previous_state) == (
         victim,
         InstanceState.TERMINATED,
         InstanceState.RUNNING,
     )
     assert reclaimed.reason == SPOT_TERMINATION_REASON
-    assert [i.instanceId for i in ec2.list_instances()] == [other_family]
+    assert [i.instance_id for i in ec2.list_instances()] == [other_family]
     clock.advance(3600)
     assert ec2.poll_events() == []
 
 
 def test_events_of_a_long_jump_in_time_come_stamped_with_when_they_were_due():
     ec2, clock = sim("spotInterruptions: [{at: 60}]")
-    victim = ec2.launch(spot("t1")).unwrap().instanceId
+    victim = ec2.launch(spot("t1")).unwrap().instance_id
     clock.advance(3600)
     events = ec2.poll_events()
     assert kinds(events) == [
@@ -145,7 +145,7 @@ def test_events_of_a_long_jump_in_time_come_stamped_with_when_they_were_due():
 def test_interruptions_never_hit_on_demand_instances():
     ec2, clock = sim("spotInterruptions: [{at: 10}]")
     request = LaunchRequest("od", "claim-od", ("r5d.4xlarge",), (ON_DEMAND,))
-    instance_id = ec2.launch(request).unwrap().instanceId
+    instance_id = ec2.launch(request).unwrap().instance_id
     clock.advance(600)
     assert CloudEventKind.SPOT_INTERRUPTION_WARNING not in {e.kind for e in ec2.poll_events()}
     assert ec2.describe(instance_id).state is InstanceState.RUNNING
@@ -154,11 +154,11 @@ def test_interruptions_never_hit_on_demand_instances():
 def test_an_interruption_after_launch_hits_only_count_matching_instances_in_launch_order():
     ec2, clock = sim("spotInterruptions: [{afterLaunch: 300, zone: us-east-1b, count: 1}]")
     ec2.launch(spot("a", zone="us-east-1a"))
-    first_b = ec2.launch(spot("b1", zone="us-east-1b")).unwrap().instanceId
+    first_b = ec2.launch(spot("b1", zone="us-east-1b")).unwrap().instance_id
     clock.advance(10)
-    second_b = ec2.launch(spot("b2", zone="us-east-1b")).unwrap().instanceId
+    second_b = ec2.launch(spot("b2", zone="us-east-1b")).unwrap().instance_id
     clock.advance(1000)
-    warned = [e.instanceId for e in ec2.poll_events() if e.kind is CloudEventKind.SPOT_INTERRUPTION_WARNING]
+    warned = [e.instance_id for e in ec2.poll_events() if e.kind is CloudEventKind.SPOT_INTERRUPTION_WARNING]
     assert warned == [first_b]
     assert ec2.describe(first_b).state is InstanceState.TERMINATED
     assert ec2.describe(second_b).state is InstanceState.RUNNING
@@ -166,7 +166,7 @@ def test_an_interruption_after_launch_hits_only_count_matching_instances_in_laun
 
 def test_a_terminated_instance_is_not_warned():
     ec2, clock = sim("spotInterruptions: [{afterLaunch: 300}]")
-    instance_id = ec2.launch(spot("t1")).unwrap().instanceId
+    instance_id = ec2.launch(spot("t1")).unwrap().instance_id
     ec2.terminate([instance_id])
     clock.advance(1000)
     assert CloudEventKind.SPOT_INTERRUPTION_WARNING not in {e.kind for e in ec2.poll_events()}
@@ -195,7 +195,7 @@ def test_concurrent_launches_never_share_an_id_and_one_token_gives_one_instance(
     lock = threading.Lock()
 
     def launch(token: str) -> None:
-        instance_id = ec2.launch(spot(token)).unwrap().instanceId
+        instance_id = ec2.launch(spot(token)).unwrap().instance_id
         with lock:
             ids.append(instance_id)
 

@@ -48,7 +48,7 @@ def test_requested_zones_narrow_and_order_the_zones():
 
 def test_everything_excluded_is_an_invalid_request():
     excluded = frozenset(OfferingKey("m5.large", z, ON_DEMAND) for z in ZONES)
-    request = LaunchRequest("t", "c", ("m5.large",), (ON_DEMAND,), excludedOfferings=excluded)
+    request = LaunchRequest("t", "c", ("m5.large",), (ON_DEMAND,), excluded_offerings=excluded)
     with pytest.raises(InvalidLaunchRequest, match="excluded"):
         order(request, flat_prices())
 
@@ -56,13 +56,13 @@ def test_everything_excluded_is_an_invalid_request():
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"clientToken": ""}, "clientToken"),
-        ({"clientToken": "x" * 65}, "clientToken"),
-        ({"instanceTypes": ()}, "instanceTypes"),
-        ({"capacityTypes": ()}, "capacityTypes"),
+        ({"client_token": ""}, "clientToken"),
+        ({"client_token": "x" * 65}, "clientToken"),
+        ({"instance_types": ()}, "instanceTypes"),
+        ({"capacity_types": ()}, "capacityTypes"),
     ],
 )
 def test_a_malformed_launch_request_cannot_be_built(fields, message):
-    base: dict[str, object] = {"clientToken": "t", "nodeClaimName": "c", "instanceTypes": ("m5.large",)}
+    base: dict[str, object] = {"client_token": "t", "node_claim_name": "c", "instance_types": ("m5.large",)}
     with pytest.raises(InvalidLaunchRequest, match=message):
         LaunchRequest(**{**base, **fields})  # type: ignore[arg-type]

@@ -9,8 +9,7 @@ import pytest
 from sparkfleet.cluster.defaults import initial_status, qos_class
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.kinds import lookup
-
-from .objects import configmap, pod
+from support.objects import configmap, pod
 
 
 def with_resources(*containers: dict[str, Any]) -> dict[str, Any]:

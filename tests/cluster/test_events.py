@@ -10,8 +10,7 @@ from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import Invalid
 from sparkfleet.cluster.events import AGGREGATION_WINDOW, EventType, event_order, events_for, record_event
-
-from .objects import node, pod, spark_app
+from support.objects import node, pod, spark_app
 
 
 def test_an_event_records_the_involved_object_reason_and_source(

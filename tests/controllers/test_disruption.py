@@ -98,7 +98,7 @@ def test_an_empty_node_goes_after_consolidate_after_and_never_while_spark_pods_r
     advance_watching(platform, watch, 40)
     assert platform.nodes() == []
     assert platform.claims() == []
-    assert platform.sim.describe(instance.instanceId).state is InstanceState.TERMINATED
+    assert platform.sim.describe(instance.instance_id).state is InstanceState.TERMINATED
     reasons = platform.reasons("Node", node["metadata"]["name"])
     assert "DisruptionEmptiness" in reasons and "DisruptionTerminating" in reasons
     assert "InstanceTerminated" in platform.reasons("NodeClaim", claim["metadata"]["name"])
@@ -179,8 +179,8 @@ def test_a_spot_interruption_drains_the_node_and_replaces_it_on_another_offering
     run_all(platform, pods)
     (claim,) = platform.claims()
     (instance,) = platform.sim.list_instances()
-    assert instance.capacityType is CapacityType.SPOT
-    interrupted = OfferingKey(instance.instanceType, instance.zone, instance.capacityType)
+    assert instance.capacity_type is CapacityType.SPOT
+    interrupted = OfferingKey(instance.instance_type, instance.zone, instance.capacity_type)
 
     platform.advance(120, step=5)  # the notice comes 2 minutes after the launch
     name = claim["metadata"]["name"]
@@ -189,8 +189,8 @@ def test_a_spot_interruption_drains_the_node_and_replaces_it_on_another_offering
     assert name not in [c["metadata"]["name"] for c in platform.claims()]
     assert "DisruptionInterruption" in platform.reasons("Node", name)
     # terminated by us before the two minutes ran out, and the offering is kept out of new plans
-    assert platform.sim.describe(instance.instanceId).state is InstanceState.TERMINATED
-    assert platform.sim.describe(instance.instanceId).stateReason != "Server.SpotInstanceTermination"
+    assert platform.sim.describe(instance.instance_id).state is InstanceState.TERMINATED
+    assert platform.sim.describe(instance.instance_id).state_reason != "Server.SpotInstanceTermination"
     assert interrupted in platform.offerings.active(platform.clock.now())
     for pod in pods:
         assert platform.pod(pod["metadata"]["name"]) is None

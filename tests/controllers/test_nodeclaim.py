@@ -92,7 +92,7 @@ def compute_claim(platform: Platform) -> Obj:
     """A NodeClaim for one 2-core pod of the compute-optimized pool, as something other than the
     provisioner (e.g. disruption, for a replacement) writes it."""
     view = platform.fleets.view()
-    pod = PodRequest("spark-team-a/p", Resources(cpu=2000, memory=2**32, pods=1), nodeSelector=COMPUTE)
+    pod = PodRequest("spark-team-a/p", Resources(cpu=2000, memory=2**32, pods=1), node_selector=COMPUTE)
     planned = plan(ProvisioningRequest(view.fleet, [pod], START)).claims[0]
     return nodeclaim_manifest(planned, view.pools[spark_compute_optimized().name])
 
@@ -158,8 +158,8 @@ def test_a_launch_is_not_repeated_after_the_controller_dies_before_writing_it_do
     claim = one_claim(platform)
     assert condition(claim, "Launched")["status"] == "True"  # type: ignore[index]
     (instance,) = platform.sim.list_instances()
-    assert instance.clientToken == claim["metadata"]["uid"]
-    assert claim["status"]["providerID"].endswith(instance.instanceId)
+    assert instance.client_token == claim["metadata"]["uid"]
+    assert claim["status"]["providerID"].endswith(instance.instance_id)
     launched = dict(platform.events("NodeClaim", claim["metadata"]["name"]))["Launched"]
     assert launched.startswith("found the instance launched for it")
     platform.advance(30)
@@ -184,7 +184,7 @@ def test_a_claim_is_launched_once_though_the_provisioner_and_the_nodeclaim_contr
 
     assert proxy.launches == 1
     (instance,) = platform.sim.list_instances()
-    assert instance.clientToken == claim["metadata"]["uid"]
+    assert instance.client_token == claim["metadata"]["uid"]
     assert platform.reasons("NodeClaim", claim["metadata"]["name"]).count("Launched") == 1
     assert len(platform.nodes()) == 1
 
@@ -204,15 +204,15 @@ def test_a_terminate_the_cloud_refuses_is_a_warning_on_the_claim_and_is_tried_ag
     platform.settle()
     warnings = [m for r, m in platform.events("NodeClaim", name) if r == "TerminationFailed"]
     assert warnings == [
-        f"terminating {instance.instanceId} failed: UnauthorizedOperation: not allowed to terminate; "
+        f"terminating {instance.instance_id} failed: UnauthorizedOperation: not allowed to terminate; "
         "tried again while it runs without a claim"
     ]
-    assert any(r.levelname == "WARNING" and instance.instanceId in r.getMessage() for r in caplog.records)
-    assert platform.sim.describe(instance.instanceId).state is InstanceState.RUNNING
+    assert any(r.levelname == "WARNING" and instance.instance_id in r.getMessage() for r in caplog.records)
+    assert platform.sim.describe(instance.instance_id).state is InstanceState.RUNNING
 
     proxy.fail_terminate = False
     platform.advance(1)
-    assert platform.sim.describe(instance.instanceId).state is InstanceState.TERMINATED
+    assert platform.sim.describe(instance.instance_id).state is InstanceState.TERMINATED
     assert "InstanceTerminated" in platform.reasons("NodeClaim", name)
     assert platform.nodes() == []
 
@@ -246,7 +246,7 @@ def test_a_claim_not_registered_within_fifteen_minutes_is_deleted_and_its_instan
     assert name in [c["metadata"]["name"] for c in platform.claims()]
     platform.advance(60, step=30)
     assert name not in [c["metadata"]["name"] for c in platform.claims()]
-    assert platform.sim.describe(instance.instanceId).state is InstanceState.TERMINATED
+    assert platform.sim.describe(instance.instance_id).state is InstanceState.TERMINATED
     assert "RegistrationTimeout" in platform.reasons("NodeClaim", name)
 
 
@@ -259,7 +259,7 @@ def test_deleting_a_nodeclaim_terminates_its_instance_and_removes_its_node(platf
     platform.store.delete("NodeClaim", None, claim["metadata"]["name"])
     platform.settle()
     assert platform.nodes() == []
-    assert platform.sim.describe(instance.instanceId).state is InstanceState.TERMINATED
+    assert platform.sim.describe(instance.instance_id).state is InstanceState.TERMINATED
     assert "InstanceTerminated" in platform.reasons("NodeClaim", claim["metadata"]["name"])
     assert node["metadata"]["name"] == claim["metadata"]["name"]
 
@@ -268,7 +268,7 @@ def test_an_instance_that_stops_on_its_own_takes_its_claim_and_node_with_it(plat
     claim = launch_one(platform)
     platform.advance(31)
     (instance,) = platform.sim.list_instances()
-    platform.sim.terminate([instance.instanceId])
+    platform.sim.terminate([instance.instance_id])
     platform.advance(1)
     assert platform.claims() == []
     assert platform.nodes() == []

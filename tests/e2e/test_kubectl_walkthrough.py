@@ -9,87 +9,38 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sparkfleet.cli.main import app
+from support.cli import EXAMPLES, PI
+from support.cli import sf_ok as sf
+from support.kubectl import Kubectl, kubectl_binary
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-PI = ROOT / "examples" / "pyspark-pi-job.yaml"
 NS = "spark-team-a"
 DRIVER = "pyspark-pi-karpenter-driver"
-KUBECTL = shutil.which("kubectl")
-
-if KUBECTL is None:
-    if os.environ.get("SPARKFLEET_ALLOW_NO_KUBECTL") != "1":
-        raise RuntimeError("kubectl is not on PATH: install it, or set SPARKFLEET_ALLOW_NO_KUBECTL=1 to skip")
-    pytestmark = [
-        pytestmark,
-        pytest.mark.skip(reason="kubectl is not on PATH (SPARKFLEET_ALLOW_NO_KUBECTL=1)"),
-    ]
-
-
-def sf(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture
-def kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A running `sparkfleet up` whose NodePools consolidate empty nodes after 5 s; its kubeconfig."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("SPARKFLEET_HOME", str(home))
+def kubectl(home: Path, tmp_path: Path) -> Iterator[Kubectl]:
+    """kubectl with the kubeconfig of a running `sparkfleet up` whose NodePools consolidate empty nodes
+    after 5 s. kubectl is looked for first, so a machine without it fails (or skips) before `up`."""
+    binary = kubectl_binary()
     config = tmp_path / "config"
     config.mkdir()
     for name in ("nodepools.yaml", "ec2nodeclasses.yaml", "queues.yaml"):
-        text = (ROOT / "examples" / "config" / name).read_text()
+        text = (EXAMPLES / "config" / name).read_text()
         (config / name).write_text(text.replace("consolidateAfter: 1m", "consolidateAfter: 5s"))
     sf("up", "--config", str(config), "--port", "0")
     try:
-        yield home / "kubeconfig"
+        yield Kubectl(binary, home / "kubeconfig")
     finally:
         sf("down")
-
-
-def kubectl_env(kubeconfig: Path) -> dict[str, str]:
-    """The user's environment with the kubeconfig `up` wrote (and kubectl's cache beside it, not in ~)."""
-    return {
-        **os.environ,
-        "KUBECONFIG": str(kubeconfig),
-        "KUBECACHEDIR": str(kubeconfig.parent / "kube-cache"),
-    }
-
-
-def kubectl(kubeconfig: Path, *args: str, timeout: float = 60) -> str:
-    done = subprocess.run(
-        [str(KUBECTL), *args],
-        env=kubectl_env(kubeconfig),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}{done.stdout}"
-    return done.stdout
-
-
-def watch_pods(kubeconfig: Path) -> subprocess.Popen[str]:
-    """`kubectl get pods -n spark-team-a -w`, in the background."""
-    return subprocess.Popen(
-        [str(KUBECTL), "get", "pods", "-n", NS, "-w"],
-        env=kubectl_env(kubeconfig),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
 
 
 def driver_statuses(process: subprocess.Popen[str], deadline: float) -> tuple[list[str], list[str]]:
@@ -137,11 +88,11 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
     raise AssertionError(f"{what} did not happen in {timeout} s")
 
 
-def test_the_seed_walk_through_with_the_real_kubectl(kubeconfig: Path) -> None:
-    with watch_pods(kubeconfig) as watcher:
+def test_the_seed_walk_through_with_the_real_kubectl(kubectl: Kubectl) -> None:
+    with kubectl.background("get", "pods", "-n", NS, "-w") as watcher:
         try:
             time.sleep(1)  # the watch is open before the application exists
-            applied = kubectl(kubeconfig, "apply", "-f", str(PI))
+            applied = kubectl.ok("apply", "-f", str(PI))
             assert applied.strip() == "sparkapplication.sparkoperator.k8s.io/pyspark-pi-karpenter created"
             lines, statuses = driver_statuses(watcher, time.monotonic() + 240)
         finally:
@@ -153,11 +104,11 @@ def test_the_seed_walk_through_with_the_real_kubectl(kubeconfig: Path) -> None:
     assert "Running" in seen, statuses
 
     wait_for(
-        lambda: "COMPLETED" in kubectl(kubeconfig, "get", "sparkapplications", "-A"),
+        lambda: "COMPLETED" in kubectl.ok("get", "sparkapplications", "-A"),
         60,
         "the application reaching COMPLETED",
     )
-    header, rows = columns(kubectl(kubeconfig, "get", "sparkapplications", "-A"))
+    header, rows = columns(kubectl.ok("get", "sparkapplications", "-A"))
     # The upstream CRD's printer columns, in its order.
     assert header == ["NAMESPACE", "NAME", "SUSPEND", "STATUS", "ATTEMPTS", "START", "FINISH", "AGE"]
     (row,) = rows
@@ -168,25 +119,25 @@ def test_the_seed_walk_through_with_the_real_kubectl(kubeconfig: Path) -> None:
         "1",
     )
 
-    described = kubectl(kubeconfig, "describe", "sparkapplication", "pyspark-pi-karpenter", "-n", NS)
+    described = kubectl.ok("describe", "sparkapplication", "pyspark-pi-karpenter", "-n", NS)
     assert "Events:" in described
     for reason in ("SparkApplicationSubmitted", "SparkDriverRunning", "SparkApplicationCompleted"):
         assert reason in described, described
 
     # The driver's node is consolidated once empty; its log is still there, from the archive.
-    node = kubectl(kubeconfig, "get", "pod", DRIVER, "-n", NS, "-o", "jsonpath={.spec.nodeName}").strip()
+    node = kubectl.ok("get", "pod", DRIVER, "-n", NS, "-o", "jsonpath={.spec.nodeName}").strip()
     assert node
-    wait_for(lambda: node not in kubectl(kubeconfig, "get", "nodes"), 120, f"node {node} being consolidated")
-    log = kubectl(kubeconfig, "logs", DRIVER, "-n", NS)
+    wait_for(lambda: node not in kubectl.ok("get", "nodes"), 120, f"node {node} being consolidated")
+    log = kubectl.ok("logs", DRIVER, "-n", NS)
     assert "Pi is roughly 3.1" in log
 
-    explained = kubectl(kubeconfig, "explain", "sparkapplication.spec.driver")
+    explained = kubectl.ok("explain", "sparkapplication.spec.driver")
     assert "coreRequest" in explained and "KIND:" in explained and "SparkApplication" in explained
 
-    deleted = kubectl(kubeconfig, "delete", "-f", str(PI))
+    deleted = kubectl.ok("delete", "-f", str(PI))
     assert "deleted" in deleted
     wait_for(
-        lambda: DRIVER not in kubectl(kubeconfig, "get", "pods", "-n", NS),
+        lambda: DRIVER not in kubectl.ok("get", "pods", "-n", NS),
         60,
         "the driver pod going with its application",
     )

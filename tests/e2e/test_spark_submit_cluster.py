@@ -16,15 +16,14 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from sparkfleet.api.sparkapplication import load_spark_application
 from sparkfleet.cli.context import close_clusters, open_cluster
 from sparkfleet.cli.daemon import read_server
-from sparkfleet.cli.main import app
 from sparkfleet.cluster.kinds import known_kinds
 from sparkfleet.engine.submission import build_submission
 from sparkfleet.runtime.local import find_spark
+from support.cli import sf_ok as sf
 
 pytestmark = pytest.mark.e2e
 
@@ -35,16 +34,9 @@ IMAGE = "public.ecr.aws/data-on-eks/spark:3.5.3-scala2.12-java17-python3-ubuntu"
 PI_APP = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
 
 
-def sf(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    home = tmp_path / "home"
-    monkeypatch.setenv("SPARKFLEET_HOME", str(home))
+def home(home: Path) -> Iterator[Path]:
+    """The home of a running `sparkfleet up`."""
     sf("up", "--port", "0")
     try:
         yield home

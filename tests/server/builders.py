@@ -1,10 +1,9 @@
-"""Small builders of Kubernetes-shaped objects and paths for the API tests."""
+"""What the API tests share beyond the objects (those are support.objects): the token, paths, watch events."""
 
 from __future__ import annotations
 
 import json
 import warnings
-from typing import Any
 
 with warnings.catch_warnings():
     # This starlette warns on import that it would rather use `httpx2`; plain httpx works the same.
@@ -17,78 +16,14 @@ __all__ = [
     "SPARK_APPS",
     "TOKEN",
     "TestClient",
-    "configmap",
     "events",
-    "node",
-    "owner_ref",
-    "pod",
-    "spark_app",
 ]
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
-Obj = dict[str, Any]
-
 PODS = "/api/v1/namespaces/default/pods"
 SPARK_APPS = "/apis/sparkoperator.k8s.io/v1beta2/namespaces/default/sparkapplications"
-
-
-def pod(name: str, namespace: str = "default", labels: dict[str, str] | None = None, **spec: Any) -> Obj:
-    metadata: Obj = {"name": name, "namespace": namespace}
-    if labels is not None:
-        metadata["labels"] = labels
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": metadata,
-        "spec": {"containers": [{"name": "main", "image": "spark:4.0.1"}], **spec},
-    }
-
-
-def configmap(
-    name: str, namespace: str = "default", labels: dict[str, str] | None = None, **data: str
-) -> Obj:
-    metadata: Obj = {"name": name, "namespace": namespace}
-    if labels is not None:
-        metadata["labels"] = labels
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": dict(data)}
-
-
-def node(name: str, **labels: str) -> Obj:
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {"name": name, "labels": dict(labels)},
-        "spec": {},
-    }
-
-
-def spark_app(name: str, namespace: str = "default", **spec: Any) -> Obj:
-    return {
-        "apiVersion": "sparkoperator.k8s.io/v1beta2",
-        "kind": "SparkApplication",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "type": "Python",
-            "mode": "cluster",
-            "sparkVersion": "4.0.1",
-            "mainApplicationFile": "local:///opt/spark/examples/src/main/python/pi.py",
-            "driver": {"cores": 1, "memory": "512m"},
-            "executor": {"cores": 1, "instances": 2, "memory": "512m"},
-            **spec,
-        },
-    }
-
-
-def owner_ref(owner: Obj) -> Obj:
-    return {
-        "apiVersion": owner["apiVersion"],
-        "kind": owner["kind"],
-        "name": owner["metadata"]["name"],
-        "uid": owner["metadata"]["uid"],
-        "controller": True,
-    }
 
 
 def events(lines: list[str]) -> list[tuple[str, str]]:

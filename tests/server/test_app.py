@@ -11,8 +11,9 @@ from prometheus_client import CollectorRegistry
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import NotFound
 from sparkfleet.server import create_app
+from support.objects import pod
 
-from .builders import AUTH, PODS, TOKEN, TestClient, pod
+from .builders import AUTH, PODS, TOKEN, TestClient
 
 
 def test_version_is_kubernetes_shaped(client: TestClient) -> None:

@@ -17,8 +17,9 @@ from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import create_app, streams_of
 from sparkfleet.server.auth import Identity, forbidden, new_token, token_matches
 from sparkfleet.server.tokens import add_token, delete_token
+from support.objects import pod, spark_app
 
-from .builders import AUTH, PODS, SPARK_APPS, TOKEN, TestClient, pod, spark_app
+from .builders import AUTH, PODS, SPARK_APPS, TOKEN, TestClient
 from .conftest import guarded
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

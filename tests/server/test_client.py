@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sparkfleet.clock import VirtualClock
-from sparkfleet.cluster import Cluster, WatchEventType
+from sparkfleet.cluster import WatchEventType
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import (
     AlreadyExists,
@@ -24,14 +24,9 @@ from sparkfleet.cluster.kinds import lookup
 from sparkfleet.server import RemoteCluster, ServerHandle, create_app, start_server
 from sparkfleet.server.client import resource_path
 from sparkfleet.server.errors import FieldInvalid, Unauthorized
-
-from .builders import configmap, node, owner_ref, pod, spark_app
+from support.objects import configmap, node, owner_ref, pod, spark_app
 
 ADDED, MODIFIED, DELETED = WatchEventType.ADDED, WatchEventType.MODIFIED, WatchEventType.DELETED
-
-
-def test_a_remote_cluster_is_a_cluster(remote: RemoteCluster) -> None:
-    assert isinstance(remote, Cluster)
 
 
 def test_paths_follow_the_kubernetes_layout() -> None:

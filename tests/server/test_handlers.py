@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from sparkfleet.cluster.embedded import EmbeddedCluster
+from support.objects import node, pod
 
-from .builders import PODS, SPARK_APPS, TestClient, node, pod
+from .builders import PODS, SPARK_APPS, TestClient
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 STRATEGIC = {"Content-Type": "application/strategic-merge-patch+json"}

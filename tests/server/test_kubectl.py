@@ -6,9 +6,6 @@ plain HTTP. Without kubectl on the PATH they fail, unless SPARKFLEET_ALLOW_NO_KU
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,33 +14,9 @@ import yaml
 
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import create_app, start_server, streams_of
+from support.kubectl import Kubectl, kubectl_binary
 
 EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "pyspark-pi-job.yaml"
-KUBECTL_TIMEOUT = 60
-
-
-def kubectl_binary() -> str:
-    found = shutil.which("kubectl")
-    if found is None:
-        if os.environ.get("SPARKFLEET_ALLOW_NO_KUBECTL") == "1":
-            pytest.skip("kubectl is not installed (SPARKFLEET_ALLOW_NO_KUBECTL=1)")
-        pytest.fail("kubectl is not installed; set SPARKFLEET_ALLOW_NO_KUBECTL=1 to skip these tests")
-    return found
-
-
-class Kubectl:
-    def __init__(self, binary: str, kubeconfig: Path, cache: Path) -> None:
-        self._base = [binary, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache)]
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*self._base, *args], capture_output=True, text=True, timeout=KUBECTL_TIMEOUT, check=False
-        )
-
-    def ok(self, *args: str) -> str:
-        done = self.run(*args)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
 
 
 @pytest.fixture

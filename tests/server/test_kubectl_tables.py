@@ -19,9 +19,10 @@ from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import create_app, start_server, streams_of
 from sparkfleet.server.tls import ensure_pki
+from support.kubectl import Kubectl, kubectl_binary
+from support.objects import pod, spark_app
 
-from .builders import TOKEN, pod, spark_app
-from .test_kubectl import Kubectl, kubectl_binary
+from .builders import TOKEN
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 from sparkfleet.cluster.embedded import EmbeddedCluster
+from support.objects import owner_ref, pod
 
-from .builders import PODS, TestClient, events, owner_ref, pod
+from .builders import PODS, TestClient, events
 
 POLICIES = "/apis/networking.k8s.io/v1/namespaces/default/networkpolicies"
 APPLY = {"Content-Type": "application/apply-patch+yaml"}

@@ -24,8 +24,9 @@ from sparkfleet.server import (
 )
 from sparkfleet.server.serve import bind_socket
 from sparkfleet.server.tls import ensure_pki
+from support.objects import pod
 
-from .builders import AUTH, PODS, TOKEN, events, pod
+from .builders import AUTH, PODS, TOKEN, events
 
 
 def test_the_server_listens_on_loopback_with_a_free_port(server: ServerHandle) -> None:

@@ -11,8 +11,9 @@ import pytest
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import create_app, streams_of
+from support.objects import pod, spark_app
 
-from .builders import AUTH, PODS, SPARK_APPS, TOKEN, TestClient, pod, spark_app
+from .builders import AUTH, PODS, SPARK_APPS, TOKEN, TestClient
 from .conftest import guarded
 
 KUBECTL_ACCEPT = (

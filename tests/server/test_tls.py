@@ -26,8 +26,9 @@ from sparkfleet.server.tls import (
     SERVING_VALIDITY,
     ensure_pki,
 )
+from support.objects import pod
 
-from .builders import TOKEN, pod
+from .builders import TOKEN
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 FILES = (CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY)

@@ -8,8 +8,7 @@ from sparkfleet.cluster.errors import BadRequest
 from sparkfleet.cluster.kinds import lookup
 from sparkfleet.server.errors import FieldInvalid
 from sparkfleet.server.validation import FieldValidation, admit, field_validation
-
-from .builders import pod, spark_app
+from support.objects import pod, spark_app
 
 SPARK_APP = lookup("SparkApplication")
 

@@ -15,8 +15,9 @@ from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import create_app, streams_of
 from sparkfleet.server.watchstream import INITIAL_EVENTS_END, StreamRegistry
+from support.objects import pod
 
-from .builders import AUTH, PODS, TOKEN, TestClient, events, pod
+from .builders import AUTH, PODS, TOKEN, TestClient, events
 from .conftest import guarded
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from sparkfleet.cluster.embedded import EmbeddedCluster
+from support.objects import configmap, owner_ref, pod, spark_app
 
-from .builders import PODS, SPARK_APPS, TestClient, configmap, owner_ref, pod, spark_app
+from .builders import PODS, SPARK_APPS, TestClient
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 STRATEGIC = {"Content-Type": "application/strategic-merge-patch+json"}

@@ -9,7 +9,7 @@ skipped, except that SparkApplications embedded in Argo resource templates are c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -17,9 +17,10 @@ from pydantic import ValidationError
 from sparkfleet.api.base import FieldIssue, ManifestError, Model, did_you_mean, hinted_issues
 from sparkfleet.api.names import name_issue, object_name_rule
 from sparkfleet.api.registry import KindInfo, kind_info, known_kinds
-from sparkfleet.api.scenario import Scenario
 from sparkfleet.api.yamlio import load_all, load_all_noting
-from sparkfleet.api.yunikorn import SchedulerConfig, validate_queues
+
+if TYPE_CHECKING:
+    from sparkfleet.api.yunikorn import SchedulerConfig
 
 QUEUES_KEY = "queues.yaml"
 YUNIKORN_CONFIGMAP = "yunikorn-configs"
@@ -87,6 +88,8 @@ def _metadata_issues(info: KindInfo, model: Model) -> list[FieldIssue]:
 
 
 def parse_queues(doc: Any) -> tuple[SchedulerConfig | None, list[FieldIssue]]:
+    from sparkfleet.api.yunikorn import SchedulerConfig, validate_queues  # queue documents only
+
     try:
         config = SchedulerConfig.model_validate(doc)
     except ValidationError as exc:
@@ -96,6 +99,8 @@ def parse_queues(doc: Any) -> tuple[SchedulerConfig | None, list[FieldIssue]]:
 
 
 def _scenario(doc: dict[str, Any]) -> Checked:
+    from sparkfleet.api.scenario import Scenario
+
     try:
         return Checked(SCENARIO_KIND, "scenario", Scenario.model_validate(doc))
     except ValidationError as exc:
@@ -109,8 +114,11 @@ def check_document(doc: Any) -> list[Checked]:
     if "kind" not in doc and "partitions" in doc:
         config, issues = parse_queues(doc)
         return [Checked(SCHEDULER_CONFIG_KIND, QUEUES_KEY, config, issues)]
-    if "kind" not in doc and doc.keys() & set(Scenario.model_fields):
-        return [_scenario(doc)]
+    if "kind" not in doc:
+        from sparkfleet.api.scenario import Scenario  # kind-less documents only
+
+        if doc.keys() & set(Scenario.model_fields):
+            return [_scenario(doc)]
     kind, api_version, name = doc.get("kind"), doc.get("apiVersion"), _name_of(doc)
     if not isinstance(kind, str) or not kind:
         return [Checked("?", name, issues=[FieldIssue("kind", "required field is missing")])]

@@ -18,11 +18,9 @@ first, then the last one served on, unless `up --port` says otherwise). The addr
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
-import ssl
 import sys
 import time
 from dataclasses import dataclass
@@ -32,6 +30,19 @@ import httpx
 
 from sparkfleet.api.yamlio import dump_yaml
 from sparkfleet.cli.exposure import ANY_ADDRESS, LOOPBACK, is_loopback
+from sparkfleet.cli.home import (
+    DEFAULT_API_PORT,
+    KUBECONFIG_FILE,
+    LOG_FILE,
+    PKI_DIR,
+    PORT_FILE,
+    SERVER_FILE,
+    TOKEN_FILE,
+    TOKENS_FILE,
+    ServerInfo,
+    process_alive,
+    read_server,
+)
 from sparkfleet.clock import SystemClock
 from sparkfleet.config import load_config
 from sparkfleet.platform import DEFAULT_CLUSTER, Platform, cluster_home
@@ -41,16 +52,6 @@ from sparkfleet.server.serve import bind_socket
 from sparkfleet.server.tls import ensure_pki
 from sparkfleet.server.tokens import new_token
 
-SERVER_FILE = "server.json"
-KUBECONFIG_FILE = "kubeconfig"
-LOG_FILE = "server.log"
-TOKEN_FILE = "token"
-TOKENS_FILE = "tokens.json"
-"""Named tokens (server/tokens.py), made and revoked by `sparkfleet token`."""
-PORT_FILE = "api-port"
-PKI_DIR = "pki"
-DEFAULT_API_PORT = 16443
-"""The first `up`'s port: kube-apiserver's 6443 moved up, as a local k3s or kubeadm often holds 6443."""
 _START_TIMEOUT = 60.0
 
 
@@ -60,48 +61,10 @@ def context_name(cluster: str) -> str:
 
 
 @dataclass(frozen=True)
-class ServerInfo:
-    url: str
-    token: str
-    pid: int
-    ca_file: Path | None = None
-    """The CA that signed the server's certificate (None: plain HTTP)."""
-
-    def verify(self) -> ssl.SSLContext | bool:
-        """What an httpx client should check the server's certificate against."""
-        return ssl.create_default_context(cafile=str(self.ca_file)) if self.ca_file else True
-
-
-@dataclass(frozen=True)
 class Started:
     server: ServerInfo
     passed_over: int | None = None
     """The port this `up` meant to serve on but found busy (it took a free one instead)."""
-
-
-def read_server(home: Path) -> ServerInfo | None:
-    """The running server of this cluster, or None (no file, or its process is gone)."""
-    try:
-        data = json.loads((home / SERVER_FILE).read_text())
-        ca = data.get("ca")
-        info = ServerInfo(
-            str(data["url"]), str(data["token"]), int(data["pid"]), Path(ca) if ca is not None else None
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    return info if _alive(info.pid) else None
-
-
-def _alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # reap it if it is our child and has exited
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _ready(info: ServerInfo) -> bool:
@@ -191,7 +154,7 @@ def start_background(
     if insecure_http:
         command.append("--insecure-http")
     # Its own session, so it outlives this command and the terminal; no Popen object, as nobody here
-    # waits for it (`_alive` reaps it when it is our child).
+    # waits for it (`process_alive` reaps it when it is our child).
     with private_file(home / LOG_FILE).open("ab") as log:
         pid = os.posix_spawn(
             sys.executable,
@@ -205,12 +168,12 @@ def start_background(
             setsid=True,
         )
     deadline = time.monotonic() + _START_TIMEOUT
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and process_alive(pid):
         info = read_server(home)
         if info is not None and _ready(info):
             return Started(info, passed_over)
         time.sleep(0.1)
-    if _alive(pid):
+    if process_alive(pid):
         os.kill(pid, signal.SIGKILL)
     tail = (home / LOG_FILE).read_text(errors="replace").splitlines()[-15:]
     raise RuntimeError("the cluster did not start:\n" + "\n".join(tail))
@@ -225,9 +188,9 @@ def stop_background(cluster: str, timeout: float = 30.0) -> bool:
         return False
     os.kill(info.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(info.pid):
+    while time.monotonic() < deadline and process_alive(info.pid):
         time.sleep(0.1)
-    if _alive(info.pid):
+    if process_alive(info.pid):
         os.kill(info.pid, signal.SIGKILL)
     (home / SERVER_FILE).unlink(missing_ok=True)
     return True

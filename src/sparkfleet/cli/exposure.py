@@ -8,10 +8,11 @@ import ipaddress
 
 import typer
 
-from sparkfleet.server.serve import LOOPBACK
-
 __all__ = ["ANY_ADDRESS", "LOOPBACK", "address_option", "exposure_warning", "is_loopback"]
 
+LOOPBACK = "127.0.0.1"
+"""`sparkfleet.server.serve.LOOPBACK`, the `--address` default, without importing the server to read it
+(tests/cli/test_startup.py checks that the two agree)."""
 ANY_ADDRESS = "0.0.0.0"
 """Every interface of the machine."""
 

@@ -19,9 +19,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from sparkfleet.cli.exposure import LOOPBACK
-from sparkfleet.runtime.local.install import SparkInstall
+
+if TYPE_CHECKING:
+    from sparkfleet.runtime.local.install import SparkInstall
 
 HISTORY_SERVER_CLASS = "org.apache.spark.deploy.history.HistoryServer"
 DEFAULT_PORT = 18080

@@ -15,7 +15,7 @@ import yaml
 from yaml.error import MarkedYAMLError
 
 from sparkfleet.api.yamlio import dump_yaml, load_one
-from sparkfleet.cli.daemon import KUBECONFIG_FILE, read_server
+from sparkfleet.cli.home import KUBECONFIG_FILE, read_server
 from sparkfleet.cli.objects import CommandError
 from sparkfleet.platform import cluster_home
 from sparkfleet.privatefiles import PRIVATE_DIR_MODE, write_private

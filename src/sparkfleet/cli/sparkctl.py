@@ -1,4 +1,6 @@
-"""`sparkctl`: the Spark Operator's old command line (create, list, status, event, log, delete; -n)."""
+"""`sparkctl`: the Spark Operator's old command line (create, list, status, event, log, delete; -n).
+
+As `sparkfleet`'s verbs, each command imports what it runs (cli/options.py)."""
 
 from __future__ import annotations
 
@@ -8,20 +10,7 @@ from typing import Annotated
 
 import typer
 
-from sparkfleet.cli.context import open_cluster
-from sparkfleet.cli.logs import log_lines, pod_for
-from sparkfleet.cli.main import ClusterOpt, command_line, out, user_errors
-from sparkfleet.cli.objects import (
-    CommandError,
-    apply_documents,
-    describe_text,
-    event_rows,
-    load_documents,
-    render_table,
-)
-from sparkfleet.clock import SystemClock
-from sparkfleet.cluster import NotFound
-from sparkfleet.platform import DEFAULT_CLUSTER
+from sparkfleet.cli.options import DEFAULT_CLUSTER, ClusterOpt, command_line, out, user_errors
 
 app = command_line("sparkctl", "Manage SparkApplications (the Spark Operator's sparkctl).")
 
@@ -39,6 +28,10 @@ def create(
     cluster: ClusterOpt = DEFAULT_CLUSTER,
 ) -> None:
     """Create a SparkApplication from a YAML file."""
+    from sparkfleet.cli.context import open_cluster
+    from sparkfleet.cli.objects import CommandError, apply_documents, load_documents
+    from sparkfleet.cluster import NotFound
+
     with user_errors():
         docs = [d for d in load_documents([file]) if d.get("kind") == KIND]
         if not docs:
@@ -67,14 +60,22 @@ def create(
 @app.command("list")
 def list_apps(namespace: Namespace = "default", cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
     """List SparkApplications."""
+    from sparkfleet.cli.context import open_cluster
+    from sparkfleet.cli.objects import render_table
+    from sparkfleet.clock import SystemClock
+
     with user_errors():
         store = open_cluster(cluster)
-        render_table(out, KIND, store.list(KIND, namespace).items, SystemClock().now(), False)
+        render_table(out(), KIND, store.list(KIND, namespace).items, SystemClock().now(), False)
 
 
 @app.command()
 def status(name: str, namespace: Namespace = "default", cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
     """Show a SparkApplication's status and events."""
+    from sparkfleet.cli.context import open_cluster
+    from sparkfleet.cli.objects import describe_text
+    from sparkfleet.clock import SystemClock
+
     with user_errors():
         store = open_cluster(cluster)
         typer.echo(describe_text(store, store.get(KIND, namespace, name), SystemClock().now()))
@@ -83,10 +84,16 @@ def status(name: str, namespace: Namespace = "default", cluster: ClusterOpt = DE
 @app.command()
 def event(name: str, namespace: Namespace = "default", cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
     """Show a SparkApplication's events."""
+    from sparkfleet.cli.context import open_cluster
+    from sparkfleet.cli.objects import event_rows, render_table
+    from sparkfleet.clock import SystemClock
+
     with user_errors():
         store = open_cluster(cluster)
         store.get(KIND, namespace, name)
-        render_table(out, "Event", event_rows(store, namespace, f"{KIND}/{name}"), SystemClock().now(), False)
+        render_table(
+            out(), "Event", event_rows(store, namespace, f"{KIND}/{name}"), SystemClock().now(), False
+        )
 
 
 @app.command()
@@ -98,6 +105,9 @@ def log(
     cluster: ClusterOpt = DEFAULT_CLUSTER,
 ) -> None:
     """Print the driver log (or an executor's with -e)."""
+    from sparkfleet.cli.context import open_cluster
+    from sparkfleet.cli.logs import log_lines, pod_for
+
     with user_errors():
         pod = pod_for(open_cluster(cluster), namespace, name, executor)
         for line in log_lines(cluster, namespace, pod, follow, None):
@@ -107,6 +117,8 @@ def log(
 @app.command()
 def delete(name: str, namespace: Namespace = "default", cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
     """Delete a SparkApplication (and its driver, executors, services and config maps)."""
+    from sparkfleet.cli.context import open_cluster
+
     with user_errors():
         open_cluster(cluster).delete(KIND, namespace, name)
         typer.echo(f'SparkApplication "{name}" deleted')

@@ -13,14 +13,9 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from sparkfleet.cli.daemon import TOKENS_FILE
-from sparkfleet.cli.printers import print_table
-from sparkfleet.clock import SystemClock
-from sparkfleet.platform import DEFAULT_CLUSTER, cluster_home
-from sparkfleet.privatefiles import private_dir
-from sparkfleet.server.tokens import TokenError, add_token, delete_token, list_tokens
+from sparkfleet.cli.home import TOKENS_FILE
+from sparkfleet.cli.options import DEFAULT_CLUSTER, ClusterOpt, out
 
 __all__ = ["token_app"]
 
@@ -28,16 +23,17 @@ token_app = typer.Typer(
     help="Make, list and revoke named API tokens (read-only ones for dashboards and CI).",
     no_args_is_help=True,
 )
-_out = Console(soft_wrap=True)
-
-ClusterOpt = Annotated[str, typer.Option("--cluster", envvar="SPARKFLEET_CLUSTER", help="Cluster name.")]
 
 
 @contextmanager
 def _token_errors() -> Iterator[None]:
     try:
         yield
-    except TokenError as exc:
+    except Exception as exc:
+        from sparkfleet.server.tokens import TokenError  # loaded already by a command that raised one
+
+        if not isinstance(exc, TokenError):
+            raise
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
 
@@ -51,6 +47,11 @@ def create(
     cluster: ClusterOpt = DEFAULT_CLUSTER,
 ) -> None:
     """Make a token and print it (only this once: the cluster keeps its digest, not the token)."""
+    from sparkfleet.clock import SystemClock
+    from sparkfleet.platform import cluster_home
+    from sparkfleet.privatefiles import private_dir
+    from sparkfleet.server.tokens import add_token
+
     with _token_errors():
         home = private_dir(cluster_home(cluster))
         chosen = name if name is not None else f"token-{secrets.token_hex(3)}"
@@ -65,18 +66,25 @@ def create(
 @token_app.command("list")
 def list_command(cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
     """List the named tokens (never the tokens themselves)."""
+    from sparkfleet.cli.printers import print_table
+    from sparkfleet.platform import cluster_home
+    from sparkfleet.server.tokens import list_tokens
+
     with _token_errors():
         tokens = list_tokens(cluster_home(cluster) / TOKENS_FILE)
         if not tokens:
             typer.echo(f"no named tokens for cluster {cluster}", err=True)
             return
         rows = [(t.name, "read-only" if t.read_only else "full", t.user, t.created) for t in tokens]
-        print_table(_out, ["NAME", "ACCESS", "USER", "CREATED"], rows)
+        print_table(out(), ["NAME", "ACCESS", "USER", "CREATED"], rows)
 
 
 @token_app.command("delete")
 def delete(name: str, cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
     """Revoke a token; a running server refuses it from its next request."""
+    from sparkfleet.platform import cluster_home
+    from sparkfleet.server.tokens import TokenError, delete_token
+
     with _token_errors():
         if not delete_token(cluster_home(cluster) / TOKENS_FILE, name):
             raise TokenError(f'cluster {cluster} has no token named "{name}"')

@@ -6,7 +6,7 @@ than pushed through callbacks. The simulator (`sparkfleet.cloud.sim`) and an AWS
 same contract and pass the same contract tests.
 
 A launch is one EC2 CreateFleet call of type `instant` for one instance over every candidate offering
-(instance types x zones x capacity types, minus `excludedOfferings`):
+(instance types x zones x capacity types, minus `excluded_offerings`):
 - spot is tried before on-demand when both are allowed;
 - spot offerings are tried in price-capacity-optimized order, on-demand offerings lowest price first;
   ties go to the earlier candidate type, then the earlier zone;
@@ -63,8 +63,8 @@ class InstanceNotFound(CloudError, KeyError):
     """An instance id this cloud never launched."""
 
     def __init__(self, instance_ids: Sequence[str]) -> None:
-        self.instanceIds = tuple(instance_ids)
-        super().__init__(f"unknown instance ids: {', '.join(self.instanceIds)}")
+        self.instance_ids = tuple(instance_ids)
+        super().__init__(f"unknown instance ids: {', '.join(self.instance_ids)}")
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -74,62 +74,62 @@ class InstanceNotFound(CloudError, KeyError):
 class LaunchRequest:
     """One machine for one NodeClaim, from any of the candidate offerings.
 
-    `instanceTypes` is in the caller's preference order (used to break price ties); empty `zones` means
-    every zone of the region; `excludedOfferings` are offerings the caller knows to be unavailable.
+    `instance_types` is in the caller's preference order (used to break price ties); empty `zones` means
+    every zone of the region; `excluded_offerings` are offerings the caller knows to be unavailable.
     """
 
-    clientToken: str
-    nodeClaimName: str
-    instanceTypes: tuple[str, ...]
-    capacityTypes: tuple[CapacityType, ...] = (CapacityType.ON_DEMAND,)
+    client_token: str
+    node_claim_name: str
+    instance_types: tuple[str, ...]
+    capacity_types: tuple[CapacityType, ...] = (CapacityType.ON_DEMAND,)
     zones: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
-    excludedOfferings: frozenset[OfferingKey] = frozenset()
+    excluded_offerings: frozenset[OfferingKey] = frozenset()
 
     def __post_init__(self) -> None:
         # EC2 accepts client tokens of up to 64 ASCII characters.
-        if not self.clientToken or len(self.clientToken) > 64 or not self.clientToken.isascii():
+        if not self.client_token or len(self.client_token) > 64 or not self.client_token.isascii():
             raise InvalidLaunchRequest("clientToken must be 1 to 64 ASCII characters")
-        if not self.instanceTypes:
+        if not self.instance_types:
             raise InvalidLaunchRequest("instanceTypes must name at least one instance type")
-        if not self.capacityTypes:
+        if not self.capacity_types:
             raise InvalidLaunchRequest("capacityTypes must allow at least one capacity type")
 
 
 @dataclass(frozen=True)
 class Instance:
-    """A machine as last seen. `price` is USD/hour at launch; `stateReason` says why it stopped."""
+    """A machine as last seen. `price` is USD/hour at launch; `state_reason` says why it stopped."""
 
-    instanceId: str
-    instanceType: str
+    instance_id: str
+    instance_type: str
     zone: str
-    capacityType: CapacityType
+    capacity_type: CapacityType
     price: float
-    launchTime: datetime
+    launch_time: datetime
     state: InstanceState
-    nodeClaimName: str
-    clientToken: str
+    node_claim_name: str
+    client_token: str
     tags: Mapping[str, str] = field(default_factory=dict)
-    stateReason: str = ""
+    state_reason: str = ""
 
     @property
     def offering(self) -> OfferingKey:
-        return OfferingKey(self.instanceType, self.zone, self.capacityType)
+        return OfferingKey(self.instance_type, self.zone, self.capacity_type)
 
 
 @dataclass(frozen=True)
 class LaunchFailure:
     """One offering the fleet tried and could not launch from."""
 
-    instanceType: str
+    instance_type: str
     zone: str
-    capacityType: CapacityType
+    capacity_type: CapacityType
     code: str = INSUFFICIENT_CAPACITY
     message: str = ""
 
     @property
     def offering(self) -> OfferingKey:
-        return OfferingKey(self.instanceType, self.zone, self.capacityType)
+        return OfferingKey(self.instance_type, self.zone, self.capacity_type)
 
 
 class InsufficientCapacityError(CloudError):
@@ -137,7 +137,7 @@ class InsufficientCapacityError(CloudError):
 
     def __init__(self, failures: Sequence[LaunchFailure]) -> None:
         self.failures = tuple(failures)
-        tried = ", ".join(f"{f.instanceType}/{f.zone}/{f.capacityType}" for f in self.failures)
+        tried = ", ".join(f"{f.instance_type}/{f.zone}/{f.capacity_type}" for f in self.failures)
         super().__init__(f"{INSUFFICIENT_CAPACITY}: no capacity in any candidate offering ({tried})")
 
     @property
@@ -171,26 +171,26 @@ class LaunchResult:
 class CloudEvent:
     """Something that happened to an instance or a launch, in the order it happened.
 
-    STATE_CHANGE: `state` (and `previousState`, None for a new instance), `reason` when it stopped.
+    STATE_CHANGE: `state` (and `previous_state`, None for a new instance), `reason` when it stopped.
     SPOT_INTERRUPTION_WARNING: `deadline` is when the instance will be reclaimed (2 minutes later).
-    INSUFFICIENT_CAPACITY: no `instanceId`; the offering in (instanceType, zone, capacityType) failed.
+    INSUFFICIENT_CAPACITY: no `instance_id`; the offering in (instance_type, zone, capacity_type) failed.
     """
 
     kind: CloudEventKind
     time: datetime
-    instanceType: str
+    instance_type: str
     zone: str
-    capacityType: CapacityType
-    nodeClaimName: str
-    instanceId: str | None = None
+    capacity_type: CapacityType
+    node_claim_name: str
+    instance_id: str | None = None
     state: InstanceState | None = None
-    previousState: InstanceState | None = None
+    previous_state: InstanceState | None = None
     reason: str = ""
     deadline: datetime | None = None
 
     @property
     def offering(self) -> OfferingKey:
-        return OfferingKey(self.instanceType, self.zone, self.capacityType)
+        return OfferingKey(self.instance_type, self.zone, self.capacity_type)
 
 
 class Cloud(Protocol):
@@ -208,7 +208,7 @@ class Cloud(Protocol):
         ...
 
     def launch(self, request: LaunchRequest) -> LaunchResult:
-        """Launch one instance (see the module docstring); idempotent by `request.clientToken`."""
+        """Launch one instance (see the module docstring); idempotent by `request.client_token`."""
         ...
 
     def terminate(self, instance_ids: Sequence[str]) -> list[Instance]:

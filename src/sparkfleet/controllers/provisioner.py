@@ -246,8 +246,8 @@ class ProvisionerReconciler(FleetReconciler):
             now=now,
             nodes=[*existing_nodes(nodes, used), *in_flight],
             unavailable=self.offerings.snapshot(now),
-            poolUsage=pool_usage(claims, view),
-            claimPrefix=CLAIM_PREFIX,
+            pool_usage=pool_usage(claims, view),
+            claim_prefix=CLAIM_PREFIX,
         )
         round_ = _Round(
             id=format_rfc3339(now),
@@ -267,7 +267,7 @@ class ProvisionerReconciler(FleetReconciler):
         for claim in report.plan.claims:
             if claim.name in report.created:
                 continue
-            manifest = nodeclaim_manifest(claim, view.pools[claim.nodePool])
+            manifest = nodeclaim_manifest(claim, view.pools[claim.node_pool])
             manifest["metadata"]["annotations"][ANNOTATION_PROVISIONING_ROUND] = round_.id
             obj = self.cluster.create(manifest)
             name = _name(obj)
@@ -297,8 +297,8 @@ class ProvisionerReconciler(FleetReconciler):
                 round_.failures[planned] = outcome.unavailable
                 continue
             round_.settled.add(planned)
-            if outcome.instanceType:
-                report.launched[name] = outcome.instanceType
+            if outcome.instance_type:
+                report.launched[name] = outcome.instance_type
         waited = self.clock.monotonic() - round_.waiting_since
         if round_.waiting and waited < LAUNCH_WAIT_SECONDS:
             return Result(requeue_after=ROUND_POLL_SECONDS)
@@ -362,13 +362,13 @@ class ProvisionerReconciler(FleetReconciler):
                 self._event(pool, "Warning", "Fallback", fallback.reason, now)
         for claim in result.claims:
             name = report.created.get(claim.name)
-            pool = self._pool_obj(claim.nodePool)
+            pool = self._pool_obj(claim.node_pool)
             if name is None or pool is None:
                 continue
-            launched = report.launched.get(name, claim.instanceType)
+            launched = report.launched.get(name, claim.instance_type)
             message = (
                 f"NodeClaim {name} for {len(claim.pods)} pods: {launched} "
-                f"(planned {claim.capacityType}, {claim.zone}, ${claim.price:.4f}/h)"
+                f"(planned {claim.capacity_type}, {claim.zone}, ${claim.price:.4f}/h)"
             )
             self._event(pool, "Normal", "Provisioned", message, now)
             for pod_id in claim.pods:

@@ -101,19 +101,21 @@ def dry_run(app: SparkApplication, config: PlatformConfig, cloud: Cloud, now: da
     requests = [PodRequest.from_pod(Pod.model_validate(p), gang=gang) for p in to_provision]
 
     fleet = Fleet(
-        nodePools=tuple(config.nodepools),
-        nodeClasses={c.metadata.name or "": c for c in config.nodeclasses},
-        instanceTypes=tuple(cloud.instance_types()),
+        node_pools=tuple(config.nodepools),
+        node_classes={c.metadata.name or "": c for c in config.nodeclasses},
+        instance_types=tuple(cloud.instance_types()),
         offerings=tuple(cloud.offerings(cloud.region)),
     )
-    request = ProvisioningRequest(fleet=fleet, pods=requests, now=now, claimPrefix="plan-")
+    request = ProvisioningRequest(fleet=fleet, pods=requests, now=now, claim_prefix="plan-")
     result = _launch_all(request, plan(request), cloud, now)
     for claim in result.claims:
+        # The report's keys stay camelCase (its JSON is what `sparkfleet plan` and scripts read), mapped
+        # one by one from the claim's snake_case attributes.
         report.node_claims.append(
             {
-                "nodePool": claim.nodePool,
-                "instanceType": claim.instanceTypes[0],
-                "capacityType": str(claim.capacityType),
+                "nodePool": claim.node_pool,
+                "instanceType": claim.instance_types[0],
+                "capacityType": str(claim.capacity_type),
                 "zone": claim.zone,
                 "pricePerHour": round(claim.price, 6),
                 "pods": [p.rsplit("/", 1)[-1] for p in claim.pods],
@@ -139,16 +141,16 @@ def _launch_all(
                 continue
             result = cloud.launch(
                 LaunchRequest(
-                    clientToken=f"{claim.name}-{current.attempt}",
-                    nodeClaimName=claim.name,
-                    instanceTypes=claim.instanceTypes,
-                    capacityTypes=claim.capacityTypes,
+                    client_token=f"{claim.name}-{current.attempt}",
+                    node_claim_name=claim.name,
+                    instance_types=claim.instance_types,
+                    capacity_types=claim.capacity_types,
                     zones=claim.zones,
                 )
             )
             if result.instance is not None:
                 launched[claim.name] = result.instance
-                cloud.terminate([result.instance.instanceId])  # a dry run keeps nothing
+                cloud.terminate([result.instance.instance_id])  # a dry run keeps nothing
                 continue
             error = result.error
             failed = (claim.name, tuple(error.offerings) if error is not None else ())
@@ -162,8 +164,8 @@ def _launch_all(
     claims = tuple(
         replace(
             claim,
-            instanceTypes=(inst.instanceType,),
-            capacityType=inst.capacityType,
+            instance_types=(inst.instance_type,),
+            capacity_type=inst.capacity_type,
             zone=inst.zone,
             price=inst.price,
         )

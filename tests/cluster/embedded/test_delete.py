@@ -7,8 +7,7 @@ import pytest
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import BadRequest, NotFound
 from sparkfleet.cluster.port import PropagationPolicy
-
-from ..objects import configmap, node, owned, pod, spark_app
+from support.objects import configmap, node, owned, pod, spark_app
 
 
 def exists(cluster: EmbeddedCluster, kind: str, namespace: str | None, name: str) -> bool:

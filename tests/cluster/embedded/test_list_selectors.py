@@ -6,8 +6,7 @@ import pytest
 
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.selectors import parse_field_selector, parse_label_selector
-
-from ..objects import pod
+from support.objects import pod
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from sparkfleet.cluster.selectors import (
     Operator,
     Requirement,
 )
-
-from ..objects import pod
+from support.objects import pod
 
 KEYS = ["app", "spark-role", "sparkoperator.k8s.io/app-name"]
 VALUES = ["a", "b", ""]

@@ -10,8 +10,7 @@ import pytest
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import Durability, EmbeddedCluster
 from sparkfleet.cluster.embedded.schema import connect, initialise
-
-from ..objects import pod
+from support.objects import pod
 
 
 @pytest.mark.parametrize(("durability", "synchronous"), [(Durability.PROCESS, 1), (Durability.MACHINE, 2)])

@@ -9,8 +9,7 @@ import pytest
 
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import Invalid
-
-from ..objects import spark_app
+from support.objects import spark_app
 
 
 def pod(volume_name: str = "scratch", container: str = "main") -> dict[str, Any]:

@@ -11,16 +11,9 @@ from pathlib import Path
 import pytest
 
 from sparkfleet.clock import VirtualClock
-from sparkfleet.cluster import Cluster
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import AlreadyExists, Conflict, Invalid, NotFound, UnknownKind
-
-from ..objects import configmap, node, pod, spark_app
-
-
-def test_the_embedded_store_implements_the_cluster_port(cluster: EmbeddedCluster) -> None:
-    assert isinstance(cluster, Cluster)
-
+from support.objects import configmap, node, pod, spark_app
 
 # --- create -------------------------------------------------------------------------------------
 
@@ -347,7 +340,7 @@ def test_update_status_with_a_stale_resource_version_is_a_conflict(cluster: Embe
 
 
 def test_merge_patch_merges_nested_objects_and_null_deletes(cluster: EmbeddedCluster) -> None:
-    app = spark_app("pi")
+    app = spark_app("pi", mainApplicationFile="local:///opt/app.py")
     app["metadata"]["labels"] = {"keep": "1", "drop": "2"}
     app["spec"]["sparkConf"] = {"spark.a": "1", "spark.b": "2"}
     cluster.create(app)

@@ -13,8 +13,7 @@ from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.errors import BadRequest, Gone
 from sparkfleet.cluster.port import Watch, WatchEvent, WatchEventType
-
-from ..objects import configmap, node, owned, pod, spark_app
+from support.objects import configmap, node, owned, pod, spark_app
 
 ADDED, MODIFIED, DELETED = WatchEventType.ADDED, WatchEventType.MODIFIED, WatchEventType.DELETED
 

@@ -76,7 +76,7 @@ def pod(
     return PodRequest(
         id=f"spark/{name}",
         requests=Resources(cpu_millis(cpu), memory_bytes(memory), 0, 1),
-        nodeSelector=dict(selector or {}),
+        node_selector=dict(selector or {}),
         labels={"spark-role": spark} if spark else {},
         annotations={"karpenter.sh/do-not-disrupt": "true"} if do_not_disrupt else {},
     )
@@ -102,24 +102,24 @@ def node(
     pool_obj = next(p for p in (nodepools or blueprint_nodepools()) if p.name == pool)
     return NodeState(
         name=name,
-        nodePool=pool,
-        instanceType=instance_type,
-        capacityType=capacity_type,
+        node_pool=pool,
+        instance_type=instance_type,
+        capacity_type=capacity_type,
         zone=zone,
         price=offering_price(it, zone, capacity_type),
-        createdAt=created,
+        created_at=created,
         allocatable=resources.allocatable,
         capacity=resources.capacity,
         labels=node_labels(pool_obj, it, zone, capacity_type),
         annotations=dict(annotations or {}),
         pods=tuple(pods),
-        lastPodEventAt=last_pod_event,
+        last_pod_event_at=last_pod_event,
         deleting=deleting,
-        interruptedAt=interrupted,
+        interrupted_at=interrupted,
     )
 
 
 def snapshot(
     *nodes: NodeState, nodepools: Sequence[NodePool] | None = None, now: datetime = NOW
 ) -> DisruptionSnapshot:
-    return DisruptionSnapshot(now=now, fleet=fleet(nodepools), nodes=tuple(nodes), claimPrefix="d-")
+    return DisruptionSnapshot(now=now, fleet=fleet(nodepools), nodes=tuple(nodes), claim_prefix="d-")

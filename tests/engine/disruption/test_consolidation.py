@@ -32,7 +32,7 @@ def test_a_spot_node_is_replaced_by_spot_when_many_cheaper_types_exist() -> None
     action = evaluate(snapshot(spot, nodepools=unlimited), [spot], Method.SINGLE_NODE_CONSOLIDATION)
     assert action is not None
     (replacement,) = action.replacements
-    assert replacement.capacityType is CapacityType.SPOT
+    assert replacement.capacity_type is CapacityType.SPOT
     assert replacement.price < spot.price
 
 

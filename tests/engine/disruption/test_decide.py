@@ -20,7 +20,7 @@ def test_an_empty_node_is_removed_once_consolidate_after_has_passed() -> None:
     (action,) = decision.actions
     assert action.method is Method.EMPTINESS
     assert action.nodes == ("idle",)
-    assert action.savingsPerHour > 0
+    assert action.savings_per_hour > 0
     assert any(e.reason == "DisruptionEmptiness" and e.name == "idle" for e in decision.events)
 
 
@@ -113,9 +113,9 @@ def test_an_expensive_node_is_replaced_by_a_cheaper_one() -> None:
     (action,) = disrupt(snapshot(costly)).actions
     assert action.method is Method.SINGLE_NODE_CONSOLIDATION
     (replacement,) = action.replacements
-    assert replacement.nodePool == MEMORY
+    assert replacement.node_pool == MEMORY
     assert replacement.price < costly.price
-    assert action.savingsPerHour == costly.price - replacement.price
+    assert action.savings_per_hour == costly.price - replacement.price
 
 
 def test_several_underutilized_nodes_are_merged() -> None:
@@ -141,7 +141,7 @@ def test_expiration_evicts_ordinary_pods_and_lets_spark_pods_finish() -> None:
     assert action.method is Method.EXPIRATION
     assert action.nodes == ("old",)
     assert action.evict == ("spark/web",)
-    assert action.waitFor == ("spark/exec-1",)
+    assert action.wait_for == ("spark/exec-1",)
     assert [len(c.pods) for c in action.replacements] == [1]
 
 
@@ -157,7 +157,7 @@ def test_expiration_forces_protected_pods_out_after_the_termination_grace_period
     )
     (action,) = disrupt(snapshot(old, nodepools=grace)).actions
     assert action.evict == ("spark/exec-1",)
-    assert not action.waitFor
+    assert not action.wait_for
 
 
 def test_spot_interruption_drains_replaces_and_marks_the_offering() -> None:
@@ -175,10 +175,10 @@ def test_spot_interruption_drains_replaces_and_marks_the_offering() -> None:
     assert sum(len(c.pods) for c in action.replacements) == 6
     assert not decision.unavailable.is_available(doomed.offering, NOW)
     for claim in action.replacements:
-        assert (claim.instanceType, claim.zone, claim.capacityType) != (
-            doomed.instanceType,
+        assert (claim.instance_type, claim.zone, claim.capacity_type) != (
+            doomed.instance_type,
             doomed.zone,
-            doomed.capacityType,
+            doomed.capacity_type,
         )
 
 

@@ -176,8 +176,8 @@ def pod(
     return PodRequest(
         id=f"spark/{name}",
         requests=Resources(cpu_millis(cpu), memory_bytes(memory), memory_bytes(storage) if storage else 0, 1),
-        nodeSelector=dict(selector or {}),
-        requiredTerms=tuple(Requirements.from_requirements(t) for t in terms),
+        node_selector=dict(selector or {}),
+        required_terms=tuple(Requirements.from_requirements(t) for t in terms),
         tolerations=tuple(tolerations),
         gang=gang,
         labels=dict(labels or {}),
@@ -218,17 +218,17 @@ def provisioning_round(req: ProvisioningRequest, scenario: Scenario) -> Round:
         claim = pending[0]
         result = cloud.launch(
             LaunchRequest(
-                clientToken=claim.name,
-                nodeClaimName=claim.name,
-                instanceTypes=claim.instanceTypes,
-                capacityTypes=claim.capacityTypes,
+                client_token=claim.name,
+                node_claim_name=claim.name,
+                instance_types=claim.instance_types,
+                capacity_types=claim.capacity_types,
                 zones=claim.zones,
-                excludedOfferings=current.unavailable.active(req.now),
+                excluded_offerings=current.unavailable.active(req.now),
             )
         )
-        ice.extend(f"{f.instanceType}/{f.zone}/{f.capacityType}" for f in result.errors)
+        ice.extend(f"{f.instance_type}/{f.zone}/{f.capacity_type}" for f in result.errors)
         if result.instance is not None:
-            launched[claim.name] = result.instance.instanceType
+            launched[claim.name] = result.instance.instance_type
             continue
         current = replan_after_launch_failure(
             req, current, claim.name, [f.offering for f in result.errors], req.now, launched=set(launched)

@@ -35,11 +35,11 @@ def test_graviton_to_intel_r5d_fallback_happens_in_one_round() -> None:
     f = blueprint_fleet(pools=[spark_graviton_memory_optimized(), spark_memory_optimized()])
     req = request(f, _spark_app({"multiArch": "Spark"}))
     first = plan(req)
-    assert {c.nodePool for c in first.claims} == {SPARK_GRAVITON_MEMORY_OPTIMIZED}
+    assert {c.node_pool for c in first.claims} == {SPARK_GRAVITON_MEMORY_OPTIMIZED}
 
     done = provisioning_round(req, NO_GRAVITON)
 
-    assert {c.nodePool for c in done.plan.claims} == {SPARK_MEMORY_OPTIMIZED}
+    assert {c.node_pool for c in done.plan.claims} == {SPARK_MEMORY_OPTIMIZED}
     assert set(done.launched) == {c.name for c in done.plan.claims}
     assert all(t.startswith("r5d.") for t in done.launched.values())
     assert {p for c in done.plan.claims for p in c.pods} == {p.id for p in req.pods}
@@ -58,7 +58,7 @@ def test_the_blueprint_chain_tries_every_pool_by_weight_within_the_round() -> No
     )
     req = request(blueprint_fleet(), _spark_app({"multiArch": "Spark"}))
     done = provisioning_round(req, no_c5d)
-    assert {c.nodePool for c in done.plan.claims} == {SPARK_MEMORY_OPTIMIZED}
+    assert {c.node_pool for c in done.plan.claims} == {SPARK_MEMORY_OPTIMIZED}
     hops = [(fb.source, fb.target) for fb in done.plan.fallbacks]
     assert (SPARK_GRAVITON_MEMORY_OPTIMIZED, SPARK_COMPUTE_OPTIMIZED) in hops
     assert (SPARK_COMPUTE_OPTIMIZED, SPARK_MEMORY_OPTIMIZED) in hops
@@ -68,10 +68,10 @@ def test_other_types_of_the_same_pool_are_tried_before_a_lower_weight_pool() -> 
     f = blueprint_fleet(pools=[spark_graviton_memory_optimized(), spark_memory_optimized()])
     req = request(f, _spark_app({"multiArch": "Spark"}))
     planned = plan(req).claims[0]
-    only_that_type = Scenario(unavailableOfferings=[UnavailableOffering(instanceType=planned.instanceType)])
+    only_that_type = Scenario(unavailableOfferings=[UnavailableOffering(instanceType=planned.instance_type)])
     done = provisioning_round(req, only_that_type)
-    assert {c.nodePool for c in done.plan.claims} == {SPARK_GRAVITON_MEMORY_OPTIMIZED}
-    assert planned.instanceType not in done.launched.values()
+    assert {c.node_pool for c in done.plan.claims} == {SPARK_GRAVITON_MEMORY_OPTIMIZED}
+    assert planned.instance_type not in done.launched.values()
 
 
 def test_spot_without_capacity_launches_on_demand_in_the_same_pool() -> None:
@@ -82,7 +82,7 @@ def test_spot_without_capacity_launches_on_demand_in_the_same_pool() -> None:
         blueprint_fleet(), pods("exec", 6, 4, "16Gi", selector={"NodeGroupType": "SparkComputeOptimized"})
     )
     done = provisioning_round(req, no_spot)
-    assert {c.nodePool for c in done.plan.claims} == {SPARK_COMPUTE_OPTIMIZED}
+    assert {c.node_pool for c in done.plan.claims} == {SPARK_COMPUTE_OPTIMIZED}
     assert set(done.launched) == {c.name for c in done.plan.claims}
     assert done.ice_offerings and all(o.endswith("/spot") for o in done.ice_offerings)
 
@@ -106,9 +106,9 @@ def test_launched_claims_are_kept_and_host_what_they_can() -> None:
     launched, failed = first.claims[0], first.claims[1]
     refused = [
         OfferingKey(t, z, ct)
-        for t in failed.instanceTypes
+        for t in failed.instance_types
         for z in failed.zones
-        for ct in failed.capacityTypes
+        for ct in failed.capacity_types
     ]
     after = replan_after_launch_failure(req, first, failed.name, refused[:1], NOW, launched={launched.name})
     assert launched in after.claims
@@ -135,7 +135,7 @@ def test_several_claims_refused_at_once_are_planned_again_together_in_one_attemp
     assert len(first.claims) >= 3
     launched, *refused_claims = first.claims
     failures = {
-        c.name: [OfferingKey(c.instanceType, z, ct) for z in c.zones for ct in c.capacityTypes]
+        c.name: [OfferingKey(c.instance_type, z, ct) for z in c.zones for ct in c.capacity_types]
         for c in refused_claims
     }
     after = replan_after_launch_failures(req, first, failures, NOW, launched={launched.name})

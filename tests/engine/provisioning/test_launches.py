@@ -37,7 +37,7 @@ def test_a_launched_claim_names_its_instance_type() -> None:
         )
     )
     assert outcome.state is LaunchState.LAUNCHED and outcome.in_flight
-    assert outcome.instanceType == "r5d.xlarge"
+    assert outcome.instance_type == "r5d.xlarge"
 
 
 def test_insufficient_capacity_carries_the_refused_offerings() -> None:

@@ -53,11 +53,11 @@ def test_a_pod_object_becomes_a_request_with_its_constraints() -> None:
     request_ = PodRequest.from_pod(_executor("exec-1"), gang="app-1")
     assert request_.id == "spark-team-a/exec-1"
     assert request_.requests.cpu == 4000 and request_.requests.memory == 28 * GI
-    assert request_.nodeSelector == {"multiArch": "Spark"}
-    assert request_.requiredTerms[0].describe() == "kubernetes.io/arch In [arm64]"
+    assert request_.node_selector == {"multiArch": "Spark"}
+    assert request_.required_terms[0].describe() == "kubernetes.io/arch In [arm64]"
     assert request_.gang == "app-1"
-    assert request_.sparkRole == "executor"
-    assert request_.doNotDisrupt
+    assert request_.spark_role == "executor"
+    assert request_.do_not_disrupt
 
 
 def test_pods_from_objects_with_equal_constraints_plan_together() -> None:
@@ -68,7 +68,7 @@ def test_pods_from_objects_with_equal_constraints_plan_together() -> None:
 
 def test_the_plan_price_is_the_sum_of_its_claims_and_claims_can_be_found_by_pod() -> None:
     planned = plan(request(blueprint_fleet(), pods("e", 30, 4, "16Gi")))
-    assert planned.pricePerHour == sum(c.price for c in planned.claims)
+    assert planned.price_per_hour == sum(c.price for c in planned.claims)
     claim = planned.claims[-1]
     assert planned.claim_of(claim.pods[0]) is claim
     assert planned.claim_of("spark/none") is None

@@ -24,7 +24,7 @@ def test_r5d_4xlarge_in_the_memory_pool_has_600_gb_of_raid0_nvme_as_ephemeral_st
         "us-east-1a",
         CapacityType.SPOT,
     )
-    assert facts.capacity.ephemeralStorage == 600 * 10**9
+    assert facts.capacity.ephemeral_storage == 600 * 10**9
     assert facts.mounts == (ScratchMount("/mnt/k8s-disks/0", 600 * 10**9, MountSource.NVME_RAID0),)
 
 
@@ -37,7 +37,7 @@ def test_vertical_ebs_m5_4xlarge_gets_a_160_gib_volume_at_mnt_k8s_disks() -> Non
         CapacityType.ON_DEMAND,
     )
     assert facts.mounts == (ScratchMount("/mnt/k8s-disks", 160 * GI, MountSource.EBS),)
-    assert facts.capacity.ephemeralStorage == 100 * GI  # kubelet stays on the 100Gi root volume
+    assert facts.capacity.ephemeral_storage == 100 * GI  # kubelet stays on the 100Gi root volume
 
 
 def test_vertical_ebs_types_with_an_instance_store_use_it_instead_of_a_volume() -> None:

@@ -47,7 +47,7 @@ def test_raid0_makes_the_nvme_total_the_ephemeral_storage_in_decimal_gigabytes()
     r5d = instance_type("r5d.4xlarge")
     assert ephemeral_storage_bytes(r5d, blueprint_ec2nodeclass(SPARK_MEMORY_OPTIMIZED)) == 600 * 10**9
     res = node_resources(r5d, blueprint_ec2nodeclass(SPARK_MEMORY_OPTIMIZED))
-    assert res.allocatable.ephemeralStorage == 600 * 10**9 - GI - 60 * 10**9
+    assert res.allocatable.ephemeral_storage == 600 * 10**9 - GI - 60 * 10**9
 
 
 def test_without_raid0_the_root_volume_is_the_ephemeral_storage() -> None:

@@ -37,7 +37,7 @@ def test_the_highest_weight_pool_that_fits_is_used() -> None:
     low = nodepool("low", req("karpenter.k8s.aws/instance-family", "In", "m5"), weight=10)
     high = nodepool("high", req("karpenter.k8s.aws/instance-family", "In", "m5"), weight=90)
     result = plan(request(fleet(low, high, types=M5), pods("e", 4, 2, "8Gi")))
-    assert {c.nodePool for c in result.claims} == {"high"}
+    assert {c.node_pool for c in result.claims} == {"high"}
 
 
 def test_equal_weights_are_ordered_by_name_as_karpenter_does() -> None:
@@ -45,7 +45,7 @@ def test_equal_weights_are_ordered_by_name_as_karpenter_does() -> None:
     alpha = nodepool("alpha", req("karpenter.k8s.aws/instance-family", "In", "m5"), weight=50)
     beta = nodepool("beta", req("karpenter.k8s.aws/instance-family", "In", "m5"), weight=50)
     result = plan(request(fleet(alpha, beta, types=M5), pods("e", 2)))
-    assert {c.nodePool for c in result.claims} == {"beta"}
+    assert {c.node_pool for c in result.claims} == {"beta"}
 
 
 def test_pods_go_to_a_lower_weight_pool_when_the_higher_cannot_satisfy_them() -> None:
@@ -54,18 +54,18 @@ def test_pods_go_to_a_lower_weight_pool_when_the_higher_cannot_satisfy_them() ->
             blueprint_fleet(), pods("e", 3, 4, "28Gi", selector={"NodeGroupType": "SparkMemoryOptimized"})
         )
     )
-    assert {c.nodePool for c in result.claims} == {SPARK_MEMORY_OPTIMIZED}
-    assert all(t.startswith("r5d.") for c in result.claims for t in c.instanceTypes)
+    assert {c.node_pool for c in result.claims} == {SPARK_MEMORY_OPTIMIZED}
+    assert all(t.startswith("r5d.") for c in result.claims for t in c.instance_types)
 
 
 def test_unconstrained_pods_go_to_the_first_blueprint_pool_in_karpenter_order() -> None:
     result = plan(request(blueprint_fleet(), pods("e", 10, 2, "8Gi")))
-    assert {c.nodePool for c in result.claims} == {SPARK_VERTICAL_EBS_SCALE}
+    assert {c.node_pool for c in result.claims} == {SPARK_VERTICAL_EBS_SCALE}
 
 
 def test_multiarch_spark_pods_prefer_graviton() -> None:
     result = plan(request(blueprint_fleet(), pods("e", 10, 4, "28Gi", selector={"multiArch": "Spark"})))
-    assert {c.nodePool for c in result.claims} == {SPARK_GRAVITON_MEMORY_OPTIMIZED}
+    assert {c.node_pool for c in result.claims} == {SPARK_GRAVITON_MEMORY_OPTIMIZED}
     assert all(c.node.labels["kubernetes.io/arch"] == "arm64" for c in result.claims)
 
 
@@ -80,7 +80,7 @@ def test_required_node_affinity_terms_are_tried_in_order() -> None:
     ]
     result = plan(request(blueprint_fleet(), [pod("e", 2, "8Gi", terms=[impossible, family])]))
     (claim,) = result.claims
-    assert claim.instanceType.startswith("r5d.")
+    assert claim.instance_type.startswith("r5d.")
 
 
 def test_integer_operators_select_instance_types() -> None:
@@ -91,7 +91,7 @@ def test_integer_operators_select_instance_types() -> None:
         req("karpenter.k8s.aws/instance-memory", "Lt", "65536"),
     )
     (claim,) = plan(request(fleet(pool, types=M5), [pod("e", 1, "1Gi")])).claims
-    assert set(claim.instanceTypes) == {"m5.2xlarge"}
+    assert set(claim.instance_types) == {"m5.2xlarge"}
 
 
 def test_a_required_label_the_pool_does_not_have_makes_the_pod_unschedulable_with_the_reason() -> None:
@@ -125,18 +125,18 @@ def test_a_pool_limit_sends_the_rest_to_the_next_pool_and_is_never_exceeded() ->
     )
     second = nodepool("second", req("karpenter.k8s.aws/instance-family", "In", "m5"), weight=10)
     result = plan(request(fleet(first, second, types=M5), pods("e", 12, 2, "4Gi")))
-    in_first = [c for c in result.claims if c.nodePool == "first"]
-    assert in_first and any(c.nodePool == "second" for c in result.claims)
-    assert sum(instance_type(c.instanceType).vcpu for c in in_first) <= 16
+    in_first = [c for c in result.claims if c.node_pool == "first"]
+    assert in_first and any(c.node_pool == "second" for c in result.claims)
+    assert sum(instance_type(c.instance_type).vcpu for c in in_first) <= 16
     for claim in in_first:  # whichever candidate EC2 launches, the limit holds
-        assert max(instance_type(t).vcpu for t in claim.instanceTypes) <= 16
+        assert max(instance_type(t).vcpu for t in claim.instance_types) <= 16
     assert not result.unschedulable
 
 
 def test_existing_usage_counts_against_the_limit() -> None:
     only = nodepool("only", req("karpenter.k8s.aws/instance-family", "In", "m5"), limits={"cpu": "16"})
     usage = {"only": Resources(cpu=16000)}
-    result = plan(request(fleet(only, types=M5), pods("e", 2), poolUsage=usage))
+    result = plan(request(fleet(only, types=M5), pods("e", 2), pool_usage=usage))
     assert not result.claims
     assert all("limits (cpu 16)" in u.reason for u in result.unschedulable)
 
@@ -144,11 +144,11 @@ def test_existing_usage_counts_against_the_limit() -> None:
 def test_the_cheapest_offering_decides_type_zone_and_capacity_type() -> None:
     result = plan(request(blueprint_fleet(), pods("e", 1, 2, "8Gi")))
     (claim,) = result.claims
-    offers = [o for o in blueprint_fleet().offerings if o.instanceType in claim.instanceTypes]
+    offers = [o for o in blueprint_fleet().offerings if o.instanceType in claim.instance_types]
     assert claim.price == min(o.price for o in offers)
-    assert claim.capacityType is CapacityType.SPOT  # spot is allowed and cheaper
-    prices = {t: min(o.price for o in offers if o.instanceType == t) for t in claim.instanceTypes}
-    assert list(claim.instanceTypes) == sorted(claim.instanceTypes, key=lambda t: (prices[t], t))
+    assert claim.capacity_type is CapacityType.SPOT  # spot is allowed and cheaper
+    prices = {t: min(o.price for o in offers if o.instanceType == t) for t in claim.instance_types}
+    assert list(claim.instance_types) == sorted(claim.instance_types, key=lambda t: (prices[t], t))
 
 
 def test_spot_without_capacity_falls_to_on_demand_when_the_pool_allows_both() -> None:
@@ -157,7 +157,7 @@ def test_spot_without_capacity_falls_to_on_demand_when_the_pool_allows_both() ->
         request(no_spot, pods("e", 4, 4, "16Gi", selector={"NodeGroupType": "SparkComputeOptimized"}))
     )
     assert result.claims
-    assert {c.capacityType for c in result.claims} == {CapacityType.ON_DEMAND}
+    assert {c.capacity_type for c in result.claims} == {CapacityType.ON_DEMAND}
 
 
 def test_cached_unavailable_spot_offerings_are_skipped_until_they_expire() -> None:
@@ -165,7 +165,7 @@ def test_cached_unavailable_spot_offerings_are_skipped_until_they_expire() -> No
     spot = [o.key for o in f.offerings if o.capacityType is CapacityType.SPOT]
     cache = UnavailableOfferings().mark_all(spot, NOW)
     result = plan(request(f, pods("e", 2, 4, "16Gi"), unavailable=cache))
-    assert {c.capacityType for c in result.claims} == {CapacityType.ON_DEMAND}
+    assert {c.capacity_type for c in result.claims} == {CapacityType.ON_DEMAND}
 
 
 def test_on_demand_selector_pins_the_capacity_type() -> None:
@@ -176,8 +176,8 @@ def test_on_demand_selector_pins_the_capacity_type() -> None:
         selector={"NodeGroupType": "SparkComputeOptimized", "karpenter.sh/capacity-type": "on-demand"},
     )
     (claim,) = plan(request(blueprint_fleet(), [driver])).claims
-    assert claim.capacityType is CapacityType.ON_DEMAND
-    assert claim.capacityTypes == (CapacityType.ON_DEMAND,)
+    assert claim.capacity_type is CapacityType.ON_DEMAND
+    assert claim.capacity_types == (CapacityType.ON_DEMAND,)
 
 
 def test_a_gang_that_cannot_fit_anywhere_gets_no_partial_nodes_and_a_clear_reason() -> None:
@@ -209,7 +209,7 @@ def test_pods_fit_onto_existing_room_before_new_capacity_is_planned() -> None:
     room = ExistingNode(
         "node-a",
         {"kubernetes.io/arch": "amd64", "NodeGroupType": "SparkComputeOptimized"},
-        Resources(cpu=8000, memory=32 * GI, ephemeralStorage=0, pods=50),
+        Resources(cpu=8000, memory=32 * GI, ephemeral_storage=0, pods=50),
     )
     result = plan(
         request(
@@ -256,15 +256,15 @@ def test_min_values_keeps_enough_families_among_the_candidates() -> None:
         "flexible", req("karpenter.k8s.aws/instance-family", "In", "m5", "c5", "r5", min_values=3)
     )
     (claim,) = plan(request(fleet(pool), [pod("e", 2, "4Gi")])).claims
-    assert {t.split(".")[0] for t in claim.instanceTypes} == {"m5", "c5", "r5"}
+    assert {t.split(".")[0] for t in claim.instance_types} == {"m5", "c5", "r5"}
 
 
 def test_many_identical_executors_share_large_nodes_at_a_lower_price_than_one_node_each() -> None:
     result = plan(request(blueprint_fleet(), pods("e", 50, 4, "16Gi")))
     assert sum(len(c.pods) for c in result.claims) == 50
     assert len(result.claims) < 10
-    one_each = plan(request(blueprint_fleet(), pods("x", 1, 4, "16Gi"))).pricePerHour * 50
-    assert result.pricePerHour < one_each
+    one_each = plan(request(blueprint_fleet(), pods("x", 1, 4, "16Gi"))).price_per_hour * 50
+    assert result.price_per_hour < one_each
 
 
 def test_claim_names_carry_the_pool_and_the_round_prefix() -> None:
@@ -272,7 +272,7 @@ def test_claim_names_carry_the_pool_and_the_round_prefix() -> None:
         request(
             blueprint_fleet(),
             pods("e", 2, 2, "8Gi", selector={"NodeGroupType": "SparkComputeOptimized"}),
-            claimPrefix="r7-",
+            claim_prefix="r7-",
         )
     )
     assert [c.name for c in result.claims] == [f"{SPARK_COMPUTE_OPTIMIZED}-r7-1"]
@@ -284,7 +284,7 @@ def test_leaving_a_gang_out_does_not_change_where_the_other_pods_go() -> None:
     memory = pods("mem", 3, 4, "28Gi", selector={"NodeGroupType": "SparkMemoryOptimized"}, gang="ok")
     free = pods("free", 3, 2, "8Gi")
     result = plan(request(blueprint_fleet(), [*doomed, *memory, *free]))
-    pool_of = {p: c.nodePool for c in result.claims for p in c.pods}
+    pool_of = {p: c.node_pool for c in result.claims for p in c.pods}
     assert {pool_of[p.id] for p in memory} == {SPARK_MEMORY_OPTIMIZED}
     assert {pool_of[p.id] for p in free} == {SPARK_VERTICAL_EBS_SCALE}
     assert [u.pod for u in result.unschedulable] == ["spark/arm-huge"]

@@ -87,8 +87,8 @@ def test_every_planned_pod_fits_every_candidate_type_of_its_claim_after_overhead
         for pod_id in claim.pods:
             total = total + by_id[pod_id].requests
         total = total + DAEMON.requests
-        for name in claim.instanceTypes:
-            assert total.fits_in(_resources(name, claim.nodeClass).allocatable), (claim.name, name)
+        for name in claim.instance_types:
+            assert total.fits_in(_resources(name, claim.node_class).allocatable), (claim.name, name)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,10 +100,10 @@ def test_no_nodepool_limit_is_exceeded_whichever_candidate_launches(
     result = plan(request(fleet, pending))
     used: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for claim in result.claims:
-        caps = [_resources(t, claim.nodeClass).capacity for t in claim.instanceTypes]
-        used[claim.nodePool][0] += max(c.cpu for c in caps)
-        used[claim.nodePool][1] += max(c.memory for c in caps)
-    for pool in fleet.nodePools:
+        caps = [_resources(t, claim.node_class).capacity for t in claim.instance_types]
+        used[claim.node_pool][0] += max(c.cpu for c in caps)
+        used[claim.node_pool][1] += max(c.memory for c in caps)
+    for pool in fleet.node_pools:
         cpu, memory = used[pool.name]
         assert cpu <= cpu_millis(pool.spec.limits["cpu"])
         assert memory <= memory_bytes(pool.spec.limits["memory"])

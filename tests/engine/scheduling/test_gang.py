@@ -37,7 +37,7 @@ def test_the_blueprint_task_groups_parse_with_their_placement() -> None:
     assert (executor.name, executor.min_member) == ("spark-executor", 20)
     assert executor.min_resource == Resources({"cpu": 1200, "memory": 15 * GI})
     assert executor.placeholder_requests == Resources({"cpu": 1200, "memory": 15 * GI, "pods": 1})
-    assert executor.constraints.nodeSelector == (("NodeGroupType", "SparkMemoryOptimized"),)
+    assert executor.constraints.node_selector == (("NodeGroupType", "SparkMemoryOptimized"),)
     assert executor.constraints.tolerations[0].key == "spark-memory-optimized"
     assert driver.constraints == executor.constraints
 

@@ -132,7 +132,7 @@ def satisfies(p: PodRecord, n: NodeRecord) -> bool:
             tol.tolerates(t) for tol in c.tolerations
         ):
             return False
-    if any(n.labels.get(k) != v for k, v in c.nodeSelector):
+    if any(n.labels.get(k) != v for k, v in c.node_selector):
         return False
     if c.required_terms is not None:
         return any(all(_matches(r, n.labels) for r in term.matchExpressions) for term in c.required_terms)

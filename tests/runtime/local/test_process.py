@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sparkfleet.clock import VirtualClock
-from sparkfleet.runtime import ContainerState, PodRef, ProcessPlan, Runtime, StartError
+from sparkfleet.runtime import ContainerState, PodRef, ProcessPlan, StartError
 from sparkfleet.runtime.local import LocalRuntime
 
 from ..builders import START
@@ -36,10 +36,6 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/stat").exists() and " Z " not in Path(f"/proc/{pid}/stat").read_text()
-
-
-def test_the_local_runtime_implements_the_runtime_port(runtime: LocalRuntime) -> None:
-    assert isinstance(runtime, Runtime)
 
 
 def test_a_process_that_exits_0_completed_with_its_output_in_the_log(

@@ -5,8 +5,6 @@ Values per operator, minValues, restricted labels, taint duplicates, budget sche
 
 from __future__ import annotations
 
-from croniter import croniter
-
 from sparkfleet.api.base import FieldIssue
 from sparkfleet.api.cron import CRON_DESCRIPTORS as _CRON_MACROS
 from sparkfleet.api.karpenter.labels import LABEL_VALUE, label_key_problem, restricted_label_problem
@@ -82,6 +80,8 @@ def validate_taints(taints: list[Taint], startup: list[Taint], path: str) -> lis
 
 def cron_problem(schedule: str) -> str | None:
     """Why `schedule` is not a five-field cron expression (or @daily-style macro), or None."""
+    from croniter import croniter  # only budgets with a schedule need it
+
     expr = _CRON_MACROS.get(schedule.strip(), schedule.strip())
     if len(expr.split()) != 5 or not croniter.is_valid(expr):
         return (

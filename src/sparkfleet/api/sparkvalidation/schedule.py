@@ -7,8 +7,6 @@ import functools
 import zoneinfo
 from datetime import datetime
 
-from croniter import CroniterBadDateError, croniter
-
 from sparkfleet.api.base import FieldIssue, did_you_mean
 from sparkfleet.api.cron import CRON_DESCRIPTORS
 from sparkfleet.api.scheduledsparkapplication import (
@@ -65,6 +63,8 @@ def schedule_issue(schedule: str, path: str) -> FieldIssue | None:
             f"unknown descriptor {expression!r}{hint}: use one of "
             f"{', '.join(sorted(CRON_DESCRIPTORS))} or @every <duration>",
         )
+    from croniter import CroniterBadDateError, croniter  # only a five-field schedule needs it
+
     fields = expression.split()
     if len(fields) != 5 or not croniter.is_valid(expression):
         return FieldIssue(

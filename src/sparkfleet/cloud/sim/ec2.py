@@ -137,11 +137,11 @@ class SimulatedEC2:
     def launch(self, request: LaunchRequest) -> LaunchResult:
         with self._lock:
             self._catch_up()
-            earlier = self._by_token.get(request.clientToken)
+            earlier = self._by_token.get(request.client_token)
             if earlier is not None:
                 if earlier.request != request:
                     raise IdempotentParameterMismatch(
-                        f"client token {request.clientToken!r} was used with a different request"
+                        f"client token {request.client_token!r} was used with a different request"
                     )
                 return LaunchResult(self._instances[earlier.instanceId], earlier.errors)
             now = self._clock.now()
@@ -149,8 +149,8 @@ class SimulatedEC2:
             for candidate in fleet_order(request, self._types, self._zones, self._prices):
                 if self._has_capacity(candidate.offering):
                     instance = self._start(request, candidate, now)
-                    self._by_token[request.clientToken] = _Launched(
-                        request, instance.instanceId, tuple(failures)
+                    self._by_token[request.client_token] = _Launched(
+                        request, instance.instance_id, tuple(failures)
                     )
                     return LaunchResult(instance, tuple(failures))
                 failures.append(self._fail(request, candidate, now))
@@ -201,7 +201,7 @@ class SimulatedEC2:
                 key.instanceType,
                 key.zone,
                 key.capacityType,
-                request.nodeClaimName,
+                request.node_claim_name,
                 reason=failure.message,
             )
         )
@@ -211,27 +211,27 @@ class SimulatedEC2:
         self._launches += 1
         key = candidate.offering
         instance = Instance(
-            instanceId=f"i-{self._launches:017x}",
-            instanceType=key.instanceType,
+            instance_id=f"i-{self._launches:017x}",
+            instance_type=key.instanceType,
             zone=key.zone,
-            capacityType=key.capacityType,
+            capacity_type=key.capacityType,
             price=candidate.price,
-            launchTime=now,
+            launch_time=now,
             state=InstanceState.PENDING,
-            nodeClaimName=request.nodeClaimName,
-            clientToken=request.clientToken,
+            node_claim_name=request.node_claim_name,
+            client_token=request.client_token,
             tags=MappingProxyType(dict(request.tags)),
         )
-        self._instances[instance.instanceId] = instance
+        self._instances[instance.instance_id] = instance
         self._capacity.started(key.instanceType)
         self._record_state(instance, None, now)
-        self._schedule(now + self._latency, _Step.RUN, instance.instanceId)
+        self._schedule(now + self._latency, _Step.RUN, instance.instance_id)
         if key.capacityType is CapacityType.SPOT:
             family = candidate.instanceType.family
             for index, spec in enumerate(self._scenario.spotInterruptions):
                 if spec.afterLaunch is not None and spec.matches(key.instanceType, family, key.zone):
                     when = now + timedelta(seconds=spec.afterLaunch)
-                    self._schedule(when, _Step.WARN, instance.instanceId, spec=index)
+                    self._schedule(when, _Step.WARN, instance.instance_id, spec=index)
         return instance
 
     def _stop(self, instance_id: str, when: datetime, reason: str) -> None:
@@ -239,11 +239,11 @@ class SimulatedEC2:
         if instance.state not in _LIVE:
             return
         self._set_state(instance, InstanceState.TERMINATED, when, reason)
-        self._capacity.stopped(instance.instanceType)
+        self._capacity.stopped(instance.instance_type)
 
     def _set_state(self, instance: Instance, state: InstanceState, when: datetime, reason: str = "") -> None:
-        updated = replace(instance, state=state, stateReason=reason)
-        self._instances[instance.instanceId] = updated
+        updated = replace(instance, state=state, state_reason=reason)
+        self._instances[instance.instance_id] = updated
         self._record_state(updated, instance.state, when)
 
     def _record_state(self, instance: Instance, previous: InstanceState | None, when: datetime) -> None:
@@ -251,14 +251,14 @@ class SimulatedEC2:
             CloudEvent(
                 CloudEventKind.STATE_CHANGE,
                 when,
-                instance.instanceType,
+                instance.instance_type,
                 instance.zone,
-                instance.capacityType,
-                instance.nodeClaimName,
-                instanceId=instance.instanceId,
+                instance.capacity_type,
+                instance.node_claim_name,
+                instance_id=instance.instance_id,
                 state=instance.state,
-                previousState=previous,
-                reason=instance.stateReason,
+                previous_state=previous,
+                reason=instance.state_reason,
             )
         )
 
@@ -285,11 +285,11 @@ class SimulatedEC2:
     def _interrupt(self, due: _Due) -> None:
         spec = self._scenario.spotInterruptions[due.spec]
         for instance in list(self._instances.values()):
-            family = self._types[instance.instanceType].family
-            if instance.capacityType is CapacityType.SPOT and spec.matches(
-                instance.instanceType, family, instance.zone
+            family = self._types[instance.instance_type].family
+            if instance.capacity_type is CapacityType.SPOT and spec.matches(
+                instance.instance_type, family, instance.zone
             ):
-                self._warn(instance.instanceId, due.spec, due.time)
+                self._warn(instance.instance_id, due.spec, due.time)
 
     def _warn(self, instance_id: str, spec: int, when: datetime) -> None:
         instance = self._instances[instance_id]
@@ -304,11 +304,11 @@ class SimulatedEC2:
             CloudEvent(
                 CloudEventKind.SPOT_INTERRUPTION_WARNING,
                 when,
-                instance.instanceType,
+                instance.instance_type,
                 instance.zone,
-                instance.capacityType,
-                instance.nodeClaimName,
-                instanceId=instance_id,
+                instance.capacity_type,
+                instance.node_claim_name,
+                instance_id=instance_id,
                 state=instance.state,
                 deadline=deadline,
             )

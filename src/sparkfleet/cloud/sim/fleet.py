@@ -32,23 +32,23 @@ def fleet_order(
     prices: Mapping[OfferingKey, float],
 ) -> list[Candidate]:
     """Every offering the request allows, in the order the fleet tries them."""
-    unknown_types = [name for name in request.instanceTypes if name not in types]
+    unknown_types = [name for name in request.instance_types if name not in types]
     if unknown_types:
         raise InvalidLaunchRequest(f"unknown instance types: {', '.join(unknown_types)}")
     unknown_zones = [zone for zone in request.zones if zone not in zones]
     if unknown_zones:
         raise InvalidLaunchRequest(f"zones not in this region: {', '.join(unknown_zones)}")
-    names = list(dict.fromkeys(request.instanceTypes))
+    names = list(dict.fromkeys(request.instance_types))
     chosen_zones = list(dict.fromkeys(request.zones)) or list(zones)
     ordered: list[Candidate] = []
     for capacity_type in CAPACITY_TYPE_PRIORITY:
-        if capacity_type not in request.capacityTypes:
+        if capacity_type not in request.capacity_types:
             continue
         ranked: list[tuple[float, int, int, Candidate]] = []
         for type_rank, name in enumerate(names):
             for zone_rank, zone in enumerate(chosen_zones):
                 key = OfferingKey(name, zone, capacity_type)
-                if key in request.excludedOfferings:
+                if key in request.excluded_offerings:
                     continue
                 candidate = Candidate(key, types[name], prices[key])
                 ranked.append((candidate.price, type_rank, zone_rank, candidate))

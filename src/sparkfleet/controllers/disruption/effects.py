@@ -67,7 +67,7 @@ class DisruptionEffects:
                 return
         replacements = []
         for planned in action.replacements:
-            pool = view.pools.get(planned.nodePool)
+            pool = view.pools.get(planned.node_pool)
             if pool is None:
                 continue
             created = self.cluster.create(nodeclaim_manifest(planned, pool))
@@ -78,7 +78,7 @@ class DisruptionEffects:
             reason=action.reason,
             nodes=list(action.nodes),
             evict=list(action.evict),
-            waitFor=list(action.waitFor),
+            waitFor=list(action.wait_for),
             replacements=replacements,
             waitForReplacements=action.method is not Method.INTERRUPTION,
             startedAt=format_rfc3339(now),

@@ -83,8 +83,8 @@ def build_snapshot(
         fleet=view.fleet,
         nodes=tuple(states),
         unavailable=offerings.snapshot(now),
-        inFlight=tuple(in_flight),
-        claimPrefix=CLAIM_PREFIX,
+        in_flight=tuple(in_flight),
+        claim_prefix=CLAIM_PREFIX,
     )
 
 
@@ -123,23 +123,23 @@ def _node_state(
     created = created or read_time(node_meta.get("creationTimestamp"), _CREATED)
     return NodeState(
         name=name,
-        nodePool=labels[LABEL_NODEPOOL],
-        instanceType=labels.get(LABEL_INSTANCE_TYPE, ""),
-        capacityType=capacity_type,
+        node_pool=labels[LABEL_NODEPOOL],
+        instance_type=labels.get(LABEL_INSTANCE_TYPE, ""),
+        capacity_type=capacity_type,
         zone=labels.get(LABEL_ZONE, ""),
         price=price,
-        createdAt=created or clock.now(),
+        created_at=created or clock.now(),
         allocatable=resources_from_list(status.get("allocatable") or {}),
         labels=labels,
         annotations=annotations,
         taints=taints,
         pods=tuple(pods),
-        daemonSetRequests=daemons,
+        daemon_set_requests=daemons,
         capacity=resources_from_list(status.get("capacity") or {}),
-        lastPodEventAt=last_event,
+        last_pod_event_at=last_event,
         initialized=condition_true(claim, C.INITIALIZED),
         deleting=ANNOTATION_DISRUPTION in (node_meta.get("annotations") or {}),
-        interruptedAt=read_time(annotations.get(ANNOTATION_SPOT_INTERRUPTED_AT), _INTERRUPTED_AT),
+        interrupted_at=read_time(annotations.get(ANNOTATION_SPOT_INTERRUPTED_AT), _INTERRUPTED_AT),
     )
 
 

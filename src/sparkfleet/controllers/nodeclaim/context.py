@@ -49,7 +49,7 @@ def instance_id_of(provider_id: str | None) -> str | None:
 
 
 def provider_id_of(instance: Instance) -> str:
-    return f"aws:///{instance.zone}/{instance.instanceId}"
+    return f"aws:///{instance.zone}/{instance.instance_id}"
 
 
 def ours(instance: Instance) -> bool:
@@ -84,12 +84,12 @@ class ClaimContext:
     def facts(self, claim: NodeClaim, instance: Instance) -> NodeFacts | None:
         """The node the claim becomes on `instance` (None while its NodePool or type is unknown)."""
         pool = self._model("NodePool", claim.metadata.labels.get(LABEL_NODEPOOL, ""), NodePool)
-        it = self.instance_type(instance.instanceType)
+        it = self.instance_type(instance.instance_type)
         if pool is None or it is None:
             return None
         node_class = self._model("EC2NodeClass", claim.spec.nodeClassRef.name, EC2NodeClass)
         requirements = Requirements.from_requirements(claim.spec.requirements)
-        return node_facts(pool, node_class, it, instance.zone, instance.capacityType, requirements)
+        return node_facts(pool, node_class, it, instance.zone, instance.capacity_type, requirements)
 
     def _model(self, kind: str, name: str, model: type[_M]) -> _M | None:
         try:
@@ -100,8 +100,8 @@ class ClaimContext:
     def find(self, *, token: str | None = None, instance_id: str | None = None) -> Instance | None:
         """A live instance by client token or id."""
         for instance in self.cloud.list_instances():
-            if (token and instance.clientToken == token) or (
-                instance_id and instance.instanceId == instance_id
+            if (token and instance.client_token == token) or (
+                instance_id and instance.instance_id == instance_id
             ):
                 return instance
         return None

@@ -81,17 +81,17 @@ def launch_request(
     if candidates and all(o in skip for o in candidates):
         return None, candidates
     request = LaunchRequest(
-        clientToken=meta.uid or "",
-        nodeClaimName=meta.name or "",
-        instanceTypes=types,
-        capacityTypes=cts,
+        client_token=meta.uid or "",
+        node_claim_name=meta.name or "",
+        instance_types=types,
+        capacity_types=cts,
         zones=zones,
         tags={
             LABEL_NODEPOOL: meta.labels.get(LABEL_NODEPOOL, ""),
             TAG_NODECLAIM: meta.name or "",
             TAG_MANAGED_BY: MANAGED_BY,
         },
-        excludedOfferings=skip,
+        excluded_offerings=skip,
     )
     return request, candidates
 
@@ -143,7 +143,7 @@ def launch(ctx: ClaimContext, current: Obj) -> Launch:
     if result.instance is None:
         return _insufficient(ctx, current, failed, now, str(result.error))
     if result.instance.state not in (InstanceState.PENDING, InstanceState.RUNNING):
-        message = f"instance {result.instance.instanceId} is {result.instance.state}"
+        message = f"instance {result.instance.instance_id} is {result.instance.state}"
         ctx.delete(current, REASON_LAUNCH_FAILED, message, now)
         return Launch(current, gone=True)
     return Launch(_launched(ctx, current, claim, result.instance, now, adopted=False), result.instance)
@@ -176,9 +176,9 @@ def _launched(
     labels = dict(facts.labels) if facts is not None else {}
     labels.update(
         {
-            LABEL_INSTANCE_TYPE: instance.instanceType,
+            LABEL_INSTANCE_TYPE: instance.instance_type,
             LABEL_ZONE: instance.zone,
-            LABEL_CAPACITY_TYPE: str(instance.capacityType),
+            LABEL_CAPACITY_TYPE: str(instance.capacity_type),
         }
     )
     ctx.cluster.patch(
@@ -189,7 +189,7 @@ def _launched(
     )
     how = "found the instance launched for it" if adopted else "launched"
     message = (
-        f"{how} {instance.instanceId}: {instance.instanceType} ({instance.capacityType}, "
+        f"{how} {instance.instance_id}: {instance.instance_type} ({instance.capacity_type}, "
         f"{instance.zone}) at ${instance.price:.4f}/h"
     )
     status: Obj = {

@@ -169,12 +169,12 @@ class NodeClaimReconciler:
             if event.kind is CloudEventKind.SPOT_INTERRUPTION_WARNING:
                 interrupted(self.context, event)
             elif event.kind is CloudEventKind.STATE_CHANGE and event.state is not InstanceState.PENDING:
-                touched[event.nodeClaimName] = None
+                touched[event.node_claim_name] = None
         for name in touched:
             self._reconcile(name)
         instances = self.cloud.list_instances()
         claims = {meta_of(c).get("name") for c in self.cluster.list("NodeClaim").items}
         for instance in instances:
-            if ours(instance) and instance.nodeClaimName not in claims:
-                finalize(self.context, instance.nodeClaimName, instances)
+            if ours(instance) and instance.node_claim_name not in claims:
+                finalize(self.context, instance.node_claim_name, instances)
         return Result(requeue_after=POLL_SECONDS) if claims or instances else Result()

@@ -106,11 +106,11 @@ def register(ctx: ClaimContext, obj: Obj, claim: NodeClaim, instance: Instance, 
         ctx.cluster.get("Node", None, name)
     except NotFound:
         node = ctx.cluster.create(manifest)
-        message = f"Node {name} registered ({instance.instanceType}, {instance.zone})"
+        message = f"Node {name} registered ({instance.instance_type}, {instance.zone})"
     else:
         kept = {k: manifest["metadata"][k] for k in ("labels", "annotations", "ownerReferences")}
         node = ctx.cluster.patch("Node", None, name, {"metadata": kept})
-        message = f"Node {name} adopted ({instance.instanceType}, {instance.zone})"
+        message = f"Node {name} adopted ({instance.instance_type}, {instance.zone})"
     status = {
         "nodeName": name,
         "conditions": with_condition(conditions_of(obj), C.REGISTERED, "True", "Registered", message, now),

@@ -58,7 +58,7 @@ def terminate(ctx: ClaimContext, claim_obj: Obj, reason: str, message: str, now:
     instance_id = instance_id_of((claim_obj.get("status") or {}).get("providerID"))
     if instance_id is None:
         found = ctx.find(token=str(meta_of(claim_obj).get("uid") or ""))
-        instance_id = found.instanceId if found is not None else None
+        instance_id = found.instance_id if found is not None else None
     if instance_id is not None:
         _terminate_instance(ctx, claim_obj, instance_id, now)
     ctx.delete(claim_obj, reason, message, now)
@@ -69,10 +69,12 @@ def finalize(ctx: ClaimContext, name: str, instances: list[Instance] | None = No
     now = ctx.clock.now()
     involved: Obj = {"apiVersion": API_VERSION, "kind": "NodeClaim", "metadata": {"name": name}}
     for instance in ctx.cloud.list_instances() if instances is None else instances:
-        if instance.nodeClaimName == name and ours(instance):
-            if not _terminate_instance(ctx, involved, instance.instanceId, now):
+        if instance.node_claim_name == name and ours(instance):
+            if not _terminate_instance(ctx, involved, instance.instance_id, now):
                 continue
-            message = f"terminated {instance.instanceId} ({instance.instanceType}): the NodeClaim was deleted"
+            message = (
+                f"terminated {instance.instance_id} ({instance.instance_type}): the NodeClaim was deleted"
+            )
             ctx.event(involved, EventType.NORMAL, "InstanceTerminated", message, now)
     with contextlib.suppress(NotFound):
         node = ctx.cluster.get("Node", None, name)
@@ -87,13 +89,13 @@ def interrupted(ctx: ClaimContext, event: CloudEvent) -> None:
     when = format_rfc3339(event.time)
     deadline = format_rfc3339(event.deadline) if event.deadline else "soon"
     message = (
-        f"spot interruption notice for {event.instanceId} ({event.instanceType}, {event.zone}): "
+        f"spot interruption notice for {event.instance_id} ({event.instance_type}, {event.zone}): "
         f"reclaimed at {deadline}"
     )
     patch = {"metadata": {"annotations": {ANNOTATION_SPOT_INTERRUPTED_AT: when}}}
     for kind in ("NodeClaim", "Node"):
         try:
-            obj = ctx.cluster.patch(kind, None, event.nodeClaimName, patch)
+            obj = ctx.cluster.patch(kind, None, event.node_claim_name, patch)
         except NotFound:
             continue
         ctx.event(obj, EventType.WARNING, "SpotInterrupted", message, now)

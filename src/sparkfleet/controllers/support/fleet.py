@@ -229,7 +229,7 @@ def existing_nodes(nodes: Sequence[Obj], used: Mapping[str, Resources]) -> list[
                 labels=labels,
                 free=allocatable - used.get(name, Resources()),
                 taints=_taints(taints),
-                nodePool=labels.get(LABEL_NODEPOOL),
+                node_pool=labels.get(LABEL_NODEPOOL),
             )
         )
     return out
@@ -276,8 +276,8 @@ def in_flight_nodes(claims: Sequence[Obj], view: FleetView) -> list[ExistingNode
                 labels=facts.labels,
                 free=facts.allocatable,
                 taints=tuple(claim.spec.taints),
-                nodePool=facts.nodePool,
-                inFlight=True,
+                node_pool=facts.node_pool,
+                in_flight=True,
             )
         )
     return out

@@ -26,36 +26,36 @@ class Candidates:
 
 def protection(node: NodeState) -> str | None:
     """Why the node's pods may not be evicted by consolidation, or None."""
-    if node.doNotDisrupt:
+    if node.do_not_disrupt:
         return 'the node is annotated karpenter.sh/do-not-disrupt: "true"'
     for pod in node.pods:
-        if pod.doNotDisrupt:
+        if pod.do_not_disrupt:
             return f'pod {pod.id} is annotated karpenter.sh/do-not-disrupt: "true"'
     for pod in node.pods:
-        if pod.sparkRole is not None:
+        if pod.spark_role is not None:
             return (
-                f"Spark {pod.sparkRole} {pod.id} is running (Spark pods are never evicted by consolidation)"
+                f"Spark {pod.spark_role} {pod.id} is running (Spark pods are never evicted by consolidation)"
             )
     return None
 
 
 def find_candidates(snapshot: DisruptionSnapshot, handled: set[str]) -> Candidates:
-    pools = {p.name: p for p in snapshot.fleet.nodePools}
+    pools = {p.name: p for p in snapshot.fleet.node_pools}
     empty: list[NodeState] = []
     under: list[NodeState] = []
     blocked: list[Blocked] = []
     for node in snapshot.nodes:
-        if node.name in handled or node.deleting or node.interruptedAt is not None or not node.initialized:
+        if node.name in handled or node.deleting or node.interrupted_at is not None or not node.initialized:
             continue
-        pool = pools.get(node.nodePool)
+        pool = pools.get(node.node_pool)
         if pool is None:
-            blocked.append(Blocked(node.name, f"its NodePool {node.nodePool} does not exist"))
+            blocked.append(Blocked(node.name, f"its NodePool {node.node_pool} does not exist"))
             continue
         why = _not_yet(pool, node, snapshot)
         if why:
             blocked.append(Blocked(node.name, why))
             continue
-        if node.doNotDisrupt:
+        if node.do_not_disrupt:
             blocked.append(Blocked(node.name, 'the node is annotated karpenter.sh/do-not-disrupt: "true"'))
             continue
         if not node.pods:
@@ -75,7 +75,7 @@ def _not_yet(pool: NodePool, node: NodeState, snapshot: DisruptionSnapshot) -> s
     after = pool.consolidate_after_seconds()
     if after is None:
         return "its NodePool's consolidateAfter is Never"
-    since = node.lastPodEventAt or node.createdAt
+    since = node.last_pod_event_at or node.created_at
     if snapshot.now - since < timedelta(seconds=float(after)):
         wait = pool.spec.disruption.consolidateAfter
         return f"consolidateAfter {wait} has not passed since its last pod change"

@@ -35,12 +35,12 @@ def order_candidates(nodes: Sequence[NodeState]) -> list[NodeState]:
 def _cheaper_types(snapshot: DisruptionSnapshot, claim: PlannedClaim, below: float) -> int:
     compiled = snapshot.fleet.compiled
     prices = PriceView(compiled.prices(snapshot.unavailable, snapshot.now))
-    cts = tuple(CAPACITY_TYPES.index(c) for c in claim.capacityTypes)
+    cts = tuple(CAPACITY_TYPES.index(c) for c in claim.capacity_types)
     zones = tuple(compiled.zones.index(z) for z in claim.zones if z in compiled.zones)
     if not cts or not zones:
         return 0
     price = prices.cheapest(cts, zones)[0]
-    idx = [compiled.index[t] for t in claim.instanceTypes if t in compiled.index]
+    idx = [compiled.index[t] for t in claim.instance_types if t in compiled.index]
     return int(np.count_nonzero(price[idx] < below))
 
 
@@ -50,7 +50,7 @@ def evaluate(
     """The action that removes `nodes` (delete, or replace with one cheaper node), or None."""
     names = {n.name for n in nodes}
     pods = [p for n in nodes for p in n.pods]
-    result = simulate(snapshot, names, pods, prefix=snapshot.claimPrefix)
+    result = simulate(snapshot, names, pods, prefix=snapshot.claim_prefix)
     if result.unschedulable or len(result.claims) > 1:
         return None
     current = sum(n.price for n in nodes)
@@ -62,14 +62,14 @@ def evaluate(
             UNDERUTILIZED,
             tuple(sorted(names)),
             evict=evict,
-            savingsPerHour=current,
+            savings_per_hour=current,
             message=f"delete {listed}: their {len(pods)} pods fit on other nodes, saving ${current:.4f}/h",
         )
     (claim,) = result.claims
     if claim.price >= current:
         return None
-    all_spot = all(n.capacityType is CapacityType.SPOT for n in nodes)
-    spot_to_spot = all_spot and claim.capacityType is CapacityType.SPOT
+    all_spot = all(n.capacity_type is CapacityType.SPOT for n in nodes)
+    spot_to_spot = all_spot and claim.capacity_type is CapacityType.SPOT
     if spot_to_spot and _cheaper_types(snapshot, claim, current) < MIN_SPOT_TO_SPOT_TYPES:
         return None
     saving = current - claim.price
@@ -79,9 +79,9 @@ def evaluate(
         tuple(sorted(names)),
         evict=evict,
         replacements=(claim,),
-        savingsPerHour=saving,
+        savings_per_hour=saving,
         message=(
-            f"replace {listed} with {claim.instanceType} ({claim.capacityType}, ${claim.price:.4f}/h), "
+            f"replace {listed} with {claim.instance_type} ({claim.capacity_type}, ${claim.price:.4f}/h), "
             f"saving ${saving:.4f}/h"
         ),
     )

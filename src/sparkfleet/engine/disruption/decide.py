@@ -39,26 +39,26 @@ def _within_budgets(
     blocked: list[Blocked],
 ) -> list[NodeState]:
     """The nodes, in order, that each pool's budget for `reason` still lets go."""
-    totals = Counter(n.nodePool for n in snapshot.nodes)
-    disrupting = Counter(n.nodePool for n in snapshot.nodes if n.deleting)
+    totals = Counter(n.node_pool for n in snapshot.nodes)
+    disrupting = Counter(n.node_pool for n in snapshot.nodes if n.deleting)
     left = {
         name: allowed_disruptions(pool, reason, totals[name], disrupting[name], snapshot.now)
         for name, pool in pools.items()
     }
     out = []
     for node in nodes:
-        if left.get(node.nodePool, 0) > 0:
-            left[node.nodePool] -= 1
+        if left.get(node.node_pool, 0) > 0:
+            left[node.node_pool] -= 1
             out.append(node)
         else:
             blocked.append(
-                Blocked(node.name, f"the disruption budget of NodePool {node.nodePool} is used up")
+                Blocked(node.name, f"the disruption budget of NodePool {node.node_pool} is used up")
             )
     return out
 
 
 def disrupt(snapshot: DisruptionSnapshot) -> DisruptionDecision:
-    pools = {p.name: p for p in snapshot.fleet.nodePools}
+    pools = {p.name: p for p in snapshot.fleet.node_pools}
     actions: list[DisruptionAction] = []
     interrupted, unavailable = interruption(snapshot, snapshot.unavailable)
     if interrupted is not None:
@@ -100,7 +100,7 @@ def _graceful(
                 Method.EMPTINESS,
                 str(DisruptionReason.EMPTY),
                 names,
-                savingsPerHour=saving,
+                savings_per_hour=saving,
                 message=f"empty: {', '.join(names)}, saving ${saving:.4f}/h",
             )
     candidates = _within_budgets(snapshot, pools, underutilized, DisruptionReason.UNDERUTILIZED, blocked)

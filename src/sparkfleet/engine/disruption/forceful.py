@@ -24,18 +24,20 @@ from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 def interruption(
     snapshot: DisruptionSnapshot, unavailable: UnavailableOfferings
 ) -> tuple[DisruptionAction | None, UnavailableOfferings]:
-    nodes = [n for n in snapshot.nodes if n.interruptedAt is not None and not n.deleting]
+    nodes = [n for n in snapshot.nodes if n.interrupted_at is not None and not n.deleting]
     if not nodes:
         return None, unavailable
     for node in nodes:
-        unavailable = unavailable.mark(node.offering, node.interruptedAt or snapshot.now)
+        unavailable = unavailable.mark(node.offering, node.interrupted_at or snapshot.now)
     pods = [p for n in nodes for p in n.pods]
     names = tuple(n.name for n in nodes)
-    replan = simulate(snapshot, set(names), pods, unavailable=unavailable, prefix=f"{snapshot.claimPrefix}i-")
+    replan = simulate(
+        snapshot, set(names), pods, unavailable=unavailable, prefix=f"{snapshot.claim_prefix}i-"
+    )
     stranded = f"; {len(replan.unschedulable)} pods have no place yet" if replan.unschedulable else ""
     message = (
         f"spot interruption of {', '.join(names)}: {len(pods)} pods evicted, offering "
-        f"{', '.join(f'{n.instanceType}/{n.zone}/spot' for n in nodes)} marked unavailable, "
+        f"{', '.join(f'{n.instance_type}/{n.zone}/spot' for n in nodes)} marked unavailable, "
         f"{len(replan.claims)} replacement claims{stranded}"
     )
     action = DisruptionAction(
@@ -53,7 +55,7 @@ def _expiry(pool: NodePool, node: NodeState) -> datetime | None:
     seconds = pool.expire_after_seconds()
     if seconds is None:
         return None
-    return node.createdAt + timedelta(seconds=float(seconds))
+    return node.created_at + timedelta(seconds=float(seconds))
 
 
 def _grace(pool: NodePool) -> timedelta | None:
@@ -69,7 +71,7 @@ def expiration(
     wait: list[str] = []
     moving = []
     for node in snapshot.nodes:
-        pool = pools.get(node.nodePool)
+        pool = pools.get(node.node_pool)
         if pool is None or node.name in handled or node.deleting:
             continue
         expiry = _expiry(pool, node)
@@ -79,7 +81,7 @@ def expiration(
         grace = _grace(pool)
         forced = grace is not None and snapshot.now >= expiry + grace
         for pod in node.pods:
-            if not forced and (pod.doNotDisrupt or pod.sparkRole is not None):
+            if not forced and (pod.do_not_disrupt or pod.spark_role is not None):
                 wait.append(pod.id)
             else:
                 evict.append(pod.id)
@@ -87,14 +89,14 @@ def expiration(
     if not expired:
         return None
     names = tuple(n.name for n in expired)
-    replan = simulate(snapshot, set(names), moving, prefix=f"{snapshot.claimPrefix}e-")
+    replan = simulate(snapshot, set(names), moving, prefix=f"{snapshot.claim_prefix}e-")
     waiting = f"; waiting for {len(wait)} protected pods to finish" if wait else ""
     return DisruptionAction(
         Method.EXPIRATION,
         "Expired",
         names,
         evict=tuple(evict),
-        waitFor=tuple(wait),
+        wait_for=tuple(wait),
         replacements=replan.claims,
         message=f"expired: {', '.join(names)}; {len(evict)} pods evicted{waiting}",
     )

@@ -21,61 +21,61 @@ from sparkfleet.engine.provisioning.tables import Fleet
 class NodeState:
     """A node managed by a NodePool, with the pods bound to it that have not finished.
 
-    `pods` leaves out daemonset pods (they go with the node); `daemonSetRequests` is the room they take.
-    `lastPodEventAt` is when a pod last arrived on or left the node (consolidateAfter counts from it,
-    from `createdAt` when None). `interruptedAt` is set when a spot interruption notice arrived.
+    `pods` leaves out daemonset pods (they go with the node); `daemon_set_requests` is the room they take.
+    `last_pod_event_at` is when a pod last arrived on or left the node (consolidateAfter counts from it,
+    from `created_at` when None). `interrupted_at` is set when a spot interruption notice arrived.
     """
 
     name: str
-    nodePool: str
-    instanceType: str
-    capacityType: CapacityType
+    node_pool: str
+    instance_type: str
+    capacity_type: CapacityType
     zone: str
     price: float
-    createdAt: datetime
+    created_at: datetime
     allocatable: Resources
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
     pods: tuple[PodRequest, ...] = ()
-    daemonSetRequests: Resources = field(default_factory=Resources)
+    daemon_set_requests: Resources = field(default_factory=Resources)
     capacity: Resources | None = None
     """What counts against the pool's limits; the allocatable when not given."""
-    lastPodEventAt: datetime | None = None
+    last_pod_event_at: datetime | None = None
     initialized: bool = True
     deleting: bool = False
-    interruptedAt: datetime | None = None
+    interrupted_at: datetime | None = None
 
     @property
     def offering(self) -> OfferingKey:
-        return OfferingKey(self.instanceType, self.zone, self.capacityType)
+        return OfferingKey(self.instance_type, self.zone, self.capacity_type)
 
     @property
-    def doNotDisrupt(self) -> bool:
+    def do_not_disrupt(self) -> bool:
         return self.annotations.get(ANNOTATION_DO_NOT_DISRUPT) == "true"
 
     @property
     def free(self) -> Resources:
-        used = self.daemonSetRequests
+        used = self.daemon_set_requests
         for pod in self.pods:
             used = used + pod.requests
         return self.allocatable - used
 
     def as_existing(self) -> ExistingNode:
-        return ExistingNode(self.name, self.labels, self.free, self.taints, self.nodePool)
+        return ExistingNode(self.name, self.labels, self.free, self.taints, self.node_pool)
 
 
 @dataclass(frozen=True)
 class DisruptionSnapshot:
     """Everything a disruption pass looks at. `fleet` is what replacements are planned from;
-    `inFlight` are NodeClaims launched but not registered yet (room for evicted pods)."""
+    `in_flight` are NodeClaims launched but not registered yet (room for evicted pods)."""
 
     now: datetime
     fleet: Fleet
     nodes: tuple[NodeState, ...]
     unavailable: UnavailableOfferings = field(default_factory=UnavailableOfferings)
-    inFlight: tuple[ExistingNode, ...] = ()
-    claimPrefix: str = ""
+    in_flight: tuple[ExistingNode, ...] = ()
+    claim_prefix: str = ""
 
 
 class Method(StrEnum):
@@ -91,15 +91,15 @@ class Method(StrEnum):
 @dataclass(frozen=True)
 class DisruptionAction:
     """Disrupt `nodes`: taint them `karpenter.sh/disrupted:NoSchedule`, launch `replacements` and wait for
-    them, evict `evict`, let `waitFor` finish, then delete the nodes."""
+    them, evict `evict`, let `wait_for` finish, then delete the nodes."""
 
     method: Method
     reason: str
     nodes: tuple[str, ...]
     evict: tuple[str, ...] = ()
-    waitFor: tuple[str, ...] = ()
+    wait_for: tuple[str, ...] = ()
     replacements: tuple[PlannedClaim, ...] = ()
-    savingsPerHour: float = 0.0
+    savings_per_hour: float = 0.0
     message: str = ""
 
 

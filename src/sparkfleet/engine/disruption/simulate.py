@@ -23,18 +23,18 @@ def simulate(
     """Plan `pods` with the nodes in `removed` (and nodes already going away) out of the cluster: the
     other nodes' free room first, then new claims, the remaining nodes counting against pool limits."""
     remaining = [
-        n for n in snapshot.nodes if n.name not in removed and not n.deleting and n.interruptedAt is None
+        n for n in snapshot.nodes if n.name not in removed and not n.deleting and n.interrupted_at is None
     ]
     usage: dict[str, Resources] = {}
     for node in remaining:
-        usage[node.nodePool] = usage.get(node.nodePool, Resources()) + (node.capacity or node.allocatable)
+        usage[node.node_pool] = usage.get(node.node_pool, Resources()) + (node.capacity or node.allocatable)
     request = ProvisioningRequest(
         fleet=snapshot.fleet,
         pods=list(pods),
         now=snapshot.now,
-        nodes=[*(n.as_existing() for n in remaining), *snapshot.inFlight],
+        nodes=[*(n.as_existing() for n in remaining), *snapshot.in_flight],
         unavailable=snapshot.unavailable if unavailable is None else unavailable,
-        poolUsage=usage,
-        claimPrefix=prefix,
+        pool_usage=usage,
+        claim_prefix=prefix,
     )
     return plan(request)

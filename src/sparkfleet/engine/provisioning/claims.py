@@ -37,10 +37,10 @@ def claim_requirements(claim: PlannedClaim) -> list[NodeSelectorRequirementWithM
     type_set = claim.requirements.get(LABEL_INSTANCE_TYPE)
     out = [
         NodeSelectorRequirementWithMinValues(key=LABEL_INSTANCE_TYPE, operator=RequirementOperator.IN,
-                                             values=list(claim.instanceTypes),
-                                             minValues=type_set.minValues if type_set else None),
+                                             values=list(claim.instance_types),
+                                             minValues=type_set.min_values if type_set else None),
         NodeSelectorRequirementWithMinValues(key=LABEL_CAPACITY_TYPE, operator=RequirementOperator.IN,
-                                             values=[str(c) for c in claim.capacityTypes]),
+                                             values=[str(c) for c in claim.capacity_types]),
         NodeSelectorRequirementWithMinValues(key=LABEL_ZONE, operator=RequirementOperator.IN,
                                              values=list(claim.zones)),
     ]  # fmt: skip
@@ -66,7 +66,7 @@ def to_nodeclaim(claim: PlannedClaim, pool: NodePool) -> NodeClaim:
     }
     annotations = {
         **template.metadata.annotations,
-        ANNOTATION_PLANNED_INSTANCE_TYPE: claim.instanceType,
+        ANNOTATION_PLANNED_INSTANCE_TYPE: claim.instance_type,
         ANNOTATION_PLANNED_PRICE_PER_HOUR: f"{claim.price:.6f}",
     }
     return NodeClaim(
@@ -102,7 +102,7 @@ def nodeclaim_manifest(claim: PlannedClaim, pool: NodePool) -> dict[str, Any]:
         **meta.get("annotations", {}),
         ANNOTATION_PRICE_PER_HOUR: f"{claim.price:.6f}",
         ANNOTATION_PLANNED_ZONE: claim.zone,
-        ANNOTATION_PLANNED_CAPACITY_TYPE: str(claim.capacityType),
+        ANNOTATION_PLANNED_CAPACITY_TYPE: str(claim.capacity_type),
     }
     if pool.metadata.uid:
         meta["ownerReferences"] = [

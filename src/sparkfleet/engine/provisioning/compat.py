@@ -70,7 +70,7 @@ class Constrained:
     pool: PoolModel
     requirements: Requirements
     mask: BoolArray
-    capacityTypes: tuple[int, ...]
+    capacity_types: tuple[int, ...]
     zones: tuple[int, ...]
 
 
@@ -85,16 +85,16 @@ class Placement:
     capacity types: what pods of other groups with the same mask may share."""
     fits: BoolArray
     """Those of `mask` that hold one pod of the group after overhead and daemonsets."""
-    capacityTypes: tuple[int, ...]
+    capacity_types: tuple[int, ...]
     zones: tuple[int, ...]
 
 
 def pod_terms(pod: PodRequest) -> list[Requirements]:
     """The alternatives a pod accepts: nodeSelector AND each required term (or the nodeSelector alone)."""
-    base = Requirements.from_labels(pod.nodeSelector)
-    if not pod.requiredTerms:
+    base = Requirements.from_labels(pod.node_selector)
+    if not pod.required_terms:
         return [base]
-    return [base.intersect(term) for term in pod.requiredTerms]
+    return [base.intersect(term) for term in pod.required_terms]
 
 
 def constrain(
@@ -124,7 +124,7 @@ def _constrain_term(
         if not value_set.allows(None):
             return f'it requires label "{key}" {value_set.describe()}, which the pool\'s nodes do not have'
     combined = pool.requirements.intersect(term)
-    mask = pool.typeMask & compiled.type_mask(combined)
+    mask = pool.type_mask & compiled.type_mask(combined)
     if not mask.any():
         type_reqs = ", ".join(f"{k} {v.describe()}" for k, v in term if k in TYPE_KEYS)
         return f"no instance type of the pool satisfies {type_reqs or 'its requirements'}"
@@ -165,7 +165,7 @@ def fit(
         if problems:
             reasons.append("; ".join(problems))
             continue
-        return Placement(pool, option.requirements, option.mask, fits, option.capacityTypes, option.zones)
+        return Placement(pool, option.requirements, option.mask, fits, option.capacity_types, option.zones)
     if len(reasons) == 1:
         return reasons[0]
     return "; ".join(f"term {i}: {r}" for i, r in enumerate(reasons))

@@ -40,8 +40,8 @@ def _in_flight(claim: PlannedClaim) -> ExistingNode:
         labels=dict(claim.node.labels),
         free=claim.node.allocatable - claim.requests,
         taints=claim.node.taints,
-        nodePool=claim.nodePool,
-        inFlight=True,
+        node_pool=claim.node_pool,
+        in_flight=True,
     )
 
 
@@ -87,17 +87,17 @@ def replan_after_launch_failures(
     kept = [c for c in previous.claims if c.name in launched and c.name not in failures]
     kept_names = {c.name for c in kept}
     replanned = {pod for c in previous.claims if c.name not in kept_names for pod in c.pods}
-    usage = dict(request.poolUsage)
+    usage = dict(request.pool_usage)
     for claim in kept:
-        usage[claim.nodePool] = usage.get(claim.nodePool, Resources()) + claim.node.capacity
+        usage[claim.node_pool] = usage.get(claim.node_pool, Resources()) + claim.node.capacity
     attempt = previous.attempt + 1
     sub_request = replace(
         request,
         pods=[p for p in request.pods if p.id in replanned],
         nodes=[*request.nodes, *(_in_flight(c) for c in kept)],
         unavailable=unavailable,
-        poolUsage=usage,
-        claimPrefix=f"{request.claimPrefix}f{attempt}-",
+        pool_usage=usage,
+        claim_prefix=f"{request.claim_prefix}f{attempt}-",
         now=now,
     )
     sub = plan(sub_request)
@@ -131,13 +131,13 @@ def _moves(
     targets: dict[str, list[PlannedClaim]] = {}
     for claim in sub.claims:
         if moved.intersection(claim.pods):
-            targets.setdefault(claim.nodePool, []).append(claim)
+            targets.setdefault(claim.node_pool, []).append(claim)
     reason = f"{INSUFFICIENT_CAPACITY} for {_describe(offerings)}"
     for pool, claims in targets.items():
-        types = sorted({c.instanceType for c in claims})
+        types = sorted({c.instance_type for c in claims})
         pods = sum(len(moved.intersection(c.pods)) for c in claims)
         fallback = Fallback(
-            failed.nodePool, pool, f"{reason}; {pods} pods moved to {pool} ({', '.join(types)})"
+            failed.node_pool, pool, f"{reason}; {pods} pods moved to {pool} ({', '.join(types)})"
         )
         fallbacks.append(fallback)
         events.append(PlanEvent("NodeClaim", failed.name, EventType.WARNING, "Fallback", fallback.reason))
@@ -145,7 +145,7 @@ def _moves(
     if stranded:
         fallbacks.append(
             Fallback(
-                failed.nodePool,
+                failed.node_pool,
                 "",
                 f"{reason}; {len(stranded)} pods have no other place: {stranded[0].reason}",
             )

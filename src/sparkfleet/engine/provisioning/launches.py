@@ -48,11 +48,11 @@ class LaunchState(StrEnum):
 
 @dataclass(frozen=True)
 class LaunchOutcome:
-    """`unavailable`: the offerings refused (INSUFFICIENT_CAPACITY); `instanceType`: what was launched."""
+    """`unavailable`: the offerings refused (INSUFFICIENT_CAPACITY); `instance_type`: what was launched."""
 
     state: LaunchState
     unavailable: tuple[OfferingKey, ...] = ()
-    instanceType: str | None = None
+    instance_type: str | None = None
     message: str = ""
 
     @property
@@ -89,7 +89,7 @@ def launch_outcome(claim: Mapping[str, Any]) -> LaunchOutcome:
     message = str(launched.get("message") or "")
     if launched.get("status") == "True":
         instance_type = (meta.get("labels") or {}).get(LABEL_INSTANCE_TYPE)
-        return LaunchOutcome(LaunchState.LAUNCHED, instanceType=instance_type, message=message)
+        return LaunchOutcome(LaunchState.LAUNCHED, instance_type=instance_type, message=message)
     if launched.get("reason") == REASON_INSUFFICIENT_CAPACITY:
         refused = parse_offerings((meta.get("annotations") or {}).get(ANNOTATION_UNAVAILABLE_OFFERINGS, ""))
         return LaunchOutcome(LaunchState.INSUFFICIENT_CAPACITY, refused, message=message)

@@ -30,22 +30,22 @@ class ExistingNode:
     labels: Mapping[str, str]
     free: Resources
     taints: tuple[Taint, ...] = ()
-    nodePool: str | None = None
-    inFlight: bool = False
+    node_pool: str | None = None
+    in_flight: bool = False
 
 
 @dataclass(frozen=True)
 class ProvisioningRequest:
-    """One provisioning round's input. `claimPrefix` makes claim names unique across rounds."""
+    """One provisioning round's input. `claim_prefix` makes claim names unique across rounds."""
 
     fleet: Fleet
     pods: Sequence[PodRequest]
     now: datetime
     nodes: Sequence[ExistingNode] = ()
     unavailable: UnavailableOfferings = field(default_factory=UnavailableOfferings)
-    poolUsage: Mapping[str, Resources] = field(default_factory=dict)
-    claimPrefix: str = ""
-    maxCandidates: int = 60
+    pool_usage: Mapping[str, Resources] = field(default_factory=dict)
+    claim_prefix: str = ""
+    max_candidates: int = 60
 
 
 @dataclass(frozen=True)
@@ -54,22 +54,22 @@ class PlannedClaim:
     plan expects (capacity type, zone, price), the pods planned on it and the node it becomes."""
 
     name: str
-    nodePool: str
-    nodeClass: str
-    instanceTypes: tuple[str, ...]
-    capacityType: CapacityType
+    node_pool: str
+    node_class: str
+    instance_types: tuple[str, ...]
+    capacity_type: CapacityType
     zone: str
     price: float
     pods: tuple[str, ...]
     requests: Resources
-    capacityTypes: tuple[CapacityType, ...]
+    capacity_types: tuple[CapacityType, ...]
     zones: tuple[str, ...]
     requirements: Requirements
     node: NodeFacts
 
     @property
-    def instanceType(self) -> str:
-        return self.instanceTypes[0]
+    def instance_type(self) -> str:
+        return self.instance_types[0]
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class ProvisioningPlan:
     """How many launch failures this plan has been recomputed after."""
 
     @property
-    def pricePerHour(self) -> float:
+    def price_per_hour(self) -> float:
         return sum(c.price for c in self.claims)
 
     def claim_of(self, pod: str) -> PlannedClaim | None:

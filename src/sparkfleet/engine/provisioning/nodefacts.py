@@ -98,13 +98,13 @@ def node_labels(
 
 @dataclass(frozen=True)
 class NodeFacts:
-    nodePool: str
-    instanceType: str
+    node_pool: str
+    instance_type: str
     zone: str
-    capacityType: CapacityType
+    capacity_type: CapacityType
     labels: Mapping[str, str]
     taints: tuple[Taint, ...]
-    startupTaints: tuple[Taint, ...]
+    startup_taints: tuple[Taint, ...]
     capacity: Resources
     allocatable: Resources
     mounts: tuple[ScratchMount, ...] = field(default=())
@@ -122,13 +122,13 @@ def node_facts(
     claim's (the pool's and its pods'), which can pin further labels."""
     resources = node_resources(instance_type, node_class)
     return NodeFacts(
-        nodePool=pool.name,
-        instanceType=instance_type.name,
+        node_pool=pool.name,
+        instance_type=instance_type.name,
         zone=zone,
-        capacityType=capacity_type,
+        capacity_type=capacity_type,
         labels=node_labels(pool, instance_type, zone, capacity_type, requirements),
         taints=tuple(pool.spec.template.spec.taints),
-        startupTaints=tuple(pool.spec.template.spec.startupTaints),
+        startup_taints=tuple(pool.spec.template.spec.startupTaints),
         capacity=resources.capacity,
         allocatable=resources.allocatable,
         mounts=scratch_mounts(instance_type, node_class),

@@ -142,5 +142,5 @@ def node_resources(instance_type: InstanceType, node_class: EC2NodeClass | None)
         0,
     )
     left = capacity - overhead
-    allocatable = Resources(max(left.cpu, 0), max(left.memory, 0), max(left.ephemeralStorage, 0), pods)
+    allocatable = Resources(max(left.cpu, 0), max(left.memory, 0), max(left.ephemeral_storage, 0), pods)
     return NodeResources(capacity, allocatable, overhead)

@@ -7,7 +7,7 @@
    can host it (requirements, taints, an instance type that holds a pod after overhead and daemonsets,
    an available offering); the groups of a pool with the same usable types, zones and capacity types
    are packed together (`packing.pack`) into node patterns. A claim keeps every type that holds its pods
-   (cheapest offering first, at most `maxCandidates`); pods a pool's limits turn away move on to the
+   (cheapest offering first, at most `max_candidates`); pods a pool's limits turn away move on to the
    next pool.
 4. Gangs: a gang with any pod left without a place gets no capacity at all. Its pods are taken out and
    the plan is made again without them, so the capacity it would have had is not bought.
@@ -89,7 +89,7 @@ class _Context:
     constrained: dict[tuple[int, int], list[Constrained | str]] = field(default_factory=dict)
     placements: dict[tuple[int, Resources, int], Placement | str] = field(default_factory=dict)
     facts: dict[tuple[int, int, int, int, Requirements], NodeFacts] = field(default_factory=dict)
-    constraintIds: dict[tuple[object, ...], int] = field(default_factory=dict)
+    constraint_ids: dict[tuple[object, ...], int] = field(default_factory=dict)
     """Placement constraints -> a small id, the same in every pass (placements are memoised by it)."""
 
     def placement(self, group: _Group, pool: PoolModel) -> Placement | str:
@@ -126,7 +126,7 @@ def plan(request: ProvisioningRequest) -> ProvisioningPlan:
     excluded: dict[str, str] = {}  # gang -> reason
     while True:
         live = pods if not excluded else [p for p in pods if p.gang is None or p.gang not in excluded]
-        rnd = _Round(ctx, _group(live, ctx.constraintIds))
+        rnd = _Round(ctx, _group(live, ctx.constraint_ids))
         gangs = _gang_sizes(rnd)
         infeasible = _failed_gangs(rnd, gangs, before=True)
         if infeasible:
@@ -171,10 +171,10 @@ def _group(pods: list[PodRequest], constraint_ids: dict[tuple[object, ...], int]
     # first (the objects outlive this call), by value only once per distinct object.
     by_identity: dict[tuple[int, int, int, int], _Group] = {}
     for pod in pods:
-        ident = (id(pod.requests), id(pod.nodeSelector), id(pod.requiredTerms), id(pod.tolerations))
+        ident = (id(pod.requests), id(pod.node_selector), id(pod.required_terms), id(pod.tolerations))
         group = by_identity.get(ident)
         if group is None:
-            cid = constraint_ids.setdefault(pod.constraintKey, len(constraint_ids))
+            cid = constraint_ids.setdefault(pod.constraint_key, len(constraint_ids))
             key = (pod.requests, cid)
             group = groups.get(key)
             if group is None:
@@ -306,7 +306,7 @@ def _provision_pool(rnd: _Round, pool: PoolModel) -> None:
             if not members:
                 continue
             cls.groups = members
-            price = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)[0]
+            price = rnd.ctx.prices.cheapest(cls.placement.capacity_types, cls.placement.zones)[0]
             requests = np.array([g.vector for g in members], dtype=np.int64)
             counts = np.array([g.left for g in members], dtype=np.int64)
             for pattern in pack(requests, counts, pool.allocatable[types], price[types]):
@@ -324,7 +324,7 @@ def _classes(rnd: _Round, pool: PoolModel) -> list[_Class]:
         placement = rnd.ctx.placement(group, pool)
         if isinstance(placement, str):
             continue
-        key = (placement.mask.tobytes(), placement.capacityTypes, placement.zones)
+        key = (placement.mask.tobytes(), placement.capacity_types, placement.zones)
         cls = classes.get(key)
         if cls is None:
             classes[key] = _Class(placement, [group], placement.requirements)
@@ -344,14 +344,14 @@ def _within(pool: PoolModel, remaining: dict[int, int]) -> BoolArray:
 
 def _remaining_limits(rnd: _Round, pool: PoolModel) -> dict[int, int]:
     """What the pool's limits leave, per limited resource (index into the resource vector)."""
-    used = rnd.ctx.request.poolUsage.get(pool.name, Resources()).vector()
+    used = rnd.ctx.request.pool_usage.get(pool.name, Resources()).vector()
     return {_LIMIT_INDEX[name]: limit - int(used[_LIMIT_INDEX[name]]) for name, limit in pool.limits.items()}
 
 
 def _candidates(
     rnd: _Round, pool: PoolModel, cls: _Class, total: IntArray, remaining: dict[int, int]
 ) -> list[int]:
-    """Types that hold `total`, cheapest offering first, truncated to `maxCandidates`.
+    """Types that hold `total`, cheapest offering first, truncated to `max_candidates`.
 
     In a pool with limits the claim is charged, as in Karpenter, with the largest of its candidates, so
     the limit holds whichever one EC2 launches; but where Karpenter keeps every type that fits (a claim
@@ -359,7 +359,7 @@ def _candidates(
     round), candidates here are kept within `LIMITED_CANDIDATE_SPREAD` times the cheapest one's size in
     each limited resource: room to fall back to other types, at most that much of the limit held back.
     """
-    price = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)[0]
+    price = rnd.ctx.prices.cheapest(cls.placement.capacity_types, cls.placement.zones)[0]
     fits = cls.placement.mask & np.all(pool.allocatable >= total, axis=1) & _within(pool, remaining)
     idx = np.flatnonzero(fits)
     if len(idx) == 0:
@@ -369,7 +369,7 @@ def _candidates(
     if remaining:
         cap = pool.capacity[ranked[0]] * LIMITED_CANDIDATE_SPREAD
         ranked = [i for i in ranked if all(pool.capacity[i, r] <= cap[r] for r in remaining)]
-    chosen = ranked[: rnd.ctx.request.maxCandidates]
+    chosen = ranked[: rnd.ctx.request.max_candidates]
     labels = rnd.ctx.compiled.labels
     if min_values_problems(cls.requirements, [labels[i] for i in chosen]):
         chosen = ranked
@@ -392,24 +392,24 @@ def _emit(
             rnd.limited[(g.index, pool.name)] = why
         return 0
     first = candidates[0]
-    price, ct, zone = rnd.ctx.prices.cheapest(cls.placement.capacityTypes, cls.placement.zones)
+    price, ct, zone = rnd.ctx.prices.cheapest(cls.placement.capacity_types, cls.placement.zones)
     names = tuple(compiled.types[i].name for i in candidates)
     charge = pool.capacity[candidates].max(axis=0)
     capacity_type = CAPACITY_TYPES[int(ct[first])]
     zone_name = compiled.zones[int(zone[first])]
     facts = node_facts(
-        pool.pool, pool.nodeClass, compiled.types[first], zone_name, capacity_type, cls.requirements
+        pool.pool, pool.node_class, compiled.types[first], zone_name, capacity_type, cls.requirements
     )
-    allowed_cts = tuple(CAPACITY_TYPES[i] for i in cls.placement.capacityTypes)
+    allowed_cts = tuple(CAPACITY_TYPES[i] for i in cls.placement.capacity_types)
     allowed_zones = tuple(compiled.zones[i] for i in cls.placement.zones)
-    reqs = Resources.from_vector(total) + pool.daemonOverhead
+    reqs = Resources.from_vector(total) + pool.daemon_overhead
     per_node = sum(n for _, n in members)
     message = (
         f"{per_node} pods on {names[0]} ({capacity_type}, {zone_name}, ${price[first]:.4f}/h) "
         f"from NodePool {pool.name}; {len(names)} candidate types"
     )
     node_class = pool.pool.spec.template.spec.nodeClassRef.name
-    prefix = f"{pool.name}-{rnd.ctx.request.claimPrefix}"
+    prefix = f"{pool.name}-{rnd.ctx.request.claim_prefix}"
     for made in range(pattern.reps):
         if any(charge[r] > left for r, left in remaining.items()):
             for g, _ in members:
@@ -423,15 +423,15 @@ def _emit(
         rnd.claims.append(
             PlannedClaim(
                 name=name,
-                nodePool=pool.name,
-                nodeClass=node_class,
-                instanceTypes=names,
-                capacityType=capacity_type,
+                node_pool=pool.name,
+                node_class=node_class,
+                instance_types=names,
+                capacity_type=capacity_type,
                 zone=zone_name,
                 price=float(price[first]),
                 pods=pods,
                 requests=reqs,
-                capacityTypes=allowed_cts,
+                capacity_types=allowed_cts,
                 zones=allowed_zones,
                 requirements=cls.requirements,
                 node=facts,

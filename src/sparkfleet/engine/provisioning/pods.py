@@ -20,14 +20,14 @@ __all__ = ["PodRequest"]
 class PodRequest:
     """A pod (or gang placeholder) as provisioning sees it.
 
-    `requiredTerms` are the pod's required node-affinity terms (ORed, tried in order); `nodeSelector`
+    `required_terms` are the pod's required node-affinity terms (ORed, tried in order); `node_selector`
     holds in every term. Pods with the same `gang` are planned together: all of them or none.
     """
 
     id: str
     requests: Resources
-    nodeSelector: Mapping[str, str] = field(default_factory=dict)
-    requiredTerms: tuple[Requirements, ...] = ()
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    required_terms: tuple[Requirements, ...] = ()
     tolerations: tuple[Toleration, ...] = ()
     gang: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -51,8 +51,8 @@ class PodRequest:
         return PodRequest(
             id=f"{meta.namespace or 'default'}/{meta.name}",
             requests=pod_requests(pod.spec),
-            nodeSelector=MappingProxyType(dict(pod.spec.nodeSelector)),
-            requiredTerms=terms,
+            node_selector=MappingProxyType(dict(pod.spec.nodeSelector)),
+            required_terms=terms,
             tolerations=tuple(pod.spec.tolerations),
             gang=gang,
             labels=MappingProxyType(dict(meta.labels)),
@@ -60,15 +60,15 @@ class PodRequest:
         )
 
     @cached_property
-    def constraintKey(self) -> tuple[object, ...]:
+    def constraint_key(self) -> tuple[object, ...]:
         """Equal for pods whose placement constraints are the same (so they can be planned as a group)."""
         tolerations = tuple((t.key, t.operator, t.value, t.effect) for t in self.tolerations)
-        return (tuple(sorted(self.nodeSelector.items())), self.requiredTerms, tolerations)
+        return (tuple(sorted(self.node_selector.items())), self.required_terms, tolerations)
 
     @property
-    def sparkRole(self) -> str | None:
+    def spark_role(self) -> str | None:
         return self.labels.get(LABEL_SPARK_ROLE)
 
     @property
-    def doNotDisrupt(self) -> bool:
+    def do_not_disrupt(self) -> bool:
         return self.annotations.get(ANNOTATION_DO_NOT_DISRUPT) == "true"

@@ -34,48 +34,48 @@ class ValueSet:
 
     complement: bool = True
     values: frozenset[str] = frozenset()
-    greaterThan: int | None = None
-    lessThan: int | None = None
-    mustExist: bool = False
-    minValues: int | None = None
+    greater_than: int | None = None
+    less_than: int | None = None
+    must_exist: bool = False
+    min_values: int | None = None
 
     @staticmethod
     def of(operator: Op | str, values: Iterable[str] = (), min_values: int | None = None) -> ValueSet:
         op = Op(operator)
         vals = frozenset(values)
         if op is Op.IN:
-            return ValueSet(False, vals, mustExist=True, minValues=min_values)
+            return ValueSet(False, vals, must_exist=True, min_values=min_values)
         if op is Op.NOT_IN:
-            return ValueSet(True, vals, minValues=min_values)
+            return ValueSet(True, vals, min_values=min_values)
         if op is Op.EXISTS:
-            return ValueSet(True, frozenset(), mustExist=True, minValues=min_values)
+            return ValueSet(True, frozenset(), must_exist=True, min_values=min_values)
         if op is Op.DOES_NOT_EXIST:
-            return ValueSet(False, frozenset(), minValues=min_values)
+            return ValueSet(False, frozenset(), min_values=min_values)
         bound = _int(next(iter(vals), ""))
         if bound is None:
             raise ValueError(f'operator "{op}" needs one integer value, got {sorted(vals)}')
         if op is Op.GT:
-            return ValueSet(greaterThan=bound, mustExist=True, minValues=min_values)
+            return ValueSet(greater_than=bound, must_exist=True, min_values=min_values)
         if op is Op.GTE:
-            return ValueSet(greaterThan=bound - 1, mustExist=True, minValues=min_values)
+            return ValueSet(greater_than=bound - 1, must_exist=True, min_values=min_values)
         if op is Op.LT:
-            return ValueSet(lessThan=bound, mustExist=True, minValues=min_values)
-        return ValueSet(lessThan=bound + 1, mustExist=True, minValues=min_values)
+            return ValueSet(less_than=bound, must_exist=True, min_values=min_values)
+        return ValueSet(less_than=bound + 1, must_exist=True, min_values=min_values)
 
     def _in_bounds(self, value: str) -> bool:
-        if self.greaterThan is None and self.lessThan is None:
+        if self.greater_than is None and self.less_than is None:
             return True
         n = _int(value)
         if n is None:
             return False
-        return (self.greaterThan is None or n > self.greaterThan) and (
-            self.lessThan is None or n < self.lessThan
+        return (self.greater_than is None or n > self.greater_than) and (
+            self.less_than is None or n < self.less_than
         )
 
     def allows(self, value: str | None) -> bool:
         """Whether a node whose label is `value` (None: no such label) satisfies this set."""
         if value is None:
-            return not self.mustExist
+            return not self.must_exist
         if (value in self.values) == self.complement:
             return False
         return self._in_bounds(value)
@@ -89,50 +89,50 @@ class ValueSet:
             complement, values = False, other.values - self.values
         else:
             complement, values = True, self.values | other.values
-        gt = max((b for b in (self.greaterThan, other.greaterThan) if b is not None), default=None)
-        lt = min((b for b in (self.lessThan, other.lessThan) if b is not None), default=None)
-        mins = [m for m in (self.minValues, other.minValues) if m is not None]
+        gt = max((b for b in (self.greater_than, other.greater_than) if b is not None), default=None)
+        lt = min((b for b in (self.less_than, other.less_than) if b is not None), default=None)
+        mins = [m for m in (self.min_values, other.min_values) if m is not None]
         merged = ValueSet(
-            complement, values, gt, lt, self.mustExist or other.mustExist, max(mins, default=None)
+            complement, values, gt, lt, self.must_exist or other.must_exist, max(mins, default=None)
         )
         if not complement and (gt is not None or lt is not None):
             merged = ValueSet(False, frozenset(v for v in values if merged._in_bounds(v)), gt, lt,
-                              merged.mustExist, merged.minValues)  # fmt: skip
+                              merged.must_exist, merged.min_values)  # fmt: skip
         return merged
 
     def allows_some_value(self) -> bool:
         """Whether any present label value satisfies the set (absence aside)."""
         if not self.complement:
             return bool(self.values)
-        if self.greaterThan is not None and self.lessThan is not None:
-            span = self.lessThan - self.greaterThan - 1
+        if self.greater_than is not None and self.less_than is not None:
+            span = self.less_than - self.greater_than - 1
             excluded = sum(1 for v in self.values if (n := _int(v)) is not None and self._in_bounds(str(n)))
             return span > excluded
         return True
 
     @property
     def satisfiable(self) -> bool:
-        return self.allows_some_value() or not self.mustExist
+        return self.allows_some_value() or not self.must_exist
 
     def single_value(self) -> str | None:
         """The one value the label must have, if the set pins it (`In [x]`)."""
-        if not self.complement and len(self.values) == 1 and self.mustExist:
+        if not self.complement and len(self.values) == 1 and self.must_exist:
             return next(iter(self.values))
         return None
 
     def describe(self) -> str:
         """The set as requirement text: `In [a, b]`, `NotIn [x]`, `Exists`, `DoesNotExist`, `Gt 2`."""
         bounds = []
-        if self.greaterThan is not None:
-            bounds.append(f"Gt {self.greaterThan}")
-        if self.lessThan is not None:
-            bounds.append(f"Lt {self.lessThan}")
+        if self.greater_than is not None:
+            bounds.append(f"Gt {self.greater_than}")
+        if self.less_than is not None:
+            bounds.append(f"Lt {self.less_than}")
         if not self.complement:
             text = f"In [{', '.join(sorted(self.values))}]" if self.values else "DoesNotExist"
         elif self.values:
             text = f"NotIn [{', '.join(sorted(self.values))}]"
         else:
-            text = "Exists" if self.mustExist and not bounds else ""
+            text = "Exists" if self.must_exist and not bounds else ""
         return " ".join(p for p in (text, *bounds) if p) or "Exists"
 
     def to_requirements(self, key: str) -> list[tuple[str, Op, tuple[str, ...], int | None]]:
@@ -140,20 +140,20 @@ class ValueSet:
         out: list[tuple[str, Op, tuple[str, ...], int | None]] = []
         if not self.complement:
             if self.values:
-                out.append((key, Op.IN, tuple(sorted(self.values)), self.minValues))
-            elif self.mustExist:
+                out.append((key, Op.IN, tuple(sorted(self.values)), self.min_values))
+            elif self.must_exist:
                 out.append((key, Op.IN, (), None))
             else:
                 out.append((key, Op.DOES_NOT_EXIST, (), None))
             return out
         if self.values:
-            out.append((key, Op.NOT_IN, tuple(sorted(self.values)), self.minValues))
-        if self.greaterThan is not None:
-            out.append((key, Op.GT, (str(self.greaterThan),), None))
-        if self.lessThan is not None:
-            out.append((key, Op.LT, (str(self.lessThan),), None))
-        if self.mustExist and not out:
-            out.append((key, Op.EXISTS, (), self.minValues))
+            out.append((key, Op.NOT_IN, tuple(sorted(self.values)), self.min_values))
+        if self.greater_than is not None:
+            out.append((key, Op.GT, (str(self.greater_than),), None))
+        if self.less_than is not None:
+            out.append((key, Op.LT, (str(self.less_than),), None))
+        if self.must_exist and not out:
+            out.append((key, Op.EXISTS, (), self.min_values))
         return out
 
 
@@ -234,12 +234,12 @@ def min_values_problems(requirements: Requirements, candidates: Sequence[Mapping
     NodeClaim keeps) carry fewer distinct allowed values than asked."""
     problems = []
     for key, value_set in requirements:
-        if value_set.minValues is None:
+        if value_set.min_values is None:
             continue
         distinct = {labels[key] for labels in candidates if key in labels and value_set.allows(labels[key])}
-        if len(distinct) < value_set.minValues:
+        if len(distinct) < value_set.min_values:
             problems.append(
-                f"{key} needs minValues {value_set.minValues} but the instance types that fit offer "
+                f"{key} needs minValues {value_set.min_values} but the instance types that fit offer "
                 f"{len(distinct)} ({', '.join(sorted(distinct)) or 'none'})"
             )
     return problems

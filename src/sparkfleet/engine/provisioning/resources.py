@@ -32,14 +32,14 @@ class Resources:
 
     cpu: int = 0
     memory: int = 0
-    ephemeralStorage: int = 0
+    ephemeral_storage: int = 0
     pods: int = 0
 
     def __add__(self, other: Resources) -> Resources:
         return Resources(
             self.cpu + other.cpu,
             self.memory + other.memory,
-            self.ephemeralStorage + other.ephemeralStorage,
+            self.ephemeral_storage + other.ephemeral_storage,
             self.pods + other.pods,
         )
 
@@ -47,30 +47,35 @@ class Resources:
         return Resources(
             self.cpu - other.cpu,
             self.memory - other.memory,
-            self.ephemeralStorage - other.ephemeralStorage,
+            self.ephemeral_storage - other.ephemeral_storage,
             self.pods - other.pods,
         )
 
     def times(self, n: int) -> Resources:
-        return Resources(self.cpu * n, self.memory * n, self.ephemeralStorage * n, self.pods * n)
+        return Resources(self.cpu * n, self.memory * n, self.ephemeral_storage * n, self.pods * n)
 
     def fits_in(self, other: Resources) -> bool:
         return (
             self.cpu <= other.cpu
             and self.memory <= other.memory
-            and self.ephemeralStorage <= other.ephemeralStorage
+            and self.ephemeral_storage <= other.ephemeral_storage
             and self.pods <= other.pods
         )
 
     def vector(self) -> Vector:
-        return np.array([self.cpu, self.memory, self.ephemeralStorage, self.pods], dtype=np.int64)
+        return np.array([self.cpu, self.memory, self.ephemeral_storage, self.pods], dtype=np.int64)
 
     @staticmethod
     def from_vector(v: Vector) -> Resources:
         return Resources(int(v[0]), int(v[1]), int(v[2]), int(v[3]))
 
     def as_dict(self) -> dict[str, int]:
-        return {CPU: self.cpu, MEMORY: self.memory, EPHEMERAL_STORAGE: self.ephemeralStorage, PODS: self.pods}
+        return {
+            CPU: self.cpu,
+            MEMORY: self.memory,
+            EPHEMERAL_STORAGE: self.ephemeral_storage,
+            PODS: self.pods,
+        }
 
     def as_quantities(self) -> dict[str, str]:
         """Kubernetes quantity strings (`4`, `1500m`, `16Gi`), zero amounts left out."""
@@ -79,8 +84,8 @@ class Resources:
             out[CPU] = format_cpu(self.cpu)
         if self.memory:
             out[MEMORY] = format_bytes(self.memory)
-        if self.ephemeralStorage:
-            out[EPHEMERAL_STORAGE] = format_bytes(self.ephemeralStorage)
+        if self.ephemeral_storage:
+            out[EPHEMERAL_STORAGE] = format_bytes(self.ephemeral_storage)
         if self.pods:
             out[PODS] = str(self.pods)
         return out

@@ -66,11 +66,11 @@ class Fleet:
     """What capacity can be made of: NodePools, their node classes (by name), instance types, the
     offerings with prices and availability, and the daemonsets every new node will run."""
 
-    nodePools: tuple[NodePool, ...]
-    nodeClasses: Mapping[str, EC2NodeClass]
-    instanceTypes: tuple[InstanceType, ...]
+    node_pools: tuple[NodePool, ...]
+    node_classes: Mapping[str, EC2NodeClass]
+    instance_types: tuple[InstanceType, ...]
     offerings: tuple[Offering, ...]
-    daemonSets: tuple[PodRequest, ...] = ()
+    daemon_sets: tuple[PodRequest, ...] = ()
 
     @cached_property
     def compiled(self) -> CompiledFleet:
@@ -83,17 +83,17 @@ class PoolModel:
 
     pool: NodePool
     rank: int
-    nodeClass: EC2NodeClass | None
+    node_class: EC2NodeClass | None
     requirements: Requirements
     labels: dict[str, str]
     taints: tuple[Taint, ...]
-    typeMask: BoolArray
-    capacityTypes: tuple[int, ...]
+    type_mask: BoolArray
+    capacity_types: tuple[int, ...]
     zones: tuple[int, ...]
     capacity: IntArray
     allocatable: IntArray
     """Per type: allocatable minus the daemonsets that would run on the pool's nodes."""
-    daemonOverhead: Resources
+    daemon_overhead: Resources
     limits: dict[str, int]
     problem: str | None = None
 
@@ -109,7 +109,7 @@ class CompiledFleet:
     index: dict[str, int]
     labels: tuple[dict[str, str], ...]
     zones: tuple[str, ...]
-    basePrice: FloatArray
+    base_price: FloatArray
     """(types, capacity types, zones): USD/hour, inf where there is no available offering."""
     pools: tuple[PoolModel, ...]
     _masks: dict[tuple[str, ValueSet], BoolArray] = field(default_factory=dict)
@@ -147,7 +147,7 @@ class CompiledFleet:
 
     def prices(self, unavailable: UnavailableOfferings, now: datetime) -> FloatArray:
         """The price table with the offerings the cache holds unavailable removed."""
-        table = self.basePrice.copy()
+        table = self.base_price.copy()
         for key in unavailable.active(now):
             t = self.index.get(key.instanceType)
             if t is None or key.zone not in self.zones:
@@ -164,7 +164,9 @@ def _daemon_overhead(
     for pod in daemons:
         if tolerates_all(pod.tolerations, taints) is not None:
             continue
-        if any(labels.get(k) != v for k, v in pod.nodeSelector.items() if k not in TYPE_KEYS | OFFERING_KEYS):
+        if any(
+            labels.get(k) != v for k, v in pod.node_selector.items() if k not in TYPE_KEYS | OFFERING_KEYS
+        ):
             continue
         total = total + pod.requests
     return total
@@ -183,7 +185,7 @@ def _limits(pool: NodePool) -> dict[str, int]:
 
 
 def compile_fleet(fleet: Fleet) -> CompiledFleet:
-    types = tuple(fleet.instanceTypes)
+    types = tuple(fleet.instance_types)
     index = {it.name: i for i, it in enumerate(types)}
     labels = tuple(instance_labels(it) for it in types)
     zones = tuple(sorted({o.zone for o in fleet.offerings}))
@@ -195,7 +197,7 @@ def compile_fleet(fleet: Fleet) -> CompiledFleet:
             price[t, CAPACITY_TYPES.index(o.capacityType), zone_index[o.zone]] = o.price
     compiled = CompiledFleet(fleet, types, index, labels, zones, price, ())
     pools = []
-    for rank, pool in enumerate(order_by_weight(fleet.nodePools)):
+    for rank, pool in enumerate(order_by_weight(fleet.node_pools)):
         pools.append(_compile_pool(compiled, pool, rank, fleet))
     compiled.pools = tuple(pools)
     return compiled
@@ -204,7 +206,7 @@ def compile_fleet(fleet: Fleet) -> CompiledFleet:
 def _compile_pool(compiled: CompiledFleet, pool: NodePool, rank: int, fleet: Fleet) -> PoolModel:
     template = pool.spec.template
     class_name = template.spec.nodeClassRef.name
-    node_class = fleet.nodeClasses.get(class_name)
+    node_class = fleet.node_classes.get(class_name)
     fixed = {LABEL_NODEPOOL: pool.name, LABEL_NODECLASS: class_name, **template.metadata.labels}
     requirements = Requirements.from_requirements(template.spec.requirements).intersect(
         Requirements.from_labels(fixed)
@@ -214,7 +216,7 @@ def _compile_pool(compiled: CompiledFleet, pool: NodePool, rank: int, fleet: Fle
         if value is not None and key not in TYPE_KEYS | OFFERING_KEYS:
             fixed.setdefault(key, value)
     taints = tuple(template.spec.taints)
-    daemon = _daemon_overhead(fleet.daemonSets, fixed, taints)
+    daemon = _daemon_overhead(fleet.daemon_sets, fixed, taints)
     n = len(compiled.types)
     capacity = np.zeros((n, 4), dtype=np.int64)
     allocatable = np.zeros((n, 4), dtype=np.int64)
@@ -231,16 +233,16 @@ def _compile_pool(compiled: CompiledFleet, pool: NodePool, rank: int, fleet: Fle
     return PoolModel(
         pool=pool,
         rank=rank,
-        nodeClass=node_class,
+        node_class=node_class,
         requirements=requirements,
         labels=fixed,
         taints=taints,
-        typeMask=mask,
-        capacityTypes=cts,
+        type_mask=mask,
+        capacity_types=cts,
         zones=zones,
         capacity=capacity,
         allocatable=allocatable,
-        daemonOverhead=daemon,
+        daemon_overhead=daemon,
         limits=_limits(pool),
         problem=problem,
     )

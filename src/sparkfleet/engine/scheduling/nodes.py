@@ -156,10 +156,10 @@ class NodeTable:
         return StaticFit(np.flatnonzero(alive), alive, excluded)
 
     def _selector_mask(self, c: Constraints) -> BoolArray | None:
-        if not c.nodeSelector and c.required_terms is None:
+        if not c.node_selector and c.required_terms is None:
             return None
         mask = np.ones(self.size, dtype=bool)
-        for key, value in c.nodeSelector:
+        for key, value in c.node_selector:
             codes, vocab = self._label_column(key)
             mask &= codes == vocab.get(value, -2)
         if c.required_terms is not None:

@@ -42,9 +42,9 @@ class Constraints:
     canonical key computed once.
     """
 
-    __slots__ = ("_hash", "key", "nodeSelector", "required_terms", "tolerations")
+    __slots__ = ("_hash", "key", "node_selector", "required_terms", "tolerations")
 
-    nodeSelector: tuple[tuple[str, str], ...]
+    node_selector: tuple[tuple[str, str], ...]
     tolerations: tuple[Toleration, ...]
     required_terms: tuple[NodeSelectorTerm, ...] | None
     key: str
@@ -52,11 +52,11 @@ class Constraints:
 
     def __init__(
         self,
-        nodeSelector: Mapping[str, str] | None = None,
+        node_selector: Mapping[str, str] | None = None,
         tolerations: Sequence[Toleration] = (),
         required_terms: Sequence[NodeSelectorTerm] | None = None,
     ) -> None:
-        selector = tuple(sorted((nodeSelector or {}).items()))
+        selector = tuple(sorted((node_selector or {}).items()))
         tols = tuple(tolerations)
         terms = None if required_terms is None else tuple(required_terms)
         key = json.dumps(
@@ -68,7 +68,7 @@ class Constraints:
             sort_keys=True,
             separators=(",", ":"),
         )
-        object.__setattr__(self, "nodeSelector", selector)
+        object.__setattr__(self, "node_selector", selector)
         object.__setattr__(self, "tolerations", tols)
         object.__setattr__(self, "required_terms", terms)
         object.__setattr__(self, "key", key)

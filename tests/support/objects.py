@@ -1,4 +1,8 @@
-"""Small builders for Kubernetes-shaped test objects."""
+"""Builders of Kubernetes-shaped objects as plain dicts, the way a client sends them to the store or the API.
+
+Each builder makes the smallest valid object of its kind; keyword arguments add what a test needs
+(labels, an owner, spec fields) so that a test's object says only what matters to it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ from typing import Any
 
 Obj = dict[str, Any]
 
+PI_FILE = "local:///opt/spark/examples/src/main/python/pi.py"
+
 
 def pod(name: str, namespace: str = "default", labels: dict[str, str] | None = None, **spec: Any) -> Obj:
+    """A Pod with one container; `spec` adds or replaces spec fields (nodeName, volumes, ...)."""
     metadata: Obj = {"name": name, "namespace": namespace}
     if labels is not None:
         metadata["labels"] = labels
@@ -19,14 +26,24 @@ def pod(name: str, namespace: str = "default", labels: dict[str, str] | None = N
     }
 
 
-def configmap(name: str, namespace: str = "default", owner: Obj | None = None, **data: str) -> Obj:
+def configmap(
+    name: str,
+    namespace: str = "default",
+    labels: dict[str, str] | None = None,
+    owner: Obj | None = None,
+    **data: str,
+) -> Obj:
+    """A ConfigMap holding `data`; `owner` (a stored object, so it has a uid) makes it owned by that."""
     metadata: Obj = {"name": name, "namespace": namespace}
+    if labels is not None:
+        metadata["labels"] = labels
     if owner is not None:
         metadata["ownerReferences"] = [owner_ref(owner)]
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": dict(data)}
 
 
 def node(name: str, **labels: str) -> Obj:
+    """A Node with the given labels and an empty spec."""
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -35,16 +52,26 @@ def node(name: str, **labels: str) -> Obj:
     }
 
 
-def spark_app(name: str, namespace: str = "default") -> Obj:
+def spark_app(name: str, namespace: str = "default", **spec: Any) -> Obj:
+    """A small Python SparkApplication (a 1-core driver, two 1-core executors); `spec` overrides fields."""
     return {
         "apiVersion": "sparkoperator.k8s.io/v1beta2",
         "kind": "SparkApplication",
         "metadata": {"name": name, "namespace": namespace},
-        "spec": {"type": "Python", "mode": "cluster", "mainApplicationFile": "local:///opt/app.py"},
+        "spec": {
+            "type": "Python",
+            "mode": "cluster",
+            "sparkVersion": "4.0.1",
+            "mainApplicationFile": PI_FILE,
+            "driver": {"cores": 1, "memory": "512m"},
+            "executor": {"cores": 1, "instances": 2, "memory": "512m"},
+            **spec,
+        },
     }
 
 
 def owner_ref(owner: Obj) -> Obj:
+    """The controller ownerReference to `owner`, a stored object."""
     return {
         "apiVersion": owner["apiVersion"],
         "kind": owner["kind"],
