@@ -19,7 +19,7 @@ from sparkfleet.api.wire import (
     LABEL_QUEUE_PREFIXED,
     LABEL_SPARK_APP_SELECTOR,
 )
-from sparkfleet.engine.scheduling.snapshot import DEFAULT_USER, PodRecord
+from sparkfleet.engine.scheduling.snapshot import DEFAULT_USER, ENDED_PHASES, PodRecord
 
 DEFAULT_QUEUE = "root.default"
 
@@ -107,29 +107,28 @@ class AppPods:
         return bool(self.pending or self.bound)
 
 
-def _before(pod: PodRecord, best: PodRecord) -> bool:
-    """Whether `pod` makes a better originator than `best`: live first, then the one carrying the task
-    groups, then the oldest."""
-    if pod.finished != best.finished:
-        return best.finished
-    if (pod.task_groups is None) != (best.task_groups is None):
-        return pod.task_groups is not None
-    return pod.created < best.created or (pod.created == best.created and pod.name < best.name)
+def _rank(pod: PodRecord, finished: bool) -> tuple[bool, bool, float, str]:
+    """How good an originator `pod` makes, smaller first: live, then carrying the task groups, then
+    the oldest."""
+    return (finished, pod.task_groups is None, pod.created, pod.name)
 
 
 def collect(pods: Sequence[PodRecord]) -> dict[str, AppPods]:
     """Group pods by application id, keeping the snapshot's order within each list."""
-    alive = {p.uid for p in pods if not p.finished and p.uid}
+    ended = [p.phase in ENDED_PHASES for p in pods]  # read once: every pod is looked at several times
+    alive = {p.uid for p, done in zip(pods, ended, strict=True) if not done and p.uid}
     apps: dict[str, AppPods] = {}
-    for pod in pods:
+    best: dict[str, tuple[bool, bool, float, str]] = {}
+    for pod, finished in zip(pods, ended, strict=True):
         app = apps.get(pod.app_id)
         if app is None:
             app = apps[pod.app_id] = AppPods(pod.app_id, yunikorn=pod.yunikorn)
         elif pod.yunikorn:
             app.yunikorn = True
-        if pod.finished:
-            if not pod.placeholder:
-                app.finished.append(pod)
+        if finished:
+            if pod.placeholder:
+                continue
+            app.finished.append(pod)
         elif pod.owner is not None and pod.owner not in alive:
             app.leftovers.append(pod)
             continue
@@ -140,8 +139,13 @@ def collect(pods: Sequence[PodRecord]) -> dict[str, AppPods]:
             app.pending.append(pod)
         else:
             app.bound.append(pod)
-        if pod.placeholder:
+        current = best.get(pod.app_id)
+        # Most pods of an application are live executors without task groups: once a live pod with
+        # task groups leads, none of them can win, so the tuple is not built.
+        if current is not None and not current[0] and not current[1] and pod.task_groups is None:
             continue
-        if app.originator is None or _before(pod, app.originator):
+        rank = _rank(pod, finished)
+        if current is None or rank < current:
+            best[pod.app_id] = rank
             app.originator = pod
     return apps

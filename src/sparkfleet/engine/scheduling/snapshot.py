@@ -16,6 +16,9 @@ from sparkfleet.api.pod import PodPhase
 from sparkfleet.api.yunikorn import Partition
 from sparkfleet.engine.scheduling.resources import Resources
 
+ENDED_PHASES = frozenset({PodPhase.SUCCEEDED, PodPhase.FAILED})
+"""The phases of a pod that has run to its end."""
+
 PLACEHOLDER_IMAGE = "registry.k8s.io/pause:3.7"
 DEFAULT_USER = "nobody"
 
@@ -150,7 +153,7 @@ class PodRecord:
 
     @property
     def finished(self) -> bool:
-        return self.phase in (PodPhase.SUCCEEDED, PodPhase.FAILED)
+        return self.phase in ENDED_PHASES
 
 
 @dataclass(frozen=True, slots=True)
