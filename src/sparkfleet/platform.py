@@ -16,27 +16,30 @@ from prometheus_client import CollectorRegistry
 from sparkfleet.api.blueprint import manifest_dict
 from sparkfleet.api.yunikorn import to_configmap
 from sparkfleet.clock import Clock
-from sparkfleet.cloud.catalog import load_catalog
+from sparkfleet.cloud import load_catalog
 from sparkfleet.cloud.sim import SimulatedEC2
-from sparkfleet.cluster import Cluster, Obj
+from sparkfleet.cluster import Cluster, NotFound, Obj
 from sparkfleet.cluster.embedded import EmbeddedCluster
-from sparkfleet.cluster.errors import NotFound
 from sparkfleet.config import PlatformConfig
+from sparkfleet.controllers import (
+    ProvisionerReconciler,
+    ScheduledSparkApplicationReconciler,
+    SparkApplicationReconciler,
+)
 from sparkfleet.controllers.disruption import DisruptionReconciler
 from sparkfleet.controllers.nodeclaim import NodeClaimReconciler
-from sparkfleet.controllers.provisioner import ProvisionerReconciler
-from sparkfleet.controllers.scheduledsparkapplication import ScheduledSparkApplicationReconciler
 from sparkfleet.controllers.scheduler import SchedulerReconciler
-from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
-from sparkfleet.controllers.support.fleet import FleetSource
-from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
-from sparkfleet.controllers.support.offeringcache import OfferingCache
+from sparkfleet.controllers.support import FleetSource, OfferingCache, SparkApplicationMetrics
 from sparkfleet.engine.submission import SubmissionOptions
 from sparkfleet.privatefiles import private_dir, private_file
 from sparkfleet.reconcile import Controller
-from sparkfleet.runtime.local import KubeletConfig, KubeletReconciler, LocalRuntime
-from sparkfleet.runtime.local.archive import LogRetention
-from sparkfleet.runtime.local.podlogs import read_pod_log
+from sparkfleet.runtime.local import (
+    KubeletConfig,
+    KubeletReconciler,
+    LocalRuntime,
+    LogRetention,
+    read_pod_log,
+)
 
 DEFAULT_CLUSTER = "default"
 STORE_FILE = "store.db"

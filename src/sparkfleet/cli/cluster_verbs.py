@@ -158,8 +158,8 @@ def history_server(
     from sparkfleet.cli.history import event_log_dirs, history_server_launch, serve
     from sparkfleet.cli.objects import CommandError
     from sparkfleet.platform import cluster_home
-    from sparkfleet.runtime.local.install import find_spark
-    from sparkfleet.runtime.port import StartError
+    from sparkfleet.runtime import StartError
+    from sparkfleet.runtime.local import find_spark
 
     with user_errors():
         home = cluster_home(cluster)

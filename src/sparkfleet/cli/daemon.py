@@ -47,10 +47,7 @@ from sparkfleet.clock import SystemClock
 from sparkfleet.config import load_config
 from sparkfleet.platform import DEFAULT_CLUSTER, Platform, cluster_home
 from sparkfleet.privatefiles import private_dir, private_file, write_private
-from sparkfleet.server import ServerHandle, create_app, kubeconfig, serve
-from sparkfleet.server.serve import bind_socket
-from sparkfleet.server.tls import ensure_pki
-from sparkfleet.server.tokens import new_token
+from sparkfleet.server import ServerHandle, bind_socket, create_app, ensure_pki, kubeconfig, new_token, serve
 
 _START_TIMEOUT = 60.0
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from sparkfleet.cli.exposure import LOOPBACK
 
 if TYPE_CHECKING:
-    from sparkfleet.runtime.local.install import SparkInstall
+    from sparkfleet.runtime.local import SparkInstall
 
 HISTORY_SERVER_CLASS = "org.apache.spark.deploy.history.HistoryServer"
 DEFAULT_PORT = 18080

@@ -17,9 +17,7 @@ from sparkfleet.cli.objects import CommandError
 from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import Cluster, ClusterError, NotFound
 from sparkfleet.platform import cluster_home
-from sparkfleet.runtime.local import LocalRuntime
-from sparkfleet.runtime.local.logs import read_lines
-from sparkfleet.runtime.local.podlogs import gone_node, read_pod_log
+from sparkfleet.runtime.local import LocalRuntime, gone_node, read_lines, read_pod_log
 from sparkfleet.server import RemoteCluster
 
 

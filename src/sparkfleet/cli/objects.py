@@ -20,9 +20,7 @@ from sparkfleet.api.registry import ALL_CATEGORY, in_category
 from sparkfleet.api.yamlio import dump_yaml, dump_yaml_all
 from sparkfleet.cli.printers import cell_text, print_table, shown, title
 from sparkfleet.cli.validate import manifest_files
-from sparkfleet.cluster import Cluster, KindInfo, NotFound, Obj, lookup
-from sparkfleet.cluster.events import event_order, events_for
-from sparkfleet.cluster.printcolumns import age
+from sparkfleet.cluster import Cluster, KindInfo, NotFound, Obj, age, event_order, events_for, lookup
 
 ALL_KINDS = tuple(info.kind for info in in_category(ALL_CATEGORY))
 """What `get all` lists, as `kubectl get all` does: a namespace's pods, services and Spark work."""

@@ -10,10 +10,10 @@ from rich.table import Table
 
 from sparkfleet.api.sparkapplication import SparkApplication
 from sparkfleet.clock import VirtualClock
-from sparkfleet.cloud.catalog import load_catalog
+from sparkfleet.cloud import load_catalog
 from sparkfleet.cloud.sim import SimulatedEC2
 from sparkfleet.config import PlatformConfig
-from sparkfleet.sim.dryrun import DryRun, dry_run
+from sparkfleet.sim import DryRun, dry_run
 
 # A fixed instant: a dry run gives the same plan whenever it is asked.
 PLAN_TIME = datetime(2026, 1, 1, tzinfo=UTC)

@@ -12,9 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sparkfleet.cluster.port import Obj
-from sparkfleet.cluster.printcolumns import Cell, Column
-from sparkfleet.cluster.printcolumns import columns_for as _columns
+from sparkfleet.cluster import Cell, Column, Obj
+from sparkfleet.cluster import columns_for as _columns
 
 __all__ = ["cell_text", "columns_for", "print_table", "shown", "title"]
 

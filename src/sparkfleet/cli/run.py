@@ -25,8 +25,7 @@ from sparkfleet.api.wire import (
 )
 from sparkfleet.cli.objects import CommandError, apply_documents, load_documents
 from sparkfleet.clock import SystemClock
-from sparkfleet.cluster import Cluster, Obj
-from sparkfleet.cluster.events import event_order
+from sparkfleet.cluster import Cluster, Obj, event_order
 from sparkfleet.config import PlatformConfig
 from sparkfleet.platform import Platform
 

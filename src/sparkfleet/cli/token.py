@@ -30,7 +30,7 @@ def _token_errors() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        from sparkfleet.server.tokens import TokenError  # loaded already by a command that raised one
+        from sparkfleet.server import TokenError  # loaded already by a command that raised one
 
         if not isinstance(exc, TokenError):
             raise
@@ -50,7 +50,7 @@ def create(
     from sparkfleet.clock import SystemClock
     from sparkfleet.platform import cluster_home
     from sparkfleet.privatefiles import private_dir
-    from sparkfleet.server.tokens import add_token
+    from sparkfleet.server import add_token
 
     with _token_errors():
         home = private_dir(cluster_home(cluster))
@@ -68,7 +68,7 @@ def list_command(cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
     """List the named tokens (never the tokens themselves)."""
     from sparkfleet.cli.printers import print_table
     from sparkfleet.platform import cluster_home
-    from sparkfleet.server.tokens import list_tokens
+    from sparkfleet.server import list_tokens
 
     with _token_errors():
         tokens = list_tokens(cluster_home(cluster) / TOKENS_FILE)
@@ -83,7 +83,7 @@ def list_command(cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
 def delete(name: str, cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
     """Revoke a token; a running server refuses it from its next request."""
     from sparkfleet.platform import cluster_home
-    from sparkfleet.server.tokens import TokenError, delete_token
+    from sparkfleet.server import TokenError, delete_token
 
     with _token_errors():
         if not delete_token(cluster_home(cluster) / TOKENS_FILE, name):

@@ -15,8 +15,7 @@ from rich.console import Console
 
 from sparkfleet.cli.objects import render_table
 from sparkfleet.cli.printers import columns_for
-from sparkfleet.cluster import Cluster, lookup
-from sparkfleet.cluster.port import WatchEvent
+from sparkfleet.cluster import Cluster, WatchEvent, lookup
 
 
 def change_line(event: WatchEvent, now: datetime, with_namespace: bool, wide: bool = False) -> str:

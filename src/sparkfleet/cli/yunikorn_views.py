@@ -30,12 +30,21 @@ from sparkfleet.api.wire import (
 from sparkfleet.api.yunikorn import CONFIGMAP_NAMES, QUEUES_KEY, parse_configmap
 from sparkfleet.cli.objects import CommandError
 from sparkfleet.cluster import Cluster, NotFound, Obj
-from sparkfleet.controllers.support.schedulerstate import NAMESPACE, read_state
-from sparkfleet.engine.scheduling import AppStatus, QueueReport, Resources, Snapshot, schedule
-from sparkfleet.engine.scheduling.apps import app_id_of, is_placeholder
-from sparkfleet.engine.scheduling.convert import partition_of
-from sparkfleet.engine.scheduling.gang import TaskGroupError, parse_policy_parameters, parse_task_groups
-from sparkfleet.engine.scheduling.resources import format_resources
+from sparkfleet.controllers.support import NAMESPACE, read_state
+from sparkfleet.engine.scheduling import (
+    AppStatus,
+    QueueReport,
+    Resources,
+    Snapshot,
+    TaskGroupError,
+    app_id_of,
+    format_resources,
+    is_placeholder,
+    parse_policy_parameters,
+    parse_task_groups,
+    partition_of,
+    schedule,
+)
 
 __all__ = ["describe_app", "queue_reports", "render_queues"]
 

@@ -1,5 +1,6 @@
 """The Cloud port: what the controllers need from EC2 (or from the simulated EC2)."""
 
+from sparkfleet.cloud.catalog import load_catalog
 from sparkfleet.cloud.port import (
     INSUFFICIENT_CAPACITY,
     SPOT_TERMINATION_REASON,
@@ -36,4 +37,5 @@ __all__ = [
     "LaunchFailure",
     "LaunchRequest",
     "LaunchResult",
+    "load_catalog",
 ]

@@ -1,5 +1,7 @@
 """The cluster port: Kubernetes API semantics over plain dicts (adapters live in subpackages)."""
 
+from sparkfleet.cluster.closing import Closing
+from sparkfleet.cluster.defaults import initial_status
 from sparkfleet.cluster.errors import (
     AlreadyExists,
     BadRequest,
@@ -10,10 +12,13 @@ from sparkfleet.cluster.errors import (
     NotFound,
     UnknownKind,
 )
-from sparkfleet.cluster.events import EventType, events_for, record_event
+from sparkfleet.cluster.events import EventType, event_order, events_for, record_event
 from sparkfleet.cluster.kinds import KindInfo, lookup
+from sparkfleet.cluster.mergepatch import merge_patch
 from sparkfleet.cluster.port import (
     Cluster,
+    FieldSelectorArg,
+    LabelSelectorArg,
     Obj,
     ObjectList,
     PropagationPolicy,
@@ -21,9 +26,12 @@ from sparkfleet.cluster.port import (
     WatchEvent,
     WatchEventType,
 )
+from sparkfleet.cluster.printcolumns import Cell, Column, age, cells, columns_for
 from sparkfleet.cluster.selectors import (
     FieldSelector,
     LabelSelector,
+    as_field_selector,
+    as_label_selector,
     parse_field_selector,
     parse_label_selector,
 )
@@ -31,15 +39,20 @@ from sparkfleet.cluster.selectors import (
 __all__ = [
     "AlreadyExists",
     "BadRequest",
+    "Cell",
+    "Closing",
     "Cluster",
     "ClusterError",
+    "Column",
     "Conflict",
     "EventType",
     "FieldSelector",
+    "FieldSelectorArg",
     "Gone",
     "Invalid",
     "KindInfo",
     "LabelSelector",
+    "LabelSelectorArg",
     "NotFound",
     "Obj",
     "ObjectList",
@@ -48,8 +61,16 @@ __all__ = [
     "Watch",
     "WatchEvent",
     "WatchEventType",
+    "age",
+    "as_field_selector",
+    "as_label_selector",
+    "cells",
+    "columns_for",
+    "event_order",
     "events_for",
+    "initial_status",
     "lookup",
+    "merge_patch",
     "parse_field_selector",
     "parse_label_selector",
     "record_event",

@@ -32,10 +32,8 @@ from datetime import datetime
 from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.karpenter import NodeClaimConditionType
 from sparkfleet.api.timefmt import format_rfc3339
-from sparkfleet.api.wire.sparkfleet import ANNOTATION_PROVISIONING_ROUND
-from sparkfleet.cluster import NotFound, WatchEvent, WatchEventType
-from sparkfleet.cluster.events import record_event
-from sparkfleet.cluster.port import Obj
+from sparkfleet.api.wire import ANNOTATION_PROVISIONING_ROUND
+from sparkfleet.cluster import NotFound, Obj, WatchEvent, WatchEventType, record_event
 from sparkfleet.controllers.support.fleet import (
     FleetReconciler,
     FleetView,

@@ -24,9 +24,7 @@ from sparkfleet.api.sparkstatus import ApplicationStateType, ScheduledSparkAppli
 from sparkfleet.api.timefmt import parse_optional_rfc3339
 from sparkfleet.api.wire import LABEL_SCHEDULED_APP_NAME
 from sparkfleet.clock import Clock
-from sparkfleet.cluster import AlreadyExists, Conflict, NotFound, WatchEvent
-from sparkfleet.cluster.events import record_event
-from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.cluster import AlreadyExists, Cluster, Conflict, NotFound, Obj, WatchEvent, record_event
 from sparkfleet.engine.lifecycle import Run, ScheduleConfig, ScheduleDecision, decide_schedule
 from sparkfleet.reconcile import Result
 

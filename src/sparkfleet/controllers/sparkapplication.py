@@ -37,9 +37,16 @@ from sparkfleet.api.wire import (
     SparkRole,
 )
 from sparkfleet.clock import Clock
-from sparkfleet.cluster import AlreadyExists, ClusterError, Conflict, NotFound, WatchEvent
-from sparkfleet.cluster.events import record_event
-from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.cluster import (
+    AlreadyExists,
+    Cluster,
+    ClusterError,
+    Conflict,
+    NotFound,
+    Obj,
+    WatchEvent,
+    record_event,
+)
 from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
 from sparkfleet.engine.lifecycle import (
     Action,

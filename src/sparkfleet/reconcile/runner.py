@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from sparkfleet.clock import Clock
-from sparkfleet.cluster import Cluster, WatchEvent, WatchEventType
-from sparkfleet.cluster.errors import Conflict, Gone
+from sparkfleet.cluster import Cluster, Conflict, Gone, WatchEvent, WatchEventType
 from sparkfleet.reconcile.workqueue import WorkQueue
 
 K = TypeVar("K", bound=Hashable)

@@ -8,7 +8,9 @@ from sparkfleet.server.app import create_app, streams_of
 from sparkfleet.server.auth import new_token
 from sparkfleet.server.client import RemoteCluster, RemoteWatch
 from sparkfleet.server.handlers import LogReader
-from sparkfleet.server.serve import ServerHandle, TlsFiles, kubeconfig, serve, start_server
+from sparkfleet.server.serve import ServerHandle, TlsFiles, bind_socket, kubeconfig, serve, start_server
+from sparkfleet.server.tls import ensure_pki
+from sparkfleet.server.tokens import TokenError, add_token, delete_token, list_tokens
 
 __all__ = [
     "LogReader",
@@ -16,8 +18,14 @@ __all__ = [
     "RemoteWatch",
     "ServerHandle",
     "TlsFiles",
+    "TokenError",
+    "add_token",
+    "bind_socket",
     "create_app",
+    "delete_token",
+    "ensure_pki",
     "kubeconfig",
+    "list_tokens",
     "new_token",
     "serve",
     "start_server",

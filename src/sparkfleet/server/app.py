@@ -15,8 +15,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from sparkfleet.clock import Clock, SystemClock
-from sparkfleet.cluster.errors import NotFound
-from sparkfleet.cluster.port import Cluster
+from sparkfleet.cluster import Cluster, NotFound
 from sparkfleet.server.auth import Authenticator, BearerAuth
 from sparkfleet.server.discovery import version_info
 from sparkfleet.server.errors import NotAcceptable, ServerError

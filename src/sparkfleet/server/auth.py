@@ -23,7 +23,7 @@ from pathlib import Path
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sparkfleet.cluster.errors import ClusterError, NotFound
+from sparkfleet.cluster import ClusterError, NotFound
 from sparkfleet.server.errors import Forbidden, Unauthorized, status_of
 from sparkfleet.server.routes import ResourcePath, parse_path
 from sparkfleet.server.tokens import TokenFile, digest, new_token

@@ -22,19 +22,23 @@ from urllib.parse import quote
 
 import httpx
 
-from sparkfleet.cluster.closing import Closing
-from sparkfleet.cluster.errors import ClusterError, Invalid, NotFound
-from sparkfleet.cluster.kinds import KindInfo, lookup
-from sparkfleet.cluster.port import (
+from sparkfleet.cluster import (
+    Closing,
+    ClusterError,
     FieldSelectorArg,
+    Invalid,
+    KindInfo,
     LabelSelectorArg,
+    NotFound,
     Obj,
     ObjectList,
     PropagationPolicy,
     WatchEvent,
     WatchEventType,
+    as_field_selector,
+    as_label_selector,
+    lookup,
 )
-from sparkfleet.cluster.selectors import as_field_selector, as_label_selector
 from sparkfleet.server.errors import ServerError, error_from_status
 
 __all__ = ["RemoteCluster", "RemoteWatch", "resource_path"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkfleet import __version__
-from sparkfleet.cluster.kinds import KindInfo
+from sparkfleet.cluster import KindInfo
 from sparkfleet.server.routes import (
     BINDING,
     CORE_VERSION,

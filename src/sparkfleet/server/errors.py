@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sparkfleet.cluster.errors import (
+from sparkfleet.cluster import (
     AlreadyExists,
     BadRequest,
     ClusterError,

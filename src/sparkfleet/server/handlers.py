@@ -26,8 +26,7 @@ from collections.abc import Mapping
 
 from starlette.responses import Response
 
-from sparkfleet.cluster.errors import BadRequest, ClusterError, NotFound
-from sparkfleet.cluster.port import Obj
+from sparkfleet.cluster import BadRequest, ClusterError, NotFound, Obj
 from sparkfleet.server import writes
 from sparkfleet.server.discovery import discovery_document
 from sparkfleet.server.errors import MethodNotAllowed, ServiceUnavailable, status_of

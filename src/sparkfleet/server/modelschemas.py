@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sparkfleet.cluster.kinds import KindInfo
+from sparkfleet.cluster import KindInfo
 from sparkfleet.server.coreschemas import (
     LIST_META,
     OBJECT_META,

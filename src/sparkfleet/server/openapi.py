@@ -17,7 +17,7 @@ from typing import Any
 
 from sparkfleet import __version__
 from sparkfleet.api.registry import KINDS, KindInfo
-from sparkfleet.cluster.errors import NotFound
+from sparkfleet.cluster import NotFound
 from sparkfleet.server.coreschemas import (
     RefForm,
     Schema,

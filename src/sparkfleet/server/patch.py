@@ -20,8 +20,7 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from sparkfleet.cluster.errors import BadRequest, Invalid
-from sparkfleet.cluster.mergepatch import merge_patch
+from sparkfleet.cluster import BadRequest, Invalid, merge_patch
 
 __all__ = [
     "PatchType",

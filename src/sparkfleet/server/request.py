@@ -13,8 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from sparkfleet.clock import Clock, SystemClock
-from sparkfleet.cluster.errors import BadRequest, ClusterError
-from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.cluster import BadRequest, Cluster, ClusterError, Obj
 from sparkfleet.server.errors import UnsupportedMediaType, status_of
 from sparkfleet.server.routes import ResourcePath
 from sparkfleet.server.watchstream import StreamRegistry

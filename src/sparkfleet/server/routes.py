@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sparkfleet.api.registry import BINDING, KINDS, KindInfo
-from sparkfleet.cluster.errors import NotFound
+from sparkfleet.cluster import NotFound
 
 __all__ = [
     "BINDING",

@@ -15,10 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from sparkfleet.clock import Clock
-from sparkfleet.cluster.errors import BadRequest
-from sparkfleet.cluster.kinds import KindInfo
-from sparkfleet.cluster.port import Obj
-from sparkfleet.cluster.printcolumns import cells, columns_for
+from sparkfleet.cluster import BadRequest, KindInfo, Obj, cells, columns_for
 
 __all__ = ["IncludeObject", "TableEvents", "TableRequest", "table_of", "table_request"]
 

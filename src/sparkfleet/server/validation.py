@@ -17,8 +17,7 @@ from pydantic import ValidationError
 
 from sparkfleet.api.base import FieldIssue
 from sparkfleet.api.manifests import check_document
-from sparkfleet.cluster.errors import BadRequest
-from sparkfleet.cluster.kinds import KindInfo
+from sparkfleet.cluster import BadRequest, KindInfo
 from sparkfleet.server.errors import Cause, CauseType, FieldInvalid
 
 __all__ = ["Admitted", "FieldValidation", "admit", "field_validation"]

@@ -17,9 +17,7 @@ from typing import Any
 import anyio
 from starlette.types import Receive, Scope, Send
 
-from sparkfleet.cluster.errors import ClusterError
-from sparkfleet.cluster.kinds import KindInfo
-from sparkfleet.cluster.port import Obj, Watch
+from sparkfleet.cluster import ClusterError, KindInfo, Obj, Watch
 from sparkfleet.server.errors import ServerError, status_of
 
 __all__ = ["INITIAL_EVENTS_END", "LogStream", "StreamRegistry", "WatchStream", "encode_event"]

@@ -7,10 +7,16 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sparkfleet.cluster.defaults import initial_status
-from sparkfleet.cluster.errors import BadRequest, ClusterError, Conflict, NotFound
-from sparkfleet.cluster.kinds import KindInfo
-from sparkfleet.cluster.port import Obj, PropagationPolicy
+from sparkfleet.cluster import (
+    BadRequest,
+    ClusterError,
+    Conflict,
+    KindInfo,
+    NotFound,
+    Obj,
+    PropagationPolicy,
+    initial_status,
+)
 from sparkfleet.server.errors import Cause, CauseType, FieldInvalid, UnsupportedMediaType, success_status
 from sparkfleet.server.patch import PatchType, apply_patch
 from sparkfleet.server.request import (

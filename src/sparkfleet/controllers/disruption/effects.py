@@ -19,9 +19,7 @@ from datetime import datetime
 from sparkfleet.api.karpenter import NodeClaimConditionType
 from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.api.wire import ANNOTATION_DISRUPTION, TAINT_DISRUPTED, EventType
-from sparkfleet.cluster import NotFound
-from sparkfleet.cluster.events import record_event
-from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.cluster import Cluster, NotFound, Obj, record_event
 from sparkfleet.controllers.disruption.fleetstate import FleetState, meta, pod_id, spark_pod
 from sparkfleet.controllers.disruption.record import CORDONING, GRACEFUL, DisruptionRecord
 from sparkfleet.controllers.support.conditions import condition_true

@@ -15,8 +15,7 @@ from typing import Any
 
 from sparkfleet.api.timefmt import TimestampError, format_rfc3339, parse_rfc3339
 from sparkfleet.api.wire import CONDITION_POD_SCHEDULED, LABEL_SPARK_ROLE
-from sparkfleet.cluster import NotFound
-from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.cluster import Cluster, NotFound, Obj
 from sparkfleet.controllers.support.conditions import claim_owner
 from sparkfleet.controllers.support.fleet import PodRequestCache
 from sparkfleet.engine.provisioning import is_daemonset_pod, is_terminal

@@ -25,14 +25,19 @@ from sparkfleet.api.wire import (
     CapacityType,
 )
 from sparkfleet.clock import Clock
-from sparkfleet.cluster.port import Obj
+from sparkfleet.cluster import Obj
 from sparkfleet.controllers.disruption.fleetstate import FleetState, meta, pod_id, read_time
 from sparkfleet.controllers.support.conditions import condition_true
 from sparkfleet.controllers.support.fleet import FleetView, PodRequestCache, existing_nodes, in_flight_nodes
 from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.disruption import DisruptionSnapshot, NodeState
-from sparkfleet.engine.provisioning import ExistingNode, PodRequest, Resources, is_daemonset_pod
-from sparkfleet.engine.provisioning.resources import resources_from_list
+from sparkfleet.engine.provisioning import (
+    ExistingNode,
+    PodRequest,
+    Resources,
+    is_daemonset_pod,
+    resources_from_list,
+)
 
 __all__ = ["CLAIM_PREFIX", "build_snapshot"]
 

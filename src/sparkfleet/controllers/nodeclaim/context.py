@@ -16,9 +16,7 @@ from sparkfleet.api.karpenter import NodeClaim, NodePool
 from sparkfleet.api.wire import LABEL_NODEPOOL, TAG_MANAGED_BY, EventType
 from sparkfleet.clock import Clock
 from sparkfleet.cloud import Cloud, Instance
-from sparkfleet.cluster import NotFound
-from sparkfleet.cluster.events import record_event
-from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.cluster import Cluster, NotFound, Obj, record_event
 from sparkfleet.controllers.support.conditions import (
     conditions_of,
     meta_of,

@@ -21,6 +21,9 @@ from datetime import datetime
 from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.karpenter import NodeClaim, NodeClaimConditionType, RequirementOperator
 from sparkfleet.api.wire import (
+    ANNOTATION_PRICE_PER_HOUR,
+    ANNOTATION_PROVISIONING_ROUND,
+    ANNOTATION_UNAVAILABLE_OFFERINGS,
     LABEL_CAPACITY_TYPE,
     LABEL_INSTANCE_TYPE,
     LABEL_NODEPOOL,
@@ -30,14 +33,8 @@ from sparkfleet.api.wire import (
     CapacityType,
     EventType,
 )
-from sparkfleet.api.wire.sparkfleet import (
-    ANNOTATION_PRICE_PER_HOUR,
-    ANNOTATION_PROVISIONING_ROUND,
-    ANNOTATION_UNAVAILABLE_OFFERINGS,
-)
 from sparkfleet.cloud import CloudError, IdempotentParameterMismatch, Instance, InstanceState, LaunchRequest
-from sparkfleet.cluster import NotFound
-from sparkfleet.cluster.port import Obj
+from sparkfleet.cluster import NotFound, Obj
 from sparkfleet.controllers.nodeclaim.context import (
     MANAGED_BY,
     ClaimContext,
@@ -48,7 +45,7 @@ from sparkfleet.controllers.support.conditions import (
     meta_of,
     with_condition,
 )
-from sparkfleet.engine.provisioning.launches import (
+from sparkfleet.engine.provisioning import (
     REASON_INSUFFICIENT_CAPACITY,
     REASON_LAUNCH_FAILED,
     format_offerings,

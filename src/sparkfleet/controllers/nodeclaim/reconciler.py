@@ -14,8 +14,7 @@ from sparkfleet.api.karpenter import NodeClaim, NodeClaimConditionType
 from sparkfleet.api.timefmt import format_rfc3339, parse_rfc3339
 from sparkfleet.clock import Clock
 from sparkfleet.cloud import Cloud, CloudEventKind, InstanceState
-from sparkfleet.cluster import NotFound, WatchEvent
-from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.cluster import Cluster, NotFound, Obj, WatchEvent
 from sparkfleet.controllers.nodeclaim.context import (
     FAILED_CLAIM_GRACE,
     LAUNCH_RETRY_SECONDS,

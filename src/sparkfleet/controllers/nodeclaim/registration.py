@@ -23,8 +23,7 @@ from sparkfleet.api.wire import (
     format_scratch_mounts,
 )
 from sparkfleet.cloud import Instance
-from sparkfleet.cluster import NotFound
-from sparkfleet.cluster.port import Obj
+from sparkfleet.cluster import NotFound, Obj
 from sparkfleet.controllers.nodeclaim.context import (
     ClaimContext,
     provider_id_of,

@@ -18,11 +18,9 @@ from datetime import datetime
 
 from sparkfleet.api.karpenter import API_VERSION
 from sparkfleet.api.timefmt import format_rfc3339
-from sparkfleet.api.wire import EventType
-from sparkfleet.api.wire.sparkfleet import ANNOTATION_SPOT_INTERRUPTED_AT
+from sparkfleet.api.wire import ANNOTATION_SPOT_INTERRUPTED_AT, EventType
 from sparkfleet.cloud import CloudError, CloudEvent, Instance
-from sparkfleet.cluster import NotFound
-from sparkfleet.cluster.port import Obj
+from sparkfleet.cluster import NotFound, Obj
 from sparkfleet.controllers.nodeclaim.context import (
     ClaimContext,
     instance_id_of,

@@ -19,8 +19,7 @@ from typing import Any
 
 from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.api.wire import CONDITION_POD_SCHEDULED, REASON_UNSCHEDULABLE
-from sparkfleet.cluster import AlreadyExists, ClusterError, Conflict, NotFound, Obj, record_event
-from sparkfleet.cluster.port import Cluster
+from sparkfleet.cluster import AlreadyExists, Cluster, ClusterError, Conflict, NotFound, Obj, record_event
 from sparkfleet.controllers.scheduler.records import meta
 from sparkfleet.engine.scheduling import EventType, PendingKind, PodRef, SchedulingDecision, Unschedulable
 

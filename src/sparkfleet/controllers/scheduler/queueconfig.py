@@ -15,13 +15,11 @@ from datetime import datetime
 
 from sparkfleet.api.base import ManifestError
 from sparkfleet.api.yunikorn import CONFIGMAP_NAMES, QUEUES_KEY, Partition, parse_configmap, parse_queues_yaml
-from sparkfleet.cluster import NotFound, Obj
-from sparkfleet.cluster.port import Cluster
+from sparkfleet.cluster import Cluster, NotFound, Obj
 from sparkfleet.controllers.scheduler.effects import EventSink
 from sparkfleet.controllers.scheduler.records import meta
 from sparkfleet.controllers.support.schedulerstate import STATE_CONFIGMAP
-from sparkfleet.engine.scheduling import EventType
-from sparkfleet.engine.scheduling.convert import partition_of
+from sparkfleet.engine.scheduling import EventType, partition_of
 
 __all__ = ["QueueConfig"]
 

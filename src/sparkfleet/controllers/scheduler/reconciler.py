@@ -17,8 +17,7 @@ from typing import Any
 from sparkfleet.api.wire import DEFAULT_SCHEDULER_NAME, SCHEDULER_NAME
 from sparkfleet.api.yunikorn import CONFIGMAP_NAMES
 from sparkfleet.clock import Clock
-from sparkfleet.cluster import WatchEvent, WatchEventType
-from sparkfleet.cluster.port import Cluster
+from sparkfleet.cluster import Cluster, WatchEvent, WatchEventType
 from sparkfleet.controllers.scheduler.effects import EventSink, apply_decision
 from sparkfleet.controllers.scheduler.queueconfig import QueueConfig
 from sparkfleet.controllers.scheduler.records import RecordCache, meta, node_signature, pod_signature
@@ -30,16 +29,16 @@ from sparkfleet.controllers.support.schedulerstate import (
     write_state,
 )
 from sparkfleet.engine.scheduling import (
+    PLACEHOLDER_IMAGE,
     AppState,
     AppStatus,
     QueueReport,
     SchedulingDecision,
     Snapshot,
+    parse_policy_parameters,
     schedule,
+    timestamp,
 )
-from sparkfleet.engine.scheduling.convert import timestamp
-from sparkfleet.engine.scheduling.gang import parse_policy_parameters
-from sparkfleet.engine.scheduling.snapshot import PLACEHOLDER_IMAGE
 from sparkfleet.reconcile import Result
 
 __all__ = ["COMPONENT", "PARTITION_KEY", "SchedulerReconciler"]

@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sparkfleet.cluster import ClusterError, Obj
-from sparkfleet.cluster.port import Cluster
-from sparkfleet.engine.scheduling import NodeRecord, PodRecord
-from sparkfleet.engine.scheduling.apps import is_placeholder
-from sparkfleet.engine.scheduling.convert import Converter
+from sparkfleet.cluster import Cluster, ClusterError, Obj
+from sparkfleet.engine.scheduling import Converter, NodeRecord, PodRecord, is_placeholder
 
 __all__ = ["RecordCache", "meta", "node_signature", "pod_signature"]
 

@@ -36,7 +36,7 @@ from sparkfleet.api.wire import (
 )
 from sparkfleet.clock import Clock
 from sparkfleet.cloud import Cloud
-from sparkfleet.cluster.port import Cluster, Obj
+from sparkfleet.cluster import Cluster, Obj
 from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.provisioning import (
     ExistingNode,
@@ -47,8 +47,8 @@ from sparkfleet.engine.provisioning import (
     Resources,
     gang_of,
     node_facts,
+    resources_from_list,
 )
-from sparkfleet.engine.provisioning.resources import resources_from_list
 
 __all__ = [
     "COMPONENT",

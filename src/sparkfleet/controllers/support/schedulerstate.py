@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkfleet.api.wire import LABEL_MANAGED_BY
-from sparkfleet.cluster import AlreadyExists, NotFound, Obj
-from sparkfleet.cluster.port import Cluster
+from sparkfleet.cluster import AlreadyExists, Cluster, NotFound, Obj
 from sparkfleet.engine.scheduling import AppState, AppStatus, AppTransition, QueueReport, Resources
 
 __all__ = [

@@ -19,7 +19,14 @@ from sparkfleet.engine.provisioning.gangs import (
     is_terminal,
     without_reserved,
 )
-from sparkfleet.engine.provisioning.launches import LaunchOutcome, LaunchState, launch_outcome
+from sparkfleet.engine.provisioning.launches import (
+    REASON_INSUFFICIENT_CAPACITY,
+    REASON_LAUNCH_FAILED,
+    LaunchOutcome,
+    LaunchState,
+    format_offerings,
+    launch_outcome,
+)
 from sparkfleet.engine.provisioning.model import (
     ExistingNode,
     Fallback,
@@ -36,10 +43,12 @@ from sparkfleet.engine.provisioning.overhead import NodeResources, node_resource
 from sparkfleet.engine.provisioning.plan import plan
 from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.requirements import Requirements, ValueSet
-from sparkfleet.engine.provisioning.resources import Resources, pod_requests
+from sparkfleet.engine.provisioning.resources import Resources, pod_requests, resources_from_list
 from sparkfleet.engine.provisioning.tables import Fleet
 
 __all__ = [
+    "REASON_INSUFFICIENT_CAPACITY",
+    "REASON_LAUNCH_FAILED",
     "UNAVAILABLE_TTL",
     "EventType",
     "ExistingNode",
@@ -60,6 +69,7 @@ __all__ = [
     "UnavailableOfferings",
     "UnschedulablePod",
     "ValueSet",
+    "format_offerings",
     "gang_of",
     "is_daemonset_pod",
     "is_provisionable",
@@ -72,6 +82,7 @@ __all__ = [
     "pod_requests",
     "replan_after_launch_failure",
     "replan_after_launch_failures",
+    "resources_from_list",
     "to_nodeclaim",
     "without_reserved",
 ]

@@ -14,18 +14,16 @@ from sparkfleet.api.karpenter import (
 )
 from sparkfleet.api.meta import ObjectMeta
 from sparkfleet.api.wire import (
+    ANNOTATION_PLANNED_CAPACITY_TYPE,
     ANNOTATION_PLANNED_INSTANCE_TYPE,
     ANNOTATION_PLANNED_PRICE_PER_HOUR,
+    ANNOTATION_PLANNED_ZONE,
+    ANNOTATION_PRICE_PER_HOUR,
     LABEL_CAPACITY_TYPE,
     LABEL_INSTANCE_TYPE,
     LABEL_NODECLASS,
     LABEL_NODEPOOL,
     LABEL_ZONE,
-)
-from sparkfleet.api.wire.sparkfleet import (
-    ANNOTATION_PLANNED_CAPACITY_TYPE,
-    ANNOTATION_PLANNED_ZONE,
-    ANNOTATION_PRICE_PER_HOUR,
 )
 from sparkfleet.engine.provisioning.model import PlannedClaim
 

@@ -20,8 +20,7 @@ from typing import Any
 
 from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.karpenter import NodeClaimConditionType
-from sparkfleet.api.wire import LABEL_INSTANCE_TYPE, CapacityType
-from sparkfleet.api.wire.sparkfleet import ANNOTATION_UNAVAILABLE_OFFERINGS
+from sparkfleet.api.wire import ANNOTATION_UNAVAILABLE_OFFERINGS, LABEL_INSTANCE_TYPE, CapacityType
 
 __all__ = [
     "REASON_INSUFFICIENT_CAPACITY",

@@ -6,7 +6,8 @@ queue guarantees. No clock, no I/O, no randomness: the same snapshot always give
 """
 
 from sparkfleet.api.wire import EventType
-from sparkfleet.engine.scheduling.convert import snapshot_from_objects
+from sparkfleet.engine.scheduling.apps import app_id_of, is_placeholder
+from sparkfleet.engine.scheduling.convert import Converter, partition_of, snapshot_from_objects, timestamp
 from sparkfleet.engine.scheduling.decision import (
     Bind,
     PendingKind,
@@ -19,10 +20,16 @@ from sparkfleet.engine.scheduling.decision import (
     SchedulingDecision,
     Unschedulable,
 )
-from sparkfleet.engine.scheduling.gang import PlaceholderPod
-from sparkfleet.engine.scheduling.resources import Resources
+from sparkfleet.engine.scheduling.gang import (
+    PlaceholderPod,
+    TaskGroupError,
+    parse_policy_parameters,
+    parse_task_groups,
+)
+from sparkfleet.engine.scheduling.resources import Resources, format_resources
 from sparkfleet.engine.scheduling.schedule import schedule
 from sparkfleet.engine.scheduling.snapshot import (
+    PLACEHOLDER_IMAGE,
     AppState,
     AppStatus,
     AppTransition,
@@ -33,11 +40,13 @@ from sparkfleet.engine.scheduling.snapshot import (
 )
 
 __all__ = [
+    "PLACEHOLDER_IMAGE",
     "AppState",
     "AppStatus",
     "AppTransition",
     "Bind",
     "Constraints",
+    "Converter",
     "EventType",
     "NodeRecord",
     "PendingKind",
@@ -52,7 +61,15 @@ __all__ = [
     "SchedulerEvent",
     "SchedulingDecision",
     "Snapshot",
+    "TaskGroupError",
     "Unschedulable",
+    "app_id_of",
+    "format_resources",
+    "is_placeholder",
+    "parse_policy_parameters",
+    "parse_task_groups",
+    "partition_of",
     "schedule",
     "snapshot_from_objects",
+    "timestamp",
 ]

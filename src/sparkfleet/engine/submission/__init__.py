@@ -11,13 +11,16 @@ from sparkfleet.engine.submission.executor import (
     build_executor_pod,
     build_executor_volume_claims,
 )
+from sparkfleet.engine.submission.features import DRIVER_CONF_VOLUME, SPARK_PROPERTIES
 from sparkfleet.engine.submission.memory import PodMemory, driver_memory, executor_memory
 from sparkfleet.engine.submission.names import SubmissionIds, submission_ids
 from sparkfleet.engine.submission.properties import parse_properties, render_properties
 
 __all__ = [
+    "DRIVER_CONF_VOLUME",
     "EXECUTOR_TEMPLATE_KEY",
     "SPARK_4_EXECUTOR_JAVA_OPTIONS",
+    "SPARK_PROPERTIES",
     "ExecutorTemplate",
     "PodMemory",
     "Submission",

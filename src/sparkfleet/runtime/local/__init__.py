@@ -7,10 +7,13 @@ resources while the driver's JVM runs the tasks (executors.py). `LocalRuntime` (
 processes; `KubeletReconciler` (kubelet.py) is the controller that drives it.
 """
 
+from sparkfleet.runtime.local.archive import LogRetention
 from sparkfleet.runtime.local.driver import IMAGE_ROOT, LaunchContext
 from sparkfleet.runtime.local.install import SparkInstall, find_spark
 from sparkfleet.runtime.local.kubelet import KubeletConfig, KubeletKey, KubeletReconciler
+from sparkfleet.runtime.local.logs import read_lines
 from sparkfleet.runtime.local.nodes import NodeDirs, NodeLayout
+from sparkfleet.runtime.local.podlogs import gone_node, read_pod_log
 from sparkfleet.runtime.local.process import LocalRuntime
 
 __all__ = [
@@ -20,8 +23,12 @@ __all__ = [
     "KubeletReconciler",
     "LaunchContext",
     "LocalRuntime",
+    "LogRetention",
     "NodeDirs",
     "NodeLayout",
     "SparkInstall",
     "find_spark",
+    "gone_node",
+    "read_lines",
+    "read_pod_log",
 ]

@@ -30,12 +30,13 @@ from sparkfleet.api.wire import (
 )
 from sparkfleet.cluster import AlreadyExists, Cluster, NotFound, Obj
 from sparkfleet.engine.submission import (
+    DRIVER_CONF_VOLUME,
     EXECUTOR_TEMPLATE_KEY,
+    SPARK_PROPERTIES,
     ExecutorTemplate,
     build_executor_config_map,
     parse_properties,
 )
-from sparkfleet.engine.submission.features import DRIVER_CONF_VOLUME, SPARK_PROPERTIES
 from sparkfleet.runtime.local.localconf import executor_instances
 from sparkfleet.runtime.local.podstatus import PHASE_FAILED, PHASE_SUCCEEDED, pod_status, terminated
 

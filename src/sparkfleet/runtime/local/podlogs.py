@@ -11,8 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sparkfleet.cluster import Cluster, NotFound
-from sparkfleet.cluster.errors import BadRequest
+from sparkfleet.cluster import BadRequest, Cluster, NotFound
 from sparkfleet.runtime.local.logs import read_lines
 from sparkfleet.runtime.local.podinfo import kubelet_container
 from sparkfleet.runtime.local.process import LocalRuntime
