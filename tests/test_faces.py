@@ -3,7 +3,7 @@
 Each package's `__init__.py` exports, with `__all__`, what other layers may use; the modules inside it are
 its implementation. An import in `src/sparkfleet` whose target lies in a different top-level package than
 the importing module (top-level packages: api, engine, controllers, cluster, cloud, runtime, server, cli,
-sim, reconcile, and the single modules clock, config, platform, privatefiles) must name a face:
+sim, reconcile, and the single modules clock, config, home, platform, privatefiles) must name a face:
 
 - a single module (`sparkfleet.clock`, `sparkfleet.config`, ...) is its own face;
 - a target inside a subpackage directly below a top-level package (`sparkfleet.engine.scheduling`,
@@ -28,7 +28,7 @@ from pathlib import Path
 SOURCE = Path(__file__).resolve().parent.parent / "src" / "sparkfleet"
 # Files Spark runs inside its containers, not modules of the package.
 NOT_MODULES = ("runtime/local/image/",)
-SINGLE_MODULES = frozenset({"clock", "config", "platform", "privatefiles"})
+SINGLE_MODULES = frozenset({"clock", "config", "home", "platform", "privatefiles"})
 FLAT_FACES = frozenset({"api"})
 
 
@@ -50,7 +50,8 @@ def is_module(module: str) -> bool:
 
 
 def bound(package: str) -> set[str]:
-    """The names a package's `__init__.py` binds at its top level."""
+    """The names a package's `__init__.py` binds at its top level, and those its `__all__` exports (a
+    face that imports its modules on first use binds them only then)."""
     init = location(package) / "__init__.py"
     if not init.is_file():
         return set()
@@ -61,6 +62,11 @@ def bound(package: str) -> set[str]:
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.FunctionDef | ast.ClassDef):
             targets = node.targets if isinstance(node, ast.Assign) else [node]
             names |= {t.id if isinstance(t, ast.Name) else getattr(t, "name", "") for t in targets}
+            exported = node.value if isinstance(node, ast.Assign) and "__all__" in names else None
+            if isinstance(exported, ast.List | ast.Tuple):
+                names |= {
+                    e.value for e in exported.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                }
     return names
 
 

@@ -8,7 +8,8 @@ The faces, lowest layer first:
   models per kind and the rules every layer shares, each module a face of its own; and the packages
   `sparkfleet.api.wire`, `sparkfleet.api.yunikorn`, `sparkfleet.api.karpenter`,
   `sparkfleet.api.ec2nodeclass`, `sparkfleet.api.sparkvalidation`;
-- `sparkfleet.clock`, `sparkfleet.privatefiles`, `sparkfleet.config`: single modules;
+- `sparkfleet.clock`, `sparkfleet.privatefiles`, `sparkfleet.config`: single modules; `sparkfleet.home`
+  (a cluster's home and its store, opened and seeded), a single module above the adapters;
 - `sparkfleet.engine.lifecycle`, `sparkfleet.engine.submission`, `sparkfleet.engine.scheduling`,
   `sparkfleet.engine.provisioning`, `sparkfleet.engine.disruption`: the pure engines;
 - `sparkfleet.cluster` (the Cluster port) and `sparkfleet.cluster.embedded` (the SQLite store);

@@ -16,7 +16,7 @@ from sparkfleet.api.base import FieldIssue, ManifestError
 from sparkfleet.api.blueprint import blueprint_ec2nodeclasses, blueprint_nodepools, blueprint_queues
 from sparkfleet.api.core import Namespace
 from sparkfleet.api.ec2nodeclass import EC2NodeClass
-from sparkfleet.api.karpenter import NodePool
+from sparkfleet.api.karpenter import NodeOverlay, NodePool
 from sparkfleet.api.manifests import check_text
 from sparkfleet.api.scenario import Scenario, parse_scenario
 from sparkfleet.api.settings import Settings, parse_settings
@@ -35,6 +35,8 @@ class PlatformConfig:
     namespaces: list[str] = field(default_factory=lambda: list(DEFAULT_NAMESPACES))
     scenario: Scenario = field(default_factory=Scenario)
     settings: Settings = field(default_factory=Settings)
+    nodeoverlays: list[NodeOverlay] = field(default_factory=list)
+    """Karpenter NodeOverlays: the prices (and extended resources) the planner assumes per offering."""
 
     def check(self) -> None:
         """Every NodePool's nodeClassRef names a node class that is there."""
@@ -54,7 +56,7 @@ class PlatformConfig:
 
 def read_manifests(
     path: Path,
-) -> tuple[list[NodePool], list[EC2NodeClass], SchedulerConfig | None, list[str]]:
+) -> tuple[list[NodePool], list[EC2NodeClass], SchedulerConfig | None, list[str], list[NodeOverlay]]:
     """The config kinds in one file; ManifestError naming the file for anything invalid."""
     result = check_text(path.read_text(encoding="utf-8"))
     problems = [
@@ -68,17 +70,20 @@ def read_manifests(
     classes: list[EC2NodeClass] = []
     queues: SchedulerConfig | None = None
     namespaces: list[str] = []
+    overlays: list[NodeOverlay] = []
     for checked in result.objects:
         obj = checked.obj
         if isinstance(obj, NodePool):
             pools.append(obj)
+        elif isinstance(obj, NodeOverlay):
+            overlays.append(obj)
         elif isinstance(obj, EC2NodeClass):
             classes.append(obj)
         elif isinstance(obj, SchedulerConfig):
             queues = obj
         elif isinstance(obj, Namespace) and obj.metadata.name:
             namespaces.append(obj.metadata.name)
-    return pools, classes, queues, namespaces
+    return pools, classes, queues, namespaces, overlays
 
 
 def load_config(
@@ -102,7 +107,8 @@ def load_config(
     found_namespaces: list[str] = []
     manifests = [p for p in files if p.name not in (SCENARIO_FILE, SETTINGS_FILE)]
     for path in manifests + [p for p in (nodepools, queues) if p]:
-        pools, classes, queue_config, namespaces = read_manifests(path)
+        pools, classes, queue_config, namespaces, overlays = read_manifests(path)
+        config.nodeoverlays += overlays
         found_pools += pools
         found_classes += classes
         found_namespaces += namespaces

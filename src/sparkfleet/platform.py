@@ -5,7 +5,6 @@ Only this module, the command line, the HTTP server and tests pick adapters; the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,13 +12,14 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from sparkfleet.api.blueprint import manifest_dict
-from sparkfleet.api.yunikorn import to_configmap
+from sparkfleet.api.cloudsettings import CloudProvider
+from sparkfleet.api.ec2nodeclass import EC2NodeClass
+from sparkfleet.api.karpenter import NodePool
+from sparkfleet.api.wire import LABEL_NODEPOOL
 from sparkfleet.clock import Clock
-from sparkfleet.cloud import load_catalog
+from sparkfleet.cloud import Cloud, CloudError, LaunchRequest, load_catalog
 from sparkfleet.cloud.sim import SimulatedEC2
-from sparkfleet.cluster import Cluster, NotFound, Obj
-from sparkfleet.cluster.embedded import EmbeddedCluster
+from sparkfleet.cluster import Cluster, NotFound
 from sparkfleet.config import PlatformConfig
 from sparkfleet.controllers import (
     ProvisionerReconciler,
@@ -30,8 +30,15 @@ from sparkfleet.controllers.disruption import DisruptionReconciler
 from sparkfleet.controllers.nodeclaim import NodeClaimReconciler
 from sparkfleet.controllers.scheduler import SchedulerReconciler
 from sparkfleet.controllers.support import FleetSource, OfferingCache, SparkApplicationMetrics
-from sparkfleet.engine.submission import SubmissionOptions
-from sparkfleet.privatefiles import private_dir, private_file
+from sparkfleet.engine.submission import LOCAL_IMAGE, SubmissionOptions
+from sparkfleet.home import (
+    DEFAULT_CLUSTER,
+    STORE_FILE,
+    YUNIKORN_NAMESPACE,
+    cluster_home,
+    open_embedded_store,
+    seed,
+)
 from sparkfleet.reconcile import Controller
 from sparkfleet.runtime.local import (
     KubeletConfig,
@@ -41,59 +48,57 @@ from sparkfleet.runtime.local import (
     read_pod_log,
 )
 
-DEFAULT_CLUSTER = "default"
-STORE_FILE = "store.db"
-YUNIKORN_NAMESPACE = "yunikorn"
+CLOUD_FILE = "ec2.json"
+"""The simulated EC2 region's instances, launches and due events, kept so that nodes outlive a restart."""
+
+__all__ = [
+    "CLOUD_FILE",
+    "DEFAULT_CLUSTER",
+    "STORE_FILE",
+    "YUNIKORN_NAMESPACE",
+    "Platform",
+    "cluster_home",
+    "open_embedded_store",
+    "seed",
+]
 
 
-def cluster_home(cluster: str = DEFAULT_CLUSTER) -> Path:
-    """`~/.local/share/sparkfleet/<cluster>` (XDG data home honoured). `$SPARKFLEET_HOME` is the default
-    cluster's home instead, and every other cluster's is `$SPARKFLEET_HOME/clusters/<cluster>`."""
-    explicit = os.environ.get("SPARKFLEET_HOME")
-    if explicit:
-        root = Path(explicit).expanduser()
-        return root if cluster == DEFAULT_CLUSTER else root / "clusters" / cluster
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "sparkfleet" / cluster
+def build_cloud(home: Path, config: PlatformConfig, clock: Clock, store: Cluster) -> Cloud:
+    """The cloud `settings.yaml`'s `cloud.provider` names: the simulated EC2 of the scenario (the default),
+    or EC2 itself through the AWS adapter (its module and boto3 are imported only then)."""
+    settings = config.settings.cloud
+    if settings.provider is CloudProvider.SIM:
+        return SimulatedEC2(load_catalog(), config.scenario, clock, state_file=home / CLOUD_FILE)
+    from sparkfleet.cloud.aws import AwsEC2  # only here: boto3 comes with the aws extra
+
+    return AwsEC2(settings, load_catalog(), clock, StoredNodeClasses(store))
 
 
-def open_embedded_store(home: Path, clock: Clock, config: PlatformConfig | None = None) -> EmbeddedCluster:
-    """The cluster's durable store, seeded with its configuration on first use. The home and the store
-    are private to their owner (0700, 0600): they hold every object, Secrets included."""
-    private_dir(home)
-    # Made before SQLite opens it, as SQLite gives its -wal and -shm files the database's mode.
-    private_file(home / STORE_FILE)
-    for side in (home / f"{STORE_FILE}-wal", home / f"{STORE_FILE}-shm"):
-        if side.exists():
-            private_file(side)
-    store = EmbeddedCluster(home / STORE_FILE, clock)
-    seed(store, config or PlatformConfig())
-    return store
+class StoredNodeClasses:
+    """The AWS adapter's EC2NodeClasses, read from the store: a launch's through its claim's NodePool."""
 
+    def __init__(self, store: Cluster) -> None:
+        self._store = store
 
-def seed(cluster: Cluster, config: PlatformConfig) -> None:
-    """Store the configuration's objects that are missing; objects a user has changed are left alone."""
-    for name in [*config.namespaces, YUNIKORN_NAMESPACE]:
-        _ensure(cluster, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-    for model in [*config.nodeclasses, *config.nodepools]:
-        _ensure(cluster, manifest_dict(model))
-    _ensure(cluster, manifest_dict(to_configmap(config.queues, namespace=YUNIKORN_NAMESPACE)))
+    def for_launch(self, request: LaunchRequest) -> EC2NodeClass:
+        pool_name = request.tags.get(LABEL_NODEPOOL, "")
+        try:
+            pool = NodePool.model_validate(self._store.get("NodePool", None, pool_name))
+            name = pool.spec.template.spec.nodeClassRef.name
+            return EC2NodeClass.model_validate(self._store.get("EC2NodeClass", None, name))
+        except NotFound as exc:
+            raise CloudError(f"NodeClaim {request.node_claim_name}: {exc}") from None
 
-
-def _ensure(cluster: Cluster, obj: Obj) -> None:
-    meta = obj["metadata"]
-    try:
-        cluster.get(obj["kind"], meta.get("namespace"), meta["name"])
-    except NotFound:
-        cluster.create(obj)
+    def all(self) -> list[EC2NodeClass]:
+        return [EC2NodeClass.model_validate(o) for o in self._store.list("EC2NodeClass").items]
 
 
 class Platform:
     """One cluster: the store, the simulated cloud, the local runtime and every controller, wired.
 
-    `start()` runs the controllers on threads; `stop()` stops them and every process the runtime started.
-    The same controllers would run against a real Kubernetes API and EC2: only the adapters chosen here
-    differ.
+    `start()` runs the controllers on threads; `stop()` stops them and, unless told to leave them running
+    for the next start on this home to adopt, every process the runtime started. The same controllers
+    would run against a real Kubernetes API and EC2: only the adapters chosen here differ.
     """
 
     def __init__(
@@ -111,8 +116,11 @@ class Platform:
         self.store = open_embedded_store(home, clock, config)
         self.registry = CollectorRegistry()
         self.metrics = SparkApplicationMetrics(self.registry)
-        self.cloud = SimulatedEC2(load_catalog(), config.scenario, clock)
-        options = SubmissionOptions()
+        self.cloud = build_cloud(home, config, clock, self.store)
+        # The local runtime runs the installed PySpark: an application that names no image still runs.
+        options = SubmissionOptions(
+            default_image=LOCAL_IMAGE, max_executors=config.settings.limits.maxExecutors
+        )
         self.controllers: list[Controller[Any]] = [
             Controller(
                 SparkApplicationReconciler(self.store, clock, options=options, metrics=self.metrics),
@@ -137,8 +145,9 @@ class Platform:
             ),
             Controller(DisruptionReconciler(self.store, clock, fleets, self.offerings), self.store, clock, 1),
         ]
+        # Pods whose processes outlived an earlier start are taken over by the kubelet, not killed; what
+        # belongs to pods that ended or went meanwhile is ended by its sweeps.
         self.runtime = LocalRuntime(home, clock)
-        self.runtime.reap_orphans()
         logs = config.settings.logs
         retention = LogRetention(timedelta(days=logs.retentionDays), logs.maxArchivedPods)
         kubelet_config = KubeletConfig(workdir=workdir, log_retention=retention)
@@ -165,13 +174,15 @@ class Platform:
             controller.start()
         self._started = True
 
-    def stop(self) -> None:
-        """Controllers first, then the processes (running drivers are reported Failed), then the store."""
+    def stop(self, *, drain: bool = True) -> None:
+        """Controllers first, then the processes, then the store. `drain`: the processes are stopped and
+        their pods reported Failed as a node shutting down reports them; else they go on running, for the
+        next Platform on this home to adopt (as a kubelet restart leaves its containers running)."""
         if self._started:
             for controller in self.controllers:
                 controller.stop()
             self._started = False
-        self.kubelet.shutdown()
+        self.kubelet.shutdown(drain=drain)
         self.runtime.close()
         self.store.close()
 

@@ -7,10 +7,12 @@ import pytest
 from sparkfleet.api.base import FieldIssue
 from sparkfleet.api.names import (
     DNS1123_LABEL_RULE,
+    SHOWN_MAX,
     object_name_rule,
     object_spec_issues,
     pod_spec_issues,
     port_name_problems,
+    shown_value,
 )
 
 LABEL_RULE_TEXT = (
@@ -127,3 +129,9 @@ def test_a_spark_application_is_checked_where_its_parts_reach_the_pods() -> None
     ]
     scheduled = object_spec_issues("ScheduledSparkApplication", {"spec": {"template": app["spec"]}})
     assert scheduled[0].path == "spec.template.volumes[0].name"
+
+
+def test_a_long_value_is_quoted_cut_with_its_length_said() -> None:
+    assert shown_value("abc") == '"abc"'
+    assert shown_value(7) == "7"
+    assert shown_value("x" * 10_000) == f'"{"x" * SHOWN_MAX}..." (10000 characters)'

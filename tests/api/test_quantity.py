@@ -93,3 +93,17 @@ def test_formatted_bytes_parse_back_to_the_same_number(n: int) -> None:
 @given(st.integers(min_value=0, max_value=10**9))
 def test_formatted_cpu_parses_back(millis: int) -> None:
     assert cpu_millis(format_cpu(millis)) == millis
+
+
+@pytest.mark.parametrize("text", ["1e9999999", "1e-9999999", "5e65"])
+def test_an_exponent_past_any_usable_amount_is_refused_before_it_is_computed(text: str) -> None:
+    with pytest.raises(QuantityError, match=r"the exponent must be within -64\.\.64"):
+        parse_quantity(text)
+
+
+def test_a_quantity_or_spark_memory_string_over_64_characters_is_refused_and_cut_in_the_message() -> None:
+    long_number = "1" * 5000
+    for parse in (parse_quantity, spark_memory_bytes):
+        with pytest.raises(QuantityError, match="longer than 64 characters") as caught:
+            parse(long_number)
+        assert len(str(caught.value)) < 200

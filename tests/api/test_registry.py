@@ -58,20 +58,20 @@ def test_the_table_holds_each_kind_once() -> None:
 
 @each_kind
 def test_each_model_is_of_its_kind_and_api_version(info: KindInfo) -> None:
-    fields = info.model.model_fields
+    fields = info.model_type.model_fields
     assert fields["kind"].default == info.kind
     assert fields["apiVersion"].default == info.api_version
 
 
 @each_kind
 def test_a_kind_has_a_status_subresource_exactly_when_its_model_has_a_status(info: KindInfo) -> None:
-    assert info.status_subresource == ("status" in info.model.model_fields)
+    assert info.status_subresource == ("status" in info.model_type.model_fields)
 
 
 def test_bindings_are_served_but_not_stored() -> None:
     assert BINDING not in KINDS
     assert find_kind("bindings") is None
-    assert BINDING.model.model_fields["kind"].default == "Binding"
+    assert BINDING.model_type.model_fields["kind"].default == "Binding"
     assert not BINDING.status_subresource
 
 

@@ -156,3 +156,9 @@ def test_the_template_keeps_its_own_required_fields() -> None:
 def test_a_model_survives_the_trip_through_its_manifest_form() -> None:
     app = load_scheduled_spark_application(scheduled(concurrencyPolicy="Replace", timeZone="UTC"))
     assert ScheduledSparkApplication.model_validate(app.to_dict()) == app
+
+
+def test_an_every_interval_longer_than_go_can_count_is_refused() -> None:
+    assert every_interval("@every 2562047h") == timedelta(hours=2562047)
+    with pytest.raises(ValueError, match="at most 2562047h"):
+        every_interval("@every 99999999999999999h")

@@ -159,8 +159,12 @@ def test_prometheus_and_ui_options_default_like_the_operator() -> None:
     assert spec.sparkUIOptions.serviceType == "ClusterIP"
 
 
-def test_in_cluster_client_mode_is_accepted_as_the_operator_does() -> None:
-    assert load_spark_application(minimal(mode="in-cluster-client")).spec.mode == DeployMode.IN_CLUSTER_CLIENT
+def test_in_cluster_client_mode_is_rejected_as_the_crd_does() -> None:
+    # The CRD's enum for spec.mode is cluster and client only.
+    with pytest.raises(ManifestError) as err:
+        load_spark_application(minimal(mode="in-cluster-client"))
+    assert err.value.issues[0].path == "spec.mode"
+    assert load_spark_application(minimal(mode="client")).spec.mode == DeployMode.CLIENT
 
 
 def test_a_numeric_spark_version_is_taken_as_text() -> None:

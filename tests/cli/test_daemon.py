@@ -2,9 +2,12 @@
 
 import base64
 import ipaddress
+import os
 import socket
 import stat
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -22,6 +25,7 @@ from sparkfleet.cli.daemon import (
 )
 from support.cli import PI
 from support.cli import sf_output as sf
+from support.diskfaults import read_only, subject_to_file_modes, with_file_size_limit
 from support.kubectl import Kubectl, kubectl_binary
 
 
@@ -37,7 +41,7 @@ def cluster_up(home: Path) -> Iterator[str]:
         assert code == 0, out
         yield out
     finally:
-        sf("down")
+        sf("down", "--drain")  # nothing of the test left running
 
 
 def test_up_serves_the_api_and_down_keeps_the_state(home: Path) -> None:
@@ -65,7 +69,7 @@ def test_up_serves_the_api_and_down_keeps_the_state(home: Path) -> None:
         assert again is not None
         assert (again.url, again.token) == (server.url, server.token), "same port and token as before"
     finally:
-        sf("down")
+        sf("down", "--drain")
 
 
 def test_the_home_and_what_holds_secrets_are_private_to_their_owner(home: Path, cluster_up: str) -> None:
@@ -325,3 +329,55 @@ def test_named_tokens_work_and_stop_working_without_a_restart(home: Path, cluste
         assert (created.status_code, created.json()["reason"]) == (403, "Forbidden")
         assert sf("token", "delete", "dashboard")[0] == 0
         assert http.get("/api/v1/namespaces").status_code == 401
+
+
+# --- a full or read-only cluster home ---------------------------------------------------------------------
+
+
+def sparkfleet_process(
+    home: Path, *args: str, preexec: Callable[[], None]
+) -> subprocess.CompletedProcess[str]:
+    """`sparkfleet ARGS...` as its own process, started under a disk fault (tests/support/diskfaults.py)."""
+    command = [str(Path(sys.executable).with_name("sparkfleet")), *args]
+    env = {**os.environ, "SPARKFLEET_HOME": str(home)}
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, preexec_fn=preexec)
+
+
+def test_up_on_a_full_disk_says_why_the_cluster_did_not_start(home: Path) -> None:
+    """The processes may grow no file beyond 64 KiB (RLIMIT_FSIZE): the store's first writes fail."""
+    done = sparkfleet_process(home, "up", "--port", "0", preexec=with_file_size_limit(64 * 1024))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.startswith(f"error: the cluster did not start: the cluster store {home / 'store.db'} ")
+    assert "full" in done.stderr or "disk I/O error" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert read_server(home) is None
+    code, out = sf("up", "--port", "0")
+    assert code == 0, f"with the space back, up starts the same home: {out}"
+    assert sf("down")[0] == 0
+
+
+def test_up_and_get_in_a_read_only_home_say_so_in_one_line(home: Path) -> None:
+    assert sf("get", "namespaces")[0] == 0  # makes the home and its store
+    with read_only(home):
+        up = sparkfleet_process(home, "up", "--port", "0", preexec=subject_to_file_modes)
+        get = sparkfleet_process(home, "get", "pods", preexec=subject_to_file_modes)
+    for done in (up, get):
+        assert done.returncode == 1
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+        assert f"the cluster home {home} must be writable" in lines[0]
+    assert up.stderr.startswith(f"error: the cluster did not start: the file {home / 'server.log'} ")
+    assert get.stderr.startswith(f"error: the cluster store {home / 'store.db'} cannot be opened: ")
+    assert sf("get", "namespaces")[0] == 0, "writable again, the home works as before"
+
+
+def test_down_says_whether_the_pods_were_left_running_or_drained(home: Path) -> None:
+    for flags, said in (
+        ((), "running pods go on and the next up takes them over"),
+        (("--drain",), "stopped"),
+    ):
+        code, out = sf("up", "--port", "0")
+        assert code == 0, out
+        code, out = sf("down", *flags)
+        assert code == 0 and said in out, out
+        assert read_server(home) is None

@@ -34,6 +34,16 @@ def test_apply_of_an_invalid_file_stores_nothing(tmp_path: Path) -> None:
     assert sf("get", "sparkapp", "-A")[1].strip() == "No resources found."
 
 
+def test_apply_of_a_file_that_is_not_utf8_names_it_and_stores_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes(PI.read_bytes().replace(b"pyspark-pi", b"pyspark-\xe9", 1))
+    code, _, err = sf("apply", "-f", str(bad))
+    assert code == 1
+    assert f"{bad}: not UTF-8 text: byte 0xe9" in err
+    assert "Traceback" not in err
+    assert sf("get", "sparkapp", "-A")[1].strip() == "No resources found."
+
+
 def test_apply_into_a_missing_namespace_is_refused_with_the_fix(tmp_path: Path) -> None:
     other = tmp_path / "ns.yaml"
     other.write_text(PI.read_text().replace("namespace: spark-team-a", "namespace: nowhere"))
@@ -68,6 +78,22 @@ def test_describe_shows_state_and_events_section() -> None:
     assert code == 0
     assert "State:        NEW" in out
     assert "Events:" in out
+
+
+def test_describe_says_why_a_driver_could_not_start() -> None:
+    sf("apply", "-f", str(PI))
+    store = open_embedded_store(cluster_home(), SystemClock())
+    app = store.get("SparkApplication", "spark-team-a", "pyspark-pi-karpenter")
+    why = (
+        "driver container failed with ExitCode: 128, Reason: StartError, Message: spec.mainApplicationFile: "
+        "local:///opt/spark/jars/app.jar is not in the local runtime's image"
+    )
+    app["status"] = {"applicationState": {"state": "FAILED", "errorMessage": why}}
+    store.update_status(app)
+    store.close()
+    code, out, _ = sf("describe", "sparkapplication", "pyspark-pi-karpenter", "-n", "spark-team-a")
+    assert code == 0
+    assert f"State:        FAILED ({why})" in out
 
 
 def test_delete_removes_and_a_second_delete_is_not_found() -> None:
@@ -137,3 +163,58 @@ def test_describe_and_events_for_show_only_the_current_object_s_events_in_record
     code, everything, _ = sf("events")
     rows = [line.split() for line in everything.splitlines()[1:]]
     assert [row[2] for row in rows] == ["Failed", *reasons], "the earlier pod's events stay in the list"
+
+
+SECRET_VALUE = "s3cr3t-from-conf"
+
+
+def test_describe_redacts_spark_conf_secrets_and_shows_a_secret_by_size(tmp_path: Path) -> None:
+    app = PI.read_text().replace(
+        "  sparkConf:\n",
+        f'  sparkConf:\n    "spark.hadoop.fs.s3a.secret.key": "{SECRET_VALUE}"\n',
+        1,
+    )
+    assert app != PI.read_text(), "the example has a sparkConf to add to"
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(
+        app + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: spark-team-a}\n"
+        f"stringData: {{password: {SECRET_VALUE}}}\n"
+    )
+    assert sf("apply", "-f", str(manifest))[0] == 0
+    store = open_embedded_store(cluster_home(), SystemClock())
+    app_obj = store.get("SparkApplication", "spark-team-a", "pyspark-pi-karpenter")
+    record_event(
+        store,
+        app_obj,
+        "Warning",
+        "SubmissionFailed",
+        f"spark.hadoop.fs.s3a.secret.key={SECRET_VALUE} was refused",
+        SystemClock().now(),
+        "test",
+    )
+    store.close()
+    code, out, _ = sf("describe", "sparkapplication", "pyspark-pi-karpenter", "-n", "spark-team-a")
+    assert code == 0
+    assert "spark.hadoop.fs.s3a.secret.key: '*********(redacted)'" in out
+    assert "spark.hadoop.fs.s3a.secret.key=*********(redacted) was refused" in out
+    assert SECRET_VALUE not in out
+    code, described, _ = sf("describe", "secret", "db", "-n", "spark-team-a")
+    assert code == 0 and "password: 16 bytes" in described and "type: Opaque" in described
+    assert SECRET_VALUE not in described
+    code, as_stored, _ = sf("get", "sparkapp", "pyspark-pi-karpenter", "-n", "spark-team-a", "-o", "yaml")
+    assert code == 0 and SECRET_VALUE in as_stored, "-o yaml is the stored object, as kubectl shows it"
+
+
+def test_a_secret_applied_twice_is_unchanged_and_then_configured_by_its_string_data(tmp_path: Path) -> None:
+    manifest = tmp_path / "secret.yaml"
+    written = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: default}\nstringData: {password: %s}\n"
+    )
+    manifest.write_text(written % "one")
+    assert sf("apply", "-f", str(manifest))[1] == "secret/db created\n"
+    assert sf("apply", "-f", str(manifest))[1] == "secret/db unchanged\n"
+    manifest.write_text(written % "two")
+    assert sf("apply", "-f", str(manifest))[1] == "secret/db configured\n"
+    code, table, _ = sf("get", "secrets")
+    assert code == 0 and table.split("\n")[0].split() == ["NAME", "TYPE", "DATA", "AGE"]
+    assert table.split("\n")[1].split()[:3] == ["db", "Opaque", "1"]

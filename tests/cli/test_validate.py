@@ -1,7 +1,10 @@
 """`sparkfleet validate`: blueprint manifests pass; each problem is one line naming file, object and field."""
 
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from sparkfleet.cli.main import app
@@ -163,7 +166,56 @@ spec:
     ]
 
 
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (BOMB.encode(), "aliases expand it to"),
+        (b"a: " + b"[" * 10_000 + b"]" * 10_000 + b"\n", "nested more than 100 levels deep"),
+        (b"kind: Pod\nmetadata: {name: \xff}\n", "not UTF-8 text: byte 0xff at offset 27"),
+    ],
+    ids=["yaml-bomb", "deeply-nested", "not-utf8"],
+)
+def test_a_hostile_file_is_one_line_naming_it_never_a_traceback(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "hostile.yaml"
+    path.write_bytes(content)
+    result = runner.invoke(app, ["validate", "-q", "-f", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1
+    lines = [line for line in result.stdout.splitlines() if line]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{path}: ")
+    assert message in lines[0]
+
+
 def test_a_missing_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     code, lines = _validate(tmp_path / "nope.yaml")
     assert code == 1
     assert "cannot read" in lines[0]
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+
+
+def test_the_invalid_corpus_is_refused_by_the_command_with_reasons_never_a_traceback() -> None:
+    # A real process, as a user runs it: nothing between the command and the terminal catches a crash.
+    command = [sys.executable, "-c", "from sparkfleet.cli.main import app; app()", "validate"]
+    invalid = sorted((CORPUS / "invalid").glob("*.yaml"))
+    for path in invalid:
+        done = subprocess.run([*command, "-f", str(path)], capture_output=True, text=True, timeout=120)
+        assert "Traceback" not in done.stdout + done.stderr, done.stderr
+        assert done.returncode == 1, (path.name, done.stdout, done.stderr)
+        problems = [line for line in done.stdout.splitlines() if line.startswith(f"{path}: ")]
+        assert problems, (path.name, done.stdout)
+
+
+def test_the_valid_corpus_passes_with_its_warnings_on_stderr() -> None:
+    result = runner.invoke(app, ["validate", "-f", str(CORPUS / "valid")])
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "warning: NodePool/spark-spot: metadata.namespace: NodePool is cluster-scoped" in result.stderr

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
 
-from sparkfleet.cluster.defaults import initial_status, qos_class
+from sparkfleet.cluster.defaults import initial_status, qos_class, stored_form
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.kinds import lookup
 from support.objects import configmap, pod
@@ -66,3 +67,25 @@ def test_the_store_gives_a_pod_created_without_a_phase_the_api_servers_pending(
 def test_the_store_keeps_the_phase_an_in_process_writer_gives(cluster: EmbeddedCluster) -> None:
     running = cluster.create({**pod("running"), "status": {"phase": "Running"}})
     assert running["status"] == {"phase": "Running"}
+
+
+def _decoded(secret: dict[str, Any]) -> dict[str, str]:
+    return {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+
+
+def test_a_secret_is_stored_with_its_string_data_merged_on_every_write(cluster: EmbeddedCluster) -> None:
+    written = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db", "namespace": "default"},
+        "data": {"user": base64.b64encode(b"old").decode()},
+        "stringData": {"user": "spark", "password": "p1"},
+    }
+    created = cluster.create(written)
+    assert "stringData" not in created and created["type"] == "Opaque"
+    assert _decoded(created) == {"user": "spark", "password": "p1"}
+    updated = cluster.update({**created, "stringData": {"password": "p2"}})
+    assert "stringData" not in updated and _decoded(updated) == {"user": "spark", "password": "p2"}
+    patched = cluster.patch("Secret", "default", "db", {"stringData": {"token": "t"}})
+    assert "stringData" not in patched and _decoded(patched)["token"] == "t"
+    assert stored_form(lookup("ConfigMap"), configmap("c")) == configmap("c"), "other kinds are unchanged"

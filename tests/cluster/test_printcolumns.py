@@ -308,6 +308,11 @@ UPSTREAM = {
         ("Age", "date", ".metadata.creationTimestamp", 0),
         ("Role", "string", ".spec.role", 1),
     ],
+    "NodeOverlay": [
+        ("Ready", "string", '.status.conditions[?(@.type=="Ready")].status', 0),
+        ("Age", "date", ".metadata.creationTimestamp", 0),
+        ("Weight", "integer", ".spec.weight", 1),
+    ],
 }
 
 

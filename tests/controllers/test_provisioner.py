@@ -20,7 +20,7 @@ from sparkfleet.api.blueprint import (
     spark_memory_optimized,
 )
 from sparkfleet.api.scenario import Scenario, UnavailableOffering
-from sparkfleet.api.wire import CapacityType
+from sparkfleet.api.wire import ANNOTATION_PLANNED_INSTANCE_TYPE, CapacityType
 from sparkfleet.config import PlatformConfig
 from sparkfleet.controllers.scheduler import SchedulerReconciler
 from sparkfleet.engine.provisioning import gang_of, is_provisionable
@@ -230,6 +230,33 @@ def test_spot_without_capacity_launches_on_demand(build: Platforms) -> None:
     # every spot offering EC2 tried is held unavailable for the next plans
     active = platform.offerings.active(platform.clock.now())
     assert active and all(o.capacityType is CapacityType.SPOT for o in active)
+
+
+def test_a_node_overlay_in_the_store_changes_the_price_order(platform: Platform) -> None:
+    # Without the overlay the pi job's node is planned as a c5d.4xlarge (the cheapest that holds it).
+    platform.store.create(
+        {
+            "apiVersion": "karpenter.sh/v1alpha1",
+            "kind": "NodeOverlay",
+            "metadata": {"name": "expensive-4xlarge"},
+            "spec": {
+                "requirements": [
+                    {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": ["c5d.4xlarge"]}
+                ],
+                "price": "99",
+            },
+        }
+    )
+    platform.submit(pyspark_pi(selector=COMPUTE))
+    platform.settle()
+    platform.advance(1)
+    (claim,) = platform.claims()
+    planned = claim["metadata"]["annotations"][ANNOTATION_PLANNED_INSTANCE_TYPE]
+    assert planned.startswith("c5d.") and planned != "c5d.4xlarge"
+    candidates = next(
+        r for r in claim["spec"]["requirements"] if r["key"] == "node.kubernetes.io/instance-type"
+    )
+    assert candidates["values"][-1] == "c5d.4xlarge", "candidates in the modelled price order"
 
 
 def test_a_gang_that_fits_nowhere_gets_no_nodeclaim_and_says_why(platform: Platform) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import gzip
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -313,6 +315,20 @@ def test_a_changed_queue_max_applies_at_the_next_cycle(world: World) -> None:
     assert world.pod("c")["spec"]["nodeName"] == "n1"
     reasons = [e["reason"] for e in events_for(world.store, "ConfigMap", "yunikorn", "yunikorn-configs")]
     assert reasons == ["QueueConfigApplied"]  # the first config is loaded, the change is applied
+
+
+def test_a_gzip_compressed_queue_config_in_binary_data_applies_like_data(world: World) -> None:
+    world.set_queues(SMALL_QUEUES % 3)
+    world.store.create(node("n1", cpu="8", spark=False))
+    cm = world.store.get("ConfigMap", "yunikorn", "yunikorn-configs")
+    packed = base64.b64encode(gzip.compress((SMALL_QUEUES % 1).encode())).decode()
+    cm["data"], cm["binaryData"] = {}, {"queues.yaml.gz": packed}
+    world.store.update(cm)
+    for name in ("a", "b"):
+        world.store.create(plain_pod(name, queue="root.small"))
+        world.settle()
+    assert [bool(world.pod(n)["spec"].get("nodeName")) for n in "ab"] == [True, False]
+    assert world.scheduled("b")["reason"] == "QueueLimit"
 
 
 def test_an_invalid_queue_config_is_refused_with_a_warning_and_the_last_valid_one_kept(world: World) -> None:

@@ -40,7 +40,7 @@ def kubectl(home: Path, tmp_path: Path) -> Iterator[Kubectl]:
     try:
         yield Kubectl(binary, home / "kubeconfig")
     finally:
-        sf("down")
+        sf("down", "--drain")
 
 
 def driver_statuses(process: subprocess.Popen[str], deadline: float) -> tuple[list[str], list[str]]:

@@ -44,6 +44,27 @@ def test_sparkfleet_run_takes_the_blueprint_pi_job_to_completed(
     assert "NodeClaim(s), $" in result.stdout
 
 
+def test_run_of_a_driver_that_cannot_start_shows_why_and_plans_one_node(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path / "home"))
+    missing = "local:///opt/spark/examples/jars/spark-examples-missing.jar"
+    job = tmp_path / "missing-jar.yaml"
+    text = (EXAMPLES / "pyspark-pi-job.yaml").read_text()
+    text = text.replace("local:///opt/spark/examples/src/main/python/pi.py", missing)
+    job.write_text(text.replace("    type: OnFailure", "    type: Never"))
+    result = CliRunner().invoke(app, ["run", str(job), "--timeout", "120"])
+    assert result.exit_code == 1, result.stdout[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    verdict = result.stdout.strip().splitlines()[-1]
+    assert verdict.startswith(
+        "FAILED: driver container failed with ExitCode: 128, Reason: StartError, Message: "
+        f"spec.mainApplicationFile: {missing} is not in the local runtime's image"
+    ), verdict
+    # the driver (on-demand) and both executors were planned on one node, as Karpenter plans them
+    assert "1 NodeClaim(s), $" in result.stdout
+
+
 def test_a_failing_driver_is_retried_per_restart_policy_then_failed_with_its_exit_code(
     tmp_path: Path,
 ) -> None:

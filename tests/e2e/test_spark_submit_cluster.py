@@ -41,7 +41,7 @@ def home(home: Path) -> Iterator[Path]:
     try:
         yield home
     finally:
-        sf("down")
+        sf("down", "--drain")
 
 
 def spark_submit(home: Path, master: str) -> subprocess.CompletedProcess[str]:

@@ -37,13 +37,31 @@ class Cluster:
         """`spark`: None runs real Spark; `cpu_count`: None gives the driver every CPU of this machine."""
         self.store, self.clock, self.runtime, self.home = store, clock, runtime, home
         self.workdir = home.parent
-        config = KubeletConfig(workdir=self.workdir, cpu_count=cpu_count, memory_bytes=8 * GIB)
-        self.kubelet = KubeletReconciler(store, clock, runtime, home, config=config, spark=spark)
-        self.controller: Controller[KubeletKey] = Controller(self.kubelet, store, clock)
-        self.kubelet.wake_on_exit(self.controller.queue.add)
+        self.spark = spark
+        self.config = KubeletConfig(workdir=self.workdir, cpu_count=cpu_count, memory_bytes=8 * GIB)
+        self._kubelet(runtime)
         self.operator = Controller(SparkApplicationReconciler(store, clock), store, clock)
         self.resource_version = store.list("Node").resourceVersion
         store.create(node(NODE, mounts=RAID0))
+
+    def _kubelet(self, runtime: LocalRuntime) -> None:
+        self.runtime = runtime
+        self.kubelet = KubeletReconciler(
+            self.store, self.clock, runtime, self.home, config=self.config, spark=self.spark
+        )
+        self.controller: Controller[KubeletKey] = Controller(self.kubelet, self.store, self.clock)
+        self.kubelet.wake_on_exit(self.controller.queue.add)
+
+    def restart_kubelet(self, runtime: LocalRuntime) -> None:
+        """A new kubelet on `runtime` in place of this one, as after a restart of the cluster process;
+        it looks at every pod and node, as its first list would have it."""
+        self._kubelet(runtime)
+        for pod in self.store.list("Pod").items:
+            self.controller.queue.add(("Pod", pod["metadata"]["namespace"], pod["metadata"]["name"]))
+        for known in self.store.list("Node").items:
+            self.controller.queue.add(("Node", "", known["metadata"]["name"]))
+        self.controller.queue.add(("Node", "", ""))
+        self.settle()
 
     def settle(self) -> None:
         """Deliver every change since the last look to both controllers, as their watches would, and

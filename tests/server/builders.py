@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import warnings
 
 with warnings.catch_warnings():
@@ -17,6 +18,7 @@ __all__ = [
     "TOKEN",
     "TestClient",
     "events",
+    "open_watches",
 ]
 
 TOKEN = "s3cret-token"
@@ -37,3 +39,18 @@ def events(lines: list[str]) -> list[tuple[str, str]]:
         label = metadata.get("resourceVersion") if event["type"] == "BOOKMARK" else metadata.get("name")
         found.append((event["type"], label or ""))
     return found
+
+
+def open_watches(host: str, port: int, count: int, path: str = PODS) -> tuple[list[socket.socket], list[int]]:
+    """`count` plain watches of `path` on raw sockets (left open, idle), and the HTTP status of each."""
+    request = f"GET {path}?watch=true HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+    socks: list[socket.socket] = []
+    for _ in range(count):
+        sock = socket.create_connection((host, port), 60)
+        sock.sendall(request.encode())
+        socks.append(sock)
+    statuses = []
+    for sock in socks:
+        status_line = sock.makefile("rb").readline()
+        statuses.append(int(status_line.split()[1]))
+    return socks, statuses

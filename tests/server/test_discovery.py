@@ -60,7 +60,11 @@ def test_the_group_list_names_every_group_with_its_preferred_version(client: Tes
 def test_a_group_document_lists_its_versions(client: TestClient) -> None:
     body = client.get("/apis/karpenter.sh").json()
     assert body["kind"] == "APIGroup"
-    assert body["versions"] == [{"groupVersion": "karpenter.sh/v1", "version": "v1"}]
+    assert body["versions"] == [
+        {"groupVersion": "karpenter.sh/v1", "version": "v1"},
+        {"groupVersion": "karpenter.sh/v1alpha1", "version": "v1alpha1"},  # NodeOverlay
+    ]
+    assert body["preferredVersion"] == {"groupVersion": "karpenter.sh/v1", "version": "v1"}
 
 
 def test_a_custom_group_version_lists_its_kinds(client: TestClient) -> None:

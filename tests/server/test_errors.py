@@ -12,6 +12,7 @@ from sparkfleet.cluster.errors import (
     Gone,
     Invalid,
     NotFound,
+    StorageError,
 )
 from sparkfleet.server.errors import (
     Cause,
@@ -19,7 +20,10 @@ from sparkfleet.server.errors import (
     FieldInvalid,
     Forbidden,
     MethodNotAllowed,
+    RequestEntityTooLarge,
+    RequestTimeout,
     ServerError,
+    TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
     error_from_status,
@@ -85,6 +89,10 @@ def test_an_invalid_object_lists_a_cause_per_field() -> None:
         (Unauthorized("x"), 401, "Unauthorized"),
         (MethodNotAllowed("x"), 405, "MethodNotAllowed"),
         (UnsupportedMediaType("x"), 415, "UnsupportedMediaType"),
+        (RequestEntityTooLarge("x"), 413, "RequestEntityTooLarge"),
+        (RequestTimeout("x"), 408, "Timeout"),
+        (TooManyRequests("x"), 429, "TooManyRequests"),
+        (StorageError("x"), 507, "StorageError"),
     ],
 )
 def test_each_error_has_its_kubernetes_code_and_reason(err: ClusterError, code: int, reason: str) -> None:
@@ -93,6 +101,11 @@ def test_each_error_has_its_kubernetes_code_and_reason(err: ClusterError, code: 
     back = error_from_status(body, code)
     assert type(back) is type(err)
     assert back.message == "x"
+
+
+def test_too_many_requests_says_when_to_try_again() -> None:
+    body = status_of(TooManyRequests("too many open watches", retry_after=3))
+    assert body["details"] == {"retryAfterSeconds": 3}
 
 
 def test_a_status_maps_back_with_its_group_qualified_resource() -> None:

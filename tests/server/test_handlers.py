@@ -75,7 +75,7 @@ def test_list_filters_by_label_and_field_selectors(client: TestClient, cluster: 
         "exec-1",
     ]
     assert names(fieldSelector="metadata.name=driver") == ["driver"]
-    assert names(labelSelector="spark-role=executor", limit="1") == ["exec-1", "exec-2"]  # limit is ignored
+    assert names(labelSelector="spark-role=executor", limit="1") == ["exec-1"]  # the first page
 
 
 def test_a_malformed_selector_is_a_bad_request(client: TestClient) -> None:

@@ -6,6 +6,7 @@ plain HTTP. Without kubectl on the PATH they fail, unless SPARKFLEET_ALLOW_NO_KU
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,3 +79,44 @@ def test_a_network_policy_is_applied_server_side_and_read_back(kubectl: Kubectl,
     assert "serverside-applied" in kubectl.ok("apply", "--server-side", "-f", str(manifest))
     names = kubectl.ok("get", "netpol", "-n", "default", "-o", "jsonpath={.items[*].metadata.name}")
     assert names == "spark-app-policy"
+
+
+def test_secrets_and_service_accounts_are_created_applied_and_listed_as_kubernetes_does(
+    kubectl: Kubectl, cluster: EmbeddedCluster, tmp_path: Path
+) -> None:
+    assert "secret/db created" in kubectl.ok(
+        "create", "secret", "generic", "db", "--from-literal=password=hunter2"
+    )
+    stored = cluster.get("Secret", "default", "db")
+    assert stored["type"] == "Opaque", "defaulted by the server: kubectl sends no type"
+    assert base64.b64decode(stored["data"]["password"]) == b"hunter2"
+    manifest = tmp_path / "creds.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\n"
+        f"data: {{user: {base64.b64encode(b'spark').decode()}, old: b2xk}}\n"
+        "stringData: {password: s3cr3t, old: new}\n"
+        "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: spark, namespace: default}\n"
+        "secrets: [{name: creds}]\n"
+    )
+    applied = kubectl.ok("apply", "-f", str(manifest))
+    assert "secret/creds created" in applied and "serviceaccount/spark created" in applied
+    creds = cluster.get("Secret", "default", "creds")
+    assert "stringData" not in creds
+    decoded = {k: base64.b64decode(v).decode() for k, v in creds["data"].items()}
+    assert decoded == {"user": "spark", "password": "s3cr3t", "old": "new"}, "stringData wins over data"
+    table = [line.split() for line in kubectl.ok("get", "secrets").splitlines()]
+    assert table[0] == ["NAME", "TYPE", "DATA", "AGE"]
+    assert [row[:3] for row in table[1:]] == [["creds", "Opaque", "3"], ["db", "Opaque", "1"]]
+    accounts = [line.split() for line in kubectl.ok("get", "sa").splitlines()]
+    assert accounts[0] == ["NAME", "SECRETS", "AGE"] and accounts[1][:2] == ["spark", "1"]
+    shown = yaml.safe_load(kubectl.ok("get", "secret", "creds", "-o", "yaml"))
+    assert shown["data"] == creds["data"], "get -o yaml shows the object as stored, as Kubernetes does"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: tls, namespace: default}\n"
+        "type: kubernetes.io/tls\nstringData: {tls.crt: cert-text-91}\n"
+    )
+    refused = kubectl.run("apply", "-f", str(bad))
+    assert refused.returncode != 0
+    assert 'data["tls.key"]: required for a Secret of type kubernetes.io/tls' in refused.stderr
+    assert "cert-text-91" not in refused.stderr

@@ -7,7 +7,7 @@ import pytest
 from sparkfleet.cluster.errors import BadRequest
 from sparkfleet.cluster.kinds import lookup
 from sparkfleet.server.errors import UnsupportedMediaType
-from sparkfleet.server.request import ApiRequest, decode, flag, number, object_for
+from sparkfleet.server.request import ApiRequest, decode, flag, number, object_for, resource_version
 from sparkfleet.server.routes import ResourcePath
 
 PODS = ResourcePath(lookup("Pod"), "spark-team-a")
@@ -67,3 +67,32 @@ def test_query_flags_and_numbers() -> None:
         number({"timeoutSeconds": "-1"}, "timeoutSeconds")
     with pytest.raises(BadRequest):
         number({"timeoutSeconds": "soon"}, "timeoutSeconds")
+
+
+def test_a_resource_version_must_be_an_int64() -> None:
+    assert resource_version({}) == ""
+    assert resource_version({"resourceVersion": "0"}) == "0"
+    assert resource_version({"resourceVersion": str(2**63 - 1)}) == str(2**63 - 1)
+    for bad in (str(2**63), "-1", "12abc", "1e3"):
+        with pytest.raises(BadRequest, match=f'invalid resourceVersion "{bad}"'):
+            resource_version({"resourceVersion": bad})
+
+
+def test_yaml_and_json_bodies_are_decoded_within_the_limits() -> None:
+    with pytest.raises(BadRequest, match=r"the object provided is refused: .*nested more than 100 levels"):
+        decode(request(b"[" * 5000 + b"]" * 5000))
+    with pytest.raises(BadRequest, match=r"the object provided is refused: .*aliases"):
+        decode(
+            request(
+                b"a: &a [1,1,1,1,1,1,1,1,1,1]\n"
+                + b"".join(
+                    b"%s: &%s [" % (n, n) + b",".join([b"*" + p] * 10) + b"]\n"
+                    for p, n in zip(
+                        [b"a", b"b", b"c", b"d", b"e"], [b"b", b"c", b"d", b"e", b"f"], strict=True
+                    )
+                ),
+                "application/yaml",
+            )
+        )
+    with pytest.raises(BadRequest, match="the object provided is unrecognized: expected a single document"):
+        decode(request(b"a: 1\n---\nb: 2\n", "application/yaml"))

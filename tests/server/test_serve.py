@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +17,7 @@ from starlette.applications import Starlette
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import (
     RemoteCluster,
+    RequestLimits,
     ServerHandle,
     create_app,
     kubeconfig,
@@ -26,7 +29,7 @@ from sparkfleet.server.serve import bind_socket
 from sparkfleet.server.tls import ensure_pki
 from support.objects import pod
 
-from .builders import AUTH, PODS, TOKEN, events
+from .builders import AUTH, PODS, TOKEN, events, open_watches
 
 
 def test_the_server_listens_on_loopback_with_a_free_port(server: ServerHandle) -> None:
@@ -149,3 +152,64 @@ def test_kubeconfig_points_kubectl_at_the_server(server: ServerHandle) -> None:
     assert config["users"] == [{"name": "sparkfleet", "user": {"token": TOKEN}}]
     assert config["contexts"][0]["context"]["namespace"] == "spark-team-a"
     assert kubeconfig("http://127.0.0.1:1", None)["users"] == [{"name": "sparkfleet", "user": {}}]
+
+
+def test_a_list_answers_while_500_idle_watches_are_open(cluster: EmbeddedCluster) -> None:
+    app = create_app(cluster, TOKEN, limits=RequestLimits(max_watches_per_client=500))
+    cluster.create_many([pod(f"p{i}") for i in range(20)])
+    with start_server(app, TOKEN) as handle:
+        socks, statuses = open_watches(handle.host, handle.port, 500)
+        try:
+            assert statuses == [200] * 500
+            assert len(streams_of(app)) == 500
+            with httpx.Client(base_url=handle.url, headers=AUTH, timeout=30) as http:
+                listed = http.get(PODS)
+            assert listed.status_code == 200
+            assert len(listed.json()["items"]) == 20
+        finally:
+            for sock in socks:
+                sock.close()
+        assert streams_of(app).wait_until_empty(30)
+
+
+_LIMITED_SERVER = """
+import resource, sys, tempfile
+from pathlib import Path
+from sparkfleet.clock import SystemClock
+from sparkfleet.cluster.embedded import EmbeddedCluster
+from sparkfleet.server import RequestLimits, create_app, start_server
+resource.setrlimit(resource.RLIMIT_NOFILE, (1024, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+store = EmbeddedCluster(Path(tempfile.mkdtemp()) / "store.db", SystemClock())
+app = create_app(store, sys.argv[1], limits=RequestLimits(max_watches_per_client=10_000))
+handle = start_server(app, sys.argv[1])
+print(handle.port, flush=True)
+sys.stdin.read()
+handle.stop()
+store.close()
+"""
+
+
+def test_at_a_1024_open_files_limit_450_watches_are_served_without_a_500() -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-c", _LIMITED_SERVER, TOKEN],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        socks, statuses = open_watches("127.0.0.1", port, 450)
+        try:
+            assert statuses == [200] * 450
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=AUTH, timeout=30) as http:
+                assert http.get(PODS).status_code == 200
+                assert http.post(PODS, json=pod("p")).status_code == 201
+        finally:
+            for sock in socks:
+                sock.close()
+    finally:
+        _, stderr = server.communicate("", timeout=60)
+    assert server.returncode == 0, stderr
+    assert "Traceback" not in stderr

@@ -4,6 +4,7 @@ expired resourceVersions, and streams that end when the client or the server goe
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +14,11 @@ from starlette.applications import Starlette
 
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
-from sparkfleet.server import create_app, streams_of
+from sparkfleet.server import RequestLimits, create_app, start_server, streams_of
 from sparkfleet.server.watchstream import INITIAL_EVENTS_END, StreamRegistry
 from support.objects import pod
 
-from .builders import AUTH, PODS, TOKEN, TestClient, events
+from .builders import AUTH, PODS, TOKEN, TestClient, events, open_watches
 from .conftest import guarded
 
 
@@ -191,3 +192,27 @@ def test_a_stream_opened_after_close_all_is_closed_at_once() -> None:
     closed: list[bool] = []
     registry.add(lambda: closed.append(True))
     assert closed == [True]
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_the_file_handles_of_closed_watches_are_released(cluster: EmbeddedCluster) -> None:
+    app = create_app(cluster, TOKEN, limits=RequestLimits(max_watches_per_client=200))
+    with start_server(app, TOKEN) as server:
+        # Settle what the server keeps whatever the load: its worker threads, each with a store reader.
+        socks, _ = open_watches(server.host, server.port, 200)
+        for sock in socks:
+            sock.close()
+        assert streams_of(app).wait_until_empty(30)
+        before = _open_files()
+        for _ in range(3):
+            socks, statuses = open_watches(server.host, server.port, 200)
+            assert statuses == [200] * 200
+            # Each open watch holds its socket at either end, and nothing else.
+            assert _open_files() - before <= 2 * 200 + 10
+            for sock in socks:
+                sock.close()
+            assert streams_of(app).wait_until_empty(30)
+            assert _open_files() - before <= 10

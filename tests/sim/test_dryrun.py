@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+from sparkfleet.api.base import ManifestError
+from sparkfleet.api.settings import LimitSettings
+from sparkfleet.api.sparkapplication import load_spark_application
 from sparkfleet.cli.main import app
+from sparkfleet.clock import VirtualClock
+from sparkfleet.cloud import load_catalog
+from sparkfleet.cloud.sim import SimulatedEC2
+from sparkfleet.config import load_config
+from sparkfleet.sim import dry_run
 
 ROOT = Path(__file__).resolve().parents[2]
 BLUEPRINT_JOBS = sorted((ROOT / "tests" / "engine" / "submission" / "manifests").glob("*.yaml"))
@@ -50,16 +60,17 @@ def test_pyspark_pi_gets_c5d_nodes_sized_with_python_memory_overhead() -> None:
     }
     assert groups["spark-executor"]["minMember"] == 2
     claims = body["nodeClaims"]
-    assert isinstance(claims, list) and claims
-    assert {c["nodePool"] for c in claims} == {"spark-compute-optimized"}
-    assert all(c["instanceType"].startswith("c5d.") for c in claims)
-    # The driver asks for on-demand capacity by nodeSelector; its claim honours it.
-    driver_claim = next(c for c in claims if any("spark-driver" in p for p in c["pods"]))
-    assert driver_claim["capacityType"] == "on-demand"
-    assert sum(len(c["pods"]) for c in claims) == 3, (
-        "the whole gang: one driver and two executor placeholders"
-    )
-    assert body["totalPricePerHour"] == pytest.approx(sum(c["pricePerHour"] for c in claims))
+    assert isinstance(claims, list)
+    # As the seed document says (and Karpenter does): one new node for the driver and both executors.
+    # The driver asks for on-demand capacity by nodeSelector; the executors allow either, so they join
+    # the driver's claim, which stays on-demand, rather than opening a spot node of their own.
+    assert len(claims) == 1, claims
+    (claim,) = claims
+    assert claim["nodePool"] == "spark-compute-optimized"
+    assert claim["instanceType"] == "c5d.4xlarge"
+    assert claim["capacityType"] == "on-demand"
+    assert len(claim["pods"]) == 3, "the whole gang: one driver and two executor placeholders"
+    assert body["totalPricePerHour"] == pytest.approx(claim["pricePerHour"])
     assert body["unschedulable"] == []
 
 
@@ -128,3 +139,23 @@ def test_human_output_is_a_table_with_the_total() -> None:
     assert "NODEPOOL" in result.stdout
     assert "fallback: spark-graviton-memory-optimized ->" in result.stdout
     assert "total $" in result.stdout
+
+
+def test_a_billion_executors_fail_fast_with_the_field_path_and_no_pod_is_made(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text(MULTIARCH.read_text().replace("instances: 2", "instances: 1000000000"))
+    result = runner.invoke(app, ["plan", "-f", str(path), "-o", "json"])
+    assert result.exit_code == 1
+    assert "spec.executor.instances: 1000000000 executors is above the cluster's maximum of 10000" in (
+        result.stdout + result.stderr
+    )
+
+
+def test_the_plan_holds_an_application_to_the_cluster_s_configured_maximum() -> None:
+    config = load_config()
+    config.settings.limits = LimitSettings(maxExecutors=1)
+    job = load_spark_application(next(d for d in yaml.safe_load_all(MULTIARCH.read_text()) if d))
+    clock = VirtualClock(datetime(2026, 1, 2, tzinfo=UTC))
+    with pytest.raises(ManifestError) as caught:
+        dry_run(job, config, SimulatedEC2(load_catalog(), config.scenario, clock), clock.now())
+    assert [i.path for i in caught.value.issues] == ["spec.executor.instances"]

@@ -166,6 +166,9 @@ def manifest_path(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:
     current: list[Any] = [root]
     out = ""
     for part in loc:
+        if not current:  # below a field kept as written (no model): the location is the manifest's path
+            out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+            continue
         flat = [t for tp in current for t in _unwrap(tp)]
         models = [t for t in flat if isinstance(t, type) and issubclass(t, BaseModel)]
         field = next(
@@ -190,6 +193,15 @@ def manifest_path(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:
 
 
 _EXPECTED = re.compile(r"'([^']*)'")
+BRIEF_MAX = 100
+
+
+def brief(value: object) -> str:
+    """`repr(value)`, a string cut after BRIEF_MAX characters (with its length said) so a message stays
+    readable."""
+    if isinstance(value, str) and len(value) > BRIEF_MAX:
+        return f"{value[:BRIEF_MAX]!r}... ({len(value)} characters)"
+    return repr(value)
 
 
 def hinted_issues(error: ValidationError, root: type[BaseModel]) -> list[FieldIssue]:
@@ -208,8 +220,7 @@ def hinted_issues(error: ValidationError, root: type[BaseModel]) -> list[FieldIs
             message = quote_hint(value)
         elif err["type"] in ("enum", "literal_error") and isinstance(value, str):
             allowed = _EXPECTED.findall(str((err.get("ctx") or {}).get("expected", "")))
-            message = (
-                f"{value!r} is not allowed: {message[0].lower()}{message[1:]}{did_you_mean(value, allowed)}"
-            )
+            hint = did_you_mean(value, allowed)
+            message = f"{brief(value)} is not allowed: {message[0].lower()}{message[1:]}{hint}"
         out.append(FieldIssue(path, message))
     return out

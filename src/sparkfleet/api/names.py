@@ -27,6 +27,7 @@ __all__ = [
     "DNS1123_SUBDOMAIN",
     "DNS1123_SUBDOMAIN_RULE",
     "LABEL_MAX",
+    "SHOWN_MAX",
     "NameRule",
     "descending_path_problems",
     "invalid",
@@ -35,6 +36,7 @@ __all__ = [
     "object_spec_issues",
     "pod_spec_issues",
     "port_name_problems",
+    "shown_value",
     "spark_spec_issues",
     "volume_issues",
 ]
@@ -134,10 +136,22 @@ def descending_path_problems(value: str) -> list[str]:
     return found
 
 
+SHOWN_MAX = 100
+"""Longest value quoted whole in a message; a longer one is cut, with its length said."""
+
+
+def shown_value(value: object) -> str:
+    """A value as a message quotes it: strings in double quotes, cut after SHOWN_MAX characters."""
+    if not isinstance(value, str):
+        return repr(value)
+    if len(value) <= SHOWN_MAX:
+        return f'"{value}"'
+    return f'"{value[:SHOWN_MAX]}..." ({len(value)} characters)'
+
+
 def invalid(path: str, value: object, detail: str) -> FieldIssue:
     """Kubernetes' "Invalid value" field error."""
-    shown = f'"{value}"' if isinstance(value, str) else repr(value)
-    return FieldIssue(path, f"Invalid value: {shown}: {detail}")
+    return FieldIssue(path, f"Invalid value: {shown_value(value)}: {detail}")
 
 
 def name_issue(path: str, value: object, rule: NameRule) -> FieldIssue | None:

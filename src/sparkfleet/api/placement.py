@@ -1,4 +1,8 @@
-"""Where a pod may run: taints and tolerations, node selectors and affinity (core/v1 shapes)."""
+"""Where a pod may run: taints and tolerations, node selectors and affinity (core/v1 shapes).
+
+The pod-side types are `CoreModel`s, checked against the Kubernetes schema; a Taint is also what a
+NodePool writes, so it stays a strict model of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from sparkfleet.api.base import Model
+from sparkfleet.api.kubeschema import CoreModel
 
 
 class TaintEffect(StrEnum):
@@ -27,7 +32,7 @@ class TolerationOperator(StrEnum):
     EQUAL = "Equal"
 
 
-class Toleration(Model):
+class Toleration(CoreModel):
     key: str | None = None
     operator: TolerationOperator | None = None
     value: str | None = None
@@ -64,7 +69,7 @@ class SelectorOperator(StrEnum):
     LT = "Lt"
 
 
-class NodeSelectorRequirement(Model):
+class NodeSelectorRequirement(CoreModel):
     key: str
     operator: SelectorOperator
     values: list[str] = Field(default_factory=list)
@@ -90,39 +95,43 @@ def check_values_for_operator(operator: str, values: list[str]) -> None:
             raise ValueError(f'operator "{operator}" needs an integer value, got "{values[0]}"') from None
 
 
-class NodeSelectorTerm(Model):
+class NodeSelectorTerm(CoreModel):
     matchExpressions: list[NodeSelectorRequirement] = Field(default_factory=list)
     matchFields: list[NodeSelectorRequirement] = Field(default_factory=list)
 
 
-class NodeSelector(Model):
+class NodeSelector(CoreModel):
     nodeSelectorTerms: list[NodeSelectorTerm]
 
 
-class PreferredSchedulingTerm(Model):
+class PreferredSchedulingTerm(CoreModel):
     weight: int = Field(ge=1, le=100)
     preference: NodeSelectorTerm
 
 
-class NodeAffinity(Model):
+class NodeAffinity(CoreModel):
     requiredDuringSchedulingIgnoredDuringExecution: NodeSelector | None = None
     preferredDuringSchedulingIgnoredDuringExecution: list[PreferredSchedulingTerm] = Field(
         default_factory=list
     )
 
 
-class LabelSelectorRequirement(Model):
+class LabelSelectorRequirement(CoreModel):
+    k8s_definition = "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement"
+
     key: str
     operator: str
     values: list[str] = Field(default_factory=list)
 
 
-class LabelSelector(Model):
+class LabelSelector(CoreModel):
+    k8s_definition = "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+
     matchLabels: dict[str, str] = Field(default_factory=dict)
     matchExpressions: list[LabelSelectorRequirement] = Field(default_factory=list)
 
 
-class PodAffinityTerm(Model):
+class PodAffinityTerm(CoreModel):
     labelSelector: LabelSelector | None = None
     namespaces: list[str] = Field(default_factory=list)
     topologyKey: str
@@ -131,25 +140,27 @@ class PodAffinityTerm(Model):
     mismatchLabelKeys: list[str] = Field(default_factory=list)
 
 
-class WeightedPodAffinityTerm(Model):
+class WeightedPodAffinityTerm(CoreModel):
     weight: int = Field(ge=1, le=100)
     podAffinityTerm: PodAffinityTerm
 
 
-class PodAffinity(Model):
+class PodAffinity(CoreModel):
+    """PodAffinity and PodAntiAffinity: the same fields."""
+
     requiredDuringSchedulingIgnoredDuringExecution: list[PodAffinityTerm] = Field(default_factory=list)
     preferredDuringSchedulingIgnoredDuringExecution: list[WeightedPodAffinityTerm] = Field(
         default_factory=list
     )
 
 
-class Affinity(Model):
+class Affinity(CoreModel):
     nodeAffinity: NodeAffinity | None = None
     podAffinity: PodAffinity | None = None
     podAntiAffinity: PodAffinity | None = None
 
 
-class TopologySpreadConstraint(Model):
+class TopologySpreadConstraint(CoreModel):
     maxSkew: int = Field(ge=1)
     topologyKey: str
     whenUnsatisfiable: str

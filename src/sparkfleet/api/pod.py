@@ -1,70 +1,78 @@
 """Pods and their parts (core/v1): containers, volumes, security contexts, status.
 
-Only the fields the platform uses or that users' manifests carry are modelled, strictly; rarely used
-deep structures (probes, lifecycle hooks, projected volumes) are kept as free-form objects.
+Every core type here is a `CoreModel`: the fields the platform acts on are typed attributes, and every
+other field of the Kubernetes schema (kubeschema.KUBERNETES_SCHEMA_VERSION) is checked against that schema
+and kept as written, so a manifest using a newer or rarer field (an `image` volume, `restartPolicyRules`,
+probes, `schedulingGates`) is accepted and reaches the pod unchanged. Pod status is ours to write and
+stays a strict model.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sparkfleet.api.base import FieldIssue, Model
+from sparkfleet.api.kubeschema import CORE, CoreModel
 from sparkfleet.api.meta import Condition, LocalObjectReference, ObjectMeta, Quantity, ResourceList
 from sparkfleet.api.names import pod_spec_issues
 from sparkfleet.api.placement import Affinity, Toleration, TopologySpreadConstraint
 
 
-class ObjectFieldSelector(Model):
+class ObjectFieldSelector(CoreModel):
     apiVersion: str | None = None
     fieldPath: str
 
 
-class ResourceFieldSelector(Model):
+class ResourceFieldSelector(CoreModel):
     containerName: str | None = None
     resource: str
     divisor: Quantity | None = None
 
 
-class KeySelector(Model):
+class KeySelector(CoreModel):
+    k8s_definition = f"{CORE}ConfigMapKeySelector"  # SecretKeySelector has the same fields
+
     name: str | None = None
     key: str
     optional: bool | None = None
 
 
-class EnvVarSource(Model):
+class EnvVarSource(CoreModel):
     fieldRef: ObjectFieldSelector | None = None
     resourceFieldRef: ResourceFieldSelector | None = None
     configMapKeyRef: KeySelector | None = None
     secretKeyRef: KeySelector | None = None
 
 
-class EnvVar(Model):
+class EnvVar(CoreModel):
     name: str
     value: str | None = None
     valueFrom: EnvVarSource | None = None
 
 
-class NameOptional(Model):
+class NameOptional(CoreModel):
+    k8s_definition = f"{CORE}ConfigMapEnvSource"  # SecretEnvSource has the same fields
+
     name: str | None = None
     optional: bool | None = None
 
 
-class EnvFromSource(Model):
+class EnvFromSource(CoreModel):
     prefix: str | None = None
     configMapRef: NameOptional | None = None
     secretRef: NameOptional | None = None
 
 
-class ResourceRequirements(Model):
+class ResourceRequirements(CoreModel):
     limits: ResourceList = Field(default_factory=dict)
     requests: ResourceList = Field(default_factory=dict)
-    claims: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class VolumeMount(Model):
+class VolumeMount(CoreModel):
     name: str
     mountPath: str
     subPath: str | None = None
@@ -74,7 +82,7 @@ class VolumeMount(Model):
     recursiveReadOnly: str | None = None
 
 
-class ContainerPort(Model):
+class ContainerPort(CoreModel):
     name: str | None = None
     containerPort: int = Field(ge=1, le=65535)
     protocol: Literal["TCP", "UDP", "SCTP"] | None = None
@@ -82,17 +90,17 @@ class ContainerPort(Model):
     hostIP: str | None = None
 
 
-class Capabilities(Model):
+class Capabilities(CoreModel):
     add: list[str] = Field(default_factory=list)
     drop: list[str] = Field(default_factory=list)
 
 
-class SeccompProfile(Model):
+class SeccompProfile(CoreModel):
     type: Literal["RuntimeDefault", "Localhost", "Unconfined"]
     localhostProfile: str | None = None
 
 
-class SecurityContext(Model):
+class SecurityContext(CoreModel):
     capabilities: Capabilities | None = None
     privileged: bool | None = None
     runAsUser: int | None = None
@@ -102,17 +110,14 @@ class SecurityContext(Model):
     allowPrivilegeEscalation: bool | None = None
     procMount: str | None = None
     seccompProfile: SeccompProfile | None = None
-    seLinuxOptions: dict[str, str] | None = None
-    appArmorProfile: dict[str, str] | None = None
-    windowsOptions: dict[str, Any] | None = None
 
 
-class Sysctl(Model):
+class Sysctl(CoreModel):
     name: str
     value: str
 
 
-class PodSecurityContext(Model):
+class PodSecurityContext(CoreModel):
     runAsUser: int | None = None
     runAsGroup: int | None = None
     runAsNonRoot: bool | None = None
@@ -121,13 +126,10 @@ class PodSecurityContext(Model):
     supplementalGroups: list[int] = Field(default_factory=list)
     supplementalGroupsPolicy: str | None = None
     seccompProfile: SeccompProfile | None = None
-    seLinuxOptions: dict[str, str] | None = None
-    appArmorProfile: dict[str, str] | None = None
     sysctls: list[Sysctl] = Field(default_factory=list)
-    windowsOptions: dict[str, Any] | None = None
 
 
-class Container(Model):
+class Container(CoreModel):
     name: str
     image: str | None = None
     imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = None
@@ -138,23 +140,17 @@ class Container(Model):
     envFrom: list[EnvFromSource] = Field(default_factory=list)
     resources: ResourceRequirements | None = None
     volumeMounts: list[VolumeMount] = Field(default_factory=list)
-    volumeDevices: list[dict[str, str]] = Field(default_factory=list)
     ports: list[ContainerPort] = Field(default_factory=list)
     securityContext: SecurityContext | None = None
-    lifecycle: dict[str, Any] | None = None
-    livenessProbe: dict[str, Any] | None = None
-    readinessProbe: dict[str, Any] | None = None
-    startupProbe: dict[str, Any] | None = None
     restartPolicy: str | None = None
     stdin: bool | None = None
     stdinOnce: bool | None = None
     tty: bool | None = None
     terminationMessagePath: str | None = None
     terminationMessagePolicy: str | None = None
-    resizePolicy: list[dict[str, str]] = Field(default_factory=list)
 
 
-class HostPathVolumeSource(Model):
+class HostPathVolumeSource(CoreModel):
     path: str
     type: (
         Literal[
@@ -171,43 +167,43 @@ class HostPathVolumeSource(Model):
     ) = None
 
 
-class EmptyDirVolumeSource(Model):
+class EmptyDirVolumeSource(CoreModel):
     medium: str | None = None
     sizeLimit: Quantity | None = None
 
 
-class PersistentVolumeClaimVolumeSource(Model):
+class PersistentVolumeClaimVolumeSource(CoreModel):
     claimName: str
     readOnly: bool | None = None
 
 
-class KeyToPath(Model):
+class KeyToPath(CoreModel):
     key: str
     path: str
     mode: int | None = None
 
 
-class ConfigMapVolumeSource(Model):
+class ConfigMapVolumeSource(CoreModel):
     name: str | None = None
     items: list[KeyToPath] = Field(default_factory=list)
     defaultMode: int | None = None
     optional: bool | None = None
 
 
-class SecretVolumeSource(Model):
+class SecretVolumeSource(CoreModel):
     secretName: str | None = None
     items: list[KeyToPath] = Field(default_factory=list)
     defaultMode: int | None = None
     optional: bool | None = None
 
 
-class NFSVolumeSource(Model):
+class NFSVolumeSource(CoreModel):
     server: str
     path: str
     readOnly: bool | None = None
 
 
-class CSIVolumeSource(Model):
+class CSIVolumeSource(CoreModel):
     driver: str
     readOnly: bool | None = None
     fsType: str | None = None
@@ -215,22 +211,7 @@ class CSIVolumeSource(Model):
     nodePublishSecretRef: LocalObjectReference | None = None
 
 
-_VOLUME_SOURCES = (
-    "hostPath",
-    "emptyDir",
-    "persistentVolumeClaim",
-    "configMap",
-    "secret",
-    "nfs",
-    "csi",
-    "projected",
-    "downwardAPI",
-    "ephemeral",
-    "awsElasticBlockStore",
-)
-
-
-class Volume(Model):
+class Volume(CoreModel):
     name: str
     hostPath: HostPathVolumeSource | None = None
     emptyDir: EmptyDirVolumeSource | None = None
@@ -239,33 +220,35 @@ class Volume(Model):
     secret: SecretVolumeSource | None = None
     nfs: NFSVolumeSource | None = None
     csi: CSIVolumeSource | None = None
-    projected: dict[str, Any] | None = None
-    downwardAPI: dict[str, Any] | None = None
-    ephemeral: dict[str, Any] | None = None
-    awsElasticBlockStore: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> Volume:
-        sources = [s for s in _VOLUME_SOURCES if getattr(self, s) is not None]
+        sources = self.sources()
         if len(sources) > 1:
             raise ValueError(f"a volume has exactly one source; found {', '.join(sources)}: keep one")
         return self
 
+    def sources(self) -> list[str]:
+        """The volume sources set, typed or not (every field but `name` is a source)."""
+        typed = {k: getattr(self, k) for k in type(self).model_fields if k in self.model_fields_set}
+        written = {**typed, **(self.model_extra or {})}
+        return [k for k, v in written.items() if k != "name" and v is not None]
+
     def source_kind(self) -> str | None:
-        return next((s for s in _VOLUME_SOURCES if getattr(self, s) is not None), None)
+        return next(iter(self.sources()), None)
 
 
-class HostAlias(Model):
+class HostAlias(CoreModel):
     ip: str
     hostnames: list[str] = Field(default_factory=list)
 
 
-class PodDNSConfigOption(Model):
+class PodDNSConfigOption(CoreModel):
     name: str
     value: str | None = None
 
 
-class PodDNSConfig(Model):
+class PodDNSConfig(CoreModel):
     nameservers: list[str] = Field(default_factory=list)
     searches: list[str] = Field(default_factory=list)
     options: list[PodDNSConfigOption] = Field(default_factory=list)
@@ -277,7 +260,7 @@ class RestartPolicy(StrEnum):
     NEVER = "Never"
 
 
-class PodSpec(Model):
+class PodSpec(CoreModel):
     # A pod template inside a SparkApplication may omit containers: Spark fills them in.
     containers: list[Container] = Field(default_factory=list)
     initContainers: list[Container] = Field(default_factory=list)
@@ -311,10 +294,9 @@ class PodSpec(Model):
     enableServiceLinks: bool | None = None
     runtimeClassName: str | None = None
     overhead: ResourceList | None = None
-    readinessGates: list[dict[str, str]] = Field(default_factory=list)
 
 
-class PodTemplateSpec(Model):
+class PodTemplateSpec(CoreModel):
     metadata: ObjectMeta | None = None
     spec: PodSpec | None = None
 
@@ -396,10 +378,24 @@ class Pod(Model):
     @model_validator(mode="after")
     def _has_containers(self) -> Pod:
         if not self.spec.containers:
-            raise ValueError("spec.containers: a pod needs at least one container")
+            # A ValidationError raised here keeps its location: the report names spec.containers.
+            error = PydanticCustomError("value_error", "Required value: a pod needs at least one container")
+            details = InitErrorDetails(type=error, loc=("spec", "containers"), input=self.spec.containers)
+            raise ValidationError.from_exception_data("Pod", [details])
         return self
 
 
+def pod_warnings(pod: Pod) -> list[FieldIssue]:
+    """The YuniKorn scheduling policy parameters the pod carries that YuniKorn skips."""
+    from sparkfleet.api.yunikorn import yunikorn_annotation_warnings  # imports pod's types in turn
+
+    return yunikorn_annotation_warnings(pod.metadata.annotations, "metadata.annotations")
+
+
 def validate_pod(pod: Pod) -> list[FieldIssue]:
-    """The names and paths Kubernetes checks in a pod spec (volumes, containers, ports, mounts)."""
-    return pod_spec_issues(pod.spec.to_dict())
+    """The names and paths Kubernetes checks in a pod spec (volumes, containers, ports, mounts), and the
+    YuniKorn annotations the scheduler will parse."""
+    from sparkfleet.api.yunikorn import yunikorn_annotation_issues  # imports pod's types in turn
+
+    issues = pod_spec_issues(pod.spec.to_dict())
+    return issues + yunikorn_annotation_issues(pod.metadata.annotations, "metadata.annotations")

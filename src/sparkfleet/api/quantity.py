@@ -2,7 +2,9 @@
 
 Kubernetes: `1200m` is 1.2 (cores), `4Gi` is 4 * 2**30, `100G` is 100 * 10**9, `1e3` is 1000.
 Spark: `512m` is 512 MiB, `4g` is 4 GiB, a bare number is MiB (JavaUtils.byteStringAsMb).
-All arithmetic is exact: Fractions while parsing, integers (millicores, bytes) out.
+All arithmetic is exact: Fractions while parsing, integers (millicores, bytes) out. Written amounts are
+bounded (at most 64 characters, an exponent within +-64, which is past any int64 amount Kubernetes computes)
+so that a short string cannot ask for a number that takes minutes to build.
 """
 
 from __future__ import annotations
@@ -40,10 +42,16 @@ _SPARK_UNITS = {
     "pb": 2**50,
 }
 _SPARK_MEMORY = re.compile(r"^(\d+)\s*([a-zA-Z]*)$")
+MAX_QUANTITY_LENGTH = 64
+MAX_EXPONENT = 64
 
 
 class QuantityError(ValueError):
     """A string that is not a valid quantity of the expected notation."""
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= MAX_QUANTITY_LENGTH else f"{text[:MAX_QUANTITY_LENGTH]!r}..."
 
 
 def parse_quantity(value: str | int | float) -> Fraction:
@@ -57,6 +65,8 @@ def parse_quantity(value: str | int | float) -> Fraction:
             raise QuantityError(f"invalid quantity {value!r}")
         return Fraction(str(value))
     text = value.strip()
+    if len(text) > MAX_QUANTITY_LENGTH:
+        raise QuantityError(f"invalid quantity {_shown(text)}: longer than {MAX_QUANTITY_LENGTH} characters")
     match = _QUANTITY.match(text)
     if not match:
         raise QuantityError(
@@ -66,7 +76,12 @@ def parse_quantity(value: str | int | float) -> Fraction:
     number, exponent, suffix = match.groups()
     amount = Fraction(number)
     if exponent:
-        return amount * Fraction(10) ** int(exponent[1:])
+        power = int(exponent[1:])
+        if abs(power) > MAX_EXPONENT:
+            raise QuantityError(
+                f"invalid quantity {value!r}: the exponent must be within -{MAX_EXPONENT}..{MAX_EXPONENT}"
+            )
+        return amount * Fraction(10) ** power
     if suffix in _BINARY:
         return amount * _BINARY[suffix]
     return amount * _DECIMAL[suffix or ""]
@@ -94,7 +109,12 @@ def memory_bytes(value: str | int | float) -> int:
 
 def spark_memory_bytes(value: str) -> int:
     """A Spark/JVM memory string in bytes: `512m` = 512 MiB, `4g` = 4 GiB, `1024` = 1024 MiB."""
-    match = _SPARK_MEMORY.match(value.strip())
+    text = value.strip()
+    if len(text) > MAX_QUANTITY_LENGTH:
+        raise QuantityError(
+            f"invalid Spark memory {_shown(text)}: longer than {MAX_QUANTITY_LENGTH} characters"
+        )
+    match = _SPARK_MEMORY.match(text)
     if not match:
         raise QuantityError(f"invalid Spark memory {value!r}: expected digits and a unit, e.g. 512m or 4g")
     digits, unit = match.groups()

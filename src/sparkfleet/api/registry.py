@@ -11,18 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from importlib import import_module
+from typing import Any, cast
 
-from sparkfleet.api import core, networking, pod
 from sparkfleet.api.base import FieldIssue, Model
-from sparkfleet.api.ec2nodeclass import EC2NodeClass, validate_ec2nodeclass
-from sparkfleet.api.karpenter import NodeClaim, NodePool, validate_nodeclaim, validate_nodepool
-from sparkfleet.api.scheduledsparkapplication import ScheduledSparkApplication
-from sparkfleet.api.sparkapplication import SparkApplication
-from sparkfleet.api.sparkvalidation import (
-    validate_scheduled_spark_application,
-    validate_spark_application,
-)
 
 __all__ = [
     "ALL_CATEGORY",
@@ -38,6 +30,10 @@ __all__ = [
 
 Validator = Callable[[Any], list[FieldIssue]]
 
+Ref = str
+"""`module:name` of an attribute of a module of sparkfleet.api: the table names each kind's model and
+checks without importing them, so a command that reads one kind builds the models of that kind only."""
+
 ALL_CATEGORY = "all"
 """The discovery category `kubectl get all` (and `sparkfleet get all`) lists."""
 
@@ -48,13 +44,29 @@ class KindInfo:
     api_version: str
     plural: str
     namespaced: bool
-    model: type[Model]
+    model: Ref
+    """The model, as `module:Name` in sparkfleet.api (loaded on first use: `model_type`)."""
     short_names: tuple[str, ...] = ()
-    validate: Validator | None = None
-    """Semantic checks beyond the model's field types."""
+    validate: Ref | None = None
+    """Semantic checks beyond the model's field types (`validator`)."""
     status_subresource: bool = True
     """False for the kinds that, as on Kubernetes, have no status at all."""
     categories: tuple[str, ...] = ()
+    warn: Ref | None = None
+    """What a valid object carries that a real cluster would refuse or ignore: printed, not refused
+    (`warner`)."""
+
+    @property
+    def model_type(self) -> type[Model]:
+        return cast(type[Model], _load(self.model))
+
+    @property
+    def validator(self) -> Validator | None:
+        return None if self.validate is None else cast(Validator, _load(self.validate))
+
+    @property
+    def warner(self) -> Validator | None:
+        return None if self.warn is None else cast(Validator, _load(self.warn))
 
     @property
     def group(self) -> str:
@@ -71,26 +83,60 @@ class KindInfo:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
+def _load(ref: Ref) -> Any:
+    module, _, name = ref.partition(":")
+    return getattr(import_module(f"sparkfleet.api.{module}"), name)
+
+
 _ALL = (ALL_CATEGORY,)
 _SPARK = "sparkoperator.k8s.io/v1beta2"
 
 KINDS: tuple[KindInfo, ...] = (
-    KindInfo("Pod", "v1", "pods", True, pod.Pod, ("po",), pod.validate_pod, categories=_ALL),
-    KindInfo("Node", "v1", "nodes", False, core.Node, ("no",)),
-    KindInfo("Namespace", "v1", "namespaces", False, core.Namespace, ("ns",)),
-    KindInfo("ConfigMap", "v1", "configmaps", True, core.ConfigMap, ("cm",), status_subresource=False),
-    KindInfo("Service", "v1", "services", True, core.Service, ("svc",), categories=_ALL),
-    KindInfo("Event", "v1", "events", True, core.Event, ("ev",), status_subresource=False),
     KindInfo(
-        "PersistentVolumeClaim", "v1", "persistentvolumeclaims", True, core.PersistentVolumeClaim, ("pvc",)
+        "Pod",
+        "v1",
+        "pods",
+        True,
+        "pod:Pod",
+        ("po",),
+        "pod:validate_pod",
+        categories=_ALL,
+        warn="pod:pod_warnings",
     ),
-    KindInfo("PersistentVolume", "v1", "persistentvolumes", False, core.PersistentVolume, ("pv",)),
+    KindInfo("Node", "v1", "nodes", False, "core:Node", ("no",)),
+    KindInfo("Namespace", "v1", "namespaces", False, "core:Namespace", ("ns",)),
+    KindInfo("ConfigMap", "v1", "configmaps", True, "core:ConfigMap", ("cm",), status_subresource=False),
+    KindInfo(
+        "Secret",
+        "v1",
+        "secrets",
+        True,
+        "secret:Secret",
+        (),
+        "secret:validate_secret",
+        status_subresource=False,
+    ),
+    KindInfo(
+        "ServiceAccount",
+        "v1",
+        "serviceaccounts",
+        True,
+        "secret:ServiceAccount",
+        ("sa",),
+        status_subresource=False,
+    ),
+    KindInfo("Service", "v1", "services", True, "core:Service", ("svc",), categories=_ALL),
+    KindInfo("Event", "v1", "events", True, "core:Event", ("ev",), status_subresource=False),
+    KindInfo(
+        "PersistentVolumeClaim", "v1", "persistentvolumeclaims", True, "core:PersistentVolumeClaim", ("pvc",)
+    ),
+    KindInfo("PersistentVolume", "v1", "persistentvolumes", False, "core:PersistentVolume", ("pv",)),
     KindInfo(
         "PriorityClass",
         "scheduling.k8s.io/v1",
         "priorityclasses",
         False,
-        core.PriorityClass,
+        "core:PriorityClass",
         ("pc",),
         status_subresource=False,
     ),
@@ -99,7 +145,7 @@ KINDS: tuple[KindInfo, ...] = (
         "networking.k8s.io/v1",
         "networkpolicies",
         True,
-        networking.NetworkPolicy,
+        "networking:NetworkPolicy",
         ("netpol",),
         status_subresource=False,
     ),
@@ -108,37 +154,63 @@ KINDS: tuple[KindInfo, ...] = (
         _SPARK,
         "sparkapplications",
         True,
-        SparkApplication,
+        "sparkapplication:SparkApplication",
         ("sparkapp",),
-        validate_spark_application,
+        "sparkvalidation:validate_spark_application",
         categories=_ALL,
+        warn="sparkwarnings:spark_application_warnings",
     ),
     KindInfo(
         "ScheduledSparkApplication",
         _SPARK,
         "scheduledsparkapplications",
         True,
-        ScheduledSparkApplication,
+        "scheduledsparkapplication:ScheduledSparkApplication",
         ("scheduledsparkapp",),
-        validate_scheduled_spark_application,
+        "sparkvalidation:validate_scheduled_spark_application",
         categories=_ALL,
+        warn="sparkwarnings:scheduled_spark_application_warnings",
     ),
-    KindInfo("NodePool", "karpenter.sh/v1", "nodepools", False, NodePool, ("nodepool",), validate_nodepool),
     KindInfo(
-        "NodeClaim", "karpenter.sh/v1", "nodeclaims", False, NodeClaim, ("nodeclaim",), validate_nodeclaim
+        "NodePool",
+        "karpenter.sh/v1",
+        "nodepools",
+        False,
+        "karpenter:NodePool",
+        ("nodepool",),
+        "karpenter:validate_nodepool",
+    ),
+    KindInfo(
+        "NodeClaim",
+        "karpenter.sh/v1",
+        "nodeclaims",
+        False,
+        "karpenter:NodeClaim",
+        ("nodeclaim",),
+        "karpenter:validate_nodeclaim",
+    ),
+    KindInfo(
+        "NodeOverlay",
+        "karpenter.sh/v1alpha1",
+        "nodeoverlays",
+        False,
+        "karpenter:NodeOverlay",
+        ("overlays",),
+        "karpenter:validate_nodeoverlay",
+        warn="karpenter:overlay_warnings",
     ),
     KindInfo(
         "EC2NodeClass",
         "karpenter.k8s.aws/v1",
         "ec2nodeclasses",
         False,
-        EC2NodeClass,
+        "ec2nodeclass:EC2NodeClass",
         ("ec2nc",),
-        validate_ec2nodeclass,
+        "ec2nodeclass:validate_ec2nodeclass",
     ),
 )
 
-BINDING = KindInfo("Binding", "v1", "bindings", True, core.Binding, status_subresource=False)
+BINDING = KindInfo("Binding", "v1", "bindings", True, "core:Binding", status_subresource=False)
 """The legacy `bindings` collection (POST a Binding named after the pod): served, never stored."""
 
 

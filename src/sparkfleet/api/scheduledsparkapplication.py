@@ -18,6 +18,7 @@ from sparkfleet.api.base import ManifestError, Model, hinted_issues
 from sparkfleet.api.meta import ObjectMeta
 from sparkfleet.api.sparkapplication import SparkApplicationSpec
 from sparkfleet.api.sparkstatus import ScheduledSparkApplicationStatus
+from sparkfleet.api.sparktypes import INT64_MAX, Int32
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 RUN_SUFFIX_LENGTH = 20
@@ -49,6 +50,9 @@ def every_interval(schedule: str) -> timedelta | None:
         raise ValueError(
             f"invalid duration {text!r} after @every: expected a Go duration such as 90s, 5m or 1h30m"
         )
+    if nanos > INT64_MAX:
+        # Go counts a duration in int64 nanoseconds: ParseDuration refuses anything longer.
+        raise ValueError(f"invalid duration {text!r} after @every: at most 2562047h (about 292 years)")
     return timedelta(seconds=max(int(nanos // 10**9), 1))
 
 
@@ -78,8 +82,8 @@ class ScheduledSparkApplicationSpec(Model):
     template: SparkApplicationSpec
     suspend: bool = False
     concurrencyPolicy: ConcurrencyPolicy = ConcurrencyPolicy.ALLOW
-    successfulRunHistoryLimit: int = Field(default=1, ge=0)
-    failedRunHistoryLimit: int = Field(default=1, ge=0)
+    successfulRunHistoryLimit: Int32 = Field(default=1, ge=0)
+    failedRunHistoryLimit: Int32 = Field(default=1, ge=0)
 
     def zone_and_expression(self) -> tuple[str, str]:
         """The zone the schedule runs in (a `CRON_TZ=` prefix wins over timeZone) and the bare schedule."""

@@ -16,10 +16,11 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
 
-from sparkfleet.api.base import ManifestError, Model, hinted_issues, quote_hint
-from sparkfleet.api.meta import ObjectMeta, Quantity, ResourceList
+from sparkfleet.api.base import ManifestError, Model, hinted_issues
+from sparkfleet.api.kubeschema import schemaless
+from sparkfleet.api.meta import ObjectMeta, ResourceList
 from sparkfleet.api.placement import Affinity, Toleration
 from sparkfleet.api.pod import (
     Container,
@@ -33,54 +34,25 @@ from sparkfleet.api.pod import (
     Volume,
     VolumeMount,
 )
-from sparkfleet.api.quantity import QuantityError, cpu_millis, memory_bytes, spark_memory_bytes
+from sparkfleet.api.quantity import cpu_millis, memory_bytes, spark_memory_bytes
 from sparkfleet.api.sparkstatus import SparkApplicationStatus
+from sparkfleet.api.sparktypes import (
+    CpuQuantity,
+    Int32,
+    Int64,
+    KubeString,
+    MemoryQuantity,
+    SparkHeap,
+    SparkMemory,
+    SparkVersion,
+    StringMap,
+    overhead_factor,
+)
 
 MIB = 2**20
 MIN_MEMORY_OVERHEAD_MIB = 384
 """Spark's floor for the computed memory overhead (MEMORY_OVERHEAD_MIN_MIB)."""
 DEFAULT_RETRY_INTERVAL_SECONDS = 5
-
-
-def _kube_string(value: object) -> object:
-    if isinstance(value, bool | int | float):
-        raise ValueError(quote_hint(value))
-    return value
-
-
-def _version_string(value: object) -> object:
-    # `sparkVersion: 3.5` parses as a float in YAML; a version is text, so take it as written.
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def _spark_memory(value: str) -> str:
-    try:
-        spark_memory_bytes(value)
-    except QuantityError as exc:
-        raise ValueError(str(exc)) from None
-    return value
-
-
-def _overhead_factor(value: str) -> str:
-    try:
-        factor = Fraction(value.strip())
-    except ValueError:
-        raise ValueError(f'invalid factor {value!r}: expected a decimal number such as "0.1"') from None
-    if factor <= 0:
-        raise ValueError(f"invalid factor {value!r}: must be greater than 0")
-    return value
-
-
-KubeString = Annotated[str, BeforeValidator(_kube_string)]
-"""A string field of the CRD: numbers and booleans are errors with a hint to quote them."""
-StringMap = dict[str, KubeString]
-SparkMemory = Annotated[str, BeforeValidator(_kube_string), AfterValidator(_spark_memory)]
-"""A Spark/JVM memory string: `512m` = 512 MiB, `4g` = 4 GiB (not a Kubernetes quantity)."""
-QuantityString = Annotated[Quantity, BeforeValidator(_kube_string)]
-"""A Kubernetes quantity the CRD declares as a string (`coreLimit: "1200m"`)."""
-SparkVersion = Annotated[str, BeforeValidator(_version_string)]
 
 
 class ApplicationType(StrEnum):
@@ -95,7 +67,6 @@ class ApplicationType(StrEnum):
 class DeployMode(StrEnum):
     CLUSTER = "cluster"
     CLIENT = "client"
-    IN_CLUSTER_CLIENT = "in-cluster-client"
 
 
 class PythonVersion(StrEnum):
@@ -130,10 +101,10 @@ class RestartPolicy(Model):
     """
 
     type: RestartPolicyType = RestartPolicyType.NEVER
-    onSubmissionFailureRetries: int | None = Field(default=None, ge=0)
-    onFailureRetries: int | None = Field(default=None, ge=0)
-    onSubmissionFailureRetryInterval: int | None = Field(default=None, ge=1)
-    onFailureRetryInterval: int | None = Field(default=None, ge=1)
+    onSubmissionFailureRetries: Int32 | None = Field(default=None, ge=0)
+    onFailureRetries: Int32 | None = Field(default=None, ge=0)
+    onSubmissionFailureRetryInterval: Int64 | None = Field(default=None, ge=1)
+    onFailureRetryInterval: Int64 | None = Field(default=None, ge=1)
 
     def with_defaults(self) -> RestartPolicy:
         if self.type == RestartPolicyType.NEVER:
@@ -172,7 +143,7 @@ class SecretInfo(Model):
 class GPUSpec(Model):
     name: str
     """The extended resource name, e.g. `nvidia.com/gpu`."""
-    quantity: int = Field(ge=1)
+    quantity: Int64 = Field(ge=1)
 
 
 class Port(Model):
@@ -189,11 +160,11 @@ class SparkPodSpec(Model):
     """
 
     template: PodTemplateSpec | None = None
-    cores: int = Field(default=1, ge=1)
-    coreRequest: QuantityString | None = None
-    coreLimit: QuantityString | None = None
-    memory: SparkMemory = "1g"
-    memoryLimit: QuantityString | None = None
+    cores: Int32 = Field(default=1, ge=1)
+    coreRequest: CpuQuantity | None = None
+    coreLimit: CpuQuantity | None = None
+    memory: SparkHeap = "1g"
+    memoryLimit: MemoryQuantity | None = None
     memoryOverhead: SparkMemory | None = None
     gpu: GPUSpec | None = None
     image: str | None = None
@@ -218,7 +189,7 @@ class SparkPodSpec(Model):
     hostNetwork: bool | None = None
     nodeSelector: StringMap = Field(default_factory=dict)
     dnsConfig: PodDNSConfig | None = None
-    terminationGracePeriodSeconds: int | None = Field(default=None, ge=0)
+    terminationGracePeriodSeconds: Int64 | None = Field(default=None, ge=0)
     serviceAccount: str | None = None
     hostAliases: list[HostAlias] = Field(default_factory=list)
     shareProcessNamespace: bool | None = None
@@ -226,6 +197,12 @@ class SparkPodSpec(Model):
     lifecycle: dict[str, Any] | None = None
     ports: list[Port] = Field(default_factory=list)
     priorityClassName: str | None = None
+
+    @field_validator("template", mode="wrap")
+    @classmethod
+    def _schemaless(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        with schemaless():
+            return handler(value)
 
     def memory_bytes(self) -> int:
         """The JVM heap (`memory`) in bytes."""
@@ -263,7 +240,7 @@ class DriverSpec(SparkPodSpec):
 
 
 class ExecutorSpec(SparkPodSpec):
-    instances: int = Field(default=1, ge=1)
+    instances: Int32 = Field(default=1, ge=1)
     deleteOnTermination: bool | None = None
 
 
@@ -281,11 +258,11 @@ class DynamicAllocation(Model):
     """Spark dynamic allocation; shuffle tracking defaults to on when enabled (effective_shuffle_tracking)."""
 
     enabled: bool = False
-    initialExecutors: int | None = Field(default=None, ge=0)
-    minExecutors: int | None = Field(default=None, ge=0)
-    maxExecutors: int | None = Field(default=None, ge=0)
+    initialExecutors: Int32 | None = Field(default=None, ge=0)
+    minExecutors: Int32 | None = Field(default=None, ge=0)
+    maxExecutors: Int32 | None = Field(default=None, ge=0)
     shuffleTrackingEnabled: bool | None = None
-    shuffleTrackingTimeout: int | None = Field(default=None, ge=0)
+    shuffleTrackingTimeout: Int64 | None = Field(default=None, ge=0)
     """Milliseconds."""
 
     def effective_shuffle_tracking(self) -> bool:
@@ -367,14 +344,14 @@ class SparkApplicationSpec(Model):
     deps: Dependencies | None = None
     restartPolicy: RestartPolicy = Field(default_factory=RestartPolicy)
     nodeSelector: StringMap = Field(default_factory=dict)
-    failureRetries: int | None = Field(default=None, ge=0)
-    retryInterval: int | None = Field(default=None, ge=1)
+    failureRetries: Int32 | None = Field(default=None, ge=0)
+    retryInterval: Int64 | None = Field(default=None, ge=1)
     pythonVersion: PythonVersion | None = None
-    memoryOverheadFactor: Annotated[KubeString, AfterValidator(_overhead_factor)] | None = None
+    memoryOverheadFactor: Annotated[KubeString, AfterValidator(overhead_factor)] | None = None
     monitoring: MonitoringSpec | None = None
     batchScheduler: str | None = None
     batchSchedulerOptions: BatchSchedulerConfiguration | None = None
-    timeToLiveSeconds: int | None = Field(default=None, ge=0)
+    timeToLiveSeconds: Int64 | None = Field(default=None, ge=0)
     sparkUIOptions: SparkUIConfiguration | None = None
     driverIngressOptions: list[DriverIngressConfiguration] = Field(default_factory=list)
     dynamicAllocation: DynamicAllocation | None = None

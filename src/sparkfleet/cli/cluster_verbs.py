@@ -126,14 +126,25 @@ def kubeconfig_command(
             typer.echo(running_kubeconfig(cluster), nl=False)
 
 
-def down(cluster: ClusterOpt = DEFAULT_CLUSTER) -> None:
-    """Stop the background cluster (its state is kept for the next `up`)."""
+def down(
+    cluster: ClusterOpt = DEFAULT_CLUSTER,
+    drain: Annotated[
+        bool,
+        typer.Option(
+            "--drain", help="Stop the running pods gracefully first (else the next up adopts them)."
+        ),
+    ] = False,
+) -> None:
+    """Stop the background cluster; its state is kept, and its running pods go on for the next `up` to
+    take over (with --drain they are stopped first, as at a node shutdown)."""
     from sparkfleet.cli.daemon import stop_background
 
-    if stop_background(cluster):
-        typer.echo(f"cluster {cluster} is down")
-    else:
+    if not stop_background(cluster, drain=drain):
         typer.echo(f"cluster {cluster} was not running")
+    elif drain:
+        typer.echo(f"cluster {cluster} is down; its pods were stopped (reason Terminated)")
+    else:
+        typer.echo(f"cluster {cluster} is down; running pods go on and the next up takes them over")
 
 
 def history_server(

@@ -1,7 +1,8 @@
 """Which cluster a command talks to: the background cluster's API when `sparkfleet up` runs it, else the
 embedded store under the cluster's home directory.
 
-Only the one chosen is imported: the API client (with the server package) or the platform's store."""
+Only the one chosen is imported: the API client (with the server package) or the cluster's store
+(sparkfleet.home), never the platform's controllers."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ _opened: list[RemoteCluster | Cluster] = []
 
 def open_cluster(cluster: str = DEFAULT_CLUSTER) -> Cluster:
     """The cluster; `close_clusters()` (called when a command ends) closes it."""
-    from sparkfleet.platform import cluster_home
+    from sparkfleet.home import cluster_home
 
     home = cluster_home(cluster)
     server = read_server(home)
@@ -30,7 +31,7 @@ def open_cluster(cluster: str = DEFAULT_CLUSTER) -> Cluster:
         opened = RemoteCluster(server.url, server.token, ca_file=server.ca_file)
     else:
         from sparkfleet.clock import SystemClock
-        from sparkfleet.platform import open_embedded_store
+        from sparkfleet.home import open_embedded_store
 
         opened = open_embedded_store(home, SystemClock())
     _opened.append(opened)

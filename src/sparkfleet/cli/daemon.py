@@ -6,7 +6,13 @@ unless `up --address` says otherwise. It lets in the cluster's bearer token and 
 `tokens.json` (`sparkfleet token`, read-only ones among them), re-read when they change. Once it listens
 it writes `kubeconfig` and `server.json` (URL, token, CA, pid) into the cluster's home, readable only by
 its owner. The other verbs find the file and talk to the API; `down` stops the process (its state stays
-in the store for the next `up`).
+in the store for the next `up`). A server that cannot start (a full or read-only home) tells the waiting
+`up` why over a pipe (`--report-fd`), which a full disk cannot refuse as it refuses the log.
+
+`down` asks with a signal: SIGTERM stops the control plane and leaves the pods' processes running, as a
+kubelet restart leaves its containers, for the next `up` to take over (the simulated EC2's instances are
+kept in the home too, so their nodes are still there); SIGUSR1 (`down --drain`) first stops every pod
+gracefully and marks it as a node shutting down marks its pods. A `kill -9` is a restart like the first.
 
 What one `up` keeps for the next, so that a kubeconfig merged into ~/.kube/config keeps working: the CA
 (`pki/`), the token (`token`; delete it while the cluster is down to revoke every copy, whereas a named
@@ -18,10 +24,12 @@ first, then the last one served on, unless `up --port` says otherwise). The addr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +52,28 @@ from sparkfleet.cli.home import (
     read_server,
 )
 from sparkfleet.clock import SystemClock
+from sparkfleet.cluster import ClusterError
+from sparkfleet.cluster.embedded import os_storage_error
 from sparkfleet.config import load_config
 from sparkfleet.platform import DEFAULT_CLUSTER, Platform, cluster_home
 from sparkfleet.privatefiles import private_dir, private_file, write_private
-from sparkfleet.server import ServerHandle, bind_socket, create_app, ensure_pki, kubeconfig, new_token, serve
+from sparkfleet.server import (
+    ObjectQuota,
+    ServerHandle,
+    bind_socket,
+    create_app,
+    ensure_pki,
+    kubeconfig,
+    new_token,
+    serve,
+)
 
 _START_TIMEOUT = 60.0
+LEAVE_SIGNAL = signal.SIGTERM
+"""Stop the control plane; the pods go on for the next `up` to adopt."""
+DRAIN_SIGNAL = signal.SIGUSR1
+"""Stop the pods gracefully, then the control plane (`down --drain`)."""
+_REASON_BYTES = 4000
 
 
 def context_name(cluster: str) -> str:
@@ -141,49 +165,100 @@ def start_background(
     if running is not None:
         return Started(running)
     check_address(address, insecure_http=insecure_http)
-    private_dir(home)
     chosen, passed_over = choose_port(home, port, address)
-    (home / SERVER_FILE).unlink(missing_ok=True)
+    try:
+        private_dir(home)
+        (home / SERVER_FILE).unlink(missing_ok=True)
+        log = private_file(home / LOG_FILE).open("ab")
+    except OSError as exc:
+        failed = os_storage_error(exc, Path(exc.filename or home), "cannot be written", what="the file")
+        raise RuntimeError(f"the cluster did not start: {failed.message}") from None
     command = [sys.executable, "-m", "sparkfleet.cli.daemon", "--home", str(home), "--name", cluster]
     command += ["--port", str(chosen), "--address", address]
     if config_dir is not None:
         command += ["--config", str(config_dir.resolve())]
     if insecure_http:
         command.append("--insecure-http")
+    # Why the server failed to start comes back over a pipe: a full disk can refuse the log, not a pipe.
+    reasons, report = os.pipe()
+    os.set_inheritable(report, True)
+    command += ["--report-fd", str(report)]
     # Its own session, so it outlives this command and the terminal; no Popen object, as nobody here
     # waits for it (`process_alive` reaps it when it is our child).
-    with private_file(home / LOG_FILE).open("ab") as log:
-        pid = os.posix_spawn(
-            sys.executable,
-            command,
-            os.environ,
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_DUP2, log.fileno(), 1),
-                (os.POSIX_SPAWN_DUP2, log.fileno(), 2),
-            ],
-            setsid=True,
-        )
-    deadline = time.monotonic() + _START_TIMEOUT
-    while time.monotonic() < deadline and process_alive(pid):
-        info = read_server(home)
-        if info is not None and _ready(info):
-            return Started(info, passed_over)
-        time.sleep(0.1)
-    if process_alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    with log, os.fdopen(reasons, "rb") as reasons_file:
+        try:
+            pid = os.posix_spawn(
+                sys.executable,
+                command,
+                os.environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                    (os.POSIX_SPAWN_DUP2, log.fileno(), 1),
+                    (os.POSIX_SPAWN_DUP2, log.fileno(), 2),
+                ],
+                setsid=True,
+            )
+        finally:
+            os.close(report)
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline and process_alive(pid):
+            info = read_server(home)
+            if info is not None and _ready(info):
+                return Started(info, passed_over)
+            time.sleep(0.1)
+        if process_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        reason = reasons_file.read().decode(errors="replace").strip()  # the pipe ends with the process
+    if reason:
+        raise RuntimeError(f"the cluster did not start: {reason} (log: {home / LOG_FILE})")
     tail = (home / LOG_FILE).read_text(errors="replace").splitlines()[-15:]
     raise RuntimeError("the cluster did not start:\n" + "\n".join(tail))
 
 
-def stop_background(cluster: str, timeout: float = 30.0) -> bool:
-    """Stop the cluster's server process; False when none was running."""
+class StartupReport:
+    """Tells the waiting `up` why this server did not start, over the pipe it passed (`--report-fd`)."""
+
+    def __init__(self, fd: int | None) -> None:
+        self._fd = fd
+        self.started = False
+
+    def failed(self, exc: BaseException) -> None:
+        if self._fd is not None and not self.started:
+            with contextlib.suppress(OSError):  # `up` gave up waiting
+                os.write(self._fd, startup_reason(exc).encode()[:_REASON_BYTES])
+        self._close()
+
+    def done(self) -> None:
+        """Started: the pipe is closed, so `up` reads no reason."""
+        self.started = True
+        self._close()
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+def startup_reason(exc: BaseException) -> str:
+    """One line saying why the server failed to start: a storage failure names the file and the
+    cause; anything else (a bug) its type and message, the traceback being in the log."""
+    if isinstance(exc, ClusterError):
+        return exc.message
+    if isinstance(exc, OSError) and exc.filename:
+        return os_storage_error(exc, Path(exc.filename), "cannot be written", what="the file").message
+    return f"{type(exc).__name__}: {exc}"
+
+
+def stop_background(cluster: str, timeout: float = 60.0, *, drain: bool = False) -> bool:
+    """Stop the cluster's server process, leaving its pods running for the next `up` (or stopping them
+    first with `drain`); False when none was running."""
     home = cluster_home(cluster)
     info = read_server(home)
     if info is None:
         (home / SERVER_FILE).unlink(missing_ok=True)
         return False
-    os.kill(info.pid, signal.SIGTERM)
+    os.kill(info.pid, DRAIN_SIGNAL if drain else LEAVE_SIGNAL)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process_alive(info.pid):
         time.sleep(0.1)
@@ -216,7 +291,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--address", default=LOOPBACK)
     parser.add_argument("--insecure-http", action="store_true")
+    parser.add_argument("--report-fd", type=int, default=None, help="a pipe to write why start failed")
     args = parser.parse_args(argv)
+    report = StartupReport(args.report_fd)
+    try:
+        _serve(args, report)
+    except BaseException as exc:
+        report.failed(exc)
+        if isinstance(exc, ClusterError):  # a known cause (a full or read-only disk): one line
+            outcome = "stopped" if report.started else "did not start"
+            print(f"the cluster {outcome}: {exc.message}", file=sys.stderr)
+            raise SystemExit(1) from None
+        raise
+
+
+def _serve(args: argparse.Namespace, report: StartupReport) -> None:
     home: Path = args.home
     clock = SystemClock()
     platform = Platform(home, load_config(args.config), clock)
@@ -228,9 +317,21 @@ def main(argv: list[str] | None = None) -> None:
         token_file=home / TOKENS_FILE,
         registry=platform.registry,
         log_reader=platform.log_reader,
+        quota=ObjectQuota(platform.config.settings.limits.maxObjectsPerNamespace, platform.store.count),
     )
 
+    handles: list[ServerHandle] = []
+    drain = threading.Event()
+
+    def drain_and_stop(_signum: int, _frame: object) -> None:
+        drain.set()
+        for handle in handles:
+            handle.stop()
+
+    signal.signal(DRAIN_SIGNAL, drain_and_stop)
+
     def ready(handle: ServerHandle) -> None:
+        handles.append(handle)
         ca = handle.tls.trusted if handle.tls else None
         url = local_url(handle.url, args.address)
         config = kubeconfig(url, token, context_name(args.name), ca_file=ca)
@@ -239,12 +340,13 @@ def main(argv: list[str] | None = None) -> None:
         # Last: `up` waits for this file, so the kubeconfig is there when it returns.
         server = {"url": url, "token": token, "ca": str(ca) if ca else None, "pid": os.getpid()}
         write_private(home / SERVER_FILE, json.dumps(server))
+        report.done()
 
     platform.start()
     try:
         serve(app, token, host=args.address, port=args.port, tls=tls, on_ready=ready)
     finally:
-        platform.stop()
+        platform.stop(drain=drain.is_set())
         (home / SERVER_FILE).unlink(missing_ok=True)
 
 

@@ -16,7 +16,7 @@ import typer
 
 from sparkfleet.cli import cluster_verbs, manifest_verbs, object_verbs
 from sparkfleet.cli.examples import examples_app
-from sparkfleet.cli.options import command_line
+from sparkfleet.cli.options import command_line, show_tracebacks
 from sparkfleet.cli.token import token_app
 
 __all__ = ["app"]
@@ -40,8 +40,12 @@ def _main(
         bool,
         typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the Python traceback when a command fails.")
+    ] = False,
 ) -> None:
     """Run Apache Spark batch jobs on a fleet that grows and shrinks with the work."""
+    show_tracebacks(debug)
 
 
 # In the order `--help` lists them.

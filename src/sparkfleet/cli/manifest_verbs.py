@@ -21,7 +21,8 @@ def validate(
     """Check manifests (SparkApplication, NodePool, EC2NodeClass, queues.yaml, ...) without applying them."""
     from sparkfleet.cli.validate import validate_files
 
-    report = validate_files(filename)
+    with user_errors():
+        report = validate_files(filename)
     for line in report.problems:
         typer.echo(line)
     for line in report.warnings:
@@ -71,15 +72,19 @@ def plan(
     """Dry-run submission, scheduling and provisioning for an application on an empty simulated cluster."""
     import json
 
+    from sparkfleet.api.karpenter import NodeOverlay
     from sparkfleet.cli.objects import CommandError, load_documents
     from sparkfleet.cli.plan import plan_application, render_plan
     from sparkfleet.config import load_config
 
     with user_errors():
-        apps = [d for d in load_documents(filename) if d.get("kind") == "SparkApplication"]
+        docs = load_documents(filename)
+        apps = [d for d in docs if d.get("kind") == "SparkApplication"]
         if not apps:
             raise CommandError("no SparkApplication in the given files")
         config = load_config(nodepools=nodepools, queues=queues, scenario=scenario)
+        # NodeOverlays beside the application model the user's prices (a Savings Plan, say).
+        config.nodeoverlays += [NodeOverlay.model_validate(d) for d in docs if d.get("kind") == "NodeOverlay"]
         reports = [plan_application(doc, config) for doc in apps]
         if output == "json":
             body = [r.to_json() for r in reports]

@@ -16,11 +16,23 @@ from rich.console import Console
 
 from sparkfleet.api.base import FieldIssue, ManifestError
 from sparkfleet.api.manifests import parse_objects
+from sparkfleet.api.redaction import redact_message, redacted_object
 from sparkfleet.api.registry import ALL_CATEGORY, in_category
-from sparkfleet.api.yamlio import dump_yaml, dump_yaml_all
+from sparkfleet.api.wire import ANNOTATION_LAST_APPLIED
+from sparkfleet.api.yamlio import DocumentRefused, dump_yaml, dump_yaml_all, read_text
 from sparkfleet.cli.printers import cell_text, print_table, shown, title
 from sparkfleet.cli.validate import manifest_files
-from sparkfleet.cluster import Cluster, KindInfo, NotFound, Obj, age, event_order, events_for, lookup
+from sparkfleet.cluster import (
+    Cluster,
+    KindInfo,
+    NotFound,
+    Obj,
+    age,
+    event_order,
+    events_for,
+    lookup,
+    stored_form,
+)
 
 ALL_KINDS = tuple(info.kind for info in in_category(ALL_CATEGORY))
 """What `get all` lists, as `kubectl get all` does: a namespace's pods, services and Spark work."""
@@ -53,9 +65,11 @@ def load_documents(paths: list[Path]) -> list[Obj]:
     problems: list[FieldIssue] = []
     for path in manifest_files(paths):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
         except OSError as exc:
             raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        except DocumentRefused as exc:
+            raise CommandError(f"{path}: {exc}") from None
         try:
             docs.extend(dict(c.doc) for c in parse_objects(text) if c.doc is not None)
         except ManifestError as exc:
@@ -102,7 +116,8 @@ def apply_documents(cluster: Cluster, docs: list[Obj], namespace: str | None = N
             cluster.create(doc)
             results.append(Applied(doc["kind"], name, ns, "created"))
             continue
-        desired = _desired(current, doc)
+        # Compared as the server would store it (a Secret's stringData is merged into its data).
+        desired = stored_form(lookup(doc["kind"]), _desired(current, doc))
         if _content(desired) == _content(current):
             results.append(Applied(doc["kind"], name, ns, "unchanged"))
             continue
@@ -225,7 +240,10 @@ def get_all(
     return None
 
 
-def describe_text(cluster: Cluster, obj: Obj, now: datetime) -> str:
+def describe_text(cluster: Cluster, stored: Obj, now: datetime) -> str:
+    """The object as a person reads it: secrets in its conf, environment and data redacted (Spark's
+    rule, api.redaction), kubectl's last-applied copy left out as `kubectl describe` leaves it."""
+    obj = redacted_object(stored)
     meta = obj["metadata"]
     lines = [
         f"Name:         {meta['name']}",
@@ -234,7 +252,7 @@ def describe_text(cluster: Cluster, obj: Obj, now: datetime) -> str:
         f"Created:      {meta.get('creationTimestamp')} ({age(meta.get('creationTimestamp'), now)} ago)",
     ]
     for key in ("labels", "annotations"):
-        items = meta.get(key) or {}
+        items = {k: v for k, v in (meta.get(key) or {}).items() if k != ANNOTATION_LAST_APPLIED}
         lines.append(
             f"{key.capitalize() + ':':<14}" + (", ".join(f"{k}={v}" for k, v in items.items()) or "<none>")
         )
@@ -254,7 +272,8 @@ def describe_text(cluster: Cluster, obj: Obj, now: datetime) -> str:
         seen = age(ev.get("lastTimestamp"), now)
         times = f" (x{count})" if count > 1 else ""
         lines.append(
-            f"  {ev.get('type', ''):<8} {ev.get('reason', ''):<28} {seen:>5}{times}  {ev.get('message', '')}"
+            f"  {ev.get('type', ''):<8} {ev.get('reason', ''):<28} {seen:>5}{times}  "
+            + redact_message(str(ev.get("message", "")))
         )
     return "\n".join(lines)
 
@@ -262,7 +281,7 @@ def describe_text(cluster: Cluster, obj: Obj, now: datetime) -> str:
 def _describe_spark_application(obj: Obj) -> list[str]:
     status = obj.get("status") or {}
     state = (status.get("applicationState") or {}).get("state") or "NEW"
-    error = (status.get("applicationState") or {}).get("errorMessage")
+    error = redact_message(str((status.get("applicationState") or {}).get("errorMessage") or "")) or None
     driver = status.get("driverInfo") or {}
     ui = (
         f"  UI {driver.get('webUIServiceName')}:{driver.get('webUIPort')}"

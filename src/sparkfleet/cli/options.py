@@ -29,6 +29,7 @@ __all__ = [
     "NamespaceOpt",
     "command_line",
     "out",
+    "show_tracebacks",
     "user_errors",
 ]
 
@@ -60,14 +61,26 @@ AllNamespaces = Annotated[bool, typer.Option("-A", "--all-namespaces", help="Eve
 ClusterOpt = Annotated[str, typer.Option("--cluster", envvar="SPARKFLEET_CLUSTER", help="Cluster name.")]
 
 
+_debug = [False]
+"""Whether errors show their Python traceback (the global `--debug` option)."""
+
+
+def show_tracebacks(on: bool) -> None:
+    _debug[0] = on
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Problems a user can fix end the command with their message and exit 1, never a traceback."""
+    """Problems a user can fix end the command with their message and exit 1, never a traceback; so does
+    anything else, in one line that says how to see the traceback (`--debug`, which lets every error
+    through as it is)."""
     try:
         yield
     except typer.Exit:
         raise
     except Exception as exc:
+        if _debug[0]:
+            raise
         # Imported here: a command that raised one of these has loaded its module already.
         from sparkfleet.api.base import ManifestError
         from sparkfleet.cli.objects import CommandError
@@ -80,7 +93,12 @@ def user_errors() -> Iterator[None]:
         if isinstance(exc, CommandError | ClusterError):
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
-        raise
+        if isinstance(exc, OSError) and exc.filename:  # a file of the cluster home: full, read-only, ...
+            typer.echo(f"error: {exc.filename}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(1) from None
+        detail = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+        typer.echo(f"error: {detail} (unexpected; sparkfleet --debug shows the traceback)", err=True)
+        raise typer.Exit(1) from None
     finally:
         from sparkfleet.cli.context import close_clusters
 

@@ -9,10 +9,12 @@ from rich.console import Console
 from rich.table import Table
 
 from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.cli.objects import CommandError
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cloud import load_catalog
 from sparkfleet.cloud.sim import SimulatedEC2
 from sparkfleet.config import PlatformConfig
+from sparkfleet.engine.submission import SubmissionError
 from sparkfleet.sim import DryRun, dry_run
 
 # A fixed instant: a dry run gives the same plan whenever it is asked.
@@ -20,10 +22,17 @@ PLAN_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def plan_application(doc: dict[str, Any], config: PlatformConfig) -> DryRun:
+    """The dry run of one application; CommandError naming it when it cannot be submitted."""
     app = SparkApplication.model_validate(doc)
     clock = VirtualClock(PLAN_TIME)
     cloud = SimulatedEC2(load_catalog(), config.scenario, clock)
-    return dry_run(app, config, cloud, clock.now())
+    try:
+        return dry_run(app, config, cloud, clock.now())
+    except SubmissionError as exc:
+        meta = app.metadata
+        raise CommandError(
+            f"SparkApplication {meta.namespace or 'default'}/{meta.name}: the submission would fail: {exc}"
+        ) from None
 
 
 def render_plan(console: Console, report: DryRun) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import time
@@ -25,7 +26,7 @@ from sparkfleet.api.wire import (
 )
 from sparkfleet.cli.objects import CommandError, apply_documents, load_documents
 from sparkfleet.clock import SystemClock
-from sparkfleet.cluster import Cluster, Obj, event_order
+from sparkfleet.cluster import Cluster, ClusterError, Obj, event_order
 from sparkfleet.config import PlatformConfig
 from sparkfleet.platform import Platform
 
@@ -149,7 +150,9 @@ def run_application(
         report.cost = _cost(store, started, clock.now())
         driver = (app.get("status") or {}).get("driverInfo", {}).get("podName")
         if driver:
-            report.driver_log = _tail(platform.log_reader(namespace, driver, None, False, 40))
+            # a driver that never started has no log: the application's state says why
+            with contextlib.suppress(ClusterError):
+                report.driver_log = _tail(platform.log_reader(namespace, driver, None, False, 40))
     if report.state not in TERMINAL:
         report.message = f"timed out after {timeout:.0f} s in state {report.state or 'NEW'}"
     prune_runs(home.parent, config.settings.runs.keep)

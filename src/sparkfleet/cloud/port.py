@@ -45,6 +45,10 @@ class CloudEventKind(StrEnum):
     STATE_CHANGE = "state-change"
     SPOT_INTERRUPTION_WARNING = "spot-interruption-warning"
     INSUFFICIENT_CAPACITY = "insufficient-capacity"
+    REBALANCE_RECOMMENDATION = "rebalance-recommendation"
+    """EC2 says a spot instance is at higher risk of interruption (no deadline; a hint, not a notice)."""
+    SCHEDULED_CHANGE = "scheduled-change"
+    """AWS Health scheduled maintenance (a retirement or reboot) of the instance, due at `deadline`."""
 
 
 class CloudError(Exception):
@@ -98,7 +102,8 @@ class LaunchRequest:
 
 @dataclass(frozen=True)
 class Instance:
-    """A machine as last seen. `price` is USD/hour at launch; `state_reason` says why it stopped."""
+    """A machine as last seen. `price` is USD/hour at launch; `state_reason` says why it stopped;
+    `image_id` is the AMI it boots (empty where the cloud has no images, as in the simulator)."""
 
     instance_id: str
     instance_type: str
@@ -111,6 +116,7 @@ class Instance:
     client_token: str
     tags: Mapping[str, str] = field(default_factory=dict)
     state_reason: str = ""
+    image_id: str = ""
 
     @property
     def offering(self) -> OfferingKey:
@@ -173,6 +179,7 @@ class CloudEvent:
 
     STATE_CHANGE: `state` (and `previous_state`, None for a new instance), `reason` when it stopped.
     SPOT_INTERRUPTION_WARNING: `deadline` is when the instance will be reclaimed (2 minutes later).
+    REBALANCE_RECOMMENDATION: no `deadline`. SCHEDULED_CHANGE: `deadline` is when the change starts.
     INSUFFICIENT_CAPACITY: no `instance_id`; the offering in (instance_type, zone, capacity_type) failed.
     """
 

@@ -1,7 +1,7 @@
 """The cluster port: Kubernetes API semantics over plain dicts (adapters live in subpackages)."""
 
 from sparkfleet.cluster.closing import Closing
-from sparkfleet.cluster.defaults import initial_status
+from sparkfleet.cluster.defaults import initial_status, stored_form
 from sparkfleet.cluster.errors import (
     AlreadyExists,
     BadRequest,
@@ -10,6 +10,7 @@ from sparkfleet.cluster.errors import (
     Gone,
     Invalid,
     NotFound,
+    StorageError,
     UnknownKind,
 )
 from sparkfleet.cluster.events import EventType, event_order, events_for, record_event
@@ -22,6 +23,7 @@ from sparkfleet.cluster.port import (
     Obj,
     ObjectList,
     PropagationPolicy,
+    StorageHealth,
     Watch,
     WatchEvent,
     WatchEventType,
@@ -57,6 +59,8 @@ __all__ = [
     "Obj",
     "ObjectList",
     "PropagationPolicy",
+    "StorageError",
+    "StorageHealth",
     "UnknownKind",
     "Watch",
     "WatchEvent",
@@ -74,4 +78,5 @@ __all__ = [
     "parse_field_selector",
     "parse_label_selector",
     "record_event",
+    "stored_form",
 ]

@@ -288,6 +288,30 @@ _CONFIGMAP = (
     AGE,
 )
 
+# As the API server prints them: a Secret's type and its number of keys, an account's secrets.
+_SECRET = (
+    NAME,
+    _column("Type", lambda o, _: str(o.get("type") or ""), "The type of the secret"),
+    Column(
+        "Data",
+        ColumnType.INTEGER,
+        lambda o, _: len(o.get("data") or {}),
+        "The number of entries stored in the secret",
+    ),
+    AGE,
+)
+
+_SERVICE_ACCOUNT = (
+    NAME,
+    Column(
+        "Secrets",
+        ColumnType.INTEGER,
+        lambda o, _: len(items(o.get("secrets"))),
+        "The number of secrets the service account references",
+    ),
+    AGE,
+)
+
 _PRIORITY_CLASS = (
     NAME,
     Column(
@@ -333,6 +357,8 @@ CORE_COLUMNS: dict[str, tuple[Column, ...]] = {
     "Node": _NODE,
     "Namespace": _NAMESPACE,
     "ConfigMap": _CONFIGMAP,
+    "Secret": _SECRET,
+    "ServiceAccount": _SERVICE_ACCOUNT,
     "Service": _SERVICE,
     "Event": _EVENT,
     "PersistentVolumeClaim": _PVC,

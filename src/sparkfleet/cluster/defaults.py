@@ -7,6 +7,9 @@ executor pod's `status.phase` from the moment the pod exists, and kubectl's STAT
 The API server replaces what a client sent (`initial_status`); the embedded store fills in only what a
 create leaves out (`missing_status`), so that in-process writers, which own the status they write (the
 kubelet's stand-ins in tests, the runtime), keep it.
+
+`stored_form` is what the API server does to every written object of a kind before storing it, on
+create, update and patch alike: a Secret's `stringData` merged into `data`, its type defaulted.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from fractions import Fraction
 from typing import Any
 
 from sparkfleet.api.quantity import parse_quantity
+from sparkfleet.api.secret import merged_string_data
 from sparkfleet.cluster.kinds import KindInfo
 
-__all__ = ["initial_status", "missing_status", "qos_class"]
+__all__ = ["initial_status", "missing_status", "qos_class", "stored_form"]
 
 Obj = dict[str, Any]
 _QOS_RESOURCES = ("cpu", "memory")
@@ -73,3 +77,10 @@ def missing_status(info: KindInfo, obj: Obj) -> Obj:
     if (obj.get("status") or {}).get("phase"):
         return obj
     return initial_status(info, obj)
+
+
+def stored_form(info: KindInfo, obj: Obj) -> Obj:
+    """`obj` as the API server stores a written object of its kind (unchanged for most kinds)."""
+    if info.kind == "Secret":
+        return merged_string_data(obj)
+    return obj

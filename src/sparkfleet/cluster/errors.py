@@ -12,6 +12,7 @@ __all__ = [
     "Gone",
     "Invalid",
     "NotFound",
+    "StorageError",
     "UnknownKind",
 ]
 
@@ -99,6 +100,16 @@ class Gone(ClusterError):
 
     reason = "Expired"
     code = 410
+
+
+class StorageError(ClusterError):
+    """The store cannot take the write (or be opened): its disk is full, read-only or failing.
+
+    Kubernetes answers an etcd failure with a 500; this is 507 Insufficient Storage instead, so a client
+    can tell "the cluster's disk" from a bug, and the message names the store and the cause."""
+
+    reason = "StorageError"
+    code = 507
 
 
 def _quote(value: object) -> str:

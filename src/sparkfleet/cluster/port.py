@@ -23,6 +23,7 @@ __all__ = [
     "Obj",
     "ObjectList",
     "PropagationPolicy",
+    "StorageHealth",
     "Watch",
     "WatchEvent",
     "WatchEventType",
@@ -159,4 +160,14 @@ class Cluster(Protocol):
 
     def close(self) -> None:
         """Release the connection; open watches end."""
+        ...
+
+
+@runtime_checkable
+class StorageHealth(Protocol):
+    """A cluster that knows whether its own storage takes writes (the embedded store); /readyz asks."""
+
+    def storage_problem(self) -> str | None:
+        """None while writes succeed, else why they fail (checked again, so a disk that recovered reads
+        as recovered)."""
         ...

@@ -82,6 +82,12 @@ _CRD_COLUMNS: dict[str, tuple[tuple[str, ColumnType, str, int], ...]] = {
         # Not in Karpenter's CRD: what the instance costs, in `-o wide`.
         ("Price/h", _S, r".metadata.annotations.sparkfleet\.io/price-per-hour", 1),
     ),
+    # ... karpenter.sh_nodeoverlays.yaml
+    "NodeOverlay": (
+        ("Ready", _S, _READY, 0),
+        ("Age", _D, _CREATED, 0),
+        ("Weight", _I, ".spec.weight", 1),
+    ),
     # aws/karpenter-provider-aws pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml
     "EC2NodeClass": (
         ("Ready", _S, _READY, 0),

@@ -4,7 +4,8 @@ A pod's container becomes one process (the process group it starts); the runtime
 `ProcessPlan` (argv, environment, working directory, log file), reports its state as a `ContainerResult`
 (running, or exited with the exit code, reason and message Kubernetes would show), reads its log, and
 stops it. Processes are known by the pod's namespace and name; the uid tells incarnations of a pod name
-apart (a driver pod deleted and created again under the same name is a new container).
+apart (a driver pod deleted and created again under the same name is a new container). A runtime may
+let its containers outlive it (`detach`) for the next one to take over (`adopt`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,18 @@ class Runtime(Protocol):
     def stop_all(self) -> list[ContainerResult]:
         """Stop every process this runtime started (all at once, each with the grace period); nothing is
         left running. Returns the final states of the processes it knew."""
+        ...
+
+    def adopt(self, pod: PodRef, log_path: Path) -> ContainerResult | None:
+        """Take over the container an earlier runtime on the same machine started for this pod
+        incarnation (its log at `log_path`), as a restarted kubelet finds its containers: its state if it
+        still runs or left its exit code, else None (and None for a runtime whose containers cannot
+        outlive it)."""
+        ...
+
+    def detach(self) -> list[ContainerResult]:
+        """Let go of every process without stopping it, for the next runtime to adopt; returns their
+        states. A runtime whose containers cannot outlive it stops them instead."""
         ...
 
     def reap_orphans(self, uid: str | None = None) -> int:

@@ -2,20 +2,72 @@
 
 `create_app` builds the ASGI app, `start_server`/`serve` run it with uvicorn, and `RemoteCluster` is the
 `Cluster` port over it for the command line.
+
+Each name is imported from its module when first used, so a command that only talks to a running
+server (`sparkfleet get`) loads the HTTP client, not the ASGI app, uvicorn or the TLS tooling.
 """
 
-from sparkfleet.server.app import create_app, streams_of
-from sparkfleet.server.auth import new_token
-from sparkfleet.server.client import RemoteCluster, RemoteWatch
-from sparkfleet.server.handlers import LogReader
-from sparkfleet.server.serve import ServerHandle, TlsFiles, bind_socket, kubeconfig, serve, start_server
-from sparkfleet.server.tls import ensure_pki
-from sparkfleet.server.tokens import TokenError, add_token, delete_token, list_tokens
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sparkfleet.server.app import create_app, streams_of
+    from sparkfleet.server.auth import new_token
+    from sparkfleet.server.client import RemoteCluster, RemoteWatch
+    from sparkfleet.server.handlers import LogReader
+    from sparkfleet.server.limits import ObjectQuota, RequestLimits
+    from sparkfleet.server.serve import ServerHandle, TlsFiles, bind_socket, kubeconfig, serve, start_server
+    from sparkfleet.server.tls import ensure_pki
+    from sparkfleet.server.tokens import TokenError, add_token, delete_token, list_tokens
+
+_MODULE_OF = {
+    "create_app": "app",
+    "streams_of": "app",
+    "new_token": "auth",
+    "RemoteCluster": "client",
+    "RemoteWatch": "client",
+    "LogReader": "handlers",
+    "ObjectQuota": "limits",
+    "RequestLimits": "limits",
+    "ServerHandle": "serve",
+    "TlsFiles": "serve",
+    "bind_socket": "serve",
+    "kubeconfig": "serve",
+    "serve": "serve",
+    "start_server": "serve",
+    "ensure_pki": "tls",
+    "TokenError": "tokens",
+    "add_token": "tokens",
+    "delete_token": "tokens",
+    "list_tokens": "tokens",
+}
+"""Each exported name and the module of this package that defines it."""
+
+
+class _Face(ModuleType):
+    """This package, its exported names read from their modules. A name is looked up on every read, not
+    stored here: importing a module of the package binds it on the package under the module's name,
+    and `serve` is both a module and the function it defines."""
+
+    def __getattribute__(self, name: str) -> Any:
+        module = _MODULE_OF.get(name)
+        if module is None:
+            return super().__getattribute__(name)
+        return getattr(import_module(f"{__name__}.{module}"), name)
+
+
+sys.modules[__name__].__class__ = _Face
 
 __all__ = [
     "LogReader",
+    "ObjectQuota",
     "RemoteCluster",
     "RemoteWatch",
+    "RequestLimits",
     "ServerHandle",
     "TlsFiles",
     "TokenError",

@@ -6,20 +6,22 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import anyio
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from sparkfleet.clock import Clock, SystemClock
-from sparkfleet.cluster import Cluster, NotFound
-from sparkfleet.server.auth import Authenticator, BearerAuth
+from sparkfleet.cluster import Cluster, NotFound, StorageHealth
+from sparkfleet.server.auth import USER_SCOPE_KEY, Authenticator, BearerAuth
 from sparkfleet.server.discovery import version_info
-from sparkfleet.server.errors import NotAcceptable, ServerError
+from sparkfleet.server.errors import NotAcceptable, RequestEntityTooLarge, RequestTimeout, ServerError
 from sparkfleet.server.handlers import ApiContext, ApiRequest, LogReader, error_response, handle
+from sparkfleet.server.limits import ObjectQuota, RequestLimits, WatchSlots, default_max_watches
 from sparkfleet.server.openapi import group_version_document, openapi_root, swagger_document
 from sparkfleet.server.watchstream import StreamRegistry
 
@@ -28,15 +30,60 @@ __all__ = ["create_app", "streams_of"]
 log = logging.getLogger(__name__)
 
 
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(scope: Scope, receive: Receive, limits: RequestLimits) -> bytes | None:
+    """The request body, or None when the client left. RequestEntityTooLarge as soon as the body is known
+    to exceed the limit (by its Content-Length, or by what has arrived), RequestTimeout when it is slow."""
+    too_large = RequestEntityTooLarge(f"Request entity too large: limit is {limits.max_body_bytes}")
+    for key, value in scope.get("headers") or ():
+        if key == b"content-length" and value.strip().isdigit() and int(value) > limits.max_body_bytes:
+            raise too_large
+    body = bytearray()
+    try:
+        with anyio.fail_after(limits.body_timeout):
+            while True:
+                message: Message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                body += message.get("body", b"")
+                if len(body) > limits.max_body_bytes:
+                    raise too_large
+                if not message.get("more_body", False):
+                    return bytes(body)
+    except TimeoutError:
+        raise RequestTimeout(
+            f"the request body did not arrive within {limits.body_timeout:g} seconds"
+        ) from None
+
+
+def _client_of(scope: Scope) -> str:
+    user = scope.get(USER_SCOPE_KEY) or "anonymous"
+    client = scope.get("client")
+    return f"{user}@{client[0]}" if client else str(user)
+
+
 class _Api:
     """Everything under /api and /apis: read the request, answer it from a worker thread."""
 
-    def __init__(self, context: ApiContext) -> None:
+    def __init__(self, context: ApiContext, limits: RequestLimits) -> None:
         self._context = context
+        self._limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        body = await request.body()
+        try:
+            body = await _read_body(scope, receive, self._limits)
+        except (RequestEntityTooLarge, RequestTimeout) as exc:
+            # The rest of the body is never read: the connection closes after the answer.
+            refusal = error_response(exc)
+            refusal.headers["Connection"] = "close"
+            await refusal(scope, receive, send)
+            return
+        if body is None:
+            return
         host = request.headers.get("host") or (
             f"{scope['server'][0]}:{scope['server'][1]}" if scope.get("server") else ""
         )
@@ -49,6 +96,7 @@ class _Api:
             server_address=host,
             upgrade=request.headers.get("upgrade", ""),
             accept=request.headers.get("accept", ""),
+            client=_client_of(scope),
         )
         try:
             response = await run_in_threadpool(handle, self._context, api_request)
@@ -79,6 +127,8 @@ def create_app(
     registry: CollectorRegistry | None = None,
     bookmark_interval: float = 60.0,
     clock: Clock | None = None,
+    limits: RequestLimits | None = None,
+    quota: ObjectQuota | None = None,
 ) -> Starlette:
     """The API of `cluster`, with /version, /openapi/v2, /openapi/v3, /metrics and the probes.
 
@@ -88,22 +138,35 @@ def create_app(
     `log_reader`: where pod logs come from (the runtime); without one, log requests answer 404.
     `registry`: served at /metrics. `bookmark_interval`: seconds between BOOKMARK events on an idle
     watch that allows them. `clock`: what ages in Table responses are measured to (the machine's clock
-    unless the cluster runs on another)."""
+    unless the cluster runs on another). `limits`: what one request and one client may cost (the
+    defaults of server/limits.py); `quota`: how many objects of a kind a namespace may hold (no limit
+    without one)."""
     if bookmark_interval <= 0:
         raise ValueError("bookmark_interval must be positive")
     if token is None and token_file is not None:
         raise ValueError("named tokens need the cluster token: authentication is off without one")
     streams = StreamRegistry()
-    api = _Api(ApiContext(cluster, streams, log_reader, bookmark_interval, clock or SystemClock()))
+    limits = limits or RequestLimits()
+    watches = WatchSlots(limits.max_watches_per_client, limits.max_watches or default_max_watches())
+    context = ApiContext(
+        cluster, streams, log_reader, bookmark_interval, clock or SystemClock(), watches, quota
+    )
+    api = _Api(context, limits)
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
 
     async def readyz(request: Request) -> Response:
+        # Not ready while the store does not answer reads or refuses writes (a full or read-only disk):
+        # 503 with the reason, until a write succeeds again.
         try:
             await run_in_threadpool(cluster.list, "Namespace")
         except Exception as exc:
-            return PlainTextResponse(f"readyz check failed: the cluster store does not answer: {exc}", 500)
+            return PlainTextResponse(f"readyz check failed: the cluster store does not answer: {exc}", 503)
+        if isinstance(cluster, StorageHealth):
+            problem = await run_in_threadpool(cluster.storage_problem)
+            if problem is not None:
+                return PlainTextResponse(f"readyz check failed: {problem}", 503)
         return PlainTextResponse("ok")
 
     async def version(request: Request) -> Response:

@@ -32,6 +32,7 @@ __all__ = [
     "CLUSTER_USER",
     "PUBLIC_PATHS",
     "READ_METHODS",
+    "USER_SCOPE_KEY",
     "Authenticator",
     "BearerAuth",
     "Identity",
@@ -49,6 +50,8 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 """What a read-only token may send."""
 CLUSTER_USER = "admin"
 """Who the cluster token speaks for."""
+USER_SCOPE_KEY = "sparkfleet.user"
+"""The ASGI scope key that names the authenticated user for the app behind the middleware."""
 
 # HTTP method -> the RBAC verb kube-apiserver names in a Forbidden message.
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
@@ -159,7 +162,7 @@ class BearerAuth:
         if identity.read_only and method not in READ_METHODS:
             await self._refuse(scope, receive, send, forbidden(identity, method, scope["path"]))
             return
-        await self._app(scope, receive, send)
+        await self._app({**scope, USER_SCOPE_KEY: identity.user}, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: ClusterError) -> None:
         if scope["type"] == "websocket":

@@ -76,6 +76,10 @@ def resource_path(
     return "/".join(parts)
 
 
+_LIST_PAGE = 500
+"""Items per page of a list (client-go's pager asks for 500)."""
+
+
 def _selectors(label_selector: LabelSelectorArg, field_selector: FieldSelectorArg) -> dict[str, str]:
     params: dict[str, str] = {}
     labels = as_label_selector(label_selector)
@@ -228,12 +232,15 @@ class RemoteCluster(Closing):
         field_selector: FieldSelectorArg = None,
     ) -> ObjectList:
         info = lookup(kind)
-        body = self._request(
-            "GET", resource_path(info, namespace or None), params=_selectors(label_selector, field_selector)
-        )
-        return ObjectList(
-            items=list(body.get("items") or []), resourceVersion=str(body["metadata"]["resourceVersion"])
-        )
+        params = {**_selectors(label_selector, field_selector), "limit": str(_LIST_PAGE)}
+        items: list[Obj] = []
+        while True:  # page by page, as client-go's pager reads a list
+            body = self._request("GET", resource_path(info, namespace or None), params=params)
+            items.extend(body.get("items") or [])
+            token = body["metadata"].get("continue")
+            if not token:
+                return ObjectList(items=items, resourceVersion=str(body["metadata"]["resourceVersion"]))
+            params = {**params, "continue": str(token)}
 
     def create(self, obj: Obj) -> Obj:
         info, namespace, _ = self._target(obj)

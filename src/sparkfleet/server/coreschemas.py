@@ -1,22 +1,22 @@
 """Kubernetes' own object schemas, for the core kinds the API serves and the meta types every kind uses.
 
-Source: the definitions of Kubernetes v1.32.0 as the `kubernetes-validate` package ships them
-(`kubernetes-json-schema/v1.32.0-local/_definitions.json`, generated from the Kubernetes OpenAPI document).
-That file is in JSON-schema form (`$defs`, nullable type lists); here it goes back to OpenAPI form: refs
-under `#/definitions/` (v2) or `#/components/schemas/` (v3), one type per schema, IntOrString and
+Source: the definitions of the pinned Kubernetes version (api.kubeschema.KUBERNETES_SCHEMA_VERSION) as
+the `kubernetes-validate` package ships them, read once by `api.kubeschema`, which validates the core
+types with the same file. That file is in JSON-schema form (`$defs`, nullable type lists); here it goes
+back to OpenAPI form: refs under `#/definitions/` (v2) or `#/components/schemas/` (v3), one type per
+schema, IntOrString and
 Quantity as the published document writes them, descriptions and `x-kubernetes-*` extensions kept.
-The file (1.3 MB) is read on first use and cached, never at import.
+The file (1.5 MB) is read on first use and cached, never at import.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
-from pathlib import Path
 from typing import Any
+
+from sparkfleet.api.kubeschema import KUBERNETES_SCHEMA_VERSION, schema_definitions
 
 __all__ = [
     "KUBERNETES_SCHEMA_VERSION",
@@ -33,9 +33,6 @@ __all__ = [
 
 Schema = dict[str, Any]
 
-KUBERNETES_SCHEMA_VERSION = "v1.32.0"
-_PACKAGE = "kubernetes_validate"
-_FILE = ("kubernetes-json-schema", f"{KUBERNETES_SCHEMA_VERSION}-local", "_definitions.json")
 _SOURCE_REF = "#/$defs/"
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -66,20 +63,8 @@ def ref_schema(name: str, form: RefForm, description: str | None = None) -> Sche
     return {**ref, "description": description}
 
 
-def _definitions_file() -> Path:
-    spec = importlib.util.find_spec(_PACKAGE)  # locates the package without importing it
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"the {_PACKAGE} package is not installed: it provides the Kubernetes schemas")
-    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*_FILE)
-    if not path.is_file():
-        raise RuntimeError(f"{path} is missing: install {_PACKAGE} 1.32 or later")
-    return path
-
-
-@cache
 def _source() -> dict[str, Schema]:
-    defs: dict[str, Schema] = json.loads(_definitions_file().read_text(encoding="utf-8"))["$defs"]
-    return defs
+    return schema_definitions()
 
 
 def _single_type(types: Any) -> Any:
@@ -123,7 +108,8 @@ def _without_type_enums(schema: Schema) -> Schema:
 
 @cache
 def core_definitions(form: RefForm) -> dict[str, Schema]:
-    """Every Kubernetes v1.32 definition, in OpenAPI form (cached: callers must not change them)."""
+    """Every definition of the pinned Kubernetes version, in OpenAPI form (cached: callers must not
+    change them)."""
     converted: dict[str, Schema] = {}
     for name, schema in _source().items():
         if name in _SCALARS:

@@ -1,8 +1,9 @@
 """Every failure the API answers is a Kubernetes `v1 Status`; the client turns those back into errors.
 
 The cluster port's errors already carry a reason and an HTTP code; this module adds the failures only
-HTTP has (401, 405, 415), `Invalid` with per-field causes (422, as the API server reports a rejected
-object), and the Status wire shape: `details.kind` is the resource ("pods"), `details.group` its group.
+HTTP has (401, 405, 408, 413, 415, 429), `Invalid` with per-field causes (422, as the API server reports
+a rejected object), and the Status wire shape: `details.kind` is the resource ("pods"), `details.group`
+its group.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sparkfleet.cluster import (
     Gone,
     Invalid,
     NotFound,
+    StorageError,
 )
 
 __all__ = [
@@ -29,8 +31,11 @@ __all__ = [
     "Forbidden",
     "MethodNotAllowed",
     "NotAcceptable",
+    "RequestEntityTooLarge",
+    "RequestTimeout",
     "ServerError",
     "ServiceUnavailable",
+    "TooManyRequests",
     "Unauthorized",
     "UnsupportedMediaType",
     "error_from_status",
@@ -59,9 +64,32 @@ class NotAcceptable(ClusterError):
     code = 406
 
 
+class RequestTimeout(ClusterError):
+    reason = "Timeout"
+    code = 408
+
+
+class RequestEntityTooLarge(ClusterError):
+    reason = "RequestEntityTooLarge"
+    code = 413
+
+
 class UnsupportedMediaType(ClusterError):
     reason = "UnsupportedMediaType"
     code = 415
+
+
+class TooManyRequests(ClusterError):
+    """Refused for now: the client should try again after `retry_after` seconds (a Retry-After header)."""
+
+    reason = "TooManyRequests"
+    code = 429
+
+    def __init__(
+        self, message: str, *, retry_after: int = 1, kind: str | None = None, name: str | None = None
+    ) -> None:
+        super().__init__(message, kind=kind, name=name)
+        self.retry_after = retry_after
 
 
 class ServiceUnavailable(ClusterError):
@@ -146,6 +174,8 @@ def status_of(err: ClusterError) -> dict[str, Any]:
         details["kind"] = kind
     if isinstance(err, FieldInvalid):
         details["causes"] = [c.as_dict() for c in err.causes]
+    if isinstance(err, TooManyRequests):
+        details["retryAfterSeconds"] = err.retry_after
     return {
         "kind": "Status",
         "apiVersion": "v1",
@@ -179,6 +209,10 @@ _BY_REASON: dict[str, type[ClusterError]] = {
     "NotAcceptable": NotAcceptable,
     "UnsupportedMediaType": UnsupportedMediaType,
     "ServiceUnavailable": ServiceUnavailable,
+    "StorageError": StorageError,
+    "RequestEntityTooLarge": RequestEntityTooLarge,
+    "Timeout": RequestTimeout,
+    "TooManyRequests": TooManyRequests,
 }
 
 

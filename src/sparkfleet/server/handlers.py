@@ -4,7 +4,8 @@
 thread; watches and logs come back as streaming responses that the event loop then serves.
 
 Deviations from a real API server, all deliberate:
-- `limit` and `continue` are ignored: a list always returns every match (with no continue token).
+- `limit` and `continue` page a list (server/paging.py), but each page is read from the current state,
+  not from the first page's snapshot.
 - A list's `resourceVersion` is not a lower bound to wait for: the answer is always the latest state.
 - A successful DELETE answers the deleted object (never a Status), for every kind.
 - Delete preconditions are checked just before the delete, not in the same transaction.
@@ -30,6 +31,7 @@ from sparkfleet.cluster import BadRequest, ClusterError, NotFound, Obj
 from sparkfleet.server import writes
 from sparkfleet.server.discovery import discovery_document
 from sparkfleet.server.errors import MethodNotAllowed, ServiceUnavailable, status_of
+from sparkfleet.server.paging import page_of
 from sparkfleet.server.request import (
     ApiContext,
     ApiRequest,
@@ -39,6 +41,7 @@ from sparkfleet.server.request import (
     flag,
     json_response,
     number,
+    resource_version,
 )
 from sparkfleet.server.routes import BINDING, Discovery, ResourcePath, Subresource, parse_path
 from sparkfleet.server.tables import TableEvents, table_of, table_request
@@ -53,17 +56,21 @@ __all__ = ["ApiContext", "ApiRequest", "AsgiResponse", "LogReader", "error_respo
 def _list(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> Response:
     info, query = target.info, req.query
     table = table_request(req.accept, query)
+    resource_version(query)
     found = ctx.cluster.list(
         info.kind, target.namespace, query.get("labelSelector") or None, query.get("fieldSelector") or None
     )
+    page = page_of(found.items, found.resourceVersion, query)
     if table is not None:
-        return json_response(table_of(table, info, found.items, found.resourceVersion, ctx.clock.now()))
+        rendered = table_of(table, info, page.items, page.resource_version, ctx.clock.now())
+        rendered["metadata"] = page.metadata()
+        return json_response(rendered)
     return json_response(
         {
             "kind": f"{info.kind}List",
             "apiVersion": info.api_version,
-            "metadata": {"resourceVersion": found.resourceVersion},
-            "items": found.items,
+            "metadata": page.metadata(),
+            "items": page.items,
         }
     )
 
@@ -85,21 +92,26 @@ def _watch(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> AsgiRespon
     if target.name is not None:
         by_name = f"metadata.name={target.name}"
         fields = f"{fields},{by_name}" if fields else by_name
-    rv = query.get("resourceVersion") or ""
+    rv = resource_version(query)
     send_initial = flag(query, "sendInitialEvents")
     timeout = number(query, "timeoutSeconds")
+    release = ctx.watches.acquire(req.client)
     initial: list[Obj] = []
-    if rv in ("", "0") or send_initial:
-        # The current state as ADDED events, then every change after that snapshot.
-        snapshot = ctx.cluster.list(info.kind, target.namespace, labels, fields)
-        initial, rv = snapshot.items, snapshot.resourceVersion
     try:
+        if rv in ("", "0") or send_initial:
+            # The current state as ADDED events, then every change after that snapshot.
+            snapshot = ctx.cluster.list(info.kind, target.namespace, labels, fields)
+            initial, rv = snapshot.items, snapshot.resourceVersion
         watch = ctx.cluster.watch(info.kind, target.namespace, rv, labels, timeout, fields)
     except ClusterError as exc:
+        release()
         if exc.code != 410:
             raise
         # The API server starts the stream and reports an expired resourceVersion as its only event.
         return WatchStream.failed(info, exc, ctx.streams)
+    except BaseException:
+        release()
+        raise
     return WatchStream(
         watch,
         info,
@@ -110,6 +122,7 @@ def _watch(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> AsgiRespon
         bookmark_interval=ctx.bookmark_interval,
         registry=ctx.streams,
         present=None if table is None else TableEvents(table, info, ctx.clock),
+        release=release,
     )
 
 

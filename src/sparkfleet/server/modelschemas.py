@@ -113,7 +113,7 @@ class _Inliner:
 @cache
 def custom_schema(info: KindInfo, form: RefForm) -> Schema:
     """The schema of a custom kind (cached: callers must not change it)."""
-    generated = info.model.model_json_schema(by_alias=True)
+    generated = info.model_type.model_json_schema(by_alias=True)
     schema = _Inliner(generated.get("$defs") or {}, form).schema(generated)
     schema["properties"] = {
         **type_meta_properties(),

@@ -3,7 +3,6 @@ parameters, checking a body against its path, and answering JSON or a Status."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -12,9 +11,11 @@ import yaml
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from sparkfleet.api.yamlio import DocumentRefused, load_document, load_json
 from sparkfleet.clock import Clock, SystemClock
 from sparkfleet.cluster import BadRequest, Cluster, ClusterError, Obj
-from sparkfleet.server.errors import UnsupportedMediaType, status_of
+from sparkfleet.server.errors import TooManyRequests, UnsupportedMediaType, status_of
+from sparkfleet.server.limits import ObjectQuota, WatchSlots
 from sparkfleet.server.routes import ResourcePath
 from sparkfleet.server.watchstream import StreamRegistry
 
@@ -31,7 +32,11 @@ __all__ = [
     "number",
     "object_for",
     "refuse_dry_run",
+    "resource_version",
 ]
+
+_MAX_RESOURCE_VERSION = 2**63 - 1
+"""resourceVersions are int64 in the store (as etcd's revisions are)."""
 
 LogReader = Callable[[str, str, str, bool, int | None], Iterator[bytes]]
 """(namespace, pod, container, follow, tail_lines) -> the container log, in chunks. Raise a ClusterError
@@ -50,6 +55,10 @@ class ApiContext:
     bookmark_interval: float = 60.0
     clock: Clock = field(default_factory=SystemClock)
     """What the ages in Table responses are measured to: the clock the cluster stamps objects with."""
+    watches: WatchSlots = field(default_factory=lambda: WatchSlots(250, 1000))
+    """The open watches, per client and in all (server/limits.py)."""
+    quota: ObjectQuota | None = None
+    """How many objects of a kind a namespace may hold; None: no limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,8 @@ class ApiRequest:
     """The Upgrade header (a client asking for a WebSocket)."""
     accept: str = ""
     """The Accept header (kubectl asks for a `meta.k8s.io` Table)."""
+    client: str = ""
+    """Who sent it, as the watch caps count clients: the user and the remote address."""
 
 
 # Groups whose kinds are Kubernetes' own, with strategic-merge keys; the others are custom resources.
@@ -84,7 +95,10 @@ def json_response(body: Any, status: int = 200, warnings: list[str] | None = Non
 
 def error_response(err: ClusterError) -> Response:
     body = status_of(err)
-    return JSONResponse(body, status_code=int(body["code"]))
+    response = JSONResponse(body, status_code=int(body["code"]))
+    if isinstance(err, TooManyRequests):
+        response.headers["Retry-After"] = str(err.retry_after)
+    return response
 
 
 def flag(query: Mapping[str, str], name: str) -> bool:
@@ -104,6 +118,21 @@ def number(query: Mapping[str, str], name: str) -> float | None:
     return value
 
 
+def resource_version(query: Mapping[str, str]) -> str:
+    """The `resourceVersion` parameter ("" when absent), or BadRequest for one no store can hold."""
+    text = query.get("resourceVersion") or ""
+    if text:
+        try:
+            value = int(text)
+        except ValueError:
+            raise BadRequest(f'invalid resourceVersion "{text}": must be an integer') from None
+        if not 0 <= value <= _MAX_RESOURCE_VERSION:
+            raise BadRequest(
+                f'invalid resourceVersion "{text}": must be between 0 and {_MAX_RESOURCE_VERSION}'
+            )
+    return text
+
+
 def media_type(req: ApiRequest) -> str:
     return req.content_type.split(";")[0].strip().lower()
 
@@ -114,9 +143,11 @@ def decode(req: ApiRequest, *, yaml_allowed: bool = True) -> Any:
     media = media_type(req)
     try:
         if media in _JSON_TYPES or media.endswith("+json"):
-            return json.loads(req.body)
+            return load_json(req.body)
         if yaml_allowed and (media in _YAML_TYPES or media.endswith("+yaml")):
-            return yaml.safe_load(req.body)
+            return load_document(req.body)
+    except DocumentRefused as exc:
+        raise BadRequest(f"the object provided is refused: {exc}") from None
     except (ValueError, yaml.YAMLError) as exc:
         raise BadRequest(f"the object provided is unrecognized: {exc}") from None
     raise UnsupportedMediaType(
@@ -142,8 +173,13 @@ def object_for(target: ResourcePath, body: Any, name: str | None = None) -> Obj:
     if not isinstance(metadata, dict):
         raise BadRequest("metadata must be an object")
     metadata = dict(metadata)
+    given_ns = metadata.get("namespace")
+    if given_ns is not None and not isinstance(given_ns, str):  # as Go's decoder refuses it
+        raise BadRequest(
+            f"the object provided is unrecognized: metadata.namespace must be a string, not "
+            f"{type(given_ns).__name__} ({given_ns!r})"
+        )
     if info.namespaced:
-        given_ns = metadata.get("namespace")
         if given_ns and given_ns != target.namespace:
             raise BadRequest(
                 f"the namespace of the provided object ({given_ns}) does not match the namespace sent on "

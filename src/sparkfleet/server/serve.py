@@ -16,6 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from sparkfleet.server.app import streams_of
+from sparkfleet.server.connection import DEFAULT_HEADER_TIMEOUT, bounded_protocol
 
 __all__ = ["LOOPBACK", "ServerHandle", "TlsFiles", "bind_socket", "kubeconfig", "serve", "start_server"]
 
@@ -74,10 +75,12 @@ class _Server(uvicorn.Server):
         graceful_timeout: float,
         tls: TlsFiles | None = None,
         on_started: Callable[[], None] | None = None,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
     ) -> None:
         super().__init__(
             uvicorn.Config(
                 app,
+                http=bounded_protocol(header_timeout),
                 log_level="warning",
                 access_log=False,
                 lifespan="off",
@@ -149,12 +152,14 @@ def start_server(
     port: int = 0,
     tls: TlsFiles | None = None,
     graceful_timeout: float = 5.0,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
 ) -> ServerHandle:
     """Serve `app` (from `create_app`, with the same `token`) in a background thread; returns once it
-    listens. Port 0 picks a free port; `tls` serves HTTPS."""
+    listens. Port 0 picks a free port; `tls` serves HTTPS; a connection whose request head has not
+    arrived `header_timeout` seconds after it opened (or after its last response) is closed."""
     sock = bind_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
-    server = _Server(app, graceful_timeout, tls)
+    server = _Server(app, graceful_timeout, tls, header_timeout=header_timeout)
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -185,6 +190,7 @@ def serve(
     tls: TlsFiles | None = None,
     graceful_timeout: float = 5.0,
     on_ready: Callable[[ServerHandle], None] | None = None,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
 ) -> None:
     """Serve `app` in this thread until stopped: by SIGINT/SIGTERM when this is the main thread, or by
     the handle given to `on_ready` once the server listens (the place to record its URL)."""
@@ -196,7 +202,7 @@ def serve(
         if on_ready is not None:
             on_ready(handle[0])
 
-    server = _Server(app, graceful_timeout, tls, started)
+    server = _Server(app, graceful_timeout, tls, started, header_timeout)
     handle.append(ServerHandle(_url(tls, bound_host, bound_port), token, bound_host, bound_port, tls, server))
     try:
         server.run(sockets=[sock])

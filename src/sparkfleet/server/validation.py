@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sparkfleet.api.base import FieldIssue
+from sparkfleet.api.kubeschema import is_unknown_field
 from sparkfleet.api.manifests import check_document
 from sparkfleet.cluster import BadRequest, KindInfo
 from sparkfleet.server.errors import Cause, CauseType, FieldInvalid
@@ -59,9 +60,7 @@ def _unknown_field_locations(model: type[Any], doc: Obj) -> list[tuple[int | str
     try:
         model.model_validate(doc)
     except ValidationError as exc:
-        return [
-            tuple(err["loc"]) for err in exc.errors(include_url=False) if err["type"] == "extra_forbidden"
-        ]
+        return [tuple(err["loc"]) for err in exc.errors(include_url=False) if is_unknown_field(err)]
     return []
 
 
@@ -105,7 +104,7 @@ def admit(info: KindInfo, obj: Obj, mode: FieldValidation, *, status_only: bool 
         raise FieldInvalid(info.kind, info.group, name, [_cause(i) for i in issues])
     if unknown:
         obj = copy.deepcopy(obj)
-        for loc in _unknown_field_locations(info.model, obj):
+        for loc in _unknown_field_locations(info.model_type, obj):
             if not status_only or (loc and loc[0] == "status"):
                 _drop(obj, loc)
         if mode is FieldValidation.WARN:

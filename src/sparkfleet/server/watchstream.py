@@ -171,9 +171,10 @@ class WatchStream:
         registry: StreamRegistry,
         error: ClusterError | None = None,
         present: Callable[[Obj], Obj] | None = None,
+        release: Callable[[], None] | None = None,
     ) -> None:
         """`present` turns each watched object into what its event carries (a Table row, say); bookmarks
-        and errors are sent as they are."""
+        and errors are sent as they are. `release` is called once the stream has ended (its watch slot)."""
         self._watch = watch
         self._info = info
         self._initial = initial
@@ -184,6 +185,7 @@ class WatchStream:
         self._registry = registry
         self._error = error
         self._present = present or (lambda obj: obj)
+        self._release = release
         self._stopped_early = False
 
     @classmethod
@@ -255,6 +257,8 @@ class WatchStream:
             await _serve_stream(scope, receive, send, "application/json", self._events, self._stop)
         finally:
             self._registry.remove(key)
+            if self._release is not None:
+                self._release()
 
 
 class LogStream:

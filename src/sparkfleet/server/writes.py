@@ -38,9 +38,16 @@ _BUILTIN_GROUPS = frozenset({"", "scheduling.k8s.io"})
 _PATCH_RETRIES = 8
 
 
+def _within_quota(ctx: ApiContext, target: ResourcePath, obj: Obj) -> None:
+    if ctx.quota is not None:
+        name = str(obj["metadata"].get("name") or obj["metadata"].get("generateName") or "")
+        ctx.quota.check(target.info, target.namespace, name)
+
+
 def create(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> Response:
     refuse_dry_run(req.query)
     obj = object_for(target, decode(req))
+    _within_quota(ctx, target, obj)
     admitted = admit(target.info, obj, field_validation(req.query.get("fieldValidation")))
     return json_response(
         ctx.cluster.create(initial_status(target.info, admitted.obj)), 201, admitted.warnings
@@ -102,6 +109,7 @@ def _apply_create(
 ) -> Response | None:
     """Server-side apply of an absent object creates it (None if it appeared meanwhile)."""
     obj = object_for(target, applied, target.name)
+    _within_quota(ctx, target, obj)
     admitted = admit(target.info, obj, mode)
     try:
         created = ctx.cluster.create(initial_status(target.info, admitted.obj))

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sparkfleet.api.base import ManifestError
 from sparkfleet.api.pod import Pod
 from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.api.sparkvalidation import executor_limit_issues
 from sparkfleet.cloud import Cloud, Instance, LaunchRequest
 from sparkfleet.config import PlatformConfig
 from sparkfleet.engine.provisioning import (
@@ -25,7 +27,7 @@ from sparkfleet.engine.provisioning import (
     replan_after_launch_failure,
 )
 from sparkfleet.engine.scheduling import PendingKind, schedule, snapshot_from_objects
-from sparkfleet.engine.submission import SubmissionOptions, build_submission
+from sparkfleet.engine.submission import LOCAL_IMAGE, SubmissionOptions, build_submission
 
 _MAX_LAUNCH_ROUNDS = 50
 
@@ -59,10 +61,16 @@ class DryRun:
 
 
 def dry_run(app: SparkApplication, config: PlatformConfig, cloud: Cloud, now: datetime) -> DryRun:
+    """Raises ManifestError, naming the field, for an application above the cluster's limits: its executor
+    pods are made one by one, so the limit is checked before any of them."""
+    over = executor_limit_issues(app.spec, "spec", config.settings.limits.maxExecutors)
+    if over:
+        raise ManifestError(over)
     meta = app.metadata
     name = f"{meta.namespace or 'default'}/{meta.name or meta.generateName or 'app'}"
     submission_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sparkfleet-plan/{name}"))
-    submission = build_submission(app, submission_id, SubmissionOptions())
+    # as the embedded cluster submits it: an application that names no image gets the local one
+    submission = build_submission(app, submission_id, SubmissionOptions(default_image=LOCAL_IMAGE))
     driver = submission.driver_pod
     driver.setdefault("metadata", {}).setdefault("uid", f"{submission_id}-driver")
     executors = [
@@ -105,6 +113,7 @@ def dry_run(app: SparkApplication, config: PlatformConfig, cloud: Cloud, now: da
         node_classes={c.metadata.name or "": c for c in config.nodeclasses},
         instance_types=tuple(cloud.instance_types()),
         offerings=tuple(cloud.offerings(cloud.region)),
+        node_overlays=tuple(config.nodeoverlays),
     )
     request = ProvisioningRequest(fleet=fleet, pods=requests, now=now, claim_prefix="plan-")
     result = _launch_all(request, plan(request), cloud, now)

@@ -25,7 +25,7 @@ from .builders import assert_issue, claim_doc, issues_of, pool_doc, with_templat
         (
             pool_doc(disruption={"consolidationPolicy": "WhenUnderutilized"}),
             "spec.disruption.consolidationPolicy",
-            "'WhenEmpty' or 'WhenEmptyOrUnderutilized'",
+            "'WhenEmpty', 'WhenEmptyOrUnderutilized' or 'Balanced'",
         ),
         (
             pool_doc(disruption={"budgets": [{"nodes": "150%"}]}),

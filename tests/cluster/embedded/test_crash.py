@@ -19,22 +19,22 @@ ACKS_BEFORE_KILL = 250
 
 def run_until_killed(db_path: Path) -> list[tuple[int, str]]:
     """Start the writer, SIGKILL it after enough acknowledgements, return every acknowledgement."""
-    process = subprocess.Popen(
-        [sys.executable, str(WRITER), str(db_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    try:
-        while len(lines) < ACKS_BEFORE_KILL:
-            line = process.stdout.readline()
-            assert line, f"writer ended early: {process.stderr.read() if process.stderr else ''}"
-            lines.append(line)
-        os.kill(process.pid, signal.SIGKILL)
-        rest, _ = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    command = [sys.executable, str(WRITER), str(db_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        lines: list[str] = []
+        try:
+            while len(lines) < ACKS_BEFORE_KILL:
+                line = process.stdout.readline()
+                assert line, f"writer ended early: {process.stderr.read() if process.stderr else ''}"
+                lines.append(line)
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+            # Read through the text buffer readline() filled (communicate() would skip what it holds).
+            rest = process.stdout.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
     assert process.returncode == -signal.SIGKILL
     # A torn last line was not acknowledged; everything that ended with a newline was.
     complete = [ln for ln in lines + rest.splitlines(keepends=True) if ln.endswith("\n")]

@@ -490,3 +490,11 @@ def test_clock_time_moves_only_when_advanced(cluster: EmbeddedCluster, clock: Vi
     first = cluster.create(pod("a"))["metadata"]["creationTimestamp"]
     clock.advance(timedelta(minutes=1).total_seconds())
     assert cluster.create(pod("b"))["metadata"]["creationTimestamp"] != first
+
+
+def test_count_reads_how_many_objects_of_a_kind_a_namespace_holds(cluster: EmbeddedCluster) -> None:
+    cluster.create_many([pod("a"), pod("b"), pod("c", namespace="other"), configmap("cm")])
+    assert cluster.count("Pod", "default") == 2
+    assert cluster.count("pods", "other") == 1
+    assert cluster.count("Pod", None) == 3
+    assert cluster.count("ConfigMap", "other") == 0

@@ -95,6 +95,14 @@ def test_when_empty_pools_only_remove_empty_nodes() -> None:
     assert not disrupt(snapshot(small, room, nodepools=when_empty)).actions
 
 
+def test_balanced_pools_consolidate_underutilized_nodes_too() -> None:
+    balanced = pools(consolidationPolicy="Balanced")
+    small = node("small", pods=[pod("web", 1, "2Gi")], nodepools=balanced)
+    room = node("room", instance_type=BIG_ROOM, pods=[pod("api", 1, "1Gi")], nodepools=balanced)
+    (action,) = disrupt(snapshot(small, room, nodepools=balanced)).actions
+    assert "small" in action.nodes and "spark/web" in action.evict
+
+
 def test_consolidate_after_never_keeps_nodes() -> None:
     never = pools(consolidateAfter="Never")
     decision = disrupt(snapshot(node("idle", nodepools=never), nodepools=never))

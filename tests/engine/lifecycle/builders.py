@@ -81,8 +81,11 @@ def app(
     return model
 
 
-def terminated(code: int, reason: str) -> dict[str, Any]:
-    return {"terminated": {"exitCode": code, "reason": reason}}
+def terminated(code: int, reason: str, message: str | None = None) -> dict[str, Any]:
+    state: dict[str, Any] = {"exitCode": code, "reason": reason}
+    if message is not None:
+        state["message"] = message
+    return {"terminated": state}
 
 
 def driver(

@@ -39,6 +39,17 @@ def test_a_failed_driver_message_quotes_exit_code_and_reason() -> None:
     assert view.error == "driver container failed with ExitCode: 137, Reason: OOMKilled"
 
 
+def test_a_driver_that_could_not_start_says_why_after_the_operator_s_words() -> None:
+    cause = "spec.mainApplicationFile: local:///opt/spark/jars/app.jar is not in the local runtime's image"
+    view = observe_driver(driver("Failed", container_state=terminated(128, "StartError", cause)))
+    assert view.error == f"driver container failed with ExitCode: 128, Reason: StartError, Message: {cause}"
+
+
+def test_the_log_tail_of_a_driver_that_ran_stays_out_of_the_message() -> None:
+    view = observe_driver(driver("Failed", container_state=terminated(1, "Error", "line 1\nline 2")))
+    assert view.error == "driver container failed with ExitCode: 1, Reason: Error"
+
+
 def test_a_single_differently_named_container_is_still_the_driver() -> None:
     pod = pod_from_obj(
         {

@@ -9,6 +9,7 @@ import pytest
 
 from sparkfleet.engine.scheduling.gang import (
     DEFAULT_PLACEHOLDER_TIMEOUT,
+    MAX_GANG_MEMBERS,
     GangStyle,
     PlaceholderPod,
     TaskGroupError,
@@ -146,3 +147,11 @@ def test_a_placeholder_pod_is_a_pause_pod_sized_and_placed_like_its_task_group()
     assert spec["schedulerName"] == "yunikorn"
     assert spec["priorityClassName"] == "high"
     assert spec["restartPolicy"] == "Never"
+
+
+def test_a_gang_of_more_members_than_an_application_may_have_is_refused_before_any_placeholder() -> None:
+    groups = [{"name": "driver", "minMember": 1}, {"name": "executors", "minMember": MAX_GANG_MEMBERS - 1}]
+    assert sum(g.min_member for g in parse_task_groups(json.dumps(groups))) == MAX_GANG_MEMBERS
+    many = [{"name": f"g{i}", "minMember": 10**4} for i in range(10**3)]
+    with pytest.raises(TaskGroupError, match="asks for 10000000 members, above the 10001"):
+        parse_task_groups(json.dumps(many))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -141,3 +142,13 @@ def test_an_invalid_memory_setting_is_a_submission_error_naming_the_key() -> Non
     manifest = golden_manifest({"spark.executor.memoryOverheadFactor": "-1"})
     with pytest.raises(SubmissionError, match=r"spark\.executor\.memoryOverheadFactor"):
         build_submission(load_spark_application(manifest), SUBMISSION_ID, GOLDEN_OPTIONS)
+
+
+def test_more_executors_than_the_cluster_allows_fail_the_submission_before_any_pod_is_made() -> None:
+    manifest = golden_manifest()
+    manifest["spec"]["executor"]["instances"] = 5
+    options = dataclasses.replace(GOLDEN_OPTIONS, max_executors=4)
+    with pytest.raises(SubmissionError, match=r"spec\.executor\.instances: .* 5 executors, above .* of 4"):
+        build_submission(load_spark_application(manifest), SUBMISSION_ID, options)
+    options = dataclasses.replace(GOLDEN_OPTIONS, max_executors=5)
+    assert build_submission(load_spark_application(manifest), SUBMISSION_ID, options).driver_pod

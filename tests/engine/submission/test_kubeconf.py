@@ -67,3 +67,22 @@ def test_numbers_and_booleans_are_checked() -> None:
         conf_int({"k": "x"}, "k", 1)
     with pytest.raises(SubmissionError, match="true or false"):
         conf_bool({"k": "yes"}, "k", False)
+
+
+def test_a_bad_setting_whose_value_looks_secret_is_named_with_its_value_redacted() -> None:
+    with pytest.raises(SubmissionError) as refused:
+        conf_int(
+            {"spark.kubernetes.allocation.batch.size": "token-4f2a"},
+            "spark.kubernetes.allocation.batch.size",
+            5,
+        )
+    assert (
+        str(refused.value)
+        == "spark.kubernetes.allocation.batch.size=*********(redacted): expected a whole number"
+    )
+    with pytest.raises(SubmissionError, match=r"^spark.kubernetes.executor.deleteOnTermination='maybe': "):
+        conf_bool(
+            {"spark.kubernetes.executor.deleteOnTermination": "maybe"},
+            "spark.kubernetes.executor.deleteOnTermination",
+            True,
+        )

@@ -16,12 +16,12 @@ from sparkfleet.runtime.local import IMAGE_ROOT, SparkInstall
 from sparkfleet.runtime.local.driver import (
     LaunchContext,
     command_plan,
-    container_env,
     driver_plan,
     parse_driver_args,
     resolve_resource,
 )
 from sparkfleet.runtime.local.nodes import NodeDirs, NodeLayout
+from sparkfleet.runtime.local.podenv import EnvSources
 from sparkfleet.runtime.local.volumes import MountTable, mount_volumes
 
 from ..builders import PI_FILE, RAID0, node, spark_app
@@ -58,6 +58,7 @@ class Launch:
             self.layout,
             self.pod_dir,
             config_maps=self.config_maps.get,
+            secrets=lambda name: None,
             claims=lambda name: pytest.fail(f"no claim expected: {name}"),
         )
         self.ctx = LaunchContext(
@@ -66,14 +67,12 @@ class Launch:
             workdir=home,
             cpu_count=2,
             memory_bytes=24 * GIB,
-            base_env={"PATH": "/usr/bin", "HOME": "/root", "PYSPARK_PYTHON": "/usr/bin/python2"},
         )
+        self.sources = EnvSources(self.config_maps.get, lambda name: None)
 
     def plan(self) -> Any:
         log = self.pod_dir / "logs" / "spark-kubernetes-driver.log"
-        return driver_plan(
-            self.pod, self.container, self.mounts, self.pod_dir, log, self.ctx, self.config_maps.get
-        )
+        return driver_plan(self.pod, self.container, self.mounts, self.pod_dir, log, self.ctx, self.sources)
 
 
 def test_the_entrypoint_arguments_of_a_driver_pod_are_understood() -> None:
@@ -130,16 +129,27 @@ def test_spark_local_dirs_land_on_the_nodes_nvme_array(home: Path, fake_spark: S
 
 
 def test_the_process_environment_is_the_pods_with_this_machines_python_and_spark(
-    home: Path, fake_spark: SparkInstall
+    home: Path, fake_spark: SparkInstall, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = Launch(home, fake_spark, submission()).plan().env
+    monkeypatch.setenv("SECRET_FROM_SHELL", "hunter2")
+    monkeypatch.setenv("PYSPARK_PYTHON", "/usr/bin/python2")
+    launch = Launch(home, fake_spark, submission(driver={"env": [{"name": "SPARK_HOME", "value": "/x"}]}))
+    env = launch.plan().env
     assert env["SPARK_USER"] == "root"
     assert env["SPARK_APPLICATION_ID"].startswith("spark-")
     assert env["SPARK_DRIVER_BIND_ADDRESS"] == "127.0.0.1", "status.podIP"
     assert env["PYSPARK_PYTHON"] == env["PYSPARK_DRIVER_PYTHON"] == sys.executable
-    assert env["SPARK_HOME"] == str(fake_spark.home)
-    assert env["PATH"] == "/usr/bin"
+    assert env["SPARK_HOME"] == str(fake_spark.home), "the pod may not steer spark-submit elsewhere"
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    assert env["HOME"] == str(launch.pod_dir / "home") and env["TMPDIR"] == str(launch.pod_dir / "tmp")
     assert "JAVA_HOME" not in env
+    assert "SECRET_FROM_SHELL" not in env, "nothing of the kubelet's own environment"
+
+
+def test_the_local_mode_conf_is_readable_by_its_owner_only(home: Path, fake_spark: SparkInstall) -> None:
+    launch = Launch(home, fake_spark, submission(sparkConf={"spark.hadoop.fs.s3a.secret.key": "s3cr3t"}))
+    launch.plan()
+    assert (launch.pod_dir / "spark-local.properties").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_jvm_application_keeps_its_main_class(home: Path, fake_spark: SparkInstall, tmp_path: Path) -> None:
@@ -180,28 +190,14 @@ def test_the_shipped_pi_script_estimates_pi_with_spark() -> None:
     assert 'print(f"Pi is roughly' in text
 
 
-def test_env_references_resolve_as_kubernetes_would(tmp_path: Path) -> None:
-    pod = {"metadata": {"name": "p", "namespace": "ns", "uid": "u", "labels": {"team": "a"}}, "spec": {}}
-    container = {
-        "envFrom": [{"configMapRef": {"name": "settings"}, "prefix": "APP_"}],
-        "env": [
-            {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
-            {"name": "TEAM", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['team']"}}},
-            {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "mode"}}},
-            {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
-        ],
-    }
-    settings = {"data": {"mode": "fast"}}
-    env = container_env(pod, container, MountTable(), {"settings": settings}.get)
-    assert env == {"APP_mode": "fast", "POD_IP": "127.0.0.1", "TEAM": "a", "MODE": "fast"}
-
-
 def test_a_plain_container_runs_its_command_and_one_without_runs_nothing(tmp_path: Path) -> None:
     pod = {"metadata": {"name": "p", "namespace": "ns", "uid": "u"}, "spec": {}}
     log = tmp_path / "c.log"
-    env = dict(os.environ)
-    plan = command_plan(
-        pod, {"command": ["sh", "-c"], "args": ["echo hi"]}, MountTable(), log, env, tmp_path, {}.get
-    )
+    image = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    container = {"command": ["sh", "-c"], "args": ["echo hi"], "env": [{"name": "MODE", "value": "x"}]}
+    plan = command_plan(pod, container, MountTable(), log, image, tmp_path, EnvSources.empty())
     assert plan is not None and plan.argv == ("sh", "-c", "echo hi") and plan.cwd == tmp_path
-    assert command_plan(pod, {"image": "pause"}, MountTable(), log, env, tmp_path, {}.get) is None
+    assert plan.env == {**image, "MODE": "x"}, "the image's environment and the spec's, nothing else"
+    assert (
+        command_plan(pod, {"image": "pause"}, MountTable(), log, image, tmp_path, EnvSources.empty()) is None
+    )

@@ -3,6 +3,7 @@ application file as a small Python script (the real Spark run is in test_spark_e
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.runtime.local import KubeletKey, LocalRuntime, SparkInstall
+from sparkfleet.runtime.local.pidrecord import exit_status_file
 
 from ..builders import last_submit, on_demand_claims
 from ..harness import DRIVER, NODE, NS, Cluster
@@ -130,9 +132,9 @@ def test_a_driver_whose_file_is_on_s3_fails_to_start_saying_what_to_change(clust
         "spec.mainApplicationFile: s3a://my-bucket/scripts/pyspark-taxi-trip.py"
     )
     assert cluster.reasons() == ["Failed"]
-    assert (
-        cluster.app_state()["errorMessage"]
-        == "driver container failed with ExitCode: 128, Reason: StartError"
+    # The application says why, as `run` and `describe` show it: the operator's words, then the cause.
+    assert cluster.app_state()["errorMessage"] == (
+        f"driver container failed with ExitCode: 128, Reason: StartError, Message: {terminated['message']}"
     )
 
 
@@ -211,13 +213,70 @@ def test_a_container_an_earlier_kubelet_ran_is_reported_lost(cluster: Cluster) -
     assert cluster.runtime.status(NS, DRIVER) is None, "it is not started again"
 
 
-def test_shutdown_stops_drivers_and_reports_them_failed(cluster: Cluster) -> None:
+def test_a_drained_shutdown_stops_drivers_and_marks_them_as_a_node_shutdown_does(cluster: Cluster) -> None:
     cluster.submit(cluster.script("hang.py", HANG))
     cluster.run()
-    cluster.kubelet.shutdown()
+    cluster.kubelet.shutdown(drain=True)
     stopped = cluster.pod()
-    assert stopped["status"]["phase"] == "Failed"
+    assert (stopped["status"]["phase"], stopped["status"]["reason"]) == ("Failed", "Terminated")
+    assert stopped["status"]["message"] == "Pod was terminated in response to imminent node shutdown."
+    [target] = [c for c in stopped["status"]["conditions"] if c["type"] == "DisruptionTarget"]
+    assert (target["status"], target["reason"]) == ("True", "TerminationByKubelet")
     assert state(stopped)["terminated"]["exitCode"] == 143
+    assert cluster.reasons() == ["Started", "Killing"]
+
+
+def wait_for_go(go: Path, code: int) -> str:
+    return (
+        "import pathlib, time\n"
+        "print('up', flush=True)\n"
+        f"while not pathlib.Path({str(go)!r}).exists():\n"
+        "    time.sleep(0.02)\n"
+        "print('finishing', flush=True)\n"
+        f"raise SystemExit({code})\n"
+    )
+
+
+def test_a_driver_still_running_at_a_restart_is_taken_over_and_ends_once(
+    cluster: Cluster, home: Path, clock: VirtualClock
+) -> None:
+    go = home.parent / "go"
+    cluster.submit(cluster.script("wait.py", wait_for_go(go, 0)))
+    started = cluster.run()
+    assert next(iter(cluster.runtime.logs(NS, DRIVER, follow=True))) == "up"
+    cluster.kubelet.shutdown(drain=False)
+    cluster.runtime.close()
+    assert cluster.pod()["status"]["phase"] == "Running", "left running: nothing is reported"
+    cluster.restart_kubelet(LocalRuntime(home, clock))
+    adopted = cluster.pod()
+    assert adopted["status"]["phase"] == "Running"
+    assert adopted["status"]["containerStatuses"] == started["status"]["containerStatuses"], "same process"
+    go.touch()
+    done = cluster.finish()
+    assert (done["status"]["phase"], state(done)["terminated"]["exitCode"]) == ("Succeeded", 0)
+    assert cluster.app_state() == {"state": "COMPLETED"}
+    assert cluster.reasons() == ["Started"], "started once, never lost"
+    assert list(cluster.runtime.logs(NS, DRIVER)) == ["up", "finishing"]
+
+
+def test_a_driver_that_ended_while_no_kubelet_ran_reports_its_real_exit_code(
+    cluster: Cluster, home: Path, clock: VirtualClock
+) -> None:
+    go = home.parent / "go"
+    go.touch()
+    cluster.submit(cluster.script("fail.py", wait_for_go(go, 2)))
+    cluster.run()
+    log_path = cluster.runtime.log_path(NS, DRIVER)
+    cluster.kubelet.shutdown(drain=False)
+    cluster.runtime.close()
+    assert log_path is not None
+    assert cluster.runtime.wait(NS, DRIVER) is None, "let go of"
+    wait_for_exit_status(log_path)
+    cluster.restart_kubelet(LocalRuntime(home, clock))
+    failed = cluster.pod()
+    assert failed["status"]["phase"] == "Failed"
+    assert (state(failed)["terminated"]["exitCode"], state(failed)["terminated"]["reason"]) == (2, "Error")
+    assert "ContainerStatusUnknown" not in cluster.reasons()
 
 
 def test_the_exit_of_a_process_queues_its_pod_at_once(cluster: Cluster) -> None:
@@ -227,3 +286,11 @@ def test_the_exit_of_a_process_queues_its_pod_at_once(cluster: Cluster) -> None:
     cluster.run()
     cluster.runtime.wait(NS, DRIVER, timeout=60)
     assert ("Pod", NS, DRIVER) in queued
+
+
+def wait_for_exit_status(log_path: Path, timeout: float = 30.0) -> None:
+    """Wait (real time) for the container's wrapper to write its exit status."""
+    deadline = time.monotonic() + timeout
+    while not exit_status_file(log_path).exists():
+        assert time.monotonic() < deadline, "the container did not exit"
+        time.sleep(0.02)

@@ -3,6 +3,7 @@ swept, and the pods of a deleted node fail while its directory goes."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,37 @@ def test_a_registered_node_gets_its_directories_and_dead_pods_files_are_swept(
     cluster.clock.advance(10)
     cluster.settle()
     assert not stale.exists()
+
+
+def test_a_process_left_running_for_a_pod_deleted_meanwhile_is_ended_by_the_next_kubelet(
+    cluster: Cluster, home: Path, clock: VirtualClock
+) -> None:
+    cluster.submit(cluster.script("hang.py", HANG))
+    pid = cluster.run()["status"]["containerStatuses"][0]["containerID"].removeprefix("process://")
+    assert next(iter(cluster.runtime.logs(NS, DRIVER, follow=True))) == "up"
+    cluster.kubelet.shutdown(drain=False)  # `down`: the driver goes on
+    cluster.runtime.close()
+    cluster.store.delete("SparkApplication", NS, "pyspark-pi")  # its driver pod goes with it
+    assert [
+        p["metadata"]["name"] for p in cluster.store.list("Pod", NS).items if p["metadata"]["name"] == DRIVER
+    ] == []
+    assert alive(int(pid)), "deleted while no kubelet ran: nothing stopped it"
+    cluster.restart_kubelet(LocalRuntime(home, clock))
+    assert ended(int(pid)), "the next kubelet knows it and ends it"
+
+
+def ended(pid: int, timeout: float = 10.0) -> bool:
+    """Whether the process is gone (a SIGKILL takes a moment to land), waiting up to `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not alive(pid)
+
+
+def alive(pid: int) -> bool:
+    """Whether the process runs (a zombie waiting for its parent runs nothing)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] not in "ZX"

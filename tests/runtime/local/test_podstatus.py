@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sparkfleet.runtime.local.podstatus import pod_status, running, same_status, terminated
+from sparkfleet.runtime.local.podstatus import pod_status, running, same_status, terminated, waiting
 
 from ..builders import START
 
@@ -81,3 +81,18 @@ def test_an_unchanged_status_is_recognised_whatever_the_time() -> None:
     assert not same_status(
         first, pod_status(pod, pod["spec"]["containers"][0], terminated(START, START, 0, "Completed"), START)
     )
+
+
+def test_a_container_that_cannot_be_created_yet_waits_and_its_pod_stays_pending() -> None:
+    pod = bound_pod()
+    report = waiting(START, "CreateContainerConfigError", 'secret "db" not found')
+    status = pod_status(pod, pod["spec"]["containers"][0], report, START)
+    assert status["phase"] == "Pending"
+    (entry,) = status["containerStatuses"]
+    assert entry["state"] == {
+        "waiting": {"reason": "CreateContainerConfigError", "message": 'secret "db" not found'}
+    }
+    assert (entry["ready"], entry["started"]) == (False, False)
+    ready = {c["type"]: (c["status"], c.get("reason")) for c in status["conditions"]}
+    assert ready["Ready"] == ready["ContainersReady"] == ("False", "ContainersNotReady")
+    assert ready["PodScheduled"] == ("True", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from sparkfleet.clock import VirtualClock
 from sparkfleet.runtime import ContainerState, PodRef, ProcessPlan, StartError
 from sparkfleet.runtime.local import LocalRuntime
+from sparkfleet.runtime.local.pidrecord import PidRecord, boot_id, exit_status_file, pid_file
 
 from ..builders import START
 
@@ -174,3 +176,83 @@ def test_processes_left_by_an_earlier_runtime_are_reaped(home: Path, clock: Virt
             later.close()
     finally:
         earlier.close()
+
+
+# -- a runtime restarted on the same home takes over what the earlier one started --------------------
+WAIT_FOR_GO = (
+    "import pathlib, sys, time\n"
+    "print('up', flush=True)\n"
+    "while not pathlib.Path(sys.argv[1]).exists():\n"
+    "    time.sleep(0.02)\n"
+    "print('finishing', flush=True)\n"
+    "raise SystemExit(int(sys.argv[2]))\n"
+)
+
+
+def waiting(home: Path, pod: PodRef, go: Path, code: int) -> ProcessPlan:
+    base = plan(home, pod, WAIT_FOR_GO)
+    return ProcessPlan((*base.argv, str(go), str(code)), base.env, base.cwd, base.log_path)
+
+
+@pytest.mark.skipif(not LINUX, reason="a process is recognised again through /proc")
+def test_a_process_left_running_is_adopted_by_the_next_runtime_with_its_log_and_exit_code(
+    home: Path, clock: VirtualClock
+) -> None:
+    earlier = LocalRuntime(home, clock)
+    pod, go = PodRef("ns", "driver", "u1"), home / "go"
+    started = earlier.start(pod, waiting(home, pod, go, 3))
+    assert first_line(earlier, pod) == "up"
+    assert [r.pod for r in earlier.detach()] == [pod]
+    earlier.close()  # detached: closing stops nothing
+    later = LocalRuntime(home, clock)
+    try:
+        log_path = waiting(home, pod, go, 3).log_path
+        adopted = later.adopt(pod, log_path)
+        assert adopted is not None and adopted.running
+        assert (adopted.pid, adopted.started_at) == (started.pid, started.started_at)
+        assert later.adopt(pod, log_path) == adopted, "adopting again is idempotent"
+        go.touch()
+        ended = later.wait("ns", "driver", timeout=30)
+        assert ended is not None and (ended.exit_code, ended.reason) == (3, "Error")
+        assert list(later.logs("ns", "driver")) == ["up", "finishing"], "one log, continued"
+    finally:
+        later.close()
+
+
+@pytest.mark.skipif(not LINUX, reason="a process is recognised again through /proc")
+def test_a_process_that_ended_while_no_runtime_watched_reports_its_real_exit_code(
+    home: Path, clock: VirtualClock
+) -> None:
+    earlier = LocalRuntime(home, clock)
+    pod, go = PodRef("ns", "driver", "u1"), home / "go"
+    go.touch()
+    earlier.start(pod, waiting(home, pod, go, 0))
+    earlier.detach()
+    log_path = waiting(home, pod, go, 0).log_path
+    wait_for_file(exit_status_file(log_path))
+    later = LocalRuntime(home, clock)
+    try:
+        result = later.adopt(pod, log_path)
+        assert result is not None and (result.state, result.exit_code) == (ContainerState.EXITED, 0)
+        assert later.adopt(PodRef("ns", "driver", "u2"), log_path) is None, "another incarnation's record"
+    finally:
+        later.close()
+
+
+def test_a_record_without_a_process_or_an_exit_status_is_not_adopted(
+    runtime: LocalRuntime, home: Path
+) -> None:
+    pod = PodRef("ns", "lost", "u1")
+    log_path = plan(home, pod, "").log_path
+    log_path.parent.mkdir(parents=True)
+    # The pid is this test's own: alive, but started at another time, so never taken for the container.
+    PidRecord(os.getpid(), pod.uid, START, 1, boot_id()).write(pid_file(log_path))
+    assert runtime.adopt(pod, log_path) is None
+    assert runtime.adopt(PodRef("ns", "never", "u9"), home / "none.log") is None
+
+
+def wait_for_file(path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} did not appear"
+        time.sleep(0.02)

@@ -34,6 +34,7 @@ def mount(
     mounts: list[dict[str, Any]],
     config_maps: dict[str, dict[str, Any]] | None = None,
     claims: dict[str, Path] | None = None,
+    secrets: dict[str, dict[str, Any]] | None = None,
 ) -> MountTable:
     def claim(name: str) -> Path:
         if claims is None or name not in claims:
@@ -47,6 +48,7 @@ def mount(
         layout,
         layout.pod_dir("ns", "p", "u1"),
         config_maps=lambda name: (config_maps or {}).get(name),
+        secrets=lambda name: (secrets or {}).get(name),
         claims=claim,
     )
 
@@ -188,3 +190,69 @@ def test_paths_resolve_through_the_deepest_mount_and_others_stay_as_they_are(tmp
     assert table.resolve("/opt/sparkling") == "/opt/sparkling"
     assert table.resolve("relative/path") == "relative/path"
     assert table.resolve_list("/opt/spark/conf,/tmp") == f"{tmp_path / 'conf'},/tmp"
+
+
+DB_SECRET = {
+    "apiVersion": "v1",
+    "kind": "Secret",
+    "metadata": {"name": "db", "namespace": "ns"},
+    "type": "Opaque",
+    "data": {"password": "aHVudGVyMg==", "user": "c3Bhcms="},  # hunter2, spark
+}
+
+
+def test_a_secret_volume_writes_its_decoded_keys_with_kubernetes_modes_under_the_pod(
+    layout: NodeLayout,
+) -> None:
+    table = mount(
+        layout,
+        [{"name": "creds", "secret": {"secretName": "db"}}],
+        [{"name": "creds", "mountPath": "/mnt/secrets", "readOnly": True}],
+        secrets={"db": DB_SECRET},
+    )
+    where = Path(table.resolve("/mnt/secrets"))
+    assert where.is_relative_to(layout.pod_dir("ns", "p", "u1"))
+    assert (where / "password").read_bytes() == b"hunter2"
+    assert (where / "user").read_bytes() == b"spark"
+    assert (where / "password").stat().st_mode & 0o777 == 0o644, "Kubernetes' default mode"
+    assert where.stat().st_mode & 0o777 == 0o700, "the directory is the pod's alone"
+
+
+def test_a_secret_volume_writes_the_listed_items_at_their_paths_and_modes(layout: NodeLayout) -> None:
+    volume = {
+        "name": "creds",
+        "secret": {"secretName": "db", "defaultMode": 0o400, "items": [{"key": "password", "path": "db/pw"}]},
+    }
+    table = mount(layout, [volume], [{"name": "creds", "mountPath": "/creds"}], secrets={"db": DB_SECRET})
+    where = Path(table.resolve("/creds"))
+    assert sorted(p.relative_to(where).as_posix() for p in where.rglob("*") if p.is_file()) == ["db/pw"]
+    assert (where / "db/pw").stat().st_mode & 0o777 == 0o400
+
+
+def test_a_missing_secret_or_key_is_pending_unless_optional_and_never_shows_a_value(
+    layout: NodeLayout,
+) -> None:
+    mounts = [{"name": "creds", "mountPath": "/creds"}]
+    with pytest.raises(MountPending, match='secret "db" not found'):
+        mount(layout, [{"name": "creds", "secret": {"secretName": "db"}}], mounts)
+    listed = {"secretName": "db", "items": [{"key": "token", "path": "t"}]}
+    with pytest.raises(MountPending, match='secret "db" has no key "token"') as pending:
+        mount(layout, [{"name": "creds", "secret": listed}], mounts, secrets={"db": DB_SECRET})
+    assert "hunter2" not in str(pending.value) and "aHVudGVyMg" not in str(pending.value)
+    optional = [{"name": "creds", "secret": {"secretName": "db", "optional": True}}]
+    assert Path(mount(layout, optional, mounts).resolve("/creds")).is_dir()
+
+
+def test_a_secret_volume_never_writes_outside_the_pod(layout: NodeLayout, home: Path) -> None:
+    mounts = [{"name": "creds", "mountPath": "/c"}]
+    listed = {"secretName": "db", "items": [{"key": "password", "path": "../../../../escaped"}]}
+    with pytest.raises(StartError, match=r"secret\.items\[0\]\.path.*must not contain '\.\.'"):
+        mount(layout, [{"name": "creds", "secret": listed}], mounts, secrets={"db": DB_SECRET})
+    outside = home.parent / "outside"
+    outside.mkdir()
+    planted = layout.pod_dir("ns", "p", "u1") / "volumes" / "secret" / "creds"
+    planted.parent.mkdir(parents=True)
+    planted.symlink_to(outside)
+    with pytest.raises(StartError, match=r'volume "creds": .* \(which leads to .*outside\) is outside'):
+        mount(layout, [{"name": "creds", "secret": {"secretName": "db"}}], mounts, secrets={"db": DB_SECRET})
+    assert not list(home.parent.rglob("escaped")) and not list(outside.iterdir()), "nothing written outside"

@@ -31,6 +31,7 @@ class AMIFamily(StrEnum):
     CUSTOM = "Custom"
     WINDOWS2019 = "Windows2019"
     WINDOWS2022 = "Windows2022"
+    WINDOWS2025 = "Windows2025"
 
 
 class InstanceStorePolicy(StrEnum):
@@ -60,7 +61,6 @@ class HttpTokens(StrEnum):
 class SubnetSelectorTerm(Model):
     tags: dict[str, str] | None = None
     id: str | None = None
-    cidr: str | None = None
 
 
 class SecurityGroupSelectorTerm(Model):
@@ -139,6 +139,39 @@ class BlockDeviceMapping(Model):
     rootVolume: bool = False
 
 
+class PlacementGroupSelector(Model):
+    """The EC2 placement group the nodes launch into, by name or by id (one of the two)."""
+
+    name: str | None = Field(default=None, min_length=1)
+    id: str | None = Field(default=None, pattern=r"^pg-[0-9a-z]+$")
+
+
+class NetworkInterfaceType(StrEnum):
+    INTERFACE = "interface"
+    EFA_ONLY = "efa-only"
+
+
+class NetworkInterface(Model):
+    """One network interface of the launch template (EFA-only ones for high-bandwidth instances)."""
+
+    networkCardIndex: int = Field(ge=0, le=2**31 - 1)
+    deviceIndex: int = Field(ge=0, le=2**31 - 1)
+    interfaceType: NetworkInterfaceType
+
+
+class ConnectionTracking(Model):
+    """Idle timeouts, in seconds, of the security groups' connection tracking."""
+
+    tcpEstablishedTimeout: int | None = Field(default=None, ge=60, le=432000)
+    udpStreamTimeout: int | None = Field(default=None, ge=60, le=180)
+    udpTimeout: int | None = Field(default=None, ge=30, le=60)
+
+
+class CPUOptions(Model):
+    nestedVirtualization: EndpointState | None = None
+    """enabled: only instance types that report nested virtualization are candidates."""
+
+
 class EC2NodeClassSpec(Model):
     subnetSelectorTerms: list[SubnetSelectorTerm] = Field(max_length=30)
     securityGroupSelectorTerms: list[SecurityGroupSelectorTerm] = Field(max_length=30)
@@ -159,6 +192,10 @@ class EC2NodeClassSpec(Model):
     detailedMonitoring: bool | None = None
     metadataOptions: MetadataOptions = Field(default_factory=MetadataOptions)
     context: str | None = None
+    placementGroupSelector: PlacementGroupSelector | None = None
+    networkInterfaces: list[NetworkInterface] = Field(default_factory=list, max_length=150)
+    connectionTracking: ConnectionTracking | None = None
+    cpuOptions: CPUOptions | None = None
 
     def resolved_ami_family(self) -> AMIFamily | None:
         """The AMI family in effect: `amiFamily`, else the one an alias names (`al2023@latest` -> AL2023)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import Counter
 
 from sparkfleet.api.base import FieldIssue
 from sparkfleet.api.ec2nodeclass.nodeclass import (
@@ -12,6 +13,7 @@ from sparkfleet.api.ec2nodeclass.nodeclass import (
     EC2NodeClass,
     EC2NodeClassSpec,
     KubeletConfiguration,
+    NetworkInterfaceType,
     VolumeType,
 )
 from sparkfleet.api.quantity import QuantityError, parse_quantity
@@ -28,7 +30,7 @@ EVICTION_SIGNALS = frozenset(
     }
 )
 RESERVED_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage", "pid"})
-_ALIAS_FAMILIES = ("al2", "al2023", "bottlerocket", "windows2019", "windows2022")
+_ALIAS_FAMILIES = ("al2", "al2023", "bottlerocket", "windows2019", "windows2022", "windows2025")
 _RESTRICTED_TAGS = (
     "eks:eks-cluster-name",
     LABEL_NODEPOOL,
@@ -54,8 +56,8 @@ def _selector_issues(spec: EC2NodeClassSpec) -> list[FieldIssue]:
         issues.append(FieldIssue("spec.subnetSelectorTerms", "subnetSelectorTerms cannot be empty"))
     for i, subnet in enumerate(spec.subnetSelectorTerms):
         here = f"spec.subnetSelectorTerms[{i}]"
-        if subnet.tags is None and not subnet.id and not subnet.cidr:
-            issues.append(FieldIssue(here, "expected at least one, got none, ['tags', 'id', 'cidr']"))
+        if subnet.tags is None and not subnet.id:
+            issues.append(FieldIssue(here, "expected at least one, got none, ['tags', 'id']"))
         if subnet.id and subnet.tags is not None:
             issues.append(FieldIssue(f"{here}.id", "'id' is mutually exclusive, cannot be set with 'tags'"))
         if subnet.id and not re.match(r"^subnet-[0-9a-z]+$", subnet.id):
@@ -317,4 +319,53 @@ def validate_ec2nodeclass(node_class: EC2NodeClass) -> list[FieldIssue]:
         + _restricted_tag_issues(spec.tags)
         + _kubelet_issues(spec.kubelet)
         + _block_device_issues(spec.blockDeviceMappings)
+        + _network_issues(spec)
     )
+
+
+def _network_issues(spec: EC2NodeClassSpec) -> list[FieldIssue]:
+    """The CRD's rules for placementGroupSelector, networkInterfaces and connectionTracking."""
+    issues: list[FieldIssue] = []
+    group = spec.placementGroupSelector
+    if group is not None and (group.name is None) == (group.id is None):
+        message = (
+            "expected at least one, got none, ['name', 'id']"
+            if group.name is None
+            else "'name' and 'id' are mutually exclusive"
+        )
+        issues.append(FieldIssue("spec.placementGroupSelector", message))
+    nics = spec.networkInterfaces
+    if nics and not any(
+        n.deviceIndex == 0 and n.networkCardIndex == 0 and n.interfaceType == NetworkInterfaceType.INTERFACE
+        for n in nics
+    ):
+        issues.append(
+            FieldIssue(
+                "spec.networkInterfaces",
+                "networkInterfaces must include a primary interface with interfaceType='interface' "
+                "(networkCardIndex 0, deviceIndex 0)",
+            )
+        )
+    pairs = Counter((n.networkCardIndex, n.deviceIndex) for n in nics)
+    efa = Counter(n.networkCardIndex for n in nics if n.interfaceType == NetworkInterfaceType.EFA_ONLY)
+    if any(c > 1 for c in pairs.values()) or any(c > 1 for c in efa.values()):
+        issues.append(
+            FieldIssue(
+                "spec.networkInterfaces",
+                "networkInterfaces must not have duplicate networkCardIndex and deviceIndex pairs, "
+                "and can have at most one efa device per network card",
+            )
+        )
+    tracking = spec.connectionTracking
+    if tracking is not None and not tracking.model_fields_set & {
+        "tcpEstablishedTimeout",
+        "udpStreamTimeout",
+        "udpTimeout",
+    }:
+        issues.append(
+            FieldIssue(
+                "spec.connectionTracking",
+                "at least one of tcpEstablishedTimeout, udpStreamTimeout, or udpTimeout must be set",
+            )
+        )
+    return issues

@@ -1,4 +1,5 @@
-"""Karpenter's NodePool and NodeClaim (`karpenter.sh/v1`), with the defaults and rules its CRDs enforce.
+"""Karpenter's NodePool and NodeClaim (`karpenter.sh/v1`) and NodeOverlay (`karpenter.sh/v1alpha1`), with
+the defaults and rules their CRDs enforce.
 
 Field-level rules (types, enums, duration and budget patterns, weight 1..100) are checked when a model is
 built (`nodepool`, `nodeclaim`); the rules that span fields are `validate_nodepool` / `validate_nodeclaim`
@@ -14,6 +15,18 @@ from sparkfleet.api.karpenter.nodeclaim import (
     NodeClaimResources,
     NodeClaimSpec,
     NodeClaimStatus,
+)
+from sparkfleet.api.karpenter.nodeoverlay import (
+    OVERLAY_API_VERSION,
+    NodeOverlay,
+    NodeOverlaySpec,
+    NodeOverlayStatus,
+    adjusted_price,
+    matches,
+    merged_capacity,
+    order_overlays,
+    overlay_warnings,
+    validate_nodeoverlay,
 )
 from sparkfleet.api.karpenter.nodepool import (
     API_VERSION,
@@ -54,6 +67,7 @@ __all__ = [
     "DEFAULT_CONSOLIDATE_AFTER",
     "DEFAULT_EXPIRE_AFTER",
     "GROUP",
+    "OVERLAY_API_VERSION",
     "WELL_KNOWN_LABELS",
     "Budget",
     "BudgetDuration",
@@ -72,16 +86,25 @@ __all__ = [
     "NodeClaimTemplateMetadata",
     "NodeClaimTemplateSpec",
     "NodeClassReference",
+    "NodeOverlay",
+    "NodeOverlaySpec",
+    "NodeOverlayStatus",
     "NodePool",
     "NodePoolSpec",
     "NodePoolStatus",
     "NodeSelectorRequirementWithMinValues",
     "RequirementOperator",
+    "adjusted_price",
     "cron_problem",
     "label_key_problem",
+    "matches",
+    "merged_capacity",
     "order_by_weight",
+    "order_overlays",
+    "overlay_warnings",
     "restricted_label_problem",
     "validate_nodeclaim",
+    "validate_nodeoverlay",
     "validate_nodepool",
     "validate_requirements",
     "validate_taints",

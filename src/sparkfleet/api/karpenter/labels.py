@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sparkfleet.api.meta import DNS1123_SUBDOMAIN
+from sparkfleet.api.names import shown_value
 from sparkfleet.api.wire import (
     LABEL_ARCH,
     LABEL_CAPACITY_TYPE,
@@ -77,10 +78,10 @@ def label_key_problem(key: str) -> str | None:
     """Why `key` is not a syntactically valid label key (`[prefix/]name`), or None."""
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix)):
-        return f'"{key}" has an invalid prefix: use a DNS subdomain like "example.com/name"'
+        return f'{shown_value(key)} has an invalid prefix: use a DNS subdomain like "example.com/name"'
     if not name or len(name) > 63 or not _LABEL_NAME.match(name):
         return (
-            f'"{key}" is not a valid label key: up to 63 letters, digits, "-", "_" and ".", '
+            f'{shown_value(key)} is not a valid label key: up to 63 letters, digits, "-", "_" and ".", '
             "starting and ending with a letter or digit"
         )
     return None

@@ -92,6 +92,9 @@ class RequirementOperator(StrEnum):
 class ConsolidationPolicy(StrEnum):
     WHEN_EMPTY = "WhenEmpty"
     WHEN_EMPTY_OR_UNDERUTILIZED = "WhenEmptyOrUnderutilized"
+    BALANCED = "Balanced"
+    """Karpenter v1.14: consolidate only where the saving outweighs the disruption (read here as
+    WhenEmptyOrUnderutilized, the policy it refines)."""
 
 
 class DisruptionReason(StrEnum):
@@ -160,6 +163,9 @@ class NodePoolSpec(Model):
     disruption: Disruption = Field(default_factory=Disruption)
     limits: ResourceList = Field(default_factory=dict)
     weight: Annotated[int, AfterValidator(_weight)] | None = None
+    replicas: int | None = Field(default=None, ge=0)
+    """Static capacity (Karpenter v1.8, alpha): keep this many nodes whatever the pods ask; consolidation
+    is then ignored, only `limits.nodes` applies and `weight` is not allowed."""
 
 
 class NodePoolStatus(Model):
@@ -179,6 +185,11 @@ class NodePool(Model):
     @property
     def name(self) -> str:
         return self.metadata.name or ""
+
+    @property
+    def is_static(self) -> bool:
+        """A pool with `replicas`: a fixed number of nodes, not provisioned for pending pods."""
+        return self.spec.replicas is not None
 
     @property
     def effective_weight(self) -> int:

@@ -153,6 +153,15 @@ def validate_nodepool(pool: NodePool) -> list[FieldIssue]:
     issues += _validate_class_ref(spec.template.spec.nodeClassRef, f"{tpl}.spec.nodeClassRef")
     issues += _validate_disruption(spec.disruption, "spec.disruption")
     issues += _validate_limits(spec.limits, "spec.limits")
+    if spec.replicas is not None:
+        # The CRD's rules for a static NodePool.
+        issues += [
+            FieldIssue(f"spec.limits.{name}", "only 'limits.nodes' is supported on static NodePools")
+            for name in spec.limits
+            if name != "nodes"
+        ]
+        if spec.weight is not None:
+            issues.append(FieldIssue("spec.weight", "'weight' is not supported on static NodePools"))
     return issues
 
 

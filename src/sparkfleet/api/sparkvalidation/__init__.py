@@ -3,8 +3,8 @@
 The operator's validating webhook rules (DNS-1035 names, denied sparkConf keys, the namespace, node
 selectors set twice) plus the mistakes that otherwise surface only minutes later as a failed pod. Every
 issue names the full field path and says the fix. One module per part: `metadata` (names and labels),
-`spec` (the SparkApplication spec), `schedule` (ScheduledSparkApplication) and `hints` (advice that does
-not block: the object is valid as written).
+`spec` (the SparkApplication spec), `limits` (what it asks for: executors, cores, memory), `schedule`
+(ScheduledSparkApplication) and `hints` (advice that does not block: the object is valid as written).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sparkfleet.api.sparkvalidation.hints import (
     spark_application_hints,
     spark_application_spec_hints,
 )
+from sparkfleet.api.sparkvalidation.limits import executor_limit_issues
 from sparkfleet.api.sparkvalidation.metadata import (
     GENERATE_NAME_RANDOM,
     LABEL_MAX,
@@ -40,6 +41,7 @@ __all__ = [
     "MAX_APP_NAME",
     "MAX_SCHEDULED_NAME",
     "NAME_SUFFIX_LENGTH",
+    "executor_limit_issues",
     "schedule_issue",
     "scheduled_spark_application_hints",
     "spark_application_hints",

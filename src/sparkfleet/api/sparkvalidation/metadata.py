@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from sparkfleet.api.base import FieldIssue
 from sparkfleet.api.meta import ObjectMeta
-from sparkfleet.api.names import DNS1035_LABEL, DNS1123_SUBDOMAIN
+from sparkfleet.api.names import DNS1035_LABEL, DNS1123_SUBDOMAIN, shown_value
 from sparkfleet.api.scheduledsparkapplication import RUN_SUFFIX_LENGTH
 
 LABEL_MAX = 63
@@ -59,8 +59,8 @@ def object_name_issues(meta: ObjectMeta, max_len: int, what: str) -> list[FieldI
         return [
             FieldIssue(
                 "metadata.name",
-                f"{name!r} is not a DNS-1035 label: use at most {LABEL_MAX} lower-case letters, digits and "
-                f"'-', starting with a letter and ending with a letter or digit{hint}",
+                f"{shown_value(name)} is not a DNS-1035 label: use at most {LABEL_MAX} lower-case letters, "
+                f"digits and '-', starting with a letter and ending with a letter or digit{hint}",
             )
         ]
     if len(name) > max_len:
@@ -96,8 +96,8 @@ def label_issues(labels: Mapping[str, str], path: str) -> list[FieldIssue]:
             issues.append(
                 FieldIssue(
                     f'{path}["{key}"]',
-                    f"invalid label value {value!r}: use at most 63 letters, digits, '-', '_' or '.', "
-                    "starting and ending with a letter or digit (or leave it empty)",
+                    f"invalid label value {shown_value(value)}: use at most 63 letters, digits, '-', '_' or "
+                    "'.', starting and ending with a letter or digit (or leave it empty)",
                 )
             )
     return issues

@@ -14,6 +14,7 @@ from sparkfleet.api.scheduledsparkapplication import (
     every_interval,
     split_time_zone,
 )
+from sparkfleet.api.settings import DEFAULT_MAX_EXECUTORS
 from sparkfleet.api.sparkvalidation.metadata import MAX_SCHEDULED_NAME, label_issues, object_name_issues
 from sparkfleet.api.sparkvalidation.spec import validate_spark_application_spec
 
@@ -79,7 +80,9 @@ def schedule_issue(schedule: str, path: str) -> FieldIssue | None:
     return None
 
 
-def validate_scheduled_spark_application(app: ScheduledSparkApplication) -> list[FieldIssue]:
+def validate_scheduled_spark_application(
+    app: ScheduledSparkApplication, max_executors: int = DEFAULT_MAX_EXECUTORS
+) -> list[FieldIssue]:
     """Every semantic problem of a parsed ScheduledSparkApplication, its template included."""
     issues = object_name_issues(
         app.metadata,
@@ -93,5 +96,7 @@ def validate_scheduled_spark_application(app: ScheduledSparkApplication) -> list
     bad_zone = time_zone_issue(app.spec.timeZone, "spec.timeZone")
     if bad_zone is not None:
         issues.append(bad_zone)
-    issues += validate_spark_application_spec(app.spec.template, "spec.template", app.metadata.namespace)
+    issues += validate_spark_application_spec(
+        app.spec.template, "spec.template", app.metadata.namespace, max_executors
+    )
     return issues

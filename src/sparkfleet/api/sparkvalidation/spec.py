@@ -13,7 +13,9 @@ from sparkfleet.api.names import (
     name_issue,
     spark_spec_issues,
 )
+from sparkfleet.api.settings import DEFAULT_MAX_EXECUTORS
 from sparkfleet.api.sparkapplication import ApplicationType, SparkApplication, SparkApplicationSpec
+from sparkfleet.api.sparkvalidation.limits import executor_limit_issues
 from sparkfleet.api.sparkvalidation.metadata import MAX_APP_NAME, label_issues, object_name_issues
 from sparkfleet.api.wire import SCHEDULER_NAME
 
@@ -158,12 +160,31 @@ def _dynamic_allocation_issues(spec: SparkApplicationSpec, prefix: str) -> list[
     return issues
 
 
+def _yunikorn_annotation_issues(spec: SparkApplicationSpec, prefix: str) -> list[FieldIssue]:
+    """The YuniKorn annotations a driver or executor pod will carry, checked as the scheduler parses them."""
+    from sparkfleet.api.yunikorn import yunikorn_annotation_issues  # an import cycle at module level
+
+    issues: list[FieldIssue] = []
+    for role, pod in (("driver", spec.driver), ("executor", spec.executor)):
+        issues += yunikorn_annotation_issues(pod.annotations, f"{prefix}.{role}.annotations")
+        meta = pod.template.metadata if pod.template is not None else None
+        if meta is not None:
+            issues += yunikorn_annotation_issues(
+                meta.annotations, f"{prefix}.{role}.template.metadata.annotations"
+            )
+    return issues
+
+
 def validate_spark_application_spec(
-    spec: SparkApplicationSpec, prefix: str = "spec", namespace: str | None = None
+    spec: SparkApplicationSpec,
+    prefix: str = "spec",
+    namespace: str | None = None,
+    max_executors: int = DEFAULT_MAX_EXECUTORS,
 ) -> list[FieldIssue]:
     """The spec's rules, paths under `prefix` (`spec`, or `spec.template` in a scheduled application).
 
     `namespace` is the object's namespace; when None (not yet known) the namespace rule is skipped.
+    `max_executors`: the cluster's limit on executors (limits.maxExecutors).
     """
     issues: list[FieldIssue] = []
     if not spec.mainApplicationFile.strip():
@@ -178,6 +199,8 @@ def validate_spark_application_spec(
     issues += _spark_conf_issues(spec, prefix, namespace)
     issues += _pod_issues(spec, prefix)
     issues += _dynamic_allocation_issues(spec, prefix)
+    issues += executor_limit_issues(spec, prefix, max_executors)
+    issues += _yunikorn_annotation_issues(spec, prefix)
     if spec.deps is not None and spec.deps.pyFiles and spec.type != ApplicationType.PYTHON:
         issues.append(
             FieldIssue(
@@ -199,7 +222,9 @@ def validate_spark_application_spec(
     return issues
 
 
-def validate_spark_application(app: SparkApplication) -> list[FieldIssue]:
+def validate_spark_application(
+    app: SparkApplication, max_executors: int = DEFAULT_MAX_EXECUTORS
+) -> list[FieldIssue]:
     """Every semantic problem of a parsed SparkApplication; empty when it can be submitted."""
     issues = object_name_issues(
         app.metadata, MAX_APP_NAME, 'its driver pod "<name>-driver" and UI service "<name>-ui-svc"'
@@ -213,5 +238,5 @@ def validate_spark_application(app: SparkApplication) -> list[FieldIssue]:
         bad = name_issue(path, pod_name, DNS1123_SUBDOMAIN_RULE) if pod_name is not None else None
         if bad is not None:
             issues.append(bad)
-    issues += validate_spark_application_spec(app.spec, "spec", app.metadata.namespace)
+    issues += validate_spark_application_spec(app.spec, "spec", app.metadata.namespace, max_executors)
     return issues

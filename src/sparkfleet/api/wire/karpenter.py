@@ -22,6 +22,10 @@ TAINT_DISRUPTED = "karpenter.sh/disrupted"
 
 TAG_NODECLAIM = "karpenter.sh/nodeclaim"
 """EC2 tag naming the claim an instance was launched for (with `LABEL_NODEPOOL` and `LABEL_NODECLASS`)."""
+TAG_CLUSTER_PREFIX = "kubernetes.io/cluster/"
+"""With the cluster's name appended, the EC2 tag (value `owned`) on every instance the cluster launched."""
+TAG_LAUNCH_TEMPLATE_CLUSTER = "karpenter.k8s.aws/cluster"
+"""EC2 tag naming the cluster on the launch templates the AWS provider made for it."""
 
 
 class CapacityType(StrEnum):

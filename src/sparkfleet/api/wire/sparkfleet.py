@@ -25,6 +25,8 @@ ANNOTATION_SPEC_FINGERPRINT = "sparkfleet.io/spec-fingerprint"
 """Fingerprint of the spec last submitted, so a later spec change is seen after a restart too."""
 TAG_MANAGED_BY = "sparkfleet.io/managed-by"
 """EC2 tag on every instance sparkfleet launched."""
+TAG_CLIENT_TOKEN = "sparkfleet.io/client-token"
+"""EC2 tag carrying the launch's client token, so a restarted controller finds the instance it launched."""
 PROVISIONER_LOCAL_VOLUME = "sparkfleet.io/local-volume"
 """The provisioner name of the embedded cluster's node-local volumes."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gzip
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +19,8 @@ from sparkfleet.api.yunikorn.partitions import SchedulerConfig
 from sparkfleet.api.yunikorn.validation import validate_queues
 
 QUEUES_KEY = "queues.yaml"
+QUEUES_GZ_KEY = f"{QUEUES_KEY}.gz"
+"""The gzip-compressed form under binaryData, for a config larger than a ConfigMap's 1 MiB allows."""
 # The ConfigMaps YuniKorn reads: the Helm chart's defaults, overridden key by key by the user's configs.
 CONFIGMAP_NAMES = ("yunikorn-defaults", "yunikorn-configs")
 
@@ -41,6 +46,34 @@ def parse_queues_yaml(text: str) -> SchedulerConfig:
     return parse_queues(doc)
 
 
+def queues_text(data: Mapping[str, Any], binary: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A ConfigMap's queues.yaml and the path it was read at; the k8shim reads `data` first and then
+    `binaryData` (each `.gz` key gunzipped under the name without `.gz`), so the compressed one wins.
+    ManifestError when the compressed one is not base64 gzip text."""
+    packed = binary.get(QUEUES_GZ_KEY)
+    if packed is not None:
+        path = f'binaryData["{QUEUES_GZ_KEY}"]'
+        try:
+            return gzip.decompress(base64.b64decode(str(packed), validate=True)).decode("utf-8"), path
+        except (binascii.Error, OSError, EOFError, UnicodeDecodeError) as exc:
+            message = f"must be base64 of gzip-compressed queues.yaml text: {exc}"
+            raise ManifestError([FieldIssue(path, message)]) from None
+    text = data.get(QUEUES_KEY)
+    return (str(text), f'data["{QUEUES_KEY}"]') if text is not None else None
+
+
+def configmap_queues_text(configmap: Mapping[str, Any]) -> str | None:
+    """The queues.yaml a ConfigMap object holds (None: it holds none, or not readably)."""
+    data, binary = configmap.get("data"), configmap.get("binaryData")
+    try:
+        found = queues_text(
+            data if isinstance(data, Mapping) else {}, binary if isinstance(binary, Mapping) else {}
+        )
+    except ManifestError:
+        return None
+    return found[0] if found else None
+
+
 def parse_configmap(configmap: ConfigMap | Mapping[str, Any]) -> SchedulerConfig:
     """The config a `yunikorn-configs` (or `yunikorn-defaults`) ConfigMap holds under `queues.yaml`."""
     try:
@@ -55,13 +88,13 @@ def parse_configmap(configmap: ConfigMap | Mapping[str, Any]) -> SchedulerConfig
                 )
             ]
         )
-    text = cm.data.get(QUEUES_KEY)
-    if text is None:
+    found = queues_text(cm.data, cm.binaryData)
+    if found is None:
         raise ManifestError([FieldIssue(f'data["{QUEUES_KEY}"]', "required key is missing")])
+    text, prefix = found
     try:
         return parse_queues_yaml(text)
     except ManifestError as exc:
-        prefix = f'data["{QUEUES_KEY}"]'
         raise ManifestError(
             [FieldIssue(f"{prefix}.{i.path}" if i.path else prefix, i.message) for i in exc.issues]
         ) from None

@@ -55,6 +55,15 @@ class NodeSortPolicy(Model):
 
 class PartitionPreemption(Model):
     enabled: bool = False
+    quotapreemptionenabled: bool | None = None
+    """YuniKorn 1.8: preempt when a queue's quota is lowered below its usage (after the queue's
+    `quota.preemption.delay`)."""
+
+
+class UserGroupResolver(Model):
+    """YuniKorn 1.8: how a user's groups are found (e.g. `ldap`; the default resolves from the OS)."""
+
+    type: str = ""
 
 
 class Partition(Model):
@@ -64,7 +73,8 @@ class Partition(Model):
     limits: list[Limit] = Field(default_factory=list)
     preemption: PartitionPreemption | None = None
     nodesortpolicy: NodeSortPolicy | None = None
-    statedumpfilepath: str | None = None
+    usergroupresolver: UserGroupResolver | None = None
+    # statedumpfilepath was removed in YuniKorn 1.5: strict decoding rejects it, and so does this model.
 
 
 class SchedulerConfig(Model):

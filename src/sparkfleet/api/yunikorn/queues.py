@@ -24,6 +24,11 @@ PRIORITY_POLICY = "priority.policy"
 PRIORITY_OFFSET = "priority.offset"
 PREEMPTION_POLICY = "preemption.policy"
 PREEMPTION_DELAY = "preemption.delay"
+QUOTA_PREEMPTION_DELAY = "quota.preemption.delay"
+"""YuniKorn 1.8: how long a queue may stay over a lowered quota before quota preemption starts."""
+UNSCHEDULABLE_ASKS_BACKOFF = "application.unschedasks.backoff"
+"""YuniKorn 1.8: back off from asks that could not be scheduled, so a large pending app stops hurting
+throughput (a duration)."""
 DEFAULT_PREEMPTION_DELAY_SECONDS = 30
 PROPERTY_DEFAULTS = {
     APPLICATION_SORT_POLICY: "fifo",

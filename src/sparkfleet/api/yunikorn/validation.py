@@ -38,7 +38,9 @@ from sparkfleet.api.yunikorn.queues import (
     PREEMPTION_POLICY,
     PRIORITY_OFFSET,
     PRIORITY_POLICY,
+    QUOTA_PREEMPTION_DELAY,
     ROOT,
+    UNSCHEDULABLE_ASKS_BACKOFF,
     USER_NAME,
     Limit,
     QueueConfig,
@@ -124,6 +126,14 @@ def _property_issues(properties: Mapping[str, str], path: str) -> list[FieldIssu
             else:
                 if delay <= 0:
                     issues.append(FieldIssue(here, f'"{value}" must be a positive duration, e.g. "30s"'))
+        elif key in (QUOTA_PREEMPTION_DELAY, UNSCHEDULABLE_ASKS_BACKOFF):
+            try:
+                wait = parse_go_duration(value)
+            except DurationError as exc:
+                issues.append(FieldIssue(here, str(exc)))
+            else:
+                if wait < 0:
+                    issues.append(FieldIssue(here, f'"{value}" must not be negative, e.g. "5m"'))
     return issues
 
 

@@ -5,16 +5,20 @@ Time only moves when the clock does: every call first applies what became due si
 (pending -> running after `launchLatencySeconds`, interruption warnings, reclaims), stamping each event
 with the time it was due, so a virtual clock replays the same history on every run. Instance ids are
 `i-` followed by the launch counter in 17 hex digits. All calls are serialised by one lock.
+
+With a `state_file` the region outlives the program (state.py): it is reopened from the file, and every
+call that changed something writes it again before returning.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import Enum
+from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
 
@@ -40,6 +44,7 @@ from sparkfleet.cloud.pricing import offering_price
 from sparkfleet.cloud.sim.capacity import CapacityModel, insufficient_capacity_message
 from sparkfleet.cloud.sim.fleet import Candidate, fleet_order
 from sparkfleet.cloud.sim.scenario import check_scenario
+from sparkfleet.cloud.sim.state import Due, Launched, RegionState, Step, load_state, save_state
 
 DEFAULT_REGION = "us-east-1"
 SPOT_INTERRUPTION_NOTICE = timedelta(minutes=2)
@@ -50,35 +55,20 @@ class SupportsNow(Protocol):
     def now(self) -> datetime: ...
 
 
-class _Step(Enum):
-    RUN = "run"  # a pending instance finished booting
-    INTERRUPT = "interrupt"  # an `at` interruption fires: pick the victims now
-    WARN = "warn"  # one instance gets its two-minute notice
-    RECLAIM = "reclaim"  # the notice ran out
-
-
-@dataclass(frozen=True, order=True)
-class _Due:
-    time: datetime
-    seq: int
-    step: _Step = _Step.RUN
-    instanceId: str = ""
-    spec: int = -1
-
-
-@dataclass(frozen=True)
-class _Launched:
-    request: LaunchRequest
-    instanceId: str
-    errors: tuple[LaunchFailure, ...]
-
-
 class SimulatedEC2:
     """The Cloud port over a simulated region (us-east-1 unless told otherwise)."""
 
     def __init__(
-        self, catalog: Catalog, scenario: Scenario, clock: SupportsNow, *, region: str = DEFAULT_REGION
+        self,
+        catalog: Catalog,
+        scenario: Scenario,
+        clock: SupportsNow,
+        *,
+        region: str = DEFAULT_REGION,
+        state_file: Path | None = None,
     ) -> None:
+        """`state_file`: where the region is kept across restarts (reopened from it when it exists);
+        None: the region lives as long as this object."""
         check_scenario(scenario, catalog, region)
         self._catalog = catalog
         self._types = {it.name: it for it in catalog}
@@ -96,17 +86,77 @@ class SimulatedEC2:
         }
         self._lock = threading.RLock()
         self._instances: dict[str, Instance] = {}
-        self._by_token: dict[str, _Launched] = {}
+        self._by_token: dict[str, Launched] = {}
         self._warned: set[str] = set()
         self._hits_left = [spec.count for spec in scenario.spotInterruptions]
         self._events: list[CloudEvent] = []
-        self._due: list[_Due] = []
+        self._due: list[Due] = []
         self._seq = 0
         self._launches = 0
+        self._state_file = state_file
+        self._dirty = False
         self.started = clock.now()
-        for index, spec in enumerate(scenario.spotInterruptions):
+        kept = load_state(state_file) if state_file is not None else None
+        if kept is not None:
+            self._reopen(kept)
+        else:
+            self._plan_interruptions(self.started)
+        with self._caught_up():
+            self._dirty = self._dirty or (state_file is not None and kept is None)
+
+    def _plan_interruptions(self, since: datetime) -> None:
+        for index, spec in enumerate(self._scenario.spotInterruptions):
             if spec.at is not None:
-                self._schedule(self.started + timedelta(seconds=spec.at), _Step.INTERRUPT, spec=index)
+                self._schedule(since + timedelta(seconds=spec.at), Step.INTERRUPT, spec=index)
+
+    def _reopen(self, kept: RegionState) -> None:
+        """Take up the region kept in the state file; a changed scenario's interruptions start now."""
+        self._instances = dict(kept.instances)
+        self._by_token = dict(kept.by_token)
+        self._events = list(kept.events)
+        self._seq, self._launches = kept.seq, kept.launches
+        for instance in self._instances.values():
+            if instance.state in _LIVE:
+                self._capacity.started(instance.instance_type)
+        if kept.scenario == self._scenario_json():
+            self.started = kept.started
+            self._warned, self._hits_left = set(kept.warned), list(kept.hits_left)
+            self._due = list(kept.due)
+        else:
+            self._due = [d for d in kept.due if d.step in (Step.RUN, Step.RECLAIM)]
+            self._warned = {d.instanceId for d in self._due if d.step is Step.RECLAIM}
+            self._plan_interruptions(self.started)
+            self._dirty = True
+        heapq.heapify(self._due)
+
+    def _scenario_json(self) -> dict[str, object]:
+        return self._scenario.model_dump(mode="json")
+
+    @contextlib.contextmanager
+    def _caught_up(self) -> Iterator[None]:
+        """The lock held and the region caught up to now; what changed is written before it is let go."""
+        with self._lock:
+            try:
+                self._catch_up()
+                yield
+            finally:
+                if self._dirty and self._state_file is not None:
+                    save_state(self._state_file, self._snapshot())
+                self._dirty = False
+
+    def _snapshot(self) -> RegionState:
+        return RegionState(
+            started=self.started,
+            scenario=self._scenario_json(),
+            instances=dict(self._instances),
+            by_token=dict(self._by_token),
+            warned=set(self._warned),
+            hits_left=list(self._hits_left),
+            events=list(self._events),
+            due=list(self._due),
+            seq=self._seq,
+            launches=self._launches,
+        )
 
     @property
     def region(self) -> str:
@@ -126,8 +176,7 @@ class SimulatedEC2:
     def offerings(self, region: str) -> list[Offering]:
         if region != self._region:
             raise CloudError(f"region {region!r} is not simulated (this simulator serves {self._region})")
-        with self._lock:
-            self._catch_up()
+        with self._caught_up():
             # As EC2's offering APIs do, list what exists: capacity shows only when a launch fails.
             return [
                 Offering(key.instanceType, key.zone, key.capacityType, price, True)
@@ -135,8 +184,7 @@ class SimulatedEC2:
             ]
 
     def launch(self, request: LaunchRequest) -> LaunchResult:
-        with self._lock:
-            self._catch_up()
+        with self._caught_up():
             earlier = self._by_token.get(request.client_token)
             if earlier is not None:
                 if earlier.request != request:
@@ -149,7 +197,7 @@ class SimulatedEC2:
             for candidate in fleet_order(request, self._types, self._zones, self._prices):
                 if self._has_capacity(candidate.offering):
                     instance = self._start(request, candidate, now)
-                    self._by_token[request.client_token] = _Launched(
+                    self._by_token[request.client_token] = Launched(
                         request, instance.instance_id, tuple(failures)
                     )
                     return LaunchResult(instance, tuple(failures))
@@ -157,8 +205,7 @@ class SimulatedEC2:
             return LaunchResult(None, tuple(failures))
 
     def terminate(self, instance_ids: Sequence[str]) -> list[Instance]:
-        with self._lock:
-            self._catch_up()
+        with self._caught_up():
             unknown = [i for i in instance_ids if i not in self._instances]
             if unknown:
                 raise InstanceNotFound(unknown)
@@ -168,20 +215,18 @@ class SimulatedEC2:
             return [self._instances[i] for i in instance_ids]
 
     def list_instances(self) -> list[Instance]:
-        with self._lock:
-            self._catch_up()
+        with self._caught_up():
             return [i for i in self._instances.values() if i.state in _LIVE]
 
     def poll_events(self) -> list[CloudEvent]:
-        with self._lock:
-            self._catch_up()
+        with self._caught_up():
             events, self._events = self._events, []
+            self._dirty = self._dirty or bool(events)
             return events
 
     def describe(self, instance_id: str) -> Instance:
         """One instance in whatever state it is, terminated included."""
-        with self._lock:
-            self._catch_up()
+        with self._caught_up():
             if instance_id not in self._instances:
                 raise InstanceNotFound([instance_id])
             return self._instances[instance_id]
@@ -194,6 +239,7 @@ class SimulatedEC2:
         failure = LaunchFailure(
             key.instanceType, key.zone, key.capacityType, message=insufficient_capacity_message(key)
         )
+        self._dirty = True
         self._events.append(
             CloudEvent(
                 CloudEventKind.INSUFFICIENT_CAPACITY,
@@ -225,13 +271,13 @@ class SimulatedEC2:
         self._instances[instance.instance_id] = instance
         self._capacity.started(key.instanceType)
         self._record_state(instance, None, now)
-        self._schedule(now + self._latency, _Step.RUN, instance.instance_id)
+        self._schedule(now + self._latency, Step.RUN, instance.instance_id)
         if key.capacityType is CapacityType.SPOT:
             family = candidate.instanceType.family
             for index, spec in enumerate(self._scenario.spotInterruptions):
                 if spec.afterLaunch is not None and spec.matches(key.instanceType, family, key.zone):
                     when = now + timedelta(seconds=spec.afterLaunch)
-                    self._schedule(when, _Step.WARN, instance.instance_id, spec=index)
+                    self._schedule(when, Step.WARN, instance.instance_id, spec=index)
         return instance
 
     def _stop(self, instance_id: str, when: datetime, reason: str) -> None:
@@ -247,6 +293,7 @@ class SimulatedEC2:
         self._record_state(updated, instance.state, when)
 
     def _record_state(self, instance: Instance, previous: InstanceState | None, when: datetime) -> None:
+        self._dirty = True
         self._events.append(
             CloudEvent(
                 CloudEventKind.STATE_CHANGE,
@@ -262,27 +309,29 @@ class SimulatedEC2:
             )
         )
 
-    def _schedule(self, when: datetime, step: _Step, instance_id: str = "", spec: int = -1) -> None:
+    def _schedule(self, when: datetime, step: Step, instance_id: str = "", spec: int = -1) -> None:
         self._seq += 1
-        heapq.heappush(self._due, _Due(when, self._seq, step, instance_id, spec))
+        heapq.heappush(self._due, Due(when, self._seq, step, instance_id, spec))
+        self._dirty = True
 
     def _catch_up(self) -> None:
         """Apply everything due up to the clock's now, in time order (ties in scheduling order)."""
         now = self._clock.now()
         while self._due and self._due[0].time <= now:
             due = heapq.heappop(self._due)
-            if due.step is _Step.RUN:
+            self._dirty = True
+            if due.step is Step.RUN:
                 instance = self._instances[due.instanceId]
                 if instance.state is InstanceState.PENDING:
                     self._set_state(instance, InstanceState.RUNNING, due.time)
-            elif due.step is _Step.INTERRUPT:
+            elif due.step is Step.INTERRUPT:
                 self._interrupt(due)
-            elif due.step is _Step.WARN:
+            elif due.step is Step.WARN:
                 self._warn(due.instanceId, due.spec, due.time)
             else:
                 self._stop(due.instanceId, due.time, SPOT_TERMINATION_REASON)
 
-    def _interrupt(self, due: _Due) -> None:
+    def _interrupt(self, due: Due) -> None:
         spec = self._scenario.spotInterruptions[due.spec]
         for instance in list(self._instances.values()):
             family = self._types[instance.instance_type].family
@@ -313,4 +362,4 @@ class SimulatedEC2:
                 deadline=deadline,
             )
         )
-        self._schedule(deadline, _Step.RECLAIM, instance_id)
+        self._schedule(deadline, Step.RECLAIM, instance_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sparkfleet.api.wire import CONDITION_POD_SCHEDULED
-from sparkfleet.cluster.defaults import missing_status
+from sparkfleet.cluster.defaults import missing_status, stored_form
 from sparkfleet.cluster.embedded.validation import check_metadata, check_name, check_namespace, check_spec
 from sparkfleet.cluster.errors import Conflict, Invalid, NotFound
 from sparkfleet.cluster.kinds import KindInfo
@@ -62,6 +62,7 @@ def namespace_of(info: KindInfo, namespace: object, name: str) -> str:
 def new_body(info: KindInfo, obj: Obj, *, name: str, namespace: str, uid: str, now: str) -> Obj:
     """The body of a created object, before its resourceVersion is known."""
     check_kind(obj, info)
+    obj = stored_form(info, obj)
     metadata = dict(metadata_of(obj, info.kind))
     if metadata.get("resourceVersion"):
         raise Invalid.field(
@@ -128,7 +129,7 @@ def updated_body(info: KindInfo, current: Obj, request: Obj) -> Obj:
     check_kind(request, info)
     metadata = metadata_of(request, info.kind)
     check_precondition(info, current, metadata)
-    new = _with_status_of({k: v for k, v in request.items() if k != "status"}, current)
+    new = _with_status_of({k: v for k, v in stored_form(info, request).items() if k != "status"}, current)
     check_spec(info, current["metadata"]["name"], new)
     return _keep_identity(current, new)
 
@@ -148,6 +149,7 @@ def patched_body(info: KindInfo, current: Obj, patch: Obj, subresource: str | No
         check_precondition(info, current, patch_metadata)
     merged: Obj = merge_patch(current, patch)
     if subresource is None:
+        merged = stored_form(info, merged)
         check_spec(info, current["metadata"]["name"], merged)
         return _keep_identity(current, _with_status_of(merged, current))
     if subresource == "status":

@@ -9,6 +9,7 @@ from pathlib import Path
 SCHEMA_VERSION = 1
 
 # Cluster-scoped objects have namespace "" (NULL would defeat the unique key).
+# `probe` stays empty: the readiness check writes and deletes a row there to see whether writes succeed.
 # The generated columns expose the fields controllers select on most (pods of a node, events of an
 # object) to indexes, so those lists do not decode every body.
 _DDL = """
@@ -48,6 +49,10 @@ CREATE TABLE IF NOT EXISTS changes (
     name TEXT NOT NULL,
     prev_rv INTEGER,
     body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS probe (
+    id INTEGER PRIMARY KEY,
+    pad BLOB NOT NULL
 );
 """
 

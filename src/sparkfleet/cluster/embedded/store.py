@@ -3,20 +3,22 @@
 Durability: WAL (synchronous NORMAL or FULL, see `Durability`), and every API call is one
 `BEGIN IMMEDIATE` transaction, so a write is in the log when the call returns and a killed process
 leaves either all of a write or none of it.
-Concurrency: writes are serialised by a lock (and across processes by SQLite's write lock); reads use one
-connection per thread and never wait for writers.
+Concurrency: writes are serialised by a lock (and across processes by SQLite's write lock); reads never
+wait for writers (their connections: readers.py).
+Disk trouble: see disk.py (a refused write is a StorageError, 507; `storage_problem` says whether writes
+fail).
 """
 
 from __future__ import annotations
 
 import builtins
 import random
-import sqlite3
 import threading
+import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,8 +28,10 @@ from sparkfleet.cluster.closing import Closing
 from sparkfleet.cluster.embedded import rules
 from sparkfleet.cluster.embedded.codec import loads
 from sparkfleet.cluster.embedded.collector import delete_with_dependents
+from sparkfleet.cluster.embedded.disk import DiskState, open_writer, setup_lock
 from sparkfleet.cluster.embedded.query import list_sql
-from sparkfleet.cluster.embedded.schema import Durability, connect, initialise
+from sparkfleet.cluster.embedded.readers import Readers
+from sparkfleet.cluster.embedded.schema import Durability
 from sparkfleet.cluster.embedded.tx import WriteTx
 from sparkfleet.cluster.embedded.watch import ChangeRow, EmbeddedWatch, Notifier
 from sparkfleet.cluster.errors import (
@@ -70,26 +74,26 @@ class EmbeddedCluster(Closing):
         history_limit: int = 100_000,
         poll_interval: float = 0.05,
         durability: Durability = Durability.PROCESS,
+        max_size: int | None = None,
     ) -> None:
         """`history_limit`: changes kept for resuming watches; `poll_interval`: how often (real seconds) an
-        idle watch looks for writes made by other processes; `durability`: see `Durability`."""
+        idle watch looks for writes made by other processes; `durability`: see `Durability`; `max_size`:
+        bytes the file may grow to, beyond which writes are refused as on a full disk (None: the disk's).
+        A store that cannot be opened (read-only or full home) raises StorageError."""
         if history_limit < 1:
             raise ValueError("history_limit must be at least 1")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.clock = clock
         self._history_limit = history_limit
         self._poll_interval = poll_interval
         self._durability = durability
-        self._writer = connect(self.path, durability)
-        initialise(self._writer)
+        self._writer = open_writer(self.path, durability, max_size)
+        self._disk = DiskState(self.path)
         self._write_lock = threading.Lock()
-        self._local = threading.local()
-        # Read connections by owning thread, so those of finished threads can be closed.
-        self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
-        # Guards reader bookkeeping; close() waits on it until no read is in flight.
-        self._state = threading.Condition()
-        self._reads_in_flight = 0
+        self._readers = Readers(self.path, durability)
+        # (real time, notifier seq, head rv, compacted rv) of the latest change read: idle watches that
+        # are already at the head skip the database until a commit here or a poll interval passes.
+        self._head: tuple[float, int, int, int] | None = None
         self._notifier = Notifier()
         self._watches: weakref.WeakSet[EmbeddedWatch] = weakref.WeakSet()
         self._random = random.Random()
@@ -97,69 +101,51 @@ class EmbeddedCluster(Closing):
 
     # --- connections -------------------------------------------------------------------------------
 
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        """This thread's read connection, kept open until the read is done even if close() is called."""
-        with self._state:
-            if self._closed:
-                raise ClusterError(f"the cluster store {self.path} is closed")
-            conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-            if conn is None:
-                self._close_orphaned_readers()
-                conn = connect(self.path, self._durability)
-                self._readers.append((threading.current_thread(), conn))
-                self._local.conn = conn
-            self._reads_in_flight += 1
-        try:
-            yield conn
-        finally:
-            with self._state:
-                self._reads_in_flight -= 1
-                if not self._reads_in_flight:
-                    self._state.notify_all()
-
-    def _close_orphaned_readers(self) -> None:
-        alive = []
-        for thread, conn in self._readers:
-            if thread.is_alive():
-                alive.append((thread, conn))
-            else:
-                conn.close()
-        self._readers = alive
-
     def _write(self, work: Callable[[WriteTx], T]) -> T:
         with self._write_lock:
             if self._closed:
                 raise ClusterError(f"the cluster store {self.path} is closed")
             conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                tx = WriteTx(conn, self._history_limit)
-                result = work(tx)
-                tx.finish()
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            with self._disk.writing():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    tx = WriteTx(conn, self._history_limit)
+                    result = work(tx)
+                    tx.finish()
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
         if tx.changed:
             self._notifier.notify()
         return result
 
+    def storage_problem(self) -> str | None:
+        """None while writes succeed; after a refused write, why writes fail, until a probe write (or
+        any write) succeeds again. What /readyz reports."""
+        with self._write_lock:
+            if self._closed:
+                return f"the cluster store {self.path} is closed"
+            return self._disk.recheck(self._writer)
+
+    def first_use(self) -> AbstractContextManager[None]:
+        """The store's setup lock, held across processes: for work on a new store that must run once,
+        such as seeding it. Not re-entrant."""
+        return setup_lock(self.path)
+
     def close(self) -> None:
         """End open watches and close every connection. Idempotent."""
-        with self._write_lock, self._state:
+        with self._write_lock:
             if self._closed:
                 return
             self._closed = True
+            self._readers.refuse()
         for watch in list(self._watches):
             watch.close()
         self._notifier.notify()
-        with self._write_lock, self._state:
-            self._state.wait_for(lambda: not self._reads_in_flight)
-            for _, conn in self._readers:
-                conn.close()
-            self._readers.clear()
+        with self._write_lock:
+            self._readers.close()
             self._writer.close()
 
     # --- reads -------------------------------------------------------------------------------------
@@ -172,7 +158,7 @@ class EmbeddedCluster(Closing):
 
     def get(self, kind: str, namespace: str | None, name: str) -> Obj:
         info = lookup(kind)
-        with self._reading() as conn:
+        with self._readers.own() as conn:
             row = conn.execute(
                 "SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?",
                 (info.kind, self._namespace(info, namespace), name),
@@ -191,7 +177,7 @@ class EmbeddedCluster(Closing):
     ) -> tuple[list[Obj], int]:
         """Matching objects and the resourceVersion they are current at, read in one snapshot."""
         sql, params = list_sql(kind, namespace, labels, fields)
-        with self._reading() as conn:
+        with self._readers.own() as conn:
             conn.execute("BEGIN")
             try:
                 (rv,) = conn.execute("SELECT resource_version FROM meta WHERE id = 1").fetchone()
@@ -222,10 +208,21 @@ class EmbeddedCluster(Closing):
         )
         return ObjectList(items=items, resourceVersion=str(rv))
 
+    def count(self, kind: str, namespace: str | None) -> int:
+        """How many objects of `kind` the namespace holds (every namespace for None), from the index
+        without reading them: what an object-count quota asks before each create."""
+        info = lookup(kind)
+        sql, params = "SELECT COUNT(*) FROM objects WHERE kind = ?", [info.kind]
+        if info.namespaced and namespace:
+            sql, params = f"{sql} AND namespace = ?", [info.kind, namespace]
+        with self._readers.own() as conn:
+            (found,) = conn.execute(sql, params).fetchone()
+        return int(found)
+
     @property
     def resource_version(self) -> str:
         """The store's current resourceVersion (of its latest change)."""
-        with self._reading() as conn:
+        with self._readers.own() as conn:
             (rv,) = conn.execute("SELECT resource_version FROM meta WHERE id = 1").fetchone()
         return str(rv)
 
@@ -358,6 +355,14 @@ class EmbeddedCluster(Closing):
     def _read_changes(
         self, after: int, kind: str | None, namespace: str | None, with_previous: bool
     ) -> tuple[int, int, builtins.list[ChangeRow]]:
+        head_seen, seq = self._head, self._notifier.seq
+        if (
+            head_seen is not None
+            and head_seen[1] == seq
+            and head_seen[2] <= after
+            and time.monotonic() - head_seen[0] < self._poll_interval
+        ):
+            return head_seen[3], after, []
         where = ["c.rv > ?"]
         params: list[object] = [after]
         if kind is not None:
@@ -372,7 +377,7 @@ class EmbeddedCluster(Closing):
             f"SELECT c.rv, c.type, c.body, {previous} FROM changes c{join} WHERE {' AND '.join(where)} "
             f"ORDER BY c.rv LIMIT {_WATCH_BATCH}"
         )
-        with self._reading() as conn:
+        with self._readers.shared() as conn:
             conn.execute("BEGIN")
             try:
                 head, compacted = conn.execute(
@@ -381,6 +386,7 @@ class EmbeddedCluster(Closing):
                 rows: list[ChangeRow] = conn.execute(sql, params).fetchall()
             finally:
                 conn.execute("COMMIT")
+        self._head = (time.monotonic(), seq, head, compacted)
         # A full batch may stop short of the head; otherwise everything up to the head has been seen.
         cursor = rows[-1][0] if len(rows) == _WATCH_BATCH else max(head, after)
         return compacted, cursor, rows
@@ -404,7 +410,7 @@ class EmbeddedCluster(Closing):
             initial, cursor = self._select(kind_name, scope, labels, fields)
         else:
             cursor = _parse_rv(str(resource_version))
-            with self._reading() as conn:
+            with self._readers.own() as conn:
                 (compacted,) = conn.execute("SELECT compacted_rv FROM meta WHERE id = 1").fetchone()
             if cursor < compacted:
                 raise Gone(f"too old resource version: {cursor} ({compacted})")

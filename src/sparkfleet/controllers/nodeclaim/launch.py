@@ -193,6 +193,8 @@ def _launched(
         "providerID": provider_id_of(instance),
         "conditions": with_condition(conditions_of(current), C.LAUNCHED, "True", "Launched", message, now),
     }
+    if instance.image_id:
+        status["imageID"] = instance.image_id
     if facts is not None:
         status["capacity"] = facts.capacity.as_quantities()
         status["allocatable"] = facts.allocatable.as_quantities()

@@ -14,7 +14,15 @@ import logging
 from datetime import datetime
 
 from sparkfleet.api.base import ManifestError
-from sparkfleet.api.yunikorn import CONFIGMAP_NAMES, QUEUES_KEY, Partition, parse_configmap, parse_queues_yaml
+from sparkfleet.api.yunikorn import (
+    CONFIGMAP_NAMES,
+    QUEUES_GZ_KEY,
+    QUEUES_KEY,
+    Partition,
+    configmap_queues_text,
+    parse_configmap,
+    parse_queues_yaml,
+)
 from sparkfleet.cluster import Cluster, NotFound, Obj
 from sparkfleet.controllers.scheduler.effects import EventSink
 from sparkfleet.controllers.scheduler.records import meta
@@ -61,7 +69,7 @@ class QueueConfig:
                 obj = self.cluster.get("ConfigMap", self.namespace, name)
             except NotFound:
                 continue
-            if QUEUES_KEY in (obj.get("data") or {}):
+            if QUEUES_KEY in (obj.get("data") or {}) or QUEUES_GZ_KEY in (obj.get("binaryData") or {}):
                 return obj
         return None
 
@@ -82,7 +90,7 @@ class QueueConfig:
                 if self.partition is None:
                     self.partition = self._fallback(configmap, now)
                 return self.partition
-            text = str((configmap.get("data") or {}).get(QUEUES_KEY))
+            text = configmap_queues_text(configmap)
         reloaded = self.partition is not None and configmap is not None
         self.partition, self._key, self.text = partition, key, text
         self._refused_key = None

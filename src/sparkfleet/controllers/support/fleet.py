@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from sparkfleet.api.ec2nodeclass import EC2NodeClass
 from sparkfleet.api.instancetypes import InstanceType
-from sparkfleet.api.karpenter import NodeClaim, NodeClaimConditionType, NodePool
+from sparkfleet.api.karpenter import NodeClaim, NodeClaimConditionType, NodeOverlay, NodePool
 from sparkfleet.api.placement import Taint
 from sparkfleet.api.pod import Pod
 from sparkfleet.api.wire import (
@@ -67,7 +67,7 @@ log = logging.getLogger("sparkfleet.controllers.provisioner")
 
 COMPONENT = "karpenter"
 """The source component of the Events the provisioner, disruption and the NodeClaim controller record."""
-_M = TypeVar("_M", NodePool, EC2NodeClass)
+_M = TypeVar("_M", NodePool, EC2NodeClass, NodeOverlay)
 
 
 def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -108,13 +108,21 @@ class FleetSource:
                 self._types = tuple(self.cloud.instance_types())
             pool_objs = self.cluster.list("NodePool").items
             class_objs = self.cluster.list("EC2NodeClass").items
+            overlay_objs = self.cluster.list("NodeOverlay").items
             offerings = tuple(self.cloud.offerings(self.cloud.region))
-            key = (versions(pool_objs), versions(class_objs), offerings)
+            key = (versions(pool_objs), versions(class_objs), versions(overlay_objs), offerings)
             if self._view is not None and key == self._key:
                 return self._view
             pools = {p.name: p for p in _parse(pool_objs, NodePool)}
             classes = {c.metadata.name or "": c for c in _parse(class_objs, EC2NodeClass)}
-            fleet = Fleet(tuple(pools.values()), MappingProxyType(classes), self._types, offerings)
+            overlays = tuple(_parse(overlay_objs, NodeOverlay))
+            fleet = Fleet(
+                tuple(pools.values()),
+                MappingProxyType(classes),
+                self._types,
+                offerings,
+                node_overlays=overlays,
+            )
             types = {it.name: it for it in self._types}
             self._view = FleetView(fleet, MappingProxyType(pools), MappingProxyType(classes), types)
             self._key = key

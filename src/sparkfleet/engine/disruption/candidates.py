@@ -61,8 +61,8 @@ def find_candidates(snapshot: DisruptionSnapshot, handled: set[str]) -> Candidat
         if not node.pods:
             empty.append(node)
             continue
-        if pool.spec.disruption.consolidationPolicy != ConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED:
-            continue
+        if pool.spec.disruption.consolidationPolicy == ConsolidationPolicy.WHEN_EMPTY:
+            continue  # Balanced, like WhenEmptyOrUnderutilized, consolidates underutilized nodes too
         reason = protection(node)
         if reason:
             blocked.append(Blocked(node.name, reason))

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from sparkfleet.api.pod import ContainerStateTerminated, Pod, PodPhase
 from sparkfleet.api.sparkstatus import ExecutorStateType
-from sparkfleet.api.wire import DRIVER_CONTAINER, EXECUTOR_CONTAINERS, LABEL_SPARK_APP_SELECTOR
+from sparkfleet.api.wire import (
+    DRIVER_CONTAINER,
+    EXECUTOR_CONTAINERS,
+    LABEL_SPARK_APP_SELECTOR,
+    REASON_START_ERROR,
+)
 from sparkfleet.engine.lifecycle.transitions import Observation
 
 __all__ = [
@@ -58,7 +63,13 @@ def driver_failure_message(pod: Pod) -> str:
             # An evicted or preempted pod has no terminated container but says why on the pod.
             return f"driver pod failed: {': '.join(part for part in (reason, message) if part)}"
         return "driver container status missing"
-    return f"driver container failed with ExitCode: {terminated.exitCode}, Reason: {terminated.reason or ''}"
+    text = f"driver container failed with ExitCode: {terminated.exitCode}, Reason: {terminated.reason or ''}"
+    if terminated.reason == REASON_START_ERROR and terminated.message:
+        # The operator stops at the reason; for a container that could not start, the message (a jar the
+        # image does not have, a path the runtime refused) is the cause and the fix. A container that ran
+        # and failed has its log tail there: that belongs to the logs, not to the state.
+        return f"{text}, Message: {terminated.message}"
+    return text
 
 
 def observe_driver(pod: Pod) -> DriverView:

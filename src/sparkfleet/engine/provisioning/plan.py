@@ -6,7 +6,10 @@
 3. NodePools are tried in Karpenter's order (weight, then name). Each group goes to the first pool that
    can host it (requirements, taints, an instance type that holds a pod after overhead and daemonsets,
    an available offering); the groups of a pool with the same usable types, zones and capacity types
-   are packed together (`packing.pack`) into node patterns. A claim keeps every type that holds its pods
+   form a class. Classes go in order of how few capacity types and zones they allow; each first fills
+   the room of the claims planned so far where their requirements are compatible (`drafts`: narrowing
+   the claim, as Karpenter adds a pod to an in-flight NodeClaim before opening one), and what is left
+   is packed together (`packing.pack`) into node patterns. A claim keeps every type that holds its pods
    (cheapest offering first, at most `max_candidates`); pods a pool's limits turn away move on to the
    next pool.
 4. Gangs: a gang with any pod left without a place gets no capacity at all. Its pods are taken out and
@@ -29,22 +32,21 @@ from sparkfleet.engine.provisioning.compat import (
     fit,
     pod_terms,
 )
+from sparkfleet.engine.provisioning.drafts import DraftClaim, InFlight, materialize
 from sparkfleet.engine.provisioning.model import (
     ExistingNode,
     Nomination,
     PlanEvent,
-    PlannedClaim,
     ProvisioningPlan,
     ProvisioningRequest,
     UnschedulablePod,
 )
-from sparkfleet.engine.provisioning.nodefacts import NodeFacts, node_facts
+from sparkfleet.engine.provisioning.nodefacts import NodeFacts
 from sparkfleet.engine.provisioning.packing import Pattern, pack
 from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.requirements import Requirements, min_values_problems
 from sparkfleet.engine.provisioning.resources import NAMES, Resources
 from sparkfleet.engine.provisioning.tables import (
-    CAPACITY_TYPES,
     BoolArray,
     CompiledFleet,
     IntArray,
@@ -111,9 +113,8 @@ class _Round:
 
     ctx: _Context
     groups: list[_Group]
-    claims: list[PlannedClaim] = field(default_factory=list)
+    inflight: InFlight
     nominations: list[Nomination] = field(default_factory=list)
-    events: list[PlanEvent] = field(default_factory=list)
     limited: dict[tuple[int, str], str] = field(default_factory=dict)
     """(group, pool) -> why the pool's limits turned the group's pods away."""
     seq: int = 0
@@ -126,7 +127,8 @@ def plan(request: ProvisioningRequest) -> ProvisioningPlan:
     excluded: dict[str, str] = {}  # gang -> reason
     while True:
         live = pods if not excluded else [p for p in pods if p.gang is None or p.gang not in excluded]
-        rnd = _Round(ctx, _group(live, ctx.constraint_ids))
+        groups = _group(live, ctx.constraint_ids)
+        rnd = _Round(ctx, groups, InFlight(compiled, ctx.prices, _least_request(groups)))
         gangs = _gang_sizes(rnd)
         infeasible = _failed_gangs(rnd, gangs, before=True)
         if infeasible:
@@ -150,11 +152,12 @@ def plan(request: ProvisioningRequest) -> ProvisioningPlan:
             for p in pods
             if p.gang is not None and p.gang in excluded
         )
-    events = rnd.events + [
+    made = materialize(rnd.inflight.drafts, compiled, ctx.prices, ctx.facts)
+    events = [event for _, event in made] + [
         PlanEvent("Pod", u.pod, EventType.WARNING, "FailedScheduling", u.reason) for u in unschedulable
     ]
     return ProvisioningPlan(
-        claims=tuple(rnd.claims),
+        claims=tuple(claim for claim, _ in made),
         nominations=tuple(rnd.nominations),
         unschedulable=tuple(unschedulable),
         events=tuple(events),
@@ -187,6 +190,14 @@ def _group(pods: list[PodRequest], constraint_ids: dict[tuple[object, ...], int]
     for i, group in enumerate(ordered):
         group.index = i
     return ordered
+
+
+def _least_request(groups: list[_Group]) -> IntArray:
+    """Per resource, the least any group asks: a claim with less room in one resource is full."""
+    if not groups:
+        return np.zeros(len(NAMES), dtype=np.int64)
+    least: IntArray = np.min([g.vector for g in groups], axis=0)
+    return least
 
 
 def _gang_sizes(rnd: _Round) -> Counter[str]:
@@ -296,6 +307,9 @@ def _provision_pool(rnd: _Round, pool: PoolModel) -> None:
     while True:
         progress = False
         for cls in _classes(rnd, pool):
+            for group in cls.groups:
+                _join_inflight(rnd, group)
+            cls.groups = [g for g in cls.groups if g.left]
             types = np.flatnonzero(cls.placement.mask & _within(pool, remaining))
             members = [g for g in cls.groups if np.any(np.all(pool.allocatable[types] >= g.vector, axis=1))]
             for group in cls.groups:
@@ -331,7 +345,23 @@ def _classes(rnd: _Round, pool: PoolModel) -> list[_Class]:
         else:
             cls.groups.append(group)
             cls.requirements = cls.requirements.intersect(placement.requirements)
-    return list(classes.values())
+    # the most constrained first: their claims are what the others' pods can still join
+    return sorted(
+        classes.values(),
+        key=lambda c: (len(c.placement.capacity_types) * len(c.placement.zones), c.groups[0].index),
+    )
+
+
+def _join_inflight(rnd: _Round, group: _Group) -> None:
+    """Put what claims planned so far have room for of the group's pods on them."""
+
+    def placement_in(pool: PoolModel) -> Placement | str:
+        return rnd.ctx.placement(group, pool)
+
+    def take(n: int) -> list[str]:
+        return [p.id for p in group.take(n)]
+
+    rnd.inflight.join(group.vector, group.left, placement_in, take)
 
 
 def _within(pool: PoolModel, remaining: dict[int, int]) -> BoolArray:
@@ -391,54 +421,32 @@ def _emit(
         for g, _ in members:
             rnd.limited[(g.index, pool.name)] = why
         return 0
-    first = candidates[0]
-    price, ct, zone = rnd.ctx.prices.cheapest(cls.placement.capacity_types, cls.placement.zones)
-    names = tuple(compiled.types[i].name for i in candidates)
     charge = pool.capacity[candidates].max(axis=0)
-    capacity_type = CAPACITY_TYPES[int(ct[first])]
-    zone_name = compiled.zones[int(zone[first])]
-    facts = node_facts(
-        pool.pool, pool.node_class, compiled.types[first], zone_name, capacity_type, cls.requirements
-    )
-    allowed_cts = tuple(CAPACITY_TYPES[i] for i in cls.placement.capacity_types)
-    allowed_zones = tuple(compiled.zones[i] for i in cls.placement.zones)
-    reqs = Resources.from_vector(total) + pool.daemon_overhead
-    per_node = sum(n for _, n in members)
-    message = (
-        f"{per_node} pods on {names[0]} ({capacity_type}, {zone_name}, ${price[first]:.4f}/h) "
-        f"from NodePool {pool.name}; {len(names)} candidate types"
-    )
-    node_class = pool.pool.spec.template.spec.nodeClassRef.name
     prefix = f"{pool.name}-{rnd.ctx.request.claim_prefix}"
-    for made in range(pattern.reps):
+    made: list[DraftClaim] = []
+    for _ in range(pattern.reps):
         if any(charge[r] > left for r, left in remaining.items()):
             for g, _ in members:
                 rnd.limited[(g.index, pool.name)] = f"the pool reached its limits ({_describe_limits(pool)})"
-            return made
+            break
         for r in remaining:
             remaining[r] -= int(charge[r])
-        pods = tuple(p.id for g, n in members for p in g.take(n))
         rnd.seq += 1
-        name = f"{prefix}{rnd.seq}"
-        rnd.claims.append(
-            PlannedClaim(
-                name=name,
-                node_pool=pool.name,
-                node_class=node_class,
-                instance_types=names,
-                capacity_type=capacity_type,
-                zone=zone_name,
-                price=float(price[first]),
-                pods=pods,
-                requests=reqs,
-                capacity_types=allowed_cts,
-                zones=allowed_zones,
-                requirements=cls.requirements,
-                node=facts,
+        pods = [p.id for g, n in members for p in g.take(n)]
+        made.append(
+            DraftClaim(
+                f"{prefix}{rnd.seq}",
+                pool,
+                tuple(candidates),
+                cls.placement.capacity_types,
+                cls.placement.zones,
+                cls.requirements,
+                total,
+                pods,
             )
         )
-        rnd.events.append(PlanEvent("NodeClaim", name, EventType.NORMAL, "Planned", message))
-    return pattern.reps
+    rnd.inflight.add(made)
+    return len(made)
 
 
 def _describe_limits(pool: PoolModel) -> str:

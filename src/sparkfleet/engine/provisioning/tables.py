@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from sparkfleet.api.ec2nodeclass import EC2NodeClass
 from sparkfleet.api.instancetypes import InstanceType, Offering
-from sparkfleet.api.karpenter import WELL_KNOWN_LABELS, NodePool, order_by_weight
+from sparkfleet.api.karpenter import WELL_KNOWN_LABELS, NodeOverlay, NodePool, order_by_weight
 from sparkfleet.api.placement import Taint, TaintEffect, Toleration
 from sparkfleet.api.quantity import cpu_millis, memory_bytes
 from sparkfleet.api.wire import (
@@ -31,6 +31,7 @@ from sparkfleet.api.wire import (
 from sparkfleet.engine.provisioning.nodefacts import instance_labels, region_of
 from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 from sparkfleet.engine.provisioning.overhead import node_resources
+from sparkfleet.engine.provisioning.overlays import apply_overlay_prices
 from sparkfleet.engine.provisioning.pods import PodRequest
 from sparkfleet.engine.provisioning.requirements import Requirements, ValueSet
 from sparkfleet.engine.provisioning.resources import Resources
@@ -71,6 +72,8 @@ class Fleet:
     instance_types: tuple[InstanceType, ...]
     offerings: tuple[Offering, ...]
     daemon_sets: tuple[PodRequest, ...] = ()
+    node_overlays: tuple[NodeOverlay, ...] = ()
+    """Price adjustments (Karpenter's NodeOverlay) applied to the offerings' prices."""
 
     @cached_property
     def compiled(self) -> CompiledFleet:
@@ -196,8 +199,12 @@ def compile_fleet(fleet: Fleet) -> CompiledFleet:
         if t is not None and o.available:
             price[t, CAPACITY_TYPES.index(o.capacityType), zone_index[o.zone]] = o.price
     compiled = CompiledFleet(fleet, types, index, labels, zones, price, ())
+    if fleet.node_overlays:
+        apply_overlay_prices(compiled, fleet.node_overlays, TYPE_KEYS, OFFERING_KEYS)
     pools = []
-    for rank, pool in enumerate(order_by_weight(fleet.node_pools)):
+    # A static NodePool (spec.replicas) keeps its own count of nodes and is never provisioned for pods.
+    dynamic = [p for p in fleet.node_pools if not p.is_static]
+    for rank, pool in enumerate(order_by_weight(dynamic)):
         pools.append(_compile_pool(compiled, pool, rank, fleet))
     compiled.pools = tuple(pools)
     return compiled

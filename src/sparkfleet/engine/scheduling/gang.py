@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sparkfleet.api.placement import Affinity, Toleration
 from sparkfleet.api.podrequests import resource_amount
 from sparkfleet.api.quantity import QuantityError
+from sparkfleet.api.settings import DEFAULT_MAX_EXECUTORS
 from sparkfleet.api.wire import (
     ANNOTATION_PLACEHOLDER,
     ANNOTATION_SCHEDULING_POLICY_PARAMETERS,
@@ -36,6 +37,8 @@ from sparkfleet.engine.scheduling.resources import PODS, Resources, format_resou
 from sparkfleet.engine.scheduling.snapshot import Constraints, PodRecord
 
 DEFAULT_PLACEHOLDER_TIMEOUT = 15 * 60.0
+MAX_GANG_MEMBERS = DEFAULT_MAX_EXECUTORS + 1
+"""The driver and the most executors any cluster lets an application ask for."""
 """placeholderTimeoutInSeconds when absent or not a positive integer (YuniKorn's default: 15 minutes)."""
 TIMEOUT_PARAM = "placeholderTimeoutInSeconds"
 STYLE_PARAM = "gangSchedulingStyle"
@@ -182,6 +185,13 @@ def parse_task_groups(raw: str) -> list[TaskGroup]:
                 labels=dict(item.get("labels") or {}),
                 annotations=dict(item.get("annotations") or {}),
             )
+        )
+    members = sum(g.min_member for g in groups)
+    if members > MAX_GANG_MEMBERS:
+        # Each member becomes a placeholder pod: refuse before making any.
+        raise TaskGroupError(
+            f"annotation {ANNOTATION_TASK_GROUPS} asks for {members} members, above the {MAX_GANG_MEMBERS} "
+            "an application may have (a driver and at most limits.maxExecutors executors): lower minMember"
         )
     return groups
 

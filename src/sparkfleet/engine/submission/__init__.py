@@ -1,7 +1,7 @@
 """Native submission: a SparkApplication becomes the Kubernetes objects spark-submit and the Spark
 Operator would create (driver pod, conf ConfigMap, services, executor template), with no JVM started."""
 
-from sparkfleet.engine.submission.build import Submission, SubmissionOptions, build_submission
+from sparkfleet.engine.submission.build import LOCAL_IMAGE, Submission, SubmissionOptions, build_submission
 from sparkfleet.engine.submission.errors import SubmissionError
 from sparkfleet.engine.submission.executor import (
     EXECUTOR_TEMPLATE_KEY,
@@ -19,6 +19,7 @@ from sparkfleet.engine.submission.properties import parse_properties, render_pro
 __all__ = [
     "DRIVER_CONF_VOLUME",
     "EXECUTOR_TEMPLATE_KEY",
+    "LOCAL_IMAGE",
     "SPARK_4_EXECUTOR_JAVA_OPTIONS",
     "SPARK_PROPERTIES",
     "ExecutorTemplate",

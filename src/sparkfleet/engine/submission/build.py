@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sparkfleet.api.settings import DEFAULT_MAX_EXECUTORS
 from sparkfleet.api.sparkapplication import DeployMode, SparkApplication
 from sparkfleet.api.wire import (
     ANNOTATION_SCHEDULING_POLICY_PARAMETERS,
@@ -57,6 +58,9 @@ from sparkfleet.engine.submission.service import driver_service, executor_networ
 from sparkfleet.engine.submission.webhook import RolePatches
 
 DEFAULT_MASTER_URL = "k8s://https://kubernetes.default.svc:443"
+LOCAL_IMAGE = "sparkfleet.local/spark"
+"""The image the embedded cluster gives an application that names none: its local runtime runs the
+installed PySpark, whatever the image. On Kubernetes there is no such default (the submission fails)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,9 @@ class SubmissionOptions:
     """Container image for applications that name none (a local runtime needs none of its own)."""
     ui_service: bool = True
     """Create the `<app>-ui-svc` service (the operator's --enable-ui-service)."""
+    max_executors: int = DEFAULT_MAX_EXECUTORS
+    """The cluster's limit on one application's executors (limits.maxExecutors): a submission asking for
+    more fails before any pod, task group or placeholder is made for them."""
     executor_java_options: tuple[str, ...] = SPARK_4_EXECUTOR_JAVA_OPTIONS
     """What the driver's Spark version prepends to executor JVM options."""
 
@@ -229,6 +236,12 @@ def build_submission(
             submitted_at=submitted_at,
         )
     )
+    initial_executors = _initial_executors(conf)
+    if initial_executors > opts.max_executors:
+        raise SubmissionError(
+            f"spec.executor.instances: the application asks for {initial_executors} executors, above the "
+            f"cluster's maximum of {opts.max_executors} (limits.maxExecutors): ask for fewer"
+        )
     kube = read_kube_conf(conf)
     kind = resource_type(app)
     try:
@@ -287,7 +300,7 @@ def build_submission(
         groups = yunikorn.task_groups(
             driver_pod,
             executor_template,
-            _initial_executors(conf),
+            initial_executors,
             {**spec.driver.labels, **driver_add.labels},
             {**spec.executor.labels, **executor_add.labels},
         )

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sparkfleet.api.pod import PodTemplateSpec
+from sparkfleet.api.redaction import shown_setting
 from sparkfleet.api.wire import (
     DRIVER_CONTAINER,
     EXECUTOR_CONTAINER,
@@ -303,7 +304,9 @@ def executor_java_options(conf: Mapping[str, str], runtime_defaults: tuple[str, 
         try:
             opts.extend(shlex.split(user))
         except ValueError as exc:
-            raise SubmissionError(f"spark.executor.extraJavaOptions={user!r}: {exc}") from None
+            raise SubmissionError(
+                f"{shown_setting('spark.executor.extraJavaOptions', user)}: {exc}"
+            ) from None
     opts.extend(f"-D{k}={conf[k]}" for k in sorted(conf) if is_executor_startup_conf(k))
     return opts
 

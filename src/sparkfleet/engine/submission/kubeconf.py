@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sparkfleet.api.redaction import shown_setting
 from sparkfleet.engine.submission.errors import SubmissionError
 
 Role = Literal["driver", "executor"]
@@ -147,7 +148,7 @@ def conf_int(conf: Mapping[str, str], key: str, default: int) -> int:
     try:
         return int(value.strip())
     except ValueError:
-        raise SubmissionError(f"{key}={value!r}: expected a whole number") from None
+        raise SubmissionError(f"{shown_setting(key, value)}: expected a whole number") from None
 
 
 def conf_bool(conf: Mapping[str, str], key: str, default: bool) -> bool:
@@ -156,5 +157,5 @@ def conf_bool(conf: Mapping[str, str], key: str, default: bool) -> bool:
         return default
     text = value.strip().lower()
     if text not in ("true", "false"):
-        raise SubmissionError(f"{key}={value!r}: expected true or false")
+        raise SubmissionError(f"{shown_setting(key, value)}: expected true or false")
     return text == "true"

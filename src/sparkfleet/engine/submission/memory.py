@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sparkfleet.api.quantity import QuantityError, spark_memory_bytes
+from sparkfleet.api.redaction import shown_setting
 
 MIB = 1 << 20
 DEFAULT_MEMORY = "1g"
@@ -62,7 +63,7 @@ def _mib(conf: Mapping[str, str], key: str, default: str | None) -> int | None:
     try:
         return spark_memory_bytes(value) // MIB
     except QuantityError as exc:
-        raise MemoryConfError(f"{key}={value!r}: {exc}") from None
+        raise MemoryConfError(f"{shown_setting(key, value)}: {exc}") from None
 
 
 def _factor(conf: Mapping[str, str], key: str) -> float | None:
@@ -72,9 +73,11 @@ def _factor(conf: Mapping[str, str], key: str) -> float | None:
     try:
         factor = float(value)
     except ValueError:
-        raise MemoryConfError(f'{key}={value!r}: expected a decimal number such as "0.1"') from None
+        raise MemoryConfError(
+            f'{shown_setting(key, value)}: expected a decimal number such as "0.1"'
+        ) from None
     if not factor > 0:
-        raise MemoryConfError(f"{key}={value!r}: the overhead factor must be greater than 0")
+        raise MemoryConfError(f"{shown_setting(key, value)}: the overhead factor must be greater than 0")
     return factor
 
 
@@ -116,7 +119,7 @@ def _off_heap_mib(conf: Mapping[str, str]) -> int:
         # A bytes setting: a bare number is bytes, not MiB (Utils.executorOffHeapMemorySizeAsMb).
         size = int(value) if value.isdigit() else spark_memory_bytes(value)
     except QuantityError as exc:
-        raise MemoryConfError(f"spark.memory.offHeap.size={value!r}: {exc}") from None
+        raise MemoryConfError(f"{shown_setting('spark.memory.offHeap.size', value)}: {exc}") from None
     if size <= 0:
         raise MemoryConfError(
             "spark.memory.offHeap.size must be greater than 0 when spark.memory.offHeap.enabled is true"

@@ -4,7 +4,8 @@ Nodes are directories under the cluster's home (nodes.py); a Spark driver pod ru
 `spark-submit` in local mode (driver.py, localconf.py) with its volumes mapped to the node's directories
 (volumes.py, claims.py); its executor pods are created as Spark's Kubernetes backend would and hold their
 resources while the driver's JVM runs the tasks (executors.py). `LocalRuntime` (process.py) owns the
-processes; `KubeletReconciler` (kubelet.py) is the controller that drives it.
+processes, which outlive a restart and are taken over by the next runtime (pidrecord.py);
+`KubeletReconciler` (kubelet.py) is the controller that drives it.
 """
 
 from sparkfleet.runtime.local.archive import LogRetention

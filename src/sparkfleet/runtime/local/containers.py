@@ -3,15 +3,21 @@ a Spark executor as no process at all (the driver's JVM does the work) but with 
 
 A pod that cannot start (a refused application file, a volume that cannot exist here) is Failed with a
 terminated container of reason StartError (exit code 128) and a Warning Event saying why; a volume whose
-ConfigMap or claim is not there yet is retried with a FailedMount Event. A container that was running
-under an earlier kubelet is Failed with ContainerStatusUnknown, after any process of it that survived has
-been killed. While a driver runs, its executor pods are created as Spark's backend would.
+ConfigMap, Secret or claim is not there yet is retried with a FailedMount Event, and an environment that
+refers to a missing ConfigMap, Secret or key leaves the container waiting in CreateContainerConfigError
+(retried, with a Failed Event), as the kubelet does. A process gets its image's environment and its
+spec's (podenv.py), never the kubelet's own. A container that was running
+under an earlier kubelet is taken over (its process watched again, or its exit code read); one that left
+nothing to take over is Failed with ContainerStatusUnknown, after any process of it has been killed.
+While a driver runs, its executor pods are created as Spark's backend would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +45,9 @@ from sparkfleet.runtime.local.kubeletcontext import (
 )
 from sparkfleet.runtime.local.localconf import machine_memory
 from sparkfleet.runtime.local.nodes import NodeLayout
+from sparkfleet.runtime.local.podenv import ConfigError, EnvSources, container_env, image_env
 from sparkfleet.runtime.local.podinfo import driver_exit_code, metadata, phase, ran_before, started_at
-from sparkfleet.runtime.local.podstatus import container_report, running, terminated
+from sparkfleet.runtime.local.podstatus import container_report, running, terminated, waiting
 from sparkfleet.runtime.local.volumes import MountPending, MountTable, check_pod_names, mount_volumes
 from sparkfleet.runtime.port import PodRef, ProcessPlan, StartError
 
@@ -84,12 +91,15 @@ class ContainerRunner:
         try:
             # No process, but its volumes are real: OnDemand claims get their volumes, emptyDirs exist.
             if not tracked.mounted:
-                self._mount(pod, layout, container)
+                mounts = self._mount(pod, layout, container)
+                container_env(pod, container, mounts, self._sources(str(meta.get("namespace"))))
                 tracked.mounted = True
             write_executor_note(_log_path(layout, metadata(pod), container), pod, driver)
         except MountPending as exc:
             ctx.event(pod, EventType.WARNING, "FailedMount", f"MountVolume.SetUp failed: {exc}")
             return Result(requeue_after=self.config.poll_interval)
+        except ConfigError as exc:
+            return self._config_error(pod, container, exc)
         except StartError as exc:
             ctx.write(pod, container, terminated(now, now, START_ERROR_EXIT_CODE, "StartError", str(exc)))
             ctx.event(pod, EventType.WARNING, "Failed", f"Error: {exc}")
@@ -108,6 +118,8 @@ class ContainerRunner:
         if current is not None and current.pod.uid != uid:
             ctx.runtime.stop(namespace, name)
             current = None
+        if current is None and ran_before(pod):  # an earlier kubelet's container: take it over if it can be
+            current = ctx.adopt(pod, _log_path(layout, meta, container))
         if current is None and not driver and not container.get("command"):
             # No command and no image to take an entrypoint from: the pod runs, with nothing to run.
             ctx.write(pod, container, running(started_at(pod, now)))
@@ -130,6 +142,8 @@ class ContainerRunner:
             except MountPending as exc:
                 ctx.event(pod, EventType.WARNING, "FailedMount", f"MountVolume.SetUp failed: {exc}")
                 return Result(requeue_after=self.config.poll_interval)
+            except ConfigError as exc:
+                return self._config_error(pod, container, exc)
             except StartError as exc:
                 report = terminated(now, now, START_ERROR_EXIT_CODE, "StartError", str(exc))
                 ctx.write(pod, container, report)
@@ -149,9 +163,19 @@ class ContainerRunner:
             finish_executors(ctx.cluster, pod, current.exit_code or 0, ctx.clock.now())
         return Result()
 
+    def _config_error(self, pod: Obj, container: Mapping[str, Any], exc: ConfigError) -> Result:
+        """The kubelet's CreateContainerConfigError: the container waits, and is tried again."""
+        ctx = self.ctx
+        ctx.write(pod, container, waiting(ctx.clock.now(), "CreateContainerConfigError", str(exc)))
+        ctx.event(pod, EventType.WARNING, "Failed", f"Error: {exc}")
+        return Result(requeue_after=self.config.poll_interval)
+
     # -- volumes and the process plan -----------------------------------------------------------------
-    def _config_maps(self, namespace: str) -> Callable[[str], Obj | None]:
-        return lambda name: self.ctx.get("ConfigMap", namespace, name)
+    def _sources(self, namespace: str) -> EnvSources:
+        return EnvSources(
+            config_maps=lambda name: self.ctx.get("ConfigMap", namespace, name),
+            secrets=lambda name: self.ctx.get("Secret", namespace, name),
+        )
 
     def _mount(self, pod: Obj, layout: NodeLayout, container: Mapping[str, Any]) -> MountTable:
         meta = metadata(pod)
@@ -163,8 +187,15 @@ class ContainerRunner:
         def claims(claim_name: str) -> Path:
             return claim_volume(self.ctx.cluster, namespace, claim_name, layout)
 
+        sources = self._sources(namespace)
         return mount_volumes(
-            pod, container, layout, pod_dir, config_maps=self._config_maps(namespace), claims=claims
+            pod,
+            container,
+            layout,
+            pod_dir,
+            config_maps=sources.config_maps,
+            secrets=sources.secrets,
+            claims=claims,
         )
 
     def _plan(
@@ -172,12 +203,16 @@ class ContainerRunner:
     ) -> ProcessPlan | None:
         meta = metadata(pod)
         mounts = self._mount(pod, layout, container)
-        config_maps = self._config_maps(str(meta.get("namespace")))
+        sources = self._sources(str(meta.get("namespace")))
         log_path = _log_path(layout, meta, container)
+        pod_dir = layout.pod_dir(str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid")))
         if driver:
-            pod_dir = layout.pod_dir(str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid")))
-            return driver_plan(pod, container, mounts, pod_dir, log_path, self._launch_context(), config_maps)
-        return command_plan(pod, container, mounts, log_path, os.environ, self.workdir, config_maps)
+            return driver_plan(pod, container, mounts, pod_dir, log_path, self._launch_context(), sources)
+        # The image's environment (never this process's own), with the Spark drivers run with if found.
+        with contextlib.suppress(StartError):
+            self._spark = self._spark or find_spark()
+        env = image_env(pod_dir, self._spark.python if self._spark else sys.executable, self._spark)
+        return command_plan(pod, container, mounts, log_path, env, self.workdir, sources)
 
     def _launch_context(self) -> LaunchContext:
         if self._spark is None:
@@ -188,7 +223,6 @@ class ContainerRunner:
             workdir=self.workdir,
             cpu_count=self.config.cpu_count or os.cpu_count() or 1,
             memory_bytes=self.config.memory_bytes or machine_memory(),
-            base_env=dict(os.environ),
         )
 
     # -- while a driver runs --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ with the conf rewritten for local mode (localconf.py) and the application file r
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from sparkfleet.engine.submission import parse_properties, render_properties
 from sparkfleet.runtime.local.install import SparkInstall
 from sparkfleet.runtime.local.localconf import REMOTE_SCHEMES, LocalConfInputs, local_conf, local_master
 from sparkfleet.runtime.local.paths import PathRefused, contain, inside
+from sparkfleet.runtime.local.podenv import POD_IP, EnvSources, container_env, image_env
 from sparkfleet.runtime.local.volumes import MountTable
 from sparkfleet.runtime.port import ProcessPlan, StartError
 
@@ -38,22 +39,19 @@ __all__ = [
     "DriverArgs",
     "LaunchContext",
     "command_plan",
-    "container_env",
     "driver_plan",
     "parse_driver_args",
     "resolve_resource",
 ]
 
 Obj = dict[str, Any]
-ConfigMapLookup = Callable[[str], Obj | None]
 
 IMAGE_ROOT = Path(__file__).parent / "image"
 """The files of the Spark image that applications reference with local:// (examples)."""
-POD_IP = "127.0.0.1"
-"""Every pod's address: they all run on this machine's loopback."""
 _SPARK_RUNNERS = frozenset({"org.apache.spark.deploy.PythonRunner", "org.apache.spark.deploy.RRunner"})
-# Inherited variables that would steer spark-submit away from the pod's own settings.
-_UNINHERITED = (
+# Variables a pod's spec may not set for a driver: they would steer spark-submit away from the local
+# Spark (the process gets this machine's values for the first ones; the local dirs are checked below).
+_RUNTIME_OWNED = (
     "SPARK_HOME",
     "SPARK_CONF_DIR",
     "PYSPARK_SUBMIT_ARGS",
@@ -61,7 +59,6 @@ _UNINHERITED = (
     "PYSPARK_GATEWAY_SECRET",
     "PYSPARK_PYTHON",
     "PYSPARK_DRIVER_PYTHON",
-    "SPARK_LOCAL_DIRS",
 )
 _MAIN_FILE_FIELD = "spec.mainApplicationFile"
 
@@ -76,8 +73,6 @@ class LaunchContext:
     """Where processes start, and what relative application paths are relative to."""
     cpu_count: int
     memory_bytes: int
-    base_env: Mapping[str, str]
-    """The environment processes inherit (the kubelet's own)."""
     image_root: Path = IMAGE_ROOT
 
 
@@ -145,64 +140,10 @@ def resolve_resource(uri: str, where: str, mounts: MountTable, image_root: Path)
     return uri
 
 
-def _field_value(pod: Mapping[str, Any], path: str) -> str:
-    meta = pod.get("metadata") or {}
-    spec = pod.get("spec") or {}
-    simple = {
-        "metadata.name": meta.get("name"),
-        "metadata.namespace": meta.get("namespace"),
-        "metadata.uid": meta.get("uid"),
-        "spec.nodeName": spec.get("nodeName"),
-        "spec.serviceAccountName": spec.get("serviceAccountName"),
-        "status.podIP": POD_IP,
-        "status.hostIP": POD_IP,
-        "status.podIPs": POD_IP,
-        "status.hostIPs": POD_IP,
-    }
-    if path in simple:
-        return str(simple[path] or "")
-    for prefix, mapping in (("metadata.labels", "labels"), ("metadata.annotations", "annotations")):
-        if path.startswith(prefix + "['") and path.endswith("']"):
-            return str((meta.get(mapping) or {}).get(path[len(prefix) + 2 : -2], ""))
-    return ""
-
-
-def container_env(
-    pod: Mapping[str, Any], container: Mapping[str, Any], mounts: MountTable, config_maps: ConfigMapLookup
-) -> dict[str, str]:
-    """The container's environment as Kubernetes would give it (envFrom, then env; field references
-    resolved), with paths inside the container's mounts turned into host paths."""
-    env: dict[str, str] = {}
-    for source in container.get("envFrom") or []:
-        ref = source.get("configMapRef") or {}
-        config_map = config_maps(str(ref.get("name") or "")) if ref else None
-        for key, value in ((config_map or {}).get("data") or {}).items():
-            env[f"{source.get('prefix') or ''}{key}"] = str(value)
-    for var in container.get("env") or []:
-        name = str(var.get("name") or "")
-        if "value" in var:
-            env[name] = str(var.get("value") or "")
-            continue
-        source = var.get("valueFrom") or {}
-        if "fieldRef" in source:
-            env[name] = _field_value(pod, str(source["fieldRef"].get("fieldPath") or ""))
-        elif "configMapKeyRef" in source:
-            ref = source["configMapKeyRef"]
-            config_map = config_maps(str(ref.get("name") or ""))
-            value = ((config_map or {}).get("data") or {}).get(str(ref.get("key") or ""))
-            if value is not None:
-                env[name] = str(value)
-        # secretKeyRef and resourceFieldRef have nothing to read locally; like optional refs, skipped.
-    for name, value in env.items():
-        parts = [p for p in value.split(",") if p]
-        if parts and all(p.startswith("/") for p in parts):
-            env[name] = mounts.resolve_list(value)
-    return env
-
-
-def _process_env(ctx: LaunchContext, pod_env: Mapping[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in ctx.base_env.items() if k not in _UNINHERITED}
-    env.update(pod_env)
+def _process_env(ctx: LaunchContext, pod_dir: Path, pod_env: Mapping[str, str]) -> dict[str, str]:
+    # The image's environment, the pod's over it, then what makes spark-submit this machine's Spark.
+    own = {k: v for k, v in pod_env.items() if k not in _RUNTIME_OWNED}
+    env = {**image_env(pod_dir, ctx.spark.python, ctx.spark), **own}
     env["SPARK_HOME"] = str(ctx.spark.home)
     env["PYSPARK_PYTHON"] = ctx.spark.python
     env["PYSPARK_DRIVER_PYTHON"] = ctx.spark.python
@@ -234,12 +175,12 @@ def driver_plan(
     pod_dir: Path,
     log_path: Path,
     ctx: LaunchContext,
-    config_maps: ConfigMapLookup,
+    sources: EnvSources,
 ) -> ProcessPlan:
     """The spark-submit process for a Spark driver pod."""
     args = parse_driver_args([str(a) for a in container.get("args") or []])
     conf = _read_conf(args, mounts)
-    pod_env = container_env(pod, container, mounts, config_maps)
+    pod_env = container_env(pod, container, mounts, sources)
     local_dirs = pod_env.get("SPARK_LOCAL_DIRS") or (
         mounts.resolve_list(conf["spark.local.dir"]) if conf.get("spark.local.dir") else None
     )
@@ -266,6 +207,7 @@ def driver_plan(
     header = f"#Local-mode conf of driver pod {meta.get('namespace')}/{meta.get('name')}\n"
     properties.parent.mkdir(parents=True, exist_ok=True)
     properties.write_text(header + text, encoding="utf-8")
+    properties.chmod(0o600)  # the application's conf, secrets in it included
     argv = [
         str(ctx.spark.spark_submit),
         "--master",
@@ -279,7 +221,7 @@ def driver_plan(
         argv += ["--class", args.main_class]
     argv.append(resolve(args.primary, _MAIN_FILE_FIELD))
     argv.extend(args.arguments)
-    env = _process_env(ctx, pod_env)
+    env = _process_env(ctx, pod_dir, pod_env)
     if local_dirs:
         env["SPARK_LOCAL_DIRS"] = local_dirs
     return ProcessPlan(tuple(argv), env, ctx.workdir, log_path)
@@ -290,9 +232,9 @@ def command_plan(
     container: Mapping[str, Any],
     mounts: MountTable,
     log_path: Path,
-    base_env: Mapping[str, str],
+    image_env: Mapping[str, str],
     workdir: Path,
-    config_maps: ConfigMapLookup,
+    sources: EnvSources,
 ) -> ProcessPlan | None:
     """A plain container's command and args as a process, or None when it names no command (the image's
     entrypoint, which there is no image to take from)."""
@@ -300,8 +242,7 @@ def command_plan(
     if not command:
         return None
     argv = command + [str(a) for a in container.get("args") or []]
-    env = {**{k: v for k, v in base_env.items() if k not in _UNINHERITED}}
-    env.update(container_env(pod, container, mounts, config_maps))
+    env = {**image_env, **container_env(pod, container, mounts, sources)}
     working = container.get("workingDir")
     cwd = Path(mounts.resolve(str(working))) if working else workdir
     if not cwd.is_dir():

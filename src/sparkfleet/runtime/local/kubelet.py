@@ -49,7 +49,7 @@ from sparkfleet.runtime.local.kubeletcontext import (
     KubeletKey,
     TrackedPod,
 )
-from sparkfleet.runtime.local.nodelifecycle import node_lost, reconcile_node
+from sparkfleet.runtime.local.nodelifecycle import drained, node_lost, reconcile_node
 from sparkfleet.runtime.local.nodes import NodeDirs
 from sparkfleet.runtime.local.podinfo import (
     driver_exit_code,
@@ -104,9 +104,16 @@ class KubeletReconciler:
         """Queue a pod's key through `add` (a controller's queue.add) the moment its process exits."""
         self.runtime.add_exit_listener(lambda pod: add(("Pod", pod.namespace, pod.name)))
 
-    def shutdown(self) -> None:
-        """Stop every process and report how the pods ended (call before the store closes): a driver
-        stopped with the cluster fails (exit code 143), and the operator retries it per its policy."""
+    def shutdown(self, *, drain: bool = True) -> None:
+        """Let go of the pods (call before the store closes). `drain`: stop every process gracefully and
+        report how the pods ended, as a node shutting down does (Failed, reason Terminated, condition
+        DisruptionTarget: a driver stopped so fails with exit code 143 and the operator retries it per
+        its policy). Else the processes go on, for the next kubelet on this home to adopt."""
+        if not drain:
+            left = self.runtime.detach()
+            if left:
+                log.info("left %d pod processes running for the next start to adopt", len(left))
+            return
         for result in self.runtime.stop_all():
             pod = self.context.get("Pod", result.pod.namespace, result.pod.name)
             if pod is None or metadata(pod).get("uid") != result.pod.uid or phase(pod) in TERMINAL:
@@ -114,7 +121,7 @@ class KubeletReconciler:
             driver = spark_role(pod) == SparkRole.DRIVER
             container = kubelet_container(pod)
             try:
-                self.context.write(pod, container, container_report(result))
+                drained(self.context, pod, container, container_report(result))
                 if driver:
                     finish_executors(self.cluster, pod, result.exit_code or 0, self.clock.now())
             except ClusterError as exc:
@@ -170,6 +177,7 @@ class KubeletReconciler:
             return Result()
         if phase(pod) in TERMINAL:
             ctx.stop_process(namespace, name, uid)
+            ctx.reap_once(uid)
             ctx.archive_logs(str(node_name), namespace, name, uid)
             if spark_role(pod) == SparkRole.DRIVER:
                 finish_executors(self.cluster, pod, driver_exit_code(pod), self.clock.now())

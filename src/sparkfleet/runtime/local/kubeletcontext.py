@@ -23,7 +23,7 @@ from sparkfleet.runtime.local.podstatus import (
     pod_status,
     same_status,
 )
-from sparkfleet.runtime.port import Runtime
+from sparkfleet.runtime.port import ContainerResult, PodRef, Runtime
 
 __all__ = [
     "COMPONENT",
@@ -91,6 +91,8 @@ class KubeletContext:
         self.lock = threading.Lock()
         """Guards `tracked`: pods and nodes are reconciled on several threads."""
         self.tracked: dict[tuple[str, str], TrackedPod] = {}
+        self._reaped: set[str] = set()
+        """Uids of ended pods whose leftover processes (of an earlier kubelet) were looked for."""
 
     def get(self, kind: str, namespace: str | None, name: str) -> Obj | None:
         try:
@@ -109,6 +111,22 @@ class KubeletContext:
         current = self.runtime.status(namespace, name)
         if current is not None and current.pod.uid == uid and current.running:
             self.runtime.stop(namespace, name)
+
+    def adopt(self, pod: Obj, log_path: Path) -> ContainerResult | None:
+        """The container an earlier kubelet started for this pod, taken over if it runs or left its exit
+        code (see Runtime.adopt)."""
+        meta = pod.get("metadata") or {}
+        ref = PodRef(str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid")))
+        return self.runtime.adopt(ref, log_path)
+
+    def reap_once(self, uid: str) -> None:
+        """End what an earlier kubelet left running for a pod that has ended or lost its node (once per
+        pod: a pod this kubelet ran has nothing left over)."""
+        with self.lock:
+            if uid in self._reaped:
+                return
+            self._reaped.add(uid)
+        self.runtime.reap_orphans(uid)
 
     def forget(self, namespace: str, name: str, tracked: TrackedPod) -> None:
         """Stop the incarnation's process, archive its logs and remove its files."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from sparkfleet.api.quantity import QuantityError, spark_memory_bytes
+from sparkfleet.api.redaction import shown_setting
 from sparkfleet.runtime.port import StartError
 
 __all__ = [
@@ -77,7 +78,7 @@ def _int(conf: Mapping[str, str], key: str, default: int) -> int:
     try:
         return int(float(value.strip()))
     except ValueError:
-        raise StartError(f"{key}={value!r}: expected a whole number") from None
+        raise StartError(f"{shown_setting(key, value)}: expected a whole number") from None
 
 
 def _true(conf: Mapping[str, str], key: str) -> bool:

@@ -22,10 +22,12 @@ __all__ = [
     "pod_status",
     "running",
     "terminated",
+    "waiting",
 ]
 
 Obj = dict[str, Any]
 _KUBELET_CONDITIONS = ("Initialized", "ContainersReady", "Ready")
+PHASE_PENDING = "Pending"
 PHASE_RUNNING = "Running"
 PHASE_SUCCEEDED = "Succeeded"
 PHASE_FAILED = "Failed"
@@ -42,12 +44,16 @@ class ContainerReport:
     message: str | None = None
     finished_at: datetime | None = None
     container_id: str | None = None
+    waiting: bool = False
+    """Not started: `reason` says why (CreateContainerConfigError)."""
 
     @property
     def running(self) -> bool:
-        return self.exit_code is None
+        return self.exit_code is None and not self.waiting
 
     def state(self) -> Obj:
+        if self.waiting:
+            return {"waiting": {"reason": self.reason or "", "message": self.message or ""}}
         started = format_rfc3339(self.started_at)
         if self.exit_code is None:
             return {"running": {"startedAt": started}}
@@ -77,6 +83,11 @@ def running(started_at: datetime, container_id: str | None = None) -> ContainerR
     return ContainerReport(started_at, container_id=container_id)
 
 
+def waiting(now: datetime, reason: str, message: str) -> ContainerReport:
+    """A container the kubelet cannot create yet (the pod stays Pending)."""
+    return ContainerReport(now, reason=reason, message=message, waiting=True)
+
+
 def terminated(
     started_at: datetime, finished_at: datetime, exit_code: int, reason: str, message: str | None = None
 ) -> ContainerReport:
@@ -102,7 +113,9 @@ def pod_status(
     old = pod.get("status") or {}
     old_conditions = {c.get("type"): c for c in old.get("conditions") or [] if isinstance(c, Mapping)}
     when = format_rfc3339(now)
-    if report.running:
+    if report.waiting:
+        phase, ready, reason = PHASE_PENDING, False, "ContainersNotReady"
+    elif report.running:
         phase, ready, reason = PHASE_RUNNING, True, None
     else:
         phase = PHASE_SUCCEEDED if report.exit_code == 0 else PHASE_FAILED

@@ -6,20 +6,25 @@ the group, then SIGKILL after the grace period. When the main process exits by i
 its group is killed too. A waiter thread per process records the exit at once and tells the listeners
 (the kubelet), so a finished driver is noticed without polling.
 
-Nothing is left behind: `stop_all` runs on interpreter exit (atexit), and each process's pid is written
-next to its log with a marker in its environment, so `reap_orphans` can end the processes of an earlier
-runtime that was killed before it could stop them (and only those: the marker must match).
+Each container runs under a small wrapper that writes its exit status next to its log, and its pid is
+recorded there too with its start time and a marker in its environment (pidrecord.py). So a runtime
+restarted on the same home takes over (`adopt`) the containers an earlier one started, as a restarted
+kubelet does: a process still running is watched again (its log goes on in the same file), one that
+ended meanwhile is reported with its real exit code. `reap_orphans` ends the processes of an earlier
+runtime instead (and only those: the marker must match). `stop_all` runs on interpreter exit (atexit)
+unless the runtime was detached (`detach`: the processes are left to the next runtime).
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
-import json
 import logging
 import os
+import select
+import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -31,24 +36,40 @@ from sparkfleet.clock import Clock
 from sparkfleet.runtime.local.archive import LogArchive
 from sparkfleet.runtime.local.logs import follow_lines, read_lines, tail_message
 from sparkfleet.runtime.local.nodes import NodeDirs
+from sparkfleet.runtime.local.pidrecord import (
+    POD_MARKER_ENV,
+    PidRecord,
+    alive,
+    boot_id,
+    exit_status,
+    exit_status_file,
+    group_members,
+    pid_file,
+    reap_group,
+    same_process,
+    start_ticks,
+    wrapped,
+)
 from sparkfleet.runtime.port import ContainerResult, ContainerState, PodRef, ProcessPlan, StartError
 
 __all__ = ["POD_MARKER_ENV", "LocalRuntime"]
 
 log = logging.getLogger("sparkfleet.runtime.local")
 
-POD_MARKER_ENV = "SPARKFLEET_POD_UID"
-"""Set in every container's environment to the pod's uid; identifies the process as ours later."""
-_PID_SUFFIX = ".pid"
 _REAP_WAIT = 10.0
+LOST_EXIT_CODE = 137
+"""An adopted container that ended without a status (the wrapper itself was killed): as a SIGKILL."""
 
 
 @dataclass
 class _Process:
     pod: PodRef
-    plan: ProcessPlan
-    popen: subprocess.Popen[bytes]
+    log_path: Path
+    pid: int
     result: ContainerResult
+    popen: subprocess.Popen[bytes] | None = None
+    """None for a process adopted from an earlier runtime (not our child: its exit is watched, and its
+    code read from the wrapper's status file)."""
     exited: threading.Event = field(default_factory=threading.Event)
 
 
@@ -69,6 +90,23 @@ def _kill_group(pgid: int, sig: signal.Signals) -> bool:
     return True
 
 
+def _program(plan: ProcessPlan) -> str:
+    """The program `plan` runs, found as exec would find it (on the plan's PATH); StartError if none."""
+    if not plan.argv:
+        raise StartError("cannot start (no command): the container has no command to run")
+    name = plan.argv[0]
+    if "/" in name:
+        found = str(name if Path(name).is_absolute() else Path(plan.cwd) / name)
+        found = found if os.path.isfile(found) and os.access(found, os.X_OK) else ""
+    else:
+        found = shutil.which(name, path=plan.env.get("PATH", os.defpath)) or ""
+    if not found:
+        raise StartError(f"cannot start {name}: no such executable file (on the container's PATH)")
+    if not Path(plan.cwd).is_dir():
+        raise StartError(f"cannot start {name}: its working directory {plan.cwd} does not exist")
+    return found
+
+
 class LocalRuntime:
     """The `Runtime` port on this machine's processes. Thread-safe; one per cluster home."""
 
@@ -80,6 +118,7 @@ class LocalRuntime:
         self._lock = threading.Lock()
         self._processes: dict[tuple[str, str], _Process] = {}
         self._listeners: list[Callable[[PodRef], None]] = []
+        self._detached = False
         ref = weakref.ref(self)
         self._atexit = lambda: _stop_all_of(ref)
         atexit.register(self._atexit)
@@ -93,12 +132,19 @@ class LocalRuntime:
                 if current.pod.uid == pod.uid:
                     return current.result
                 raise StartError(f"pod {pod} still has the process of its incarnation {current.pod.uid}")
+            # Started before by a runtime that died before the start was reported: the same container.
+            adopted = self._adopt_locked(pod, plan.log_path)
+            if adopted is not None:
+                return adopted.result
+            program = _program(plan)
             plan.log_path.parent.mkdir(parents=True, exist_ok=True)
+            exit_status_file(plan.log_path).unlink(missing_ok=True)
             env = {**plan.env, POD_MARKER_ENV: pod.uid}
+            command = wrapped(sys.executable, program, plan.argv, exit_status_file(plan.log_path))
             try:
                 with plan.log_path.open("ab") as out:
                     popen = subprocess.Popen(
-                        list(plan.argv),
+                        command,
                         env=env,
                         cwd=plan.cwd,
                         stdin=subprocess.DEVNULL,
@@ -108,15 +154,44 @@ class LocalRuntime:
                         close_fds=True,
                     )
             except OSError as exc:
-                raise StartError(
-                    f"cannot start {plan.argv[0] if plan.argv else '(no command)'}: {exc}"
-                ) from exc
-            result = ContainerResult(pod, ContainerState.RUNNING, self.clock.now(), pid=popen.pid)
-            process = _Process(pod, plan, popen, result)
+                raise StartError(f"cannot start {plan.argv[0]}: {exc}") from exc
+            now = self.clock.now()
+            result = ContainerResult(pod, ContainerState.RUNNING, now, pid=popen.pid)
+            process = _Process(pod, plan.log_path, popen.pid, result, popen)
             self._processes[key] = process
-        self._write_pid_file(process)
+        PidRecord(popen.pid, pod.uid, now, start_ticks(popen.pid), boot_id()).write(pid_file(plan.log_path))
         threading.Thread(target=self._wait, args=(process,), daemon=True, name=f"wait-{pod}").start()
         return result
+
+    def adopt(self, pod: PodRef, log_path: Path) -> ContainerResult | None:
+        """Take over the container an earlier runtime started for this pod incarnation (logging to
+        `log_path`): watched again when it still runs, reported with its exit code when it ended
+        meanwhile; None when neither is known (no record, another pod's, or it ended without a status)."""
+        with self._lock:
+            current = self._processes.get((pod.namespace, pod.name))
+            if current is not None:
+                return current.result if current.pod.uid == pod.uid else None
+            process = self._adopt_locked(pod, log_path)
+        return process.result if process is not None else None
+
+    def _adopt_locked(self, pod: PodRef, log_path: Path) -> _Process | None:
+        record = PidRecord.read(pid_file(log_path))
+        if record is None or record.uid != pod.uid:
+            return None
+        result = ContainerResult(pod, ContainerState.RUNNING, record.started_at, pid=record.pid)
+        process = _Process(pod, log_path, record.pid, result)
+        if same_process(record):
+            log.info("adopted the running container of %s (pid %d)", pod, record.pid)
+            name = f"watch-{pod}"
+            threading.Thread(target=self._watch, args=(process,), daemon=True, name=name).start()
+        else:
+            code = exit_status(log_path)
+            if code is None:
+                return None
+            self._finish(process, code)
+            process.exited.set()
+        self._processes[(pod.namespace, pod.name)] = process
+        return process
 
     def stop(self, namespace: str, name: str) -> ContainerResult | None:
         with self._lock:
@@ -127,7 +202,7 @@ class LocalRuntime:
         with self._lock:
             if self._processes.get((namespace, name)) is process:
                 del self._processes[(namespace, name)]
-        _pid_file(process.plan).unlink(missing_ok=True)
+        _forget_files(process.log_path)
         return process.result
 
     def status(self, namespace: str, name: str) -> ContainerResult | None:
@@ -141,7 +216,7 @@ class LocalRuntime:
         with self._lock:
             process = self._processes.get((namespace, name))
         if process is not None:
-            path = process.plan.log_path
+            path = process.log_path
             if follow:
                 exited = process.exited
                 return follow_lines(path, finished=exited.is_set, wait=exited.wait, tail=tail)
@@ -159,7 +234,7 @@ class LocalRuntime:
                 if self._processes.get(key) is process:
                     del self._processes[key]
         for process in processes:
-            _pid_file(process.plan).unlink(missing_ok=True)
+            _forget_files(process.log_path)
         return [process.result for process in processes]
 
     def add_exit_listener(self, listener: Callable[[PodRef], None]) -> None:
@@ -183,7 +258,7 @@ class LocalRuntime:
         with self._lock:
             process = self._processes.get((namespace, name))
         if process is not None:
-            return process.plan.log_path
+            return process.log_path
         for pod_dir in self.nodes.pod_dirs(namespace, name):
             logs = sorted((pod_dir / "logs").glob("*.log"))
             if logs:
@@ -197,45 +272,65 @@ class LocalRuntime:
         self.stop_all()
         atexit.unregister(self._atexit)
 
+    def detach(self) -> list[ContainerResult]:
+        """Let go of every process without stopping it, for the next runtime on this home to adopt (their
+        pid records stay); exits from now on are not reported. Returns the states of those let go."""
+        with self._lock:
+            self._detached = True
+            processes = list(self._processes.values())
+            self._processes.clear()
+        atexit.unregister(self._atexit)
+        return [process.result for process in processes]
+
     def reap_orphans(self, uid: str | None = None) -> int:
         """Kill the processes an earlier runtime on this home left behind (all pods, or the pod with
-        `uid`), found through their pid files and checked by their environment marker. Returns how many
-        process groups were ended. Only Linux exposes other processes' environments; elsewhere this finds
-        nothing."""
+        `uid`), found through their pid records and checked by their environment marker. Returns how
+        many process groups were ended. Only Linux exposes other processes' environments; elsewhere this
+        finds nothing."""
         with self._lock:
             ours = {p.pod.uid for p in self._processes.values()}
         dirs = self.nodes.pod_dirs_by_uid(uid) if uid else list(self.nodes.root.glob("*/pods/*"))
         ended = 0
         for pod_dir in dirs:
-            for pid_file in (pod_dir / "logs").glob(f"*{_PID_SUFFIX}"):
-                try:
-                    info = json.loads(pid_file.read_text())
-                    pgid, marker = int(info["pgid"]), str(info["uid"])
-                except (OSError, ValueError, KeyError, TypeError):
-                    pid_file.unlink(missing_ok=True)
+            for record_file in (pod_dir / "logs").glob("*.pid"):
+                record = PidRecord.read(record_file)
+                if record is not None and record.uid in ours:
                     continue
-                if marker in ours:
-                    continue
-                if _reap_group(pgid, marker):
+                if record is not None and reap_group(record.pid, record.uid):
                     ended += 1
-                pid_file.unlink(missing_ok=True)
+                record_file.unlink(missing_ok=True)
         return ended
 
     # -- internals ----------------------------------------------------------------------------------
-    def _write_pid_file(self, process: _Process) -> None:
-        body = {"pid": process.popen.pid, "pgid": process.popen.pid, "uid": process.pod.uid}
-        with contextlib.suppress(OSError):
-            _pid_file(process.plan).write_text(json.dumps(body))
-
     def _wait(self, process: _Process) -> None:
+        assert process.popen is not None
         returncode = process.popen.wait()
         # Whatever the main process left running in its group (Python workers of a JVM) ends with it,
         # before the exit is reported: a stopped pod has nothing left running.
-        if _kill_group(process.popen.pid, signal.SIGKILL):
-            _await_group_exit(process.popen.pid, _REAP_WAIT)
-        _pid_file(process.plan).unlink(missing_ok=True)
-        code = _exit_code(returncode)
-        message = tail_message(process.plan.log_path) if code != 0 else None
+        if _kill_group(process.pid, signal.SIGKILL):
+            _await_group_exit(process.pid, _REAP_WAIT)
+        self._exited(process, _exit_code(returncode))
+
+    def _watch(self, process: _Process) -> None:
+        """Wait for an adopted process (not our child) to exit, then read its code off the wrapper."""
+        try:
+            fd = os.pidfd_open(process.pid)
+        except (OSError, AttributeError):
+            fd = None
+        if fd is not None:
+            try:
+                select.select([fd], [], [])
+            finally:
+                os.close(fd)
+        else:
+            while alive(process.pid):
+                time.sleep(0.5)
+        reap_group(process.pid, process.pod.uid)
+        code = exit_status(process.log_path)
+        self._exited(process, LOST_EXIT_CODE if code is None else code)
+
+    def _finish(self, process: _Process, code: int) -> None:
+        message = tail_message(process.log_path) if code != 0 else None
         process.result = replace(
             process.result,
             state=ContainerState.EXITED,
@@ -244,8 +339,11 @@ class LocalRuntime:
             message=message or None,
             finished_at=self.clock.now(),
         )
+
+    def _exited(self, process: _Process, code: int) -> None:
+        self._finish(process, code)
         with self._lock:
-            listeners = list(self._listeners)
+            listeners = [] if self._detached else list(self._listeners)
         for listener in listeners:
             try:
                 listener(process.pod)
@@ -259,15 +357,21 @@ class LocalRuntime:
         once every process has exited."""
         running = [p for p in processes if not p.exited.is_set()]
         for process in running:
-            _kill_group(process.popen.pid, signal.SIGTERM)
+            _kill_group(process.pid, signal.SIGTERM)
         # Real seconds: the processes live in real time whatever clock the cluster runs on.
         deadline = time.monotonic() + self.grace_seconds
         for process in running:
             if not process.exited.wait(max(deadline - time.monotonic(), 0.0)):
-                _kill_group(process.popen.pid, signal.SIGKILL)
+                _kill_group(process.pid, signal.SIGKILL)
         for process in running:
             if not process.exited.wait(_REAP_WAIT):
-                log.error("process %d of %s did not exit after SIGKILL", process.popen.pid, process.pod)
+                log.error("process %d of %s did not exit after SIGKILL", process.pid, process.pod)
+
+
+def _forget_files(log_path: Path) -> None:
+    """The records of a container nobody will adopt any more (its log stays)."""
+    pid_file(log_path).unlink(missing_ok=True)
+    exit_status_file(log_path).unlink(missing_ok=True)
 
 
 def _await_group_exit(pgid: int, timeout: float) -> bool:
@@ -281,59 +385,13 @@ def _await_group_exit(pgid: int, timeout: float) -> bool:
         except PermissionError:
             return False
         # Killed members whose parent died wait for init to reap them; as zombies they run nothing.
-        if Path("/proc").is_dir() and not _group_members(pgid, living=True):
+        if Path("/proc").is_dir() and not group_members(pgid, living=True):
             return True
         time.sleep(0.01)
     return False
-
-
-def _pid_file(plan: ProcessPlan) -> Path:
-    return plan.log_path.with_suffix(_PID_SUFFIX)
 
 
 def _stop_all_of(ref: weakref.ReferenceType[LocalRuntime]) -> None:
     runtime = ref()
     if runtime is not None:
         runtime.stop_all()
-
-
-def _proc_marker(pid: int) -> str | None:
-    """The pod marker in a process's environment (None if unreadable or absent)."""
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return None
-    prefix = f"{POD_MARKER_ENV}=".encode()
-    for entry in environ.split(b"\0"):
-        if entry.startswith(prefix):
-            return entry[len(prefix) :].decode(errors="replace")
-    return None
-
-
-def _group_members(pgid: int, *, living: bool = False) -> list[int]:
-    """The processes of group `pgid` (only those not yet dead, zombies aside, with `living`)."""
-    members: list[int] = []
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return members
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may hold spaces and parentheses: fields resume after the last ')'.
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and fields[2] == str(pgid) and not (living and fields[0] in ("Z", "X")):
-            members.append(int(entry.name))
-    return members
-
-
-def _reap_group(pgid: int, marker: str) -> bool:
-    """SIGKILL the members of group `pgid` that carry `marker`; whether any did."""
-    victims = [pid for pid in _group_members(pgid) if _proc_marker(pid) == marker]
-    for pid in victims:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-    return bool(victims)

@@ -7,8 +7,11 @@ to paths on this machine.
 - emptyDir: a fresh directory per pod incarnation (on the NVMe array of a RAID0 node, see nodes.py).
   `medium: Memory` is a directory too: the local runtime has no tmpfs to give.
 - persistentVolumeClaim: the claim's volume directory (see claims.py).
-- configMap: the ConfigMap's keys written as files (all keys, or the listed items with their modes).
-- secret, downwardAPI, projected: empty directories (the cluster stores no Secrets).
+- configMap and secret: the object's keys written as files (all keys, or the listed items with their
+  modes; 0644 unless defaultMode says otherwise, as Kubernetes writes them), under the pod's directory.
+  A secret volume's directory is 0700: the files are the pod's alone. A missing object (or a Secret's
+  missing key) is retried with FailedMount, unless the volume is optional.
+- downwardAPI, projected: empty directories.
 - Volume types that need a remote system (nfs, csi, ...) cannot be given locally: the pod fails to
   start with a message naming the volume.
 Names and paths are checked as Kubernetes checks them (sparkfleet.api.names) and every directory and
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkfleet.api.names import descending_path_problems, pod_spec_issues
+from sparkfleet.api.secret import SecretValueError, decoded_data
 from sparkfleet.runtime.local.nodes import NodeLayout
 from sparkfleet.runtime.local.paths import contain
 from sparkfleet.runtime.port import StartError
@@ -36,9 +40,10 @@ from sparkfleet.runtime.port import StartError
 __all__ = ["Mount", "MountPending", "MountTable", "check_pod_names", "mount_volumes"]
 
 Obj = dict[str, Any]
-ConfigMapLookup = Callable[[str], Obj | None]
+ObjectLookup = Callable[[str], Obj | None]
+"""A ConfigMap or Secret of the pod's namespace by name."""
 ClaimLookup = Callable[[str], Path]
-_EMPTY_SOURCES = ("secret", "downwardAPI", "projected")
+_EMPTY_SOURCES = ("downwardAPI", "projected")
 _DEFAULT_MODE = 0o644
 
 
@@ -113,22 +118,41 @@ def _host_path(volume: Mapping[str, Any], layout: NodeLayout) -> Path:
     return host
 
 
-def _write_config_map(volume: Mapping[str, Any], target: Path, lookup: ConfigMapLookup) -> None:
-    source = volume.get("configMap") or {}
-    name = str(source.get("name") or "")
-    config_map = lookup(name)
+_KEYED_SOURCES = {"configMap": ("ConfigMap", "name"), "secret": ("Secret", "secretName")}
+
+
+def _files(kind: str, obj: Obj, where: str) -> dict[str, bytes]:
+    if kind == "Secret":
+        try:
+            return decoded_data(obj)
+        except SecretValueError as exc:
+            raise StartError(f"{where}: {exc}") from None
+    files: dict[str, bytes] = {k: str(v).encode() for k, v in (obj.get("data") or {}).items()}
+    for key, value in (obj.get("binaryData") or {}).items():
+        files[key] = base64.b64decode(str(value))
+    return files
+
+
+def _write_keyed(volume: Mapping[str, Any], field: str, target: Path, lookup: ObjectLookup) -> None:
+    """A configMap or secret volume: the object's keys (or the listed items) as files, each with its
+    mode. Messages name the object and keys, never a value."""
+    kind, name_field = _KEYED_SOURCES[field]
+    source = volume.get(field) or {}
+    name = str(source.get(name_field) or "")
+    obj = lookup(name)
     if target.is_symlink():
         target.unlink()
     elif target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    if config_map is None:
+    if kind == "Secret":
+        target.chmod(0o700)  # only the pod's user reads what is below, whatever the files' modes
+    if obj is None:
         if source.get("optional"):
             return
-        raise MountPending(f'configmap "{name}" not found (volume "{volume["name"]}")')
-    files: dict[str, bytes] = {k: str(v).encode() for k, v in (config_map.get("data") or {}).items()}
-    for key, value in (config_map.get("binaryData") or {}).items():
-        files[key] = base64.b64decode(str(value))
+        raise MountPending(f'{kind.lower()} "{name}" not found (volume "{volume["name"]}")')
+    where = f'volume "{volume["name"]}": {kind.lower()} "{name}"'
+    files = _files(kind, obj, where)
     default_mode = source.get("defaultMode")
     items = source.get("items") or []
     chosen: list[tuple[str, str, int | None]] = (
@@ -140,13 +164,15 @@ def _write_config_map(volume: Mapping[str, Any], target: Path, lookup: ConfigMap
         if key not in files:
             if source.get("optional"):
                 continue
-            raise StartError(f'volume "{volume["name"]}": configmap "{name}" has no key "{key}"')
-        where = f'volume "{volume["name"]}": configmap "{name}" item path "{relative}"'
+            if kind == "Secret":  # the kubelet retries the mount until the key is there
+                raise MountPending(f'{where} has no key "{key}" (references non-existent secret key)')
+            raise StartError(f'{where} has no key "{key}"')
+        item_where = f'{where} item path "{relative}"'
         problems = descending_path_problems(relative)
         if problems or not relative:
             detail = ", ".join(problems) or "is empty"
-            raise StartError(f"{where} {detail}: give a relative path below the volume, such as {key}")
-        path = contain(target / posixpath.normpath(relative), target, where)
+            raise StartError(f"{item_where} {detail}: give a relative path below the volume, such as {key}")
+        path = contain(target / posixpath.normpath(relative), target, item_where)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(files[key])
         with contextlib.suppress(OSError):
@@ -158,10 +184,10 @@ def _volume_dir(
     layout: NodeLayout,
     pod_meta: Mapping[str, Any],
     pod_dir: Path,
-    config_maps: ConfigMapLookup,
-    claims: ClaimLookup,
+    lookups: tuple[ObjectLookup, ObjectLookup, ClaimLookup],
 ) -> Path:
     name = str(volume.get("name") or "")
+    config_maps, secrets, claims = lookups
     namespace, pod_name, uid = pod_meta["namespace"], pod_meta["name"], pod_meta["uid"]
     where = f'volume "{name}"'
     if "hostPath" in volume:
@@ -175,7 +201,11 @@ def _volume_dir(
         return claims(claim)
     if "configMap" in volume:
         path = layout.contain(pod_dir / "volumes" / "configmap" / name, where)
-        _write_config_map(volume, path, config_maps)
+        _write_keyed(volume, "configMap", path, config_maps)
+        return path
+    if "secret" in volume:
+        path = layout.contain(pod_dir / "volumes" / "secret" / name, where)
+        _write_keyed(volume, "secret", path, secrets)
         return path
     if any(source in volume for source in _EMPTY_SOURCES):
         path = layout.contain(pod_dir / "volumes" / "empty" / name, where)
@@ -185,7 +215,7 @@ def _volume_dir(
     kind = kinds[0] if kinds else "unknown"
     raise StartError(
         f'volume "{name}": {kind} volumes are not available on the local runtime; '
-        "use hostPath, emptyDir, configMap or a persistentVolumeClaim"
+        "use hostPath, emptyDir, configMap, secret or a persistentVolumeClaim"
     )
 
 
@@ -206,7 +236,8 @@ def mount_volumes(
     layout: NodeLayout,
     pod_dir: Path,
     *,
-    config_maps: ConfigMapLookup,
+    config_maps: ObjectLookup,
+    secrets: ObjectLookup,
     claims: ClaimLookup,
 ) -> MountTable:
     """Set up the volumes `container` mounts and return its mount table. Raises StartError for what
@@ -222,7 +253,8 @@ def mount_volumes(
         if volume is None:
             raise StartError(f'volumeMount "{name}" names no volume of the pod; add it to spec.volumes')
         if name not in prepared:
-            prepared[name] = _volume_dir(volume, layout, meta, pod_dir, config_maps, claims)
+            lookups = (config_maps, secrets, claims)
+            prepared[name] = _volume_dir(volume, layout, meta, pod_dir, lookups)
         host = prepared[name]
         sub_path = str(mount.get("subPath") or "")
         if sub_path:

@@ -1,0 +1,38 @@
+"""A cluster's settings: defaults when absent, and every bad value named with its path."""
+
+from __future__ import annotations
+
+import pytest
+
+from sparkfleet.api.base import ManifestError
+from sparkfleet.api.settings import DEFAULT_MAX_EXECUTORS, DEFAULT_MAX_OBJECTS_PER_NAMESPACE, parse_settings
+
+
+def test_an_empty_document_keeps_every_default() -> None:
+    settings = parse_settings("")
+    assert settings.limits.maxExecutors == DEFAULT_MAX_EXECUTORS == 10_000
+    assert (settings.logs.retentionDays, settings.logs.maxArchivedPods, settings.runs.keep) == (7.0, 1000, 5)
+
+
+def test_a_cluster_may_lower_the_executor_maximum() -> None:
+    assert parse_settings("limits:\n  maxExecutors: 200\n").limits.maxExecutors == 200
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "10001", "1000000000000000000", "lots"])
+def test_an_executor_maximum_outside_1_to_10000_is_refused_with_its_path(value: str) -> None:
+    with pytest.raises(ManifestError) as caught:
+        parse_settings(f"limits:\n  maxExecutors: {value}\n", "settings.yaml")
+    assert [i.path for i in caught.value.issues] == ["settings.yaml: limits.maxExecutors"]
+
+
+def test_the_object_quota_per_namespace_defaults_to_10000_and_may_be_set() -> None:
+    assert parse_settings("").limits.maxObjectsPerNamespace == DEFAULT_MAX_OBJECTS_PER_NAMESPACE == 10_000
+    assert parse_settings("limits:\n  maxObjectsPerNamespace: 50\n").limits.maxObjectsPerNamespace == 50
+    with pytest.raises(ManifestError) as caught:
+        parse_settings("limits:\n  maxObjectsPerNamespace: 0\n", "settings.yaml")
+    assert [i.path for i in caught.value.issues] == ["settings.yaml: limits.maxObjectsPerNamespace"]
+
+
+def test_a_settings_file_beyond_the_decoding_limits_is_refused_with_its_name() -> None:
+    with pytest.raises(ManifestError, match=r"settings.yaml: not valid YAML: .*nested more than 100"):
+        parse_settings("limits: " + "[" * 500 + "]" * 500 + "\n", "settings.yaml")
