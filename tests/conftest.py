@@ -13,9 +13,17 @@ not functions, so fixtures stay here and functions there.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# In CI every property test draws the same examples on every run (a red run is reproducible, never a
+# draw of luck); elsewhere each run explores new ones. The fuzz tests fix their own settings.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture

@@ -391,8 +391,8 @@ def test_manifest_paths_quote_map_keys_and_skip_union_tags() -> None:
 
 _label = st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True)
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
-_memory = st.builds(
-    lambda n, u: f"{n}{u}", st.integers(0, 4096), st.sampled_from(["m", "g", "k", "", "M", "G"])
+_memory = st.builds(  # a positive amount: Spark refuses a heap of 0
+    lambda n, u: f"{n}{u}", st.integers(1, 4096), st.sampled_from(["m", "g", "k", "", "M", "G"])
 )
 _pod = st.fixed_dictionaries(
     {},

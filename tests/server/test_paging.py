@@ -75,3 +75,17 @@ def test_the_api_pages_a_list_and_the_client_reads_every_page(
     listed = remote.list("Pod", "default")
     assert [p["metadata"]["name"] for p in listed.items] == [f"p{i:04}" for i in range(1201)]
     assert listed.resourceVersion == first["metadata"]["resourceVersion"]
+
+
+def test_a_page_with_a_selector_leaves_out_the_count_of_the_rest(
+    client: TestClient, cluster: EmbeddedCluster
+) -> None:
+    cluster.create_many([pod(f"p{i}", labels={"team": "a" if i % 2 else "b"}) for i in range(7)])
+    first = client.get(PODS, params={"limit": "2", "labelSelector": "team=a"}).json()
+    assert [p["metadata"]["name"] for p in first["items"]] == ["p1", "p3"]
+    assert "remainingItemCount" not in first["metadata"]  # counting them would mean reading them
+    rest = client.get(
+        PODS, params={"limit": "2", "labelSelector": "team=a", "continue": first["metadata"]["continue"]}
+    ).json()
+    assert [p["metadata"]["name"] for p in rest["items"]] == ["p5"]
+    assert "continue" not in rest["metadata"]

@@ -3,8 +3,10 @@ expired resourceVersions, and streams that end when the client or the server goe
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +15,10 @@ from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
 from sparkfleet.clock import VirtualClock
+from sparkfleet.cluster import Gone
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.server import RequestLimits, create_app, start_server, streams_of
-from sparkfleet.server.watchstream import INITIAL_EVENTS_END, StreamRegistry
+from sparkfleet.server.watchstream import _END, INITIAL_EVENTS_END, StreamRegistry, _Pump
 from support.objects import pod
 
 from .builders import AUTH, PODS, TOKEN, TestClient, events, open_watches
@@ -216,3 +219,28 @@ def test_the_file_handles_of_closed_watches_are_released(cluster: EmbeddedCluste
                 sock.close()
             assert streams_of(app).wait_until_empty(30)
             assert _open_files() - before <= 10
+
+
+def test_a_client_that_falls_a_backlog_behind_ends_its_watch_with_410_instead_of_growing_it() -> None:
+    async def run() -> list[object]:
+        produced = threading.Event()
+
+        def events() -> Iterator[int]:
+            yield from range(10)
+            produced.set()
+
+        pump = _Pump(events(), asyncio.get_running_loop(), "slow-client", backlog=3)
+        pump.start()
+        # The client reads nothing until the pump has stopped reading: it stopped at the backlog.
+        await asyncio.get_running_loop().run_in_executor(None, pump._thread.join, 5)
+        got: list[object] = []
+        while (item := await pump.get()) is not _END:
+            got.append(item)
+        assert not produced.is_set()  # the watch was not read to its end
+        return got
+
+    got = asyncio.run(run())
+    assert got[:3] == [0, 1, 2]
+    assert isinstance(got[3], Gone) and got[3].code == 410
+    assert "the client fell 3 events behind this watch: list and watch again" in str(got[3])
+    assert len(got) == 4

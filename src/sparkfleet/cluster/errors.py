@@ -96,7 +96,8 @@ class Invalid(ClusterError):
 
 
 class Gone(ClusterError):
-    """A watch asked to resume from a resourceVersion older than the kept history."""
+    """A watch asked to resume from a resourceVersion older than the kept history, or one whose client
+    fell too far behind: either way the client lists again."""
 
     reason = "Expired"
     code = 410

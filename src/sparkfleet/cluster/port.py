@@ -22,6 +22,8 @@ __all__ = [
     "LabelSelectorArg",
     "Obj",
     "ObjectList",
+    "Page",
+    "PagedLists",
     "PropagationPolicy",
     "StorageHealth",
     "Watch",
@@ -160,6 +162,36 @@ class Cluster(Protocol):
 
     def close(self) -> None:
         """Release the connection; open watches end."""
+        ...
+
+
+@dataclass(frozen=True)
+class Page:
+    """Up to `limit` matches after a position, read in one snapshot: `more` says whether any follow, and
+    `remaining` how many (None when selectors make counting them mean reading them)."""
+
+    items: list[Obj]
+    resourceVersion: str
+    more: bool
+    remaining: int | None
+
+
+@runtime_checkable
+class PagedLists(Protocol):
+    """A cluster that reads one page of a list without reading the rest (the embedded store); the API's
+    `limit`/`continue` use it, so a page costs its own size, not the whole list's."""
+
+    def list_page(
+        self,
+        kind: str,
+        namespace: str | None,
+        label_selector: LabelSelectorArg,
+        field_selector: FieldSelectorArg,
+        *,
+        limit: int,
+        after: tuple[str, str] | None,
+    ) -> Page:
+        """The first `limit` matches in (namespace, name) order after `after` (None: from the start)."""
         ...
 
 

@@ -31,7 +31,7 @@ from sparkfleet.cluster import BadRequest, ClusterError, NotFound, Obj
 from sparkfleet.server import writes
 from sparkfleet.server.discovery import discovery_document
 from sparkfleet.server.errors import MethodNotAllowed, ServiceUnavailable, status_of
-from sparkfleet.server.paging import page_of
+from sparkfleet.server.paging import read_page
 from sparkfleet.server.request import (
     ApiContext,
     ApiRequest,
@@ -57,10 +57,14 @@ def _list(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> Response:
     info, query = target.info, req.query
     table = table_request(req.accept, query)
     resource_version(query)
-    found = ctx.cluster.list(
-        info.kind, target.namespace, query.get("labelSelector") or None, query.get("fieldSelector") or None
+    page = read_page(
+        ctx.cluster,
+        info.kind,
+        target.namespace,
+        query.get("labelSelector") or None,
+        query.get("fieldSelector") or None,
+        query,
     )
-    page = page_of(found.items, found.resourceVersion, query)
     if table is not None:
         rendered = table_of(table, info, page.items, page.resource_version, ctx.clock.now())
         rendered["metadata"] = page.metadata()

@@ -6,6 +6,11 @@ back (with the same selectors) and gets the items after that one. Every page rep
 resourceVersion, so a watch started from it after the last page replays whatever changed while the pages
 were read: nothing is missed. `metadata.remainingItemCount` counts the matches after the page.
 
+A store that reads pages itself (`PagedLists`: the embedded store) reads each page from its index and
+stops after it, so a page costs its own size; any other cluster is listed whole and cut here.
+`remainingItemCount` is left out when selectors make counting the rest mean reading it, as the API server
+leaves it out then.
+
 One deliberate difference: the API server serves every page from the snapshot of the first one; here
 each page is read from the current state, so an object created or changed between two pages shows as it
 is now (and the watch from the list's resourceVersion reports it again).
@@ -19,9 +24,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sparkfleet.cluster import BadRequest, Obj
+from sparkfleet.cluster import BadRequest, Cluster, Obj, PagedLists
 
-__all__ = ["Page", "page_of"]
+__all__ = ["Page", "page_of", "read_page"]
 
 _TOKEN_VERSION = "meta.k8s.io/v1"
 
@@ -37,7 +42,8 @@ class Page:
         meta: dict[str, object] = {"resourceVersion": self.resource_version}
         if self.continue_token:
             meta["continue"] = self.continue_token
-            meta["remainingItemCount"] = self.remaining
+            if self.remaining is not None:
+                meta["remainingItemCount"] = self.remaining
         return meta
 
 
@@ -79,6 +85,33 @@ def _limit(query: Mapping[str, str]) -> int | None:
     except ValueError:
         raise BadRequest(f'limit "{text}" must be an integer') from None
     return value if value > 0 else None  # the API server reads 0 and below as no limit
+
+
+def read_page(
+    cluster: Cluster,
+    kind: str,
+    namespace: str | None,
+    label_selector: str | None,
+    field_selector: str | None,
+    query: Mapping[str, str],
+) -> Page:
+    """The page of the list that `limit` and `continue` ask for (the whole list without them)."""
+    limit = _limit(query)
+    token = query.get("continue") or ""
+    if limit is None or not isinstance(cluster, PagedLists):
+        found = cluster.list(kind, namespace, label_selector, field_selector)
+        return page_of(found.items, found.resourceVersion, query)
+    after: tuple[str, str] | None = None
+    rv = None
+    if token:
+        rv, start = _decode(token)
+        ns, _, name = start.partition("\x00")
+        after = (ns, name)
+    page = cluster.list_page(kind, namespace, label_selector, field_selector, limit=limit, after=after)
+    rv = rv or page.resourceVersion
+    if not page.more:
+        return Page(page.items, rv, None, None)
+    return Page(page.items, rv, _encode(rv, _key(page.items[-1])), page.remaining)
 
 
 def page_of(items: list[Obj], resource_version: str, query: Mapping[str, str]) -> Page:

@@ -17,10 +17,20 @@ from typing import Any
 import anyio
 from starlette.types import Receive, Scope, Send
 
-from sparkfleet.cluster import ClusterError, KindInfo, Obj, Watch
+from sparkfleet.cluster import ClusterError, Gone, KindInfo, Obj, Watch
 from sparkfleet.server.errors import ServerError, status_of
 
-__all__ = ["INITIAL_EVENTS_END", "LogStream", "StreamRegistry", "WatchStream", "encode_event"]
+__all__ = [
+    "INITIAL_EVENTS_END",
+    "WATCH_BACKLOG",
+    "LogStream",
+    "StreamRegistry",
+    "WatchStream",
+    "encode_event",
+]
+
+WATCH_BACKLOG = 1000
+"""Events a watch may have read and not yet sent to its client before it is ended as too slow."""
 
 # The annotation of the bookmark that ends the initial events of a `sendInitialEvents` watch.
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
@@ -73,10 +83,19 @@ class StreamRegistry:
 
 
 class _Pump:
-    """Iterates a blocking iterator in a thread; the items arrive on an asyncio queue, then _END."""
+    """Iterates a blocking iterator in a thread; the items arrive on an asyncio queue, then _END.
 
-    def __init__(self, items: Iterator[Any], loop: asyncio.AbstractEventLoop, name: str) -> None:
+    With a `backlog`, a consumer that falls that many items behind (a client that stopped reading) ends
+    the stream with a 410 Gone error instead of growing the queue, as kube-apiserver closes a watcher too
+    slow to keep up; the client starts again from a fresh list."""
+
+    def __init__(
+        self, items: Iterator[Any], loop: asyncio.AbstractEventLoop, name: str, backlog: int | None = None
+    ) -> None:
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._backlog = backlog
+        self._pending = 0  # items handed to the loop and not yet taken
+        self._count_lock = threading.Lock()
         self._items = items
         self._loop = loop
         self._stopped = threading.Event()
@@ -95,10 +114,24 @@ class _Pump:
         with contextlib.suppress(RuntimeError):  # the event loop has closed: nobody listens any more
             self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
 
+    async def get(self) -> Any:
+        item = await self.queue.get()
+        with self._count_lock:
+            self._pending -= 1
+        return item
+
     def _run(self) -> None:
         try:
             for item in self._items:
                 if self._stopped.is_set():
+                    break
+                with self._count_lock:
+                    behind = self._pending
+                    self._pending += 1
+                if self._backlog is not None and behind >= self._backlog:
+                    self._put(
+                        Gone(f"the client fell {behind} events behind this watch: list and watch again")
+                    )
                     break
                 self._put(item)
         except ClusterError as exc:
@@ -218,15 +251,17 @@ class WatchStream:
             await write(encode_event("ADDED", self._present(obj)))
         if self._initial_events_end and self._bookmarks:
             await write(self._bookmark(self._rv, {INITIAL_EVENTS_END: "true"}))
-        pump = _Pump(iter(self._watch), asyncio.get_running_loop(), f"watch-{self._info.plural}")
+        pump = _Pump(
+            iter(self._watch), asyncio.get_running_loop(), f"watch-{self._info.plural}", WATCH_BACKLOG
+        )
         pump.start()
         try:
             while True:
                 try:
                     if self._bookmarks:
-                        item = await asyncio.wait_for(pump.queue.get(), self._interval)
+                        item = await asyncio.wait_for(pump.get(), self._interval)
                     else:
-                        item = await pump.queue.get()
+                        item = await pump.get()
                 except TimeoutError:
                     # Only events already sent are covered: a resume from here loses nothing.
                     await write(self._bookmark(self._rv))
@@ -278,7 +313,7 @@ class LogStream:
         self._pump = _Pump(self._chunks, asyncio.get_running_loop(), "pod-log")
         self._pump.start()
         while True:
-            item = await self._pump.queue.get()
+            item = await self._pump.get()
             if item is _END or isinstance(item, ClusterError):
                 return
             if item:

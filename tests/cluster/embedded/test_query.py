@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
-from sparkfleet.cluster.embedded.query import list_sql
+from sparkfleet.cluster.embedded.query import list_sql, matching
 from sparkfleet.cluster.selectors import (
     FieldOperator,
     FieldRequirement,
@@ -94,3 +94,10 @@ def test_label_keys_that_cannot_be_quoted_in_a_json_path_are_left_to_python() ->
     sql, params = list_sql("Pod", None, LabelSelector((Requirement('we"ird', Operator.EXISTS),)), None)
     assert "json" not in sql
     assert params == ["Pod"]
+
+
+def test_matching_decodes_rows_only_as_far_as_they_are_read() -> None:
+    rows = iter([('{"metadata": {"name": "a"}}',), ('{"metadata": {"name": "b"}}',), ("not json",)])
+    found = matching(rows, None, None)
+    assert next(found)["metadata"]["name"] == "a"
+    assert next(found)["metadata"]["name"] == "b"  # the broken third row was never decoded

@@ -498,3 +498,21 @@ def test_count_reads_how_many_objects_of_a_kind_a_namespace_holds(cluster: Embed
     assert cluster.count("pods", "other") == 1
     assert cluster.count("Pod", None) == 3
     assert cluster.count("ConfigMap", "other") == 0
+
+
+def test_a_page_is_read_from_the_index_after_a_position_and_stops_after_the_page(
+    cluster: EmbeddedCluster,
+) -> None:
+    cluster.create_many([pod(f"p{i}", namespace=ns) for ns in ("a", "b") for i in range(3)])
+    page = cluster.list_page("Pod", None, None, None, limit=2, after=("a", "p1"))
+    assert [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in page.items] == [
+        ("a", "p2"),
+        ("b", "p0"),
+    ]
+    assert (page.more, page.remaining, page.resourceVersion) == (True, 2, cluster.resource_version)
+    last = cluster.list_page("Pod", "b", None, None, limit=5, after=("b", "p0"))
+    assert ([p["metadata"]["name"] for p in last.items], last.more, last.remaining) == (
+        ["p1", "p2"],
+        False,
+        None,
+    )

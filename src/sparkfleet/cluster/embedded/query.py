@@ -7,7 +7,10 @@ body, so they are the one definition of what matches.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+from sparkfleet.cluster.embedded.codec import loads
 from sparkfleet.cluster.selectors import FieldOperator, FieldSelector, LabelSelector, Operator
 
 # Field path -> (column, whether the column is NULL when the field is missing).
@@ -69,10 +72,17 @@ def list_sql(
     namespace: str | None,
     labels: LabelSelector | None,
     fields: FieldSelector | None,
+    *,
+    after: tuple[str, str] | None = None,
+    count: bool = False,
 ) -> tuple[str, list[object]]:
-    """SELECT body of the candidate rows, in (kind, namespace, name) order."""
+    """SELECT body of the candidate rows, in (kind, namespace, name) order; only those after the
+    (namespace, name) `after` when given; their number instead when `count`."""
     where: list[str] = []
     params: list[object] = []
+    if after is not None:
+        where.append("(namespace, name) > (?, ?)")
+        params.extend(after)
     if kind is not None:
         where.append("kind = ?")
         params.append(kind)
@@ -84,4 +94,19 @@ def list_sql(
     if labels is not None:
         _label_conditions(labels, where, params)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
+    if count:
+        return f"SELECT COUNT(*) FROM objects{clause}", params
     return f"SELECT body FROM objects{clause} ORDER BY kind, namespace, name", params
+
+
+def matching(
+    rows: Iterable[tuple[str]], labels: LabelSelector | None, fields: FieldSelector | None
+) -> Iterator[dict[str, Any]]:
+    """The objects of candidate rows (from `list_sql`) that the full selectors match, decoded one at a
+    time, so a reader that stops early decodes no more."""
+    for (text,) in rows:
+        obj: dict[str, Any] = loads(text)
+        if labels is not None and not labels.matches(obj["metadata"].get("labels")):
+            continue
+        if fields is None or fields.matches(obj):
+            yield obj

@@ -12,6 +12,7 @@ fail).
 from __future__ import annotations
 
 import builtins
+import itertools
 import random
 import threading
 import time
@@ -29,7 +30,7 @@ from sparkfleet.cluster.embedded import rules
 from sparkfleet.cluster.embedded.codec import loads
 from sparkfleet.cluster.embedded.collector import delete_with_dependents
 from sparkfleet.cluster.embedded.disk import DiskState, open_writer, setup_lock
-from sparkfleet.cluster.embedded.query import list_sql
+from sparkfleet.cluster.embedded.query import list_sql, matching
 from sparkfleet.cluster.embedded.readers import Readers
 from sparkfleet.cluster.embedded.schema import Durability
 from sparkfleet.cluster.embedded.tx import WriteTx
@@ -49,6 +50,7 @@ from sparkfleet.cluster.port import (
     LabelSelectorArg,
     Obj,
     ObjectList,
+    Page,
     PropagationPolicy,
 )
 from sparkfleet.cluster.selectors import FieldSelector, LabelSelector, as_field_selector, as_label_selector
@@ -184,15 +186,7 @@ class EmbeddedCluster(Closing):
                 rows = conn.execute(sql, params).fetchall()
             finally:
                 conn.execute("COMMIT")
-        items: list[Obj] = []
-        for (text,) in rows:
-            obj: Obj = loads(text)
-            if labels is not None and not labels.matches(obj["metadata"].get("labels")):
-                continue
-            if fields is not None and not fields.matches(obj):
-                continue
-            items.append(obj)
-        return items, rv
+        return list(matching(rows, labels, fields)), rv
 
     def list(
         self,
@@ -207,6 +201,38 @@ class EmbeddedCluster(Closing):
             info.kind, scope, as_label_selector(label_selector), as_field_selector(field_selector)
         )
         return ObjectList(items=items, resourceVersion=str(rv))
+
+    def list_page(
+        self,
+        kind: str,
+        namespace: str | None,
+        label_selector: LabelSelectorArg,
+        field_selector: FieldSelectorArg,
+        *,
+        limit: int,
+        after: tuple[str, str] | None,
+    ) -> Page:
+        """See `PagedLists`: rows are decoded one at a time and reading stops after the page."""
+        info = lookup(kind)
+        scope = (namespace or None) if info.namespaced else None
+        labels, fields = as_label_selector(label_selector), as_field_selector(field_selector)
+        sql, params = list_sql(info.kind, scope, labels, fields, after=after)
+        remaining: int | None = None
+        with self._readers.own() as conn:
+            conn.execute("BEGIN")
+            try:
+                (rv,) = conn.execute("SELECT resource_version FROM meta WHERE id = 1").fetchone()
+                found = matching(conn.execute(sql, params), labels, fields)
+                items = list(itertools.islice(found, limit))
+                more = next(found, None) is not None
+                if more and labels is None and fields is None:  # counted from the index, unread
+                    last = items[-1]["metadata"]
+                    where = (last.get("namespace") or "", last["name"])
+                    count_sql, count_params = list_sql(info.kind, scope, None, None, after=where, count=True)
+                    (remaining,) = conn.execute(count_sql, count_params).fetchone()
+            finally:
+                conn.execute("COMMIT")
+        return Page(items, str(rv), more, remaining)
 
     def count(self, kind: str, namespace: str | None) -> int:
         """How many objects of `kind` the namespace holds (every namespace for None), from the index
