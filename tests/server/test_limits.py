@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import resource
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -151,3 +153,19 @@ def test_events_and_cluster_scoped_kinds_are_not_counted() -> None:
         quota.check(lookup("SparkApplication"), "default", "pi")
     with pytest.raises(ValueError, match="at least 1"):
         ObjectQuota(0, lambda kind, namespace: 0)
+
+
+def test_creates_racing_at_the_quota_never_pass_it_together(cluster: EmbeddedCluster) -> None:
+    # The counter answers slowly, as a busy store might: without holding the quota from the count to the
+    # create, all eight would count 0 stored objects and be admitted.
+    def slow_count(kind: str, namespace: str) -> int:
+        time.sleep(0.05)
+        return cluster.count(kind, namespace)
+
+    app = create_app(cluster, TOKEN, quota=ObjectQuota(3, slow_count))
+    with TestClient(app, headers=AUTH) as client, ThreadPoolExecutor(8) as pool:
+        codes = list(
+            pool.map(lambda n: client.post(CONFIGMAPS, json=configmap(f"c{n}")).status_code, range(8))
+        )
+    assert sorted(codes) == [201] * 3 + [403] * 5
+    assert len(cluster.list("ConfigMap", "default").items) == 3

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import resource
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from sparkfleet.cluster import KindInfo
 from sparkfleet.server.errors import Forbidden, TooManyRequests
@@ -120,10 +121,20 @@ ObjectCounter = Callable[[str, str], int]
 class ObjectQuota:
     limit: int
     count: ObjectCounter
+    # Held from the count to the create, so two creates at the limit cannot both pass (the store
+    # serialises writes anyway, so this costs the API's creates no concurrency they had).
+    _admitting: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.limit < 1:
             raise ValueError("the object quota must be at least 1")
+
+    @contextmanager
+    def admitting(self, info: KindInfo, namespace: str | None, name: str) -> Iterator[None]:
+        """`check`, then the create inside the block, with no other create admitted in between."""
+        with self._admitting:
+            self.check(info, namespace, name)
+            yield
 
     def check(self, info: KindInfo, namespace: str | None, name: str) -> None:
         """Forbidden when one more object of `info` would exceed the quota of `namespace`."""

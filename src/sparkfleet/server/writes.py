@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from starlette.responses import Response
@@ -38,20 +39,21 @@ _BUILTIN_GROUPS = frozenset({"", "scheduling.k8s.io"})
 _PATCH_RETRIES = 8
 
 
-def _within_quota(ctx: ApiContext, target: ResourcePath, obj: Obj) -> None:
-    if ctx.quota is not None:
-        name = str(obj["metadata"].get("name") or obj["metadata"].get("generateName") or "")
-        ctx.quota.check(target.info, target.namespace, name)
+def _within_quota(ctx: ApiContext, target: ResourcePath, obj: Obj) -> AbstractContextManager[None]:
+    """Around a create: refused (403) when it would pass the namespace's object quota."""
+    if ctx.quota is None:
+        return nullcontext()
+    name = str(obj["metadata"].get("name") or obj["metadata"].get("generateName") or "")
+    return ctx.quota.admitting(target.info, target.namespace, name)
 
 
 def create(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> Response:
     refuse_dry_run(req.query)
     obj = object_for(target, decode(req))
-    _within_quota(ctx, target, obj)
-    admitted = admit(target.info, obj, field_validation(req.query.get("fieldValidation")))
-    return json_response(
-        ctx.cluster.create(initial_status(target.info, admitted.obj)), 201, admitted.warnings
-    )
+    with _within_quota(ctx, target, obj):
+        admitted = admit(target.info, obj, field_validation(req.query.get("fieldValidation")))
+        created = ctx.cluster.create(initial_status(target.info, admitted.obj))
+    return json_response(created, 201, admitted.warnings)
 
 
 def _without_status(obj: Obj) -> Obj:
@@ -109,10 +111,10 @@ def _apply_create(
 ) -> Response | None:
     """Server-side apply of an absent object creates it (None if it appeared meanwhile)."""
     obj = object_for(target, applied, target.name)
-    _within_quota(ctx, target, obj)
-    admitted = admit(target.info, obj, mode)
     try:
-        created = ctx.cluster.create(initial_status(target.info, admitted.obj))
+        with _within_quota(ctx, target, obj):
+            admitted = admit(target.info, obj, mode)
+            created = ctx.cluster.create(initial_status(target.info, admitted.obj))
     except ClusterError as exc:
         if exc.reason == "AlreadyExists":
             return None
