@@ -199,6 +199,22 @@ class CloudEvent:
     def offering(self) -> OfferingKey:
         return OfferingKey(self.instance_type, self.zone, self.capacity_type)
 
+    @classmethod
+    def state_change(cls, instance: Instance, previous: InstanceState | None, when: datetime) -> CloudEvent:
+        """The STATE_CHANGE of `instance` (in its new state) from `previous` (None: a new instance)."""
+        return cls(
+            CloudEventKind.STATE_CHANGE,
+            when,
+            instance.instance_type,
+            instance.zone,
+            instance.capacity_type,
+            instance.node_claim_name,
+            instance_id=instance.instance_id,
+            state=instance.state,
+            previous_state=previous,
+            reason=instance.state_reason,
+        )
+
 
 class Cloud(Protocol):
     """What the controllers need from a cloud."""

@@ -42,20 +42,7 @@ class EventLog:
             if previous is InstanceState.TERMINATED:
                 return
             self._last[instance.instance_id] = instance
-            self._events.append(
-                CloudEvent(
-                    CloudEventKind.STATE_CHANGE,
-                    when,
-                    instance.instance_type,
-                    instance.zone,
-                    instance.capacity_type,
-                    instance.node_claim_name,
-                    instance_id=instance.instance_id,
-                    state=instance.state,
-                    previous_state=previous,
-                    reason=instance.state_reason,
-                )
-            )
+            self._events.append(CloudEvent.state_change(instance, previous, when))
 
     def insufficient(self, failure: LaunchFailure, node_claim: str, when: datetime) -> None:
         with self._lock:

@@ -294,20 +294,7 @@ class SimulatedEC2:
 
     def _record_state(self, instance: Instance, previous: InstanceState | None, when: datetime) -> None:
         self._dirty = True
-        self._events.append(
-            CloudEvent(
-                CloudEventKind.STATE_CHANGE,
-                when,
-                instance.instance_type,
-                instance.zone,
-                instance.capacity_type,
-                instance.node_claim_name,
-                instance_id=instance.instance_id,
-                state=instance.state,
-                previous_state=previous,
-                reason=instance.state_reason,
-            )
-        )
+        self._events.append(CloudEvent.state_change(instance, previous, when))
 
     def _schedule(self, when: datetime, step: Step, instance_id: str = "", spec: int = -1) -> None:
         self._seq += 1
