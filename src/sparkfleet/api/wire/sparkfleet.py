@@ -30,6 +30,13 @@ TAG_CLIENT_TOKEN = "sparkfleet.io/client-token"
 PROVISIONER_LOCAL_VOLUME = "sparkfleet.io/local-volume"
 """The provisioner name of the embedded cluster's node-local volumes."""
 
+ANNOTATION_COST = "sparkfleet.io/cost"
+"""On a SparkApplication: JSON {"currency", "total", "spot", "onDemand", "placeholderWaste", "asOf"}, USD
+accrued by its pods' dominant share of their nodes' prices (placeholder time shown apart as waste)."""
+ANNOTATION_TIMELINE = "sparkfleet.io/timeline"
+"""On a SparkApplication: JSON list of {"phase", "since", "until", "reason", "message"}, oldest first; the
+last entry without "until" is where the application is now, its message the current blocker."""
+
 ANNOTATION_SCRATCH_MOUNTS = "sparkfleet.io/scratch-mounts"
 """On the Node: JSON list of {"path", "sizeBytes", "source"}, written by the NodeClaim controller."""
 K8S_DISKS = "/mnt/k8s-disks"
