@@ -36,3 +36,31 @@ def test_the_object_quota_per_namespace_defaults_to_10000_and_may_be_set() -> No
 def test_a_settings_file_beyond_the_decoding_limits_is_refused_with_its_name() -> None:
     with pytest.raises(ManifestError, match=r"settings.yaml: not valid YAML: .*nested more than 100"):
         parse_settings("limits: " + "[" * 500 + "]" * 500 + "\n", "settings.yaml")
+
+
+def test_history_defaults_to_kube_apiservers_event_ttl_and_keeps_finished_applications() -> None:
+    history = parse_settings("").history
+    assert (history.event_ttl_seconds, history.housekeeping_interval_seconds) == (3600.0, 60.0)
+    assert history.defaultTimeToLiveSeconds is None
+
+
+def test_history_takes_go_durations_and_a_default_ttl() -> None:
+    text = "history:\n  eventTTL: 1h30m\n  housekeepingInterval: 30s\n  defaultTimeToLiveSeconds: 86400\n"
+    history = parse_settings(text).history
+    assert (history.event_ttl_seconds, history.housekeeping_interval_seconds) == (5400.0, 30.0)
+    assert history.defaultTimeToLiveSeconds == 86400
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ("eventTTL: 0s", "history.eventTTL"),
+        ("eventTTL: an hour", "history.eventTTL"),
+        ("housekeepingInterval: -1m", "history.housekeepingInterval"),
+        ("defaultTimeToLiveSeconds: -5", "history.defaultTimeToLiveSeconds"),
+    ],
+)
+def test_a_bad_history_value_is_refused_with_its_path(line: str, path: str) -> None:
+    with pytest.raises(ManifestError) as caught:
+        parse_settings(f"history:\n  {line}\n", "settings.yaml")
+    assert [i.path for i in caught.value.issues] == [f"settings.yaml: {path}"]

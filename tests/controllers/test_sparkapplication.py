@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
+from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.api.wire import ANNOTATION_SPEC_FINGERPRINT
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster import ClusterError, Conflict, NotFound
 from sparkfleet.cluster.embedded import EmbeddedCluster
@@ -19,7 +21,9 @@ from sparkfleet.controllers import sparkapplication
 from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler, submission_id_for
 from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
 from sparkfleet.engine.lifecycle import Action, LifecycleConfig, LifecycleDecision, decide
+from sparkfleet.engine.lifecycle.fingerprint import spec_fingerprint
 from sparkfleet.reconcile import Controller
+from support.objects import owner_ref, pod
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NAME = "pyspark-pi"
@@ -195,11 +199,14 @@ def test_a_failing_driver_is_retried_after_the_back_off_then_fails(cluster: Clus
 
 
 class CrashOnStatus:
-    """A cluster whose first SparkApplication status write fails (`error`), as a crash or a race would."""
+    """A cluster whose first SparkApplication status write fails (`error`), as a crash or a race would.
+    With `transactions=False` it has none, as a Kubernetes API server has none: what was written before
+    the failure stays."""
 
-    def __init__(self, inner: EmbeddedCluster, error: Exception) -> None:
+    def __init__(self, inner: EmbeddedCluster, error: Exception, *, transactions: bool = False) -> None:
         self.inner = inner
         self.error: Exception | None = error
+        self.transactions = transactions
 
     def update_status(self, obj: dict[str, Any]) -> dict[str, Any]:
         if obj.get("kind") == "SparkApplication" and self.error is not None:
@@ -209,7 +216,26 @@ class CrashOnStatus:
         return result
 
     def __getattr__(self, name: str) -> Any:
+        if name == "transaction" and not self.transactions:
+            raise AttributeError(name)
         return getattr(self.inner, name)
+
+
+def test_a_crash_before_the_status_write_leaves_nothing_of_the_pass_in_the_embedded_store(
+    store: EmbeddedCluster, clock: VirtualClock
+) -> None:
+    cluster = Cluster(CrashOnStatus(store, RuntimeError("controller killed"), transactions=True), clock)
+    store.create(manifest())
+    cluster.controller.enqueue_all()
+    cluster.controller.run_until_idle()
+    assert cluster.state() == ""
+    assert cluster.driver() is None, "the pass's driver pod went with its failed transaction"
+    assert store.list("ConfigMap", "default").items == []
+
+    cluster.advance(1)
+    assert cluster.state() == "SUBMITTED"
+    assert [p["metadata"]["name"] for p in cluster.pods()] == [f"{NAME}-driver"]
+    assert cluster.status()["submissionAttempts"] == 1
 
 
 def test_a_crash_between_creating_the_driver_and_writing_status_does_not_make_two_drivers(
@@ -499,3 +525,174 @@ def test_objects_that_cannot_be_created_fail_the_attempt_on_the_next_pass(
     assert cluster.pods() == []
     assert len(decisions) == recording.app_reads == 2
     assert len(recording.batches) == 1
+
+
+# -- history: finished applications cost nothing until their TTL, then go with everything they own -------
+
+
+def finished(store: EmbeddedCluster, name: str, **spec: Any) -> dict[str, Any]:
+    """A COMPLETED application as the controller leaves it (its status naming its one submission), with
+    its Succeeded driver pod, stored directly."""
+    body = manifest(**spec)
+    body["metadata"]["name"] = name
+    app = store.create(body)
+    uid, stamp = app["metadata"]["uid"], app["metadata"]["creationTimestamp"]
+    status = {
+        "applicationState": {"state": "COMPLETED"},
+        "submissionAttempts": 1,
+        "executionAttempts": 1,
+        "submissionID": submission_id_for(uid, 1, 1),
+        "lastSubmissionAttemptTime": stamp,
+        "terminationTime": stamp,
+        "driverInfo": {"podName": f"{name}-driver"},
+        "executorState": {f"{name}-exec-1": "COMPLETED"},
+    }
+    done: dict[str, Any] = store.update_status({**app, "status": status})
+    labels = {
+        "sparkoperator.k8s.io/app-name": name,
+        "spark-role": "driver",
+        SUBMISSION_LABEL: status["submissionID"],
+    }
+    driver = pod(f"{name}-driver", labels=labels)
+    driver["metadata"]["ownerReferences"] = [owner_ref(app)]
+    # The fingerprint of the spec it ran, as the submission leaves it on the driver.
+    fingerprint = spec_fingerprint(SparkApplication.model_validate(app).spec)
+    driver["metadata"]["annotations"] = {ANNOTATION_SPEC_FINGERPRINT: fingerprint}
+    store.update_status({**store.create(driver), "status": {"phase": "Succeeded"}})
+    return done
+
+
+def test_a_resync_over_a_thousand_finished_applications_does_no_work_per_application(
+    store: EmbeddedCluster, clock: VirtualClock, decisions: list[LifecycleDecision]
+) -> None:
+    for i in range(500):
+        finished(store, f"kept-{i}")
+    for i in range(500):
+        finished(store, f"ttl-{i}", timeToLiveSeconds=3600)
+    recording = Recording(store)
+    cluster = Cluster(recording, clock)
+    cluster.controller.enqueue_all()  # the first list: those with a TTL are each scheduled, unread
+    assert cluster.controller.run_until_idle() == 500
+    assert (recording.app_reads, decisions) == (0, [])
+    for _ in range(3):
+        cluster.controller.enqueue_all()  # a resync, as a relist after a lost watch brings
+        assert cluster.controller.run_until_idle() == 0
+    assert (recording.app_reads, decisions) == (0, [])
+    assert store.count("SparkApplication", "default") == 1000
+
+
+def _resync_work(
+    store: EmbeddedCluster, clock: VirtualClock, finished_apps: int, decisions: list[LifecycleDecision]
+) -> tuple[int, int, int]:
+    """(reconciles, application reads, engine decisions) of one resync over a running application and
+    `finished_apps` finished ones (half of them with a TTL), once the controller has seen them all."""
+    store.create(manifest())
+    for i in range(finished_apps):
+        finished(store, f"done-{i}", **({"timeToLiveSeconds": 3600} if i % 2 else {}))
+    recording = Recording(store)
+    cluster = Cluster(recording, clock)
+    cluster.settle()
+    recording.app_reads = 0
+    decisions.clear()
+    cluster.controller.enqueue_all()
+    reconciles = cluster.controller.run_until_idle()
+    return reconciles, recording.app_reads, len(decisions)
+
+
+def test_a_resync_does_the_same_work_with_no_finished_applications_as_with_many(
+    tmp_path: Path, clock: VirtualClock, decisions: list[LifecycleDecision]
+) -> None:
+    without = EmbeddedCluster(tmp_path / "none.db", clock)
+    with_history = EmbeddedCluster(tmp_path / "many.db", clock)
+    try:
+        work_without = _resync_work(without, clock, 0, decisions)
+        work_with = _resync_work(with_history, clock, 400, decisions)
+    finally:
+        without.close()
+        with_history.close()
+    assert work_without == work_with
+    assert work_without[0] >= 1, "the running application is reconciled"
+
+
+def test_finished_applications_are_deleted_when_their_ttl_ends_not_before(
+    store: EmbeddedCluster, clock: VirtualClock
+) -> None:
+    finished(store, "short", timeToLiveSeconds=60)
+    finished(store, "kept")
+    cluster = Cluster(store, clock)
+    cluster.settle()
+    cluster.advance(59)
+    assert store.count("SparkApplication", "default") == 2
+    clock.advance(1)
+    cluster.controller.run_until_idle()  # the look scheduled for the TTL's end, without a resync
+    assert [a["metadata"]["name"] for a in store.list("SparkApplication").items] == ["kept"]
+    assert [p["metadata"]["name"] for p in store.list("Pod").items] == ["kept-driver"]
+
+
+def test_the_cluster_default_ttl_applies_where_the_application_sets_none(
+    store: EmbeddedCluster, clock: VirtualClock
+) -> None:
+    finished(store, "defaulted")
+    finished(store, "own", timeToLiveSeconds=600)
+    cluster = Cluster(store, clock, LifecycleConfig(default_time_to_live_seconds=120))
+    cluster.settle()
+    cluster.advance(120)
+    assert [a["metadata"]["name"] for a in store.list("SparkApplication").items] == ["own"]
+    cluster.advance(480)
+    assert store.list("SparkApplication").items == []
+
+
+def test_an_application_past_its_ttl_goes_with_every_dependent(cluster: Cluster) -> None:
+    cluster.store.create(manifest(timeToLiveSeconds=60))
+    cluster.settle()
+    driver = cluster.driver()
+    assert driver is not None
+    owned_by_driver = [owner_ref(driver)]  # as Spark makes them
+    labels = {"sparkoperator.k8s.io/app-name": NAME, "spark-role": "executor"}
+    for i in (1, 2):
+        executor = pod(f"{NAME}-exec-{i}", labels=labels)
+        executor["metadata"]["ownerReferences"] = owned_by_driver
+        cluster.store.create(executor)
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {
+            "name": f"{NAME}-exec-1-pvc-0",
+            "namespace": "default",
+            "ownerReferences": owned_by_driver,
+        },
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
+    cluster.store.create(claim)
+    assert cluster.store.list("ConfigMap", "default").items, "the submission's conf ConfigMap"
+    assert cluster.store.list("Service", "default").items, "the submission's services"
+    cluster.kubelet("Succeeded", exit_code=0, reason="Completed")
+    cluster.advance(1)
+    assert cluster.state() == "COMPLETED"
+    cluster.advance(60)
+    for kind in ("SparkApplication", "Pod", "ConfigMap", "Service", "PersistentVolumeClaim"):
+        assert cluster.store.list(kind, "default").items == [], kind
+
+
+def test_a_finished_application_edited_while_no_one_watched_runs_again(
+    store: EmbeddedCluster, clock: VirtualClock
+) -> None:
+    finished(store, "edited")
+    store.patch("SparkApplication", "default", "edited", {"spec": {"arguments": ["7"]}})
+    cluster = Cluster(store, clock)
+    cluster.settle()
+    app = store.get("SparkApplication", "default", "edited")
+    assert app["status"]["applicationState"]["state"] == "SUBMITTED"
+
+
+def test_pods_of_a_finished_application_bring_no_work(store: EmbeddedCluster, clock: VirtualClock) -> None:
+    from sparkfleet.cluster import WatchEvent, WatchEventType
+
+    app = finished(store, "done")
+    reconciler = Cluster(store, clock).controller.reconciler
+    driver = store.get("Pod", "default", "done-driver")
+    assert list(reconciler.keys_for(WatchEvent(WatchEventType.MODIFIED, driver))) == [("default", "done")]
+    assert list(reconciler.keys_for(WatchEvent(WatchEventType.ADDED, app))) == []
+    assert list(reconciler.keys_for(WatchEvent(WatchEventType.DELETED, driver))) == []
+    assert list(reconciler.keys_for(WatchEvent(WatchEventType.DELETED, app))) == [("default", "done")]
+    assert list(reconciler.keys_for(WatchEvent(WatchEventType.MODIFIED, driver))) == [("default", "done")]

@@ -11,6 +11,10 @@ limits:
   maxObjectsPerNamespace: 10000  # default: objects of one kind a namespace may hold (Events exempt)
 cloud:
   provider: sim             # default; `aws` launches EC2 (see api/cloudsettings.py for its fields)
+history:
+  eventTTL: 1h              # default: Events go an hour after they last happened (kube-apiserver --event-ttl)
+  defaultTimeToLiveSeconds: null  # default: finished apps are kept; 86400: removed a day after they end
+  housekeepingInterval: 1m  # default: how often Events expire and the store is compacted
 ```
 """
 
@@ -19,20 +23,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from sparkfleet.api.base import FieldIssue, ManifestError, Model, issues_from
 from sparkfleet.api.cloudsettings import CloudSettings
+from sparkfleet.api.durations import DurationError, parse_go_duration
 from sparkfleet.api.yamlio import load_document
 
 __all__ = [
     "DEFAULT_MAX_EXECUTORS",
     "DEFAULT_MAX_OBJECTS_PER_NAMESPACE",
+    "HistorySettings",
     "LimitSettings",
     "LogSettings",
     "RunSettings",
     "Settings",
     "parse_settings",
+    "positive_duration",
 ]
 
 DEFAULT_LOG_RETENTION_DAYS = 7.0
@@ -64,11 +71,48 @@ class LimitSettings(Model):
     """Objects of one kind a namespace may hold; the API refuses a create beyond it (403, exceeded quota)."""
 
 
+def positive_duration(text: str) -> float:
+    """Seconds of a positive Go duration (`1h`, `30m`, `1h30m`); DurationError naming the fix otherwise."""
+    seconds = parse_go_duration(text)
+    if seconds <= 0:
+        raise DurationError(f'duration "{text}" must be positive, e.g. "1h" or "30m"')
+    return float(seconds)
+
+
+class HistorySettings(Model):
+    """How long what finished stays: Events, and SparkApplications that set no TTL of their own."""
+
+    eventTTL: str = "1h"
+    """Go duration, as kube-apiserver's --event-ttl (whose default this is)."""
+    defaultTimeToLiveSeconds: Annotated[int | None, Field(ge=0)] = None
+    """TTL of finished SparkApplications without spec.timeToLiveSeconds; None keeps them (the operator's
+    default)."""
+    housekeepingInterval: str = "1m"
+
+    @field_validator("eventTTL", "housekeepingInterval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        try:
+            positive_duration(value)
+        except DurationError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @property
+    def event_ttl_seconds(self) -> float:
+        return positive_duration(self.eventTTL)
+
+    @property
+    def housekeeping_interval_seconds(self) -> float:
+        return positive_duration(self.housekeepingInterval)
+
+
 class Settings(Model):
     logs: LogSettings = Field(default_factory=LogSettings)
     runs: RunSettings = Field(default_factory=RunSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     cloud: CloudSettings = Field(default_factory=CloudSettings)
+    history: HistorySettings = Field(default_factory=HistorySettings)
 
 
 def settings_from_dict(data: Any, source: str = "settings") -> Settings:

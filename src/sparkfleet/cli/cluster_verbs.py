@@ -65,8 +65,18 @@ def up(
     insecure_http: Annotated[
         bool, typer.Option("--insecure-http", help="Serve plain HTTP (kubectl cannot authenticate over it).")
     ] = False,
+    event_ttl: Annotated[
+        str | None,
+        typer.Option(
+            "--event-ttl",
+            help="How long Events are kept after they last happen, as kube-apiserver's (default: settings' "
+            "history.eventTTL, 1h).",
+        ),
+    ] = None,
 ) -> None:
     """Start the background cluster: its API on loopback (HTTPS), its controllers, its local runtime."""
+    from sparkfleet.api.durations import DurationError
+    from sparkfleet.api.settings import positive_duration
     from sparkfleet.cli.daemon import start_background
     from sparkfleet.cli.objects import CommandError
     from sparkfleet.config import load_config
@@ -75,9 +85,14 @@ def up(
     with user_errors():
         if config is not None:
             load_config(config)  # refuse a bad directory here, not in the background process
+        if event_ttl is not None:
+            try:
+                positive_duration(event_ttl)
+            except DurationError as exc:
+                raise CommandError(f"--event-ttl: {exc}") from None
         try:
             started = start_background(
-                cluster, config, port=port, insecure_http=insecure_http, address=address
+                cluster, config, port=port, insecure_http=insecure_http, address=address, event_ttl=event_ttl
             )
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None

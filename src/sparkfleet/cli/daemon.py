@@ -156,6 +156,7 @@ def start_background(
     port: int | None = None,
     insecure_http: bool = False,
     address: str = LOOPBACK,
+    event_ttl: str | None = None,
 ) -> Started:
     """Start the cluster's server process unless it runs already; returns once the API answers.
     `port`: see `choose_port`. `insecure_http`: plain HTTP, which kubectl sends no token over.
@@ -179,6 +180,8 @@ def start_background(
         command += ["--config", str(config_dir.resolve())]
     if insecure_http:
         command.append("--insecure-http")
+    if event_ttl is not None:
+        command += ["--event-ttl", event_ttl]
     # Why the server failed to start comes back over a pipe: a full disk can refuse the log, not a pipe.
     reasons, report = os.pipe()
     os.set_inheritable(report, True)
@@ -291,6 +294,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--address", default=LOOPBACK)
     parser.add_argument("--insecure-http", action="store_true")
+    parser.add_argument("--event-ttl", default=None, help="how long Events are kept (history.eventTTL)")
     parser.add_argument("--report-fd", type=int, default=None, help="a pipe to write why start failed")
     args = parser.parse_args(argv)
     report = StartupReport(args.report_fd)
@@ -308,7 +312,10 @@ def main(argv: list[str] | None = None) -> None:
 def _serve(args: argparse.Namespace, report: StartupReport) -> None:
     home: Path = args.home
     clock = SystemClock()
-    platform = Platform(home, load_config(args.config), clock)
+    config = load_config(args.config)
+    if args.event_ttl is not None:
+        config.settings.history.eventTTL = args.event_ttl
+    platform = Platform(home, config, clock)
     token = cluster_token(home)
     tls = None if args.insecure_http else ensure_pki(home / PKI_DIR, clock.now())
     app = create_app(

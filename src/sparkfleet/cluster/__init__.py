@@ -26,12 +26,15 @@ from sparkfleet.cluster.port import (
     PagedLists,
     PropagationPolicy,
     StorageHealth,
+    Transactions,
     Watch,
     WatchEvent,
     WatchEventType,
+    one_transaction,
 )
-from sparkfleet.cluster.printcolumns import Cell, Column, age, cells, columns_for
+from sparkfleet.cluster.printcolumns import Cell, Column, age, cells, columns_for, crd_printer_columns
 from sparkfleet.cluster.selectors import (
+    LIVE_PODS,
     FieldSelector,
     LabelSelector,
     as_field_selector,
@@ -41,6 +44,7 @@ from sparkfleet.cluster.selectors import (
 )
 
 __all__ = [
+    "LIVE_PODS",
     "AlreadyExists",
     "BadRequest",
     "Cell",
@@ -65,6 +69,7 @@ __all__ = [
     "PropagationPolicy",
     "StorageError",
     "StorageHealth",
+    "Transactions",
     "UnknownKind",
     "Watch",
     "WatchEvent",
@@ -74,11 +79,13 @@ __all__ = [
     "as_label_selector",
     "cells",
     "columns_for",
+    "crd_printer_columns",
     "event_order",
     "events_for",
     "initial_status",
     "lookup",
     "merge_patch",
+    "one_transaction",
     "parse_field_selector",
     "parse_label_selector",
     "record_event",

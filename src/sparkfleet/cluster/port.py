@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
@@ -26,9 +27,11 @@ __all__ = [
     "PagedLists",
     "PropagationPolicy",
     "StorageHealth",
+    "Transactions",
     "Watch",
     "WatchEvent",
     "WatchEventType",
+    "one_transaction",
 ]
 
 Obj = dict[str, Any]
@@ -193,6 +196,22 @@ class PagedLists(Protocol):
     ) -> Page:
         """The first `limit` matches in (namespace, name) order after `after` (None: from the start)."""
         ...
+
+
+@runtime_checkable
+class Transactions(Protocol):
+    """A cluster that can make many writes one transaction (the embedded store): a controller applies a
+    pass's effects together, so they cost one commit and a crash leaves all or none of them."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Every write this thread makes inside is part of one transaction, committed at the end (rolled
+        back if the block raises). A write that fails inside changes nothing and raises as it would alone."""
+        ...
+
+
+def one_transaction(cluster: Cluster) -> AbstractContextManager[None]:
+    """`cluster.transaction()` where the cluster has them, else nothing (each write stands alone)."""
+    return cluster.transaction() if isinstance(cluster, Transactions) else nullcontext()
 
 
 @runtime_checkable

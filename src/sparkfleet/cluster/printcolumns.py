@@ -9,6 +9,7 @@ resource without printer columns does.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sparkfleet.api.registry import KINDS
 from sparkfleet.cluster.corecolumns import CORE_COLUMNS
@@ -31,6 +32,7 @@ __all__ = [
     "age",
     "cells",
     "columns_for",
+    "crd_printer_columns",
     "human_duration",
 ]
 
@@ -119,6 +121,14 @@ _COLUMNS = _table()
 def columns_for(kind: str) -> tuple[Column, ...]:
     """The columns of a kind (by its `kind`, e.g. `Pod`), priority-1 ones included."""
     return _COLUMNS.get(kind, DEFAULT_COLUMNS)
+
+
+def crd_printer_columns(kind: str) -> list[dict[str, Any]]:
+    """A custom kind's columns as its CRD's `additionalPrinterColumns` (none for a kind without)."""
+    return [
+        {"jsonPath": path, "name": name, "type": str(kind_), **({"priority": priority} if priority else {})}
+        for name, kind_, path, priority in _CRD_COLUMNS.get(kind, ())
+    ]
 
 
 def cells(columns: tuple[Column, ...], obj: Obj, now: datetime) -> list[Cell]:

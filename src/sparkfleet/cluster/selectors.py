@@ -17,6 +17,7 @@ from sparkfleet.api.escapes import find_unescaped
 from sparkfleet.cluster.errors import BadRequest
 
 __all__ = [
+    "LIVE_PODS",
     "FieldOperator",
     "FieldRequirement",
     "FieldSelector",
@@ -35,6 +36,10 @@ __all__ = [
     "selector_from_labels",
     "selector_from_match",
 ]
+
+LIVE_PODS = "status.phase!=Succeeded,status.phase!=Failed"
+"""The field selector of pods that have not ended, as kube-scheduler's pod informer lists them: what
+controllers that place or count running work list, so finished history costs them nothing."""
 
 
 class SelectorError(BadRequest, ValueError):

@@ -45,8 +45,11 @@ from sparkfleet.cluster import (
     NotFound,
     Obj,
     WatchEvent,
+    WatchEventType,
+    one_transaction,
     record_event,
 )
+from sparkfleet.controllers.support.finishedapps import FinishedApps
 from sparkfleet.controllers.support.metrics import SparkApplicationMetrics
 from sparkfleet.engine.lifecycle import (
     Action,
@@ -137,6 +140,8 @@ class SparkApplicationReconciler:
         self.config = config or LifecycleConfig()
         self.metrics = metrics
         self.component = component
+        # Finished applications a relist, a resync or their pods' changes bring up again cost nothing.
+        self.finished = FinishedApps(clock, self.config.default_time_to_live_seconds, submission_id_for)
 
     # -- Reconciler protocol --------------------------------------------------------------------------
     def watches(self) -> Sequence[str]:
@@ -147,11 +152,18 @@ class SparkApplicationReconciler:
         meta = _meta(obj)
         namespace = meta.get("namespace") or "default"
         if obj.get("kind") == "SparkApplication":
-            return [(namespace, meta.get("name", ""))]
+            key = (namespace, meta.get("name", ""))
+            if event.type is WatchEventType.DELETED:
+                self.finished.forget(key)
+                return [key]
+            return [key] if self.finished.note(key, obj) else []
         app = (meta.get("labels") or {}).get(LABEL_APP_NAME)
-        return [(namespace, app)] if app else []
+        return [(namespace, app)] if app and not self.finished.settled((namespace, app)) else []
 
     def reconcile(self, key: AppKey) -> Result:
+        rest = self._rest(key)
+        if rest is not None:
+            return Result(None if rest == float("inf") else rest)
         conflicts = 0
         passes = 0
         failures = 0
@@ -181,6 +193,16 @@ class SparkApplicationReconciler:
             if decision.has(Action.DELETE_RESOURCES) and passes < _MAX_PASSES:
                 continue
             return Result(decision.requeue_after)
+
+    def _rest(self, key: AppKey) -> float | None:
+        """Seconds a finished application needs no look for (inf: ever); None to reconcile it now. One
+        that only its pods brought up is read once, alone, to tell."""
+        if not self.finished.known(key):
+            obj = self._get("SparkApplication", *key)
+            if obj is None:
+                return None
+            self.finished.note(key, obj)
+        return self.finished.rest(key)
 
     # -- one pass -------------------------------------------------------------------------------------
     def _pass(
@@ -228,7 +250,10 @@ class SparkApplicationReconciler:
         except TimestampError as exc:
             log.warning("SparkApplication %s/%s: not reconciling it: %s", namespace, name, exc)
             return None
-        return self._apply(obj, app, decision, now)
+        # One pass's effects are one transaction where the cluster has them: the driver pod, its
+        # dependents, the status and the events cost one commit, and a crash leaves all or none.
+        with one_transaction(self.cluster):
+            return self._apply(obj, app, decision, now)
 
     def _apply(
         self, obj: Obj, app: SparkApplication, decision: LifecycleDecision, now: datetime

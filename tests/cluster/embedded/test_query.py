@@ -101,3 +101,13 @@ def test_matching_decodes_rows_only_as_far_as_they_are_read() -> None:
     found = matching(rows, None, None)
     assert next(found)["metadata"]["name"] == "a"
     assert next(found)["metadata"]["name"] == "b"  # the broken third row was never decoded
+
+
+def test_live_pods_are_selected_in_sql_so_finished_ones_are_never_decoded(store: EmbeddedCluster) -> None:
+    from sparkfleet.cluster.selectors import LIVE_PODS, parse_field_selector
+
+    sql, params = list_sql("Pod", None, None, parse_field_selector(LIVE_PODS))
+    assert "json_extract(body, '$.status.phase') != ?" in sql
+    assert params == ["Pod", "Succeeded", "Failed"]
+    live = store.list("Pod", field_selector=LIVE_PODS).items
+    assert live and all((p.get("status") or {}).get("phase") not in ("Succeeded", "Failed") for p in live)

@@ -56,6 +56,16 @@ CREATE TABLE IF NOT EXISTS probe (
 );
 """
 
+EVENT_TIME_SQL = (
+    "coalesce(json_extract(body, '$.lastTimestamp'), json_extract(body, '$.eventTime'), "
+    "json_extract(body, '$.metadata.creationTimestamp'))"
+)
+"""When an Event was last recorded (RFC 3339 text, which sorts as time does): what its expiry counts
+from. Queries must spell it exactly so, to use the partial index below (Events only, so other writes do
+not pay for it)."""
+EVENT_INDEX = "events_by_time"
+_EVENT_INDEX = f"CREATE INDEX IF NOT EXISTS {EVENT_INDEX} ON objects ({EVENT_TIME_SQL}) WHERE kind = 'Event'"
+
 
 class Durability(StrEnum):
     """What an acknowledged write survives.
@@ -71,6 +81,7 @@ class Durability(StrEnum):
 
 
 _SYNCHRONOUS = {Durability.PROCESS: "NORMAL", Durability.MACHINE: "FULL"}
+_WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 def connect(path: Path, durability: Durability = Durability.PROCESS) -> sqlite3.Connection:
@@ -83,11 +94,18 @@ def connect(path: Path, durability: Durability = Durability.PROCESS) -> sqlite3.
     conn.execute("PRAGMA cache_size = -16000")  # KiB
     # Checkpoint the WAL into the database less often than every 1000 pages: fewer fsyncs per write.
     conn.execute("PRAGMA wal_autocheckpoint = 4000")
+    # The log's file is cut back to this once a checkpoint has copied it all, so a burst of writes (or
+    # a compaction) does not leave a large -wal file behind.
+    conn.execute(f"PRAGMA journal_size_limit = {_WAL_SIZE_LIMIT}")
     return conn
 
 
 def initialise(conn: sqlite3.Connection) -> None:
-    """Create the tables on first use; refuse a file written by an incompatible schema."""
+    """Create the tables on first use; refuse a file written by an incompatible schema. A new file is
+    made with incremental auto-vacuum, so compaction can hand freed pages back without a full VACUUM
+    (a pragma that only takes effect before the first table; older files are converted once, see
+    compaction.py)."""
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         raise RuntimeError(f"the store needs SQLite WAL mode, got journal_mode={mode}")
@@ -96,6 +114,7 @@ def initialise(conn: sqlite3.Connection) -> None:
         for statement in _DDL.split(";"):
             if statement.strip():
                 conn.execute(statement)
+        conn.execute(_EVENT_INDEX)
         conn.execute(
             "INSERT OR IGNORE INTO meta (id, schema_version, resource_version, compacted_rv) "
             "VALUES (1, ?, 0, 0)",

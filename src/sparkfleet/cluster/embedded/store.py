@@ -14,12 +14,13 @@ from __future__ import annotations
 import builtins
 import itertools
 import random
-import threading
+import sqlite3
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,16 +30,18 @@ from sparkfleet.cluster.closing import Closing
 from sparkfleet.cluster.embedded import rules
 from sparkfleet.cluster.embedded.codec import loads
 from sparkfleet.cluster.embedded.collector import delete_with_dependents
-from sparkfleet.cluster.embedded.disk import DiskState, open_writer, setup_lock
+from sparkfleet.cluster.embedded.disk import setup_lock
+from sparkfleet.cluster.embedded.expiry import EXPIRY_BATCH, expire_events
 from sparkfleet.cluster.embedded.query import list_sql, matching
 from sparkfleet.cluster.embedded.readers import Readers
 from sparkfleet.cluster.embedded.schema import Durability
+from sparkfleet.cluster.embedded.snapshotlist import SnapshotList
 from sparkfleet.cluster.embedded.tx import WriteTx
 from sparkfleet.cluster.embedded.watch import ChangeRow, EmbeddedWatch, Notifier
+from sparkfleet.cluster.embedded.writer import Writer
 from sparkfleet.cluster.errors import (
     AlreadyExists,
     BadRequest,
-    ClusterError,
     Conflict,
     Gone,
     Invalid,
@@ -89,47 +92,40 @@ class EmbeddedCluster(Closing):
         self._history_limit = history_limit
         self._poll_interval = poll_interval
         self._durability = durability
-        self._writer = open_writer(self.path, durability, max_size)
-        self._disk = DiskState(self.path)
-        self._write_lock = threading.Lock()
         self._readers = Readers(self.path, durability)
         # (real time, notifier seq, head rv, compacted rv) of the latest change read: idle watches that
         # are already at the head skip the database until a commit here or a poll interval passes.
         self._head: tuple[float, int, int, int] | None = None
         self._notifier = Notifier()
+        self._writer = Writer(self.path, durability, max_size, history_limit, self._notifier)
         self._watches: weakref.WeakSet[EmbeddedWatch] = weakref.WeakSet()
         self._random = random.Random()
-        self._closed = False
 
     # --- connections -------------------------------------------------------------------------------
 
     def _write(self, work: Callable[[WriteTx], T]) -> T:
-        with self._write_lock:
-            if self._closed:
-                raise ClusterError(f"the cluster store {self.path} is closed")
-            conn = self._writer
-            with self._disk.writing():
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    tx = WriteTx(conn, self._history_limit)
-                    result = work(tx)
-                    tx.finish()
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-        if tx.changed:
-            self._notifier.notify()
-        return result
+        return self._writer.write(work)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Every write of this thread inside is one transaction, each in a savepoint of its own (so one
+        that fails leaves the others); committed at the end, rolled back if the block raises."""
+        return self._writer.transaction()
+
+    def maintain(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` on the write connection outside any transaction, this store's writers held off
+        meanwhile: for compaction (compaction.py). A failure of the disk is a StorageError."""
+        return self._writer.maintain(work)
+
+    def expire_events(self, before: datetime, limit: int = EXPIRY_BATCH) -> int:
+        """Delete at most `limit` Events last recorded before `before`, in one transaction (expiry.py);
+        how many went."""
+        cutoff = format_rfc3339(before)
+        return self._write(lambda tx: expire_events(tx, cutoff, limit))
 
     def storage_problem(self) -> str | None:
         """None while writes succeed; after a refused write, why writes fail, until a probe write (or
         any write) succeeds again. What /readyz reports."""
-        with self._write_lock:
-            if self._closed:
-                return f"the cluster store {self.path} is closed"
-            return self._disk.recheck(self._writer)
+        return self._writer.storage_problem()
 
     def first_use(self) -> AbstractContextManager[None]:
         """The store's setup lock, held across processes: for work on a new store that must run once,
@@ -138,17 +134,17 @@ class EmbeddedCluster(Closing):
 
     def close(self) -> None:
         """End open watches and close every connection. Idempotent."""
-        with self._write_lock:
-            if self._closed:
+        with self._writer.lock:
+            if self._writer.closed:
                 return
-            self._closed = True
+            self._writer.closed = True
             self._readers.refuse()
         for watch in list(self._watches):
             watch.close()
         self._notifier.notify()
-        with self._write_lock:
+        with self._writer.lock:
             self._readers.close()
-            self._writer.close()
+            self._writer.conn.close()
 
     # --- reads -------------------------------------------------------------------------------------
 
@@ -160,6 +156,9 @@ class EmbeddedCluster(Closing):
 
     def get(self, kind: str, namespace: str | None, name: str) -> Obj:
         info = lookup(kind)
+        batch = self._writer.current()
+        if batch is not None:  # inside a transaction: see its own writes (lists see the state before it)
+            return batch.require(info, self._namespace(info, namespace), name).obj
         with self._readers.own() as conn:
             row = conn.execute(
                 "SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?",
@@ -431,9 +430,12 @@ class EmbeddedCluster(Closing):
         scope = None if info is not None and not info.namespaced else (namespace or None)
         labels = as_label_selector(label_selector)
         fields = as_field_selector(field_selector)
-        initial: list[Obj] = []
+        initial: Iterable[Obj] = ()
         if resource_version in (None, "", "0"):
-            initial, cursor = self._select(kind_name, scope, labels, fields)
+            with self._writer.lock:  # not while the store closes
+                self._writer.refuse_closed()
+                listing = SnapshotList(self.path, self._durability, kind_name, scope, labels, fields)
+            initial, cursor = listing, listing.resource_version
         else:
             cursor = _parse_rv(str(resource_version))
             with self._readers.own() as conn:

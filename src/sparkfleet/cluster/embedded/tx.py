@@ -7,8 +7,9 @@ watchers read; both happen in the same transaction as the object write, so they 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sparkfleet.cluster.embedded.codec import dumps, loads
 from sparkfleet.cluster.embedded.rules import content_changed, owner_uids, validate_stored
@@ -16,6 +17,7 @@ from sparkfleet.cluster.errors import AlreadyExists, NotFound
 from sparkfleet.cluster.kinds import KindInfo
 
 Obj = dict[str, Any]
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -89,6 +91,14 @@ class WriteTx:
             (owner_uid,),
         ).fetchall()
         return [_stored(row) for row in rows]
+
+    def matching(self, index: str, condition: str, params: tuple[object, ...], limit: int) -> list[Stored]:
+        """At most `limit` objects that an SQL `condition` on the objects table selects through `index`,
+        in its order."""
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM objects INDEXED BY {index} WHERE {condition} LIMIT ?", (*params, limit)
+        )
+        return [_stored(row) for row in rows.fetchall()]
 
     def in_namespace(self, namespace: str) -> list[Stored]:
         rows = self._conn.execute(
@@ -167,6 +177,20 @@ class WriteTx:
         self._conn.execute("DELETE FROM owners WHERE dependent_uid = ?", (current.uid,))
         self._log(rv, "DELETED", (current.kind, current.namespace, current.name), current.rv, text)
         return body
+
+    def savepoint(self, work: Callable[[WriteTx], T]) -> T:
+        """`work` inside this transaction, undone alone if it raises (its resourceVersions handed back)."""
+        rv = self._rv
+        self._conn.execute("SAVEPOINT write")
+        try:
+            result = work(self)
+        except BaseException:
+            self._conn.execute("ROLLBACK TO write")
+            self._conn.execute("RELEASE write")
+            self._rv = rv
+            raise
+        self._conn.execute("RELEASE write")
+        return result
 
     def finish(self) -> None:
         """Advance the global counter; drop history beyond the window, in batches to keep writes cheap."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from sparkfleet.clock import Clock
 from sparkfleet.cluster.closing import Closing
@@ -61,7 +61,7 @@ class EmbeddedWatch(Closing):
         labels: LabelSelector | None,
         fields: FieldSelector | None,
         cursor: int,
-        initial: list[Obj],
+        initial: Iterable[Obj],
         deadline: float | None,
     ) -> None:
         self._read = read
@@ -76,9 +76,11 @@ class EmbeddedWatch(Closing):
         self._delivered = cursor
         self._deadline = deadline
         self._closed = False
-        self._pending: deque[tuple[WatchEvent, int]] = deque(
-            (WatchEvent(WatchEventType.ADDED, obj), cursor) for obj in initial
-        )
+        # The list's objects (a list+watch), handed out as ADDED before any change; read lazily, and
+        # closed with the watch when it has a `close` (a SnapshotList's transaction).
+        self._initial: Iterator[Obj] | None = iter(initial)
+        self._initial_close: Callable[[], None] | None = getattr(initial, "close", None)
+        self._pending: deque[tuple[WatchEvent, int]] = deque()
 
     @property
     def resource_version(self) -> str:
@@ -86,7 +88,7 @@ class EmbeddedWatch(Closing):
 
         During the initial ADDED events of a list+watch this is the list's resourceVersion; resume from it
         only after those events have been consumed."""
-        return str(self._delivered if self._pending else self._cursor)
+        return str(self._delivered if self._pending or self._initial is not None else self._cursor)
 
     def __iter__(self) -> EmbeddedWatch:
         return self
@@ -95,6 +97,12 @@ class EmbeddedWatch(Closing):
         while True:
             if self._closed:
                 raise StopIteration
+            if self._initial is not None:
+                obj = next(self._initial, None)
+                if obj is not None:
+                    return WatchEvent(WatchEventType.ADDED, obj)
+                self._end_initial()
+                continue
             if self._pending:
                 event, rv = self._pending.popleft()
                 self._delivered = rv
@@ -111,8 +119,15 @@ class EmbeddedWatch(Closing):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._end_initial()
             self._pending.clear()
             self._notifier.notify()
+
+    def _end_initial(self) -> None:
+        self._initial = None
+        if self._initial_close is not None:
+            self._initial_close()
+            self._initial_close = None
 
     @property
     def closed(self) -> bool:

@@ -1,9 +1,10 @@
 """Applying one scheduling decision to the store, and the Events that say what was done.
 
-Effects go in a fixed order: create placeholders, bind (a replaced placeholder is deleted first), release
-placeholders, preempt, fail pods, explain pending pods (PodScheduled=False and one Event, written only
-when the reason changes), record the engine's events. Every effect is attempted; one that could not be
-applied makes the cycle ask for another look soon.
+Effects go in a fixed order, all in one transaction where the cluster has them: create placeholders,
+bind (a replaced placeholder is deleted first), release placeholders, preempt, fail pods, explain pending
+pods (PodScheduled=False and one Event, written only when the reason changes), record the engine's
+events. Every effect is attempted; one that could not be applied makes the cycle ask for another look
+soon.
 
 Only a pending pod that more nodes would help is marked with reason `Unschedulable`: that is the
 provisioner's cue, as Karpenter counts only such pods. Pods held by a queue limit, a gang reservation or
@@ -19,7 +20,16 @@ from typing import Any
 
 from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.api.wire import CONDITION_POD_SCHEDULED, REASON_UNSCHEDULABLE
-from sparkfleet.cluster import AlreadyExists, Cluster, ClusterError, Conflict, NotFound, Obj, record_event
+from sparkfleet.cluster import (
+    AlreadyExists,
+    Cluster,
+    ClusterError,
+    Conflict,
+    NotFound,
+    Obj,
+    one_transaction,
+    record_event,
+)
 from sparkfleet.controllers.scheduler.records import meta
 from sparkfleet.engine.scheduling import EventType, PendingKind, PodRef, SchedulingDecision, Unschedulable
 
@@ -72,8 +82,11 @@ def _pod_involved(ref: PodRef) -> Obj:
 def apply_decision(
     cluster: Cluster, events: EventSink, pods: list[Obj], decision: SchedulingDecision, now: datetime
 ) -> bool:
-    """Apply `decision` (made from a snapshot of `pods`); whether every effect went through."""
-    return _Effects(cluster, events, pods, now).apply(decision)
+    """Apply `decision` (made from a snapshot of `pods`); whether every effect went through. The effects
+    are one transaction where the cluster has them: a cycle's thousands of binds cost one commit, and a
+    crash leaves the cycle applied whole or not at all."""
+    with one_transaction(cluster):
+        return _Effects(cluster, events, pods, now).apply(decision)
 
 
 class _Effects:
