@@ -8,7 +8,8 @@ latency, spot interruptions) and hands back the clock that drives it:
   own session (tests/support/awsmoto.py): offerings without capacity fail in CreateFleet, and EventBridge's
   EC2 events (running after the launch latency, interruption warnings, reclaims) reach the queue when the
   virtual clock says they are due. Prices are the catalog's (`livePrices: false`), as moto's spot price
-  history is a placeholder; the price readers have their own tests in tests/cloud/aws.
+  history is a placeholder; the price readers have their own tests in tests/cloud/aws. The public SSM
+  parameters of the `al2023@latest` alias name the account's AMIs (moto does not publish AWS's).
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from sparkfleet.api.scenario import Scenario
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cloud import Cloud
 from sparkfleet.cloud.aws import AwsEC2
+from sparkfleet.cloud.aws.amis import alias_parameters
 from sparkfleet.cloud.catalog import load_catalog
 from sparkfleet.cloud.sim import SimulatedEC2
 from support.awsmoto import (
+    IMAGES,
     CapacityInjector,
     EventBridge,
     MotoWorld,
     OneNodeClass,
+    answer_public_parameters,
     aws_settings,
     fresh_session,
 )
@@ -62,6 +66,9 @@ def aws_on_moto(scenario: Scenario) -> CloudUnderTest:
     session = fresh_session()
     CapacityInjector(session, scenario, catalog)
     EventBridge(session, world, scenario, clock, catalog)
+    version = aws_settings().kubernetesVersion or ""
+    paths = alias_parameters("al2023@latest", version)
+    answer_public_parameters(session, {path: IMAGES[arch] for arch, path in paths.items()})
     cloud = AwsEC2(aws_settings(), catalog, clock, OneNodeClass(world.node_class()), session=session)
     return CloudUnderTest(cloud, clock)
 

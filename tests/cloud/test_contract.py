@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from sparkfleet.api.ec2nodeclass import EC2NodeClass, EC2NodeClassConditionType
 from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.scenario import Scenario, SpotInterruption, UnavailableOffering
 from sparkfleet.api.wire import CapacityType
@@ -20,6 +21,7 @@ from sparkfleet.cloud import (
     InvalidLaunchRequest,
     LaunchRequest,
 )
+from support.awsmoto import CLUSTER, DISCOVERY, ROLE
 
 SPOT = CapacityType.SPOT
 ON_DEMAND = CapacityType.ON_DEMAND
@@ -275,3 +277,48 @@ def test_on_demand_instances_are_never_interrupted(make_cloud):
     cloud.launch(request(capacity_types=(ON_DEMAND,))).unwrap()
     env.clock.advance(300)
     assert [e.kind for e in cloud.poll_events()] == [CloudEventKind.STATE_CHANGE] * 2  # pending, running
+
+
+def node_class(**spec: object) -> EC2NodeClass:
+    """A node class as the blueprint writes one: discovery tags, the AL2023 alias, a node role."""
+    body: dict[str, object] = {
+        "amiSelectorTerms": [{"alias": "al2023@latest"}],
+        "role": ROLE,
+        "subnetSelectorTerms": [{"tags": {DISCOVERY: CLUSTER}}],
+        "securityGroupSelectorTerms": [{"tags": {DISCOVERY: CLUSTER}}],
+    }
+    body.update(spec)
+    return EC2NodeClass.model_validate({"metadata": {"name": "spark-nodes"}, "spec": body})
+
+
+def test_a_node_class_resolves_to_a_subnet_per_zone_its_groups_an_ami_per_arch_and_a_profile(make_cloud):
+    resolved = make_cloud(scenario()).cloud.resolve_node_class(node_class())
+    assert resolved.problems == {}
+    assert sorted(s.zone for s in resolved.subnets) == list(ZONES)
+    assert len({s.id for s in resolved.subnets}) == len(ZONES)
+    assert all(s.id.startswith("subnet-") and s.zoneID for s in resolved.subnets)
+    assert resolved.security_groups and all(g.id.startswith("sg-") for g in resolved.security_groups)
+    assert [(a.requirements[0].key, a.requirements[0].values) for a in resolved.amis] == [
+        ("kubernetes.io/arch", ["amd64"]),
+        ("kubernetes.io/arch", ["arm64"]),
+    ]
+    assert all(a.id.startswith("ami-") for a in resolved.amis)
+    assert resolved.instance_profile
+
+
+def test_a_part_that_selects_nothing_says_why_and_the_other_parts_still_resolve(make_cloud):
+    cloud = make_cloud(scenario()).cloud
+    resolved = cloud.resolve_node_class(
+        node_class(
+            subnetSelectorTerms=[{"id": "subnet-0123456789abcdef0"}],
+            securityGroupSelectorTerms=[{"id": "sg-0123456789abcdef0"}],
+        )
+    )
+    C = EC2NodeClassConditionType
+    assert {k: v.reason for k, v in resolved.problems.items()} == {
+        C.SUBNETS_READY: "SubnetsNotFound",
+        C.SECURITY_GROUPS_READY: "SecurityGroupsNotFound",
+    }
+    assert "subnetSelectorTerms" in resolved.problems[C.SUBNETS_READY].message
+    assert resolved.subnets == () and resolved.security_groups == ()
+    assert len(resolved.amis) == 2 and resolved.instance_profile

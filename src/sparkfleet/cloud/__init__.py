@@ -9,6 +9,7 @@ from sparkfleet.cloud.port import (
     CloudError,
     CloudEvent,
     CloudEventKind,
+    CollectedTemplate,
     IdempotentParameterMismatch,
     Instance,
     InstanceNotFound,
@@ -18,6 +19,8 @@ from sparkfleet.cloud.port import (
     LaunchFailure,
     LaunchRequest,
     LaunchResult,
+    NodeClassResolution,
+    Unresolved,
 )
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "CloudError",
     "CloudEvent",
     "CloudEventKind",
+    "CollectedTemplate",
     "IdempotentParameterMismatch",
     "Instance",
     "InstanceNotFound",
@@ -37,5 +41,7 @@ __all__ = [
     "LaunchFailure",
     "LaunchRequest",
     "LaunchResult",
+    "NodeClassResolution",
+    "Unresolved",
     "load_catalog",
 ]

@@ -18,12 +18,19 @@ A launch is one EC2 CreateFleet call of type `instant` for one instance over eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from sparkfleet.api.ec2nodeclass import (
+    AMIStatus,
+    EC2NodeClass,
+    EC2NodeClassConditionType,
+    SecurityGroupStatus,
+    SubnetStatus,
+)
 from sparkfleet.api.instancetypes import InstanceType, Offering, OfferingKey
 from sparkfleet.api.wire import CapacityType
 
@@ -216,6 +223,35 @@ class CloudEvent:
         )
 
 
+@dataclass(frozen=True)
+class Unresolved:
+    """Why one part of a node class's status selects nothing: a condition's reason and message."""
+
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class NodeClassResolution:
+    """What an EC2NodeClass's selector terms select in this cloud, part by part, as Karpenter writes it
+    into the node class's status. A part that selects nothing is empty and says why in `problems`, keyed
+    by its condition (SubnetsReady, SecurityGroupsReady, AMIsReady, InstanceProfileReady)."""
+
+    subnets: tuple[SubnetStatus, ...] = ()
+    security_groups: tuple[SecurityGroupStatus, ...] = ()
+    amis: tuple[AMIStatus, ...] = ()
+    instance_profile: str | None = None
+    problems: Mapping[EC2NodeClassConditionType, Unresolved] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CollectedTemplate:
+    """A launch template garbage collection deleted, and the node class it was made for."""
+
+    name: str
+    node_class: str
+
+
 class Cloud(Protocol):
     """What the controllers need from a cloud."""
 
@@ -244,4 +280,17 @@ class Cloud(Protocol):
 
     def poll_events(self) -> list[CloudEvent]:
         """Events that happened since the last poll, oldest first; each event is returned once."""
+        ...
+
+    def resolve_node_class(self, node_class: EC2NodeClass) -> NodeClassResolution:
+        """The subnets, security groups, AMIs and instance profile the node class's terms select."""
+        ...
+
+    def collect_orphans(self, node_claims: Collection[str]) -> list[Instance]:
+        """Terminate live instances whose NodeClaim is not in `node_claims` and that are older than the
+        cloud's grace period (a younger one may belong to a claim not written yet); returns them."""
+        ...
+
+    def collect_launch_templates(self, node_classes: Iterable[str]) -> list[CollectedTemplate]:
+        """Delete launch templates no node class in `node_classes` uses now; returns what was deleted."""
         ...

@@ -154,16 +154,25 @@ def test_templates_of_node_classes_that_are_gone_are_deleted(aws, world):
     aws.launch(request())
     assert aws.collect_launch_templates(["spark-nodes"]) == []
     deleted = aws.collect_launch_templates([])
-    assert len(deleted) == len(IMAGES) and all(d.startswith("karpenter.k8s.aws/") for d in deleted)
+    assert len(deleted) == len(IMAGES)
+    assert all(d.name.startswith("karpenter.k8s.aws/") and d.node_class == "spark-nodes" for d in deleted)
     assert world.session.client("ec2").describe_launch_templates()["LaunchTemplates"] == []
 
 
 def test_the_node_class_status_lists_what_its_selectors_select(aws, world):
-    status = aws.node_class_status(world.node_class())
-    assert {(s.id, s.zone) for s in status.subnets} == {(s, z) for z, s in world.subnets.items()}
-    assert [g.id for g in status.securityGroups] == [world.security_group]
-    assert {a.id for a in status.amis} == set(IMAGES.values())
-    assert status.instanceProfile and status.instanceProfile.startswith("spark-on-eks_")
+    resolved = aws.resolve_node_class(world.node_class())
+    assert {(s.id, s.zone) for s in resolved.subnets} == {(s, z) for z, s in world.subnets.items()}
+    assert [g.id for g in resolved.security_groups] == [world.security_group]
+    assert {a.id for a in resolved.amis} == set(IMAGES.values())
+    assert resolved.instance_profile and resolved.instance_profile.startswith("spark-on-eks_")
+    assert resolved.problems == {}
+
+
+def test_an_ami_selection_that_finds_nothing_is_ami_not_found_beside_the_resolved_parts(aws, world):
+    resolved = aws.resolve_node_class(world.node_class(amiSelectorTerms=[{"tags": {"team": "nobody"}}]))
+    [(kind, problem)] = resolved.problems.items()
+    assert (kind, problem.reason) == ("AMIsReady", "AMINotFound")
+    assert resolved.amis == () and resolved.subnets and resolved.security_groups
 
 
 def test_no_credential_or_user_data_secret_reaches_the_logs_or_the_events(world, session, clock, caplog):

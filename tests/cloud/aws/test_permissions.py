@@ -86,11 +86,11 @@ def test_the_policy_lists_exactly_the_actions_the_adapter_calls(world, session, 
     world.session.client("sqs").send_message(QueueUrl=world.queue_url, MessageBody="{}")
     cloud.poll_events()
     cloud.list_instances()
-    cloud.node_class_status(node_class)
+    cloud.resolve_node_class(node_class)
     other = node_class.model_copy(
         update={"metadata": node_class.metadata.model_copy(update={"name": "other"})}
     )
-    assert cloud.node_class_status(other).instanceProfile == profile_name(CLUSTER, "us-east-1", "other")
+    assert cloud.resolve_node_class(other).instance_profile == profile_name(CLUSTER, "us-east-1", "other")
     cloud.terminate([spot.instance_id])
     cloud.collect_orphans(set())
     cloud.collect_launch_templates([])

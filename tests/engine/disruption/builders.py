@@ -95,6 +95,7 @@ def node(
     annotations: Mapping[str, str] | None = None,
     deleting: bool = False,
     interrupted: datetime | None = None,
+    scheduled_change: datetime | None = None,
     nodepools: Sequence[NodePool] | None = None,
 ) -> NodeState:
     it = load_catalog()[instance_type]
@@ -116,6 +117,7 @@ def node(
         last_pod_event_at=last_pod_event,
         deleting=deleting,
         interrupted_at=interrupted,
+        scheduled_change_at=scheduled_change,
     )
 
 

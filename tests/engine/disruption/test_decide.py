@@ -190,6 +190,24 @@ def test_spot_interruption_drains_replaces_and_marks_the_offering() -> None:
         )
 
 
+def test_a_scheduled_change_drains_and_replaces_the_node_but_leaves_its_offering_available() -> None:
+    due = node(
+        "due",
+        COMPUTE,
+        "c5d.9xlarge",
+        capacity_type=CapacityType.ON_DEMAND,
+        scheduled_change=NOW - timedelta(seconds=5),
+        pods=[pod(f"exec-{i}", 4, "8Gi", spark="executor", selector=COMPUTE_SELECTOR) for i in range(2)],
+    )
+    decision = disrupt(snapshot(due))
+    (action,) = decision.actions
+    assert action.method is Method.INTERRUPTION
+    assert set(action.evict) == {"spark/exec-0", "spark/exec-1"}
+    assert sum(len(c.pods) for c in action.replacements) == 2
+    assert action.message.startswith("scheduled change of due: 2 pods evicted, 1 replacement claims")
+    assert decision.unavailable.is_available(due.offering, NOW)
+
+
 def test_interruption_and_expiration_ignore_budgets() -> None:
     frozen = pools(budgets=budgets(Budget(nodes="0")))
     doomed = node("doomed", interrupted=NOW, pods=[pod("web", 1, "1Gi")], nodepools=frozen)

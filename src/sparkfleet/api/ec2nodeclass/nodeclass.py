@@ -245,6 +245,24 @@ class AMIStatus(Model):
     deprecated: bool | None = None
 
 
+class EC2NodeClassConditionType(StrEnum):
+    """The EC2NodeClass status conditions Karpenter writes; `Ready` is True when all the others are."""
+
+    SUBNETS_READY = "SubnetsReady"
+    SECURITY_GROUPS_READY = "SecurityGroupsReady"
+    AMIS_READY = "AMIsReady"
+    INSTANCE_PROFILE_READY = "InstanceProfileReady"
+    READY = "Ready"
+
+
+# Karpenter's reasons for a part of the status that its selector terms left empty.
+REASON_SUBNETS_NOT_FOUND = "SubnetsNotFound"
+REASON_SECURITY_GROUPS_NOT_FOUND = "SecurityGroupsNotFound"
+REASON_AMI_NOT_FOUND = "AMINotFound"
+REASON_UNHEALTHY_DEPENDENTS = "UnhealthyDependents"
+"""`Ready` is False because a part is (operatorpkg's root condition)."""
+
+
 class EC2NodeClassStatus(Model):
     subnets: list[SubnetStatus] = Field(default_factory=list)
     securityGroups: list[SecurityGroupStatus] = Field(default_factory=list)

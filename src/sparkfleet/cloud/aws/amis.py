@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkfleet.api.ec2nodeclass import AMIFamily, AMISelectorTerm
-from sparkfleet.cloud.aws.clients import AwsApiError, AwsClients
+from sparkfleet.cloud.aws.clients import AwsApiError, AwsClients, NothingSelected
 from sparkfleet.cloud.port import CloudError
 
 ARCHITECTURES = {"x86_64": "amd64", "arm64": "arm64"}
@@ -67,7 +67,7 @@ class AmiResolver:
         self._clients = clients
 
     def resolve(self, terms: Sequence[AMISelectorTerm], kubernetes_version: str) -> dict[str, Image]:
-        """{arch: the newest selected image}; CloudError when the terms select nothing."""
+        """{arch: the newest selected image}; NothingSelected when the terms select nothing."""
         ids: set[str] = set()
         found: list[Image] = []
         for term in terms:
@@ -85,7 +85,9 @@ class AmiResolver:
         for image in sorted(found, key=lambda i: (i.created, i.id), reverse=True):
             best.setdefault(image.arch, image)
         if not best:
-            raise CloudError("amiSelectorTerms select no AMI in this region: check the ids, tags or names")
+            raise NothingSelected(
+                "amiSelectorTerms select no AMI in this region: check the ids, tags or names"
+            )
         return best
 
     def _parameters(self, names: Sequence[str]) -> list[str]:

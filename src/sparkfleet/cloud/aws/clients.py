@@ -53,6 +53,10 @@ class AwsCredentialsError(CloudError):
     """AWS refused who we are or what we asked: fix the credentials or the IAM policy, then it resumes."""
 
 
+class NothingSelected(CloudError):
+    """A node class's selector terms select nothing in the account (no subnet, group or AMI)."""
+
+
 class AwsApiError(CloudError):
     """Any other error AWS answered with; `code` is AWS's error code."""
 

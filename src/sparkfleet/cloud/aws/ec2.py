@@ -24,7 +24,7 @@ from typing import Protocol
 import boto3
 
 from sparkfleet.api.cloudsettings import CloudSettings
-from sparkfleet.api.ec2nodeclass import EC2NodeClass, EC2NodeClassStatus
+from sparkfleet.api.ec2nodeclass import EC2NodeClass
 from sparkfleet.api.instancetypes import InstanceType, Offering, OfferingKey
 from sparkfleet.api.wire import (
     LABEL_NODECLASS,
@@ -49,6 +49,7 @@ from sparkfleet.cloud.port import (
     CloudError,
     CloudEvent,
     CloudEventKind,
+    CollectedTemplate,
     IdempotentParameterMismatch,
     Instance,
     InstanceNotFound,
@@ -57,6 +58,7 @@ from sparkfleet.cloud.port import (
     LaunchFailure,
     LaunchRequest,
     LaunchResult,
+    NodeClassResolution,
 )
 
 
@@ -182,9 +184,9 @@ class AwsEC2:
             zones.update(self._launches.subnets(node_class))
         return frozenset(zones)
 
-    def node_class_status(self, node_class: EC2NodeClass) -> EC2NodeClassStatus:
+    def resolve_node_class(self, node_class: EC2NodeClass) -> NodeClassResolution:
         """What Karpenter writes into an EC2NodeClass's status: its subnets, groups, AMIs and profile."""
-        return self._launches.status(node_class)
+        return self._launches.resolve(node_class)
 
     def _cluster_info(self) -> ClusterInfo:
         if self._info is None:
@@ -426,6 +428,6 @@ class AwsEC2:
         ]
         return self.terminate(orphans) if orphans else []
 
-    def collect_launch_templates(self, node_classes: Iterable[str]) -> list[str]:
-        """Delete the cluster's launch templates no present node class uses; returns their names."""
-        return self.templates.collect(node_classes)
+    def collect_launch_templates(self, node_classes: Iterable[str]) -> list[CollectedTemplate]:
+        """Delete the cluster's launch templates no present node class uses; returns what was deleted."""
+        return [CollectedTemplate(name, owner) for name, owner in self.templates.collect(node_classes)]

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkfleet.api.ec2nodeclass import SecurityGroupSelectorTerm, SubnetSelectorTerm
-from sparkfleet.cloud.aws.clients import AwsClients
-from sparkfleet.cloud.port import CloudError
+from sparkfleet.cloud.aws.clients import AwsClients, NothingSelected
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class NetworkResolver:
         self._clients = clients
 
     def subnets(self, terms: Sequence[SubnetSelectorTerm], node_class: str) -> dict[str, Subnet]:
-        """{zone: the subnet launches in that zone use}; CloudError when the terms select none."""
+        """{zone: the subnet launches in that zone use}; NothingSelected when the terms select none."""
         found: dict[str, Subnet] = {}
         for term in terms:
             response = self._clients.call("ec2", "DescribeSubnets", Filters=subnet_filters(term))
@@ -73,7 +72,7 @@ class NetworkResolver:
                 )
                 found[subnet.id] = subnet
         if not found:
-            raise CloudError(
+            raise NothingSelected(
                 f"EC2NodeClass {node_class}: spec.subnetSelectorTerms select no subnet; tag the cluster's "
                 "subnets (e.g. karpenter.sh/discovery) or name them by id"
             )
@@ -93,7 +92,7 @@ class NetworkResolver:
             for raw in response.get("SecurityGroups", []):
                 found[str(raw["GroupId"])] = SecurityGroup(str(raw["GroupId"]), str(raw.get("GroupName", "")))
         if not found:
-            raise CloudError(
+            raise NothingSelected(
                 f"EC2NodeClass {node_class}: spec.securityGroupSelectorTerms select no security group; "
                 "tag the node security group or name it by id"
             )

@@ -2,7 +2,8 @@
 security groups, instance profile, AMI per architecture and the launch template of each AMI.
 
 Resolved again when the node class's spec changes or the refresh passes (so a new `@latest` AMI is picked
-up, as Karpenter's periodic AMI resolution does). The same resolution fills the node class's status.
+up, as Karpenter's periodic AMI resolution does). `resolve` reads the same facts part by part for the
+node class's status.
 """
 
 from __future__ import annotations
@@ -13,24 +14,32 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sparkfleet.api.ec2nodeclass import (
+    REASON_AMI_NOT_FOUND,
+    REASON_SECURITY_GROUPS_NOT_FOUND,
+    REASON_SUBNETS_NOT_FOUND,
     AMIStatus,
     EC2NodeClass,
-    EC2NodeClassStatus,
+    EC2NodeClassConditionType,
     SecurityGroupStatus,
     SubnetStatus,
 )
 from sparkfleet.api.placement import NodeSelectorRequirement
 from sparkfleet.api.wire import LABEL_ARCH
 from sparkfleet.cloud.aws.amis import AmiResolver, Image
-from sparkfleet.cloud.aws.clients import AwsClients, SupportsNow
+from sparkfleet.cloud.aws.clients import AwsApiError, AwsClients, AwsCredentialsError, SupportsNow
 from sparkfleet.cloud.aws.network import NetworkResolver, SecurityGroup, Subnet
 from sparkfleet.cloud.aws.profiles import instance_profile
 from sparkfleet.cloud.aws.templates import LaunchTemplates, launch_template_data
 from sparkfleet.cloud.aws.userdata import ClusterInfo, user_data
+from sparkfleet.cloud.port import CloudError, NodeClassResolution, Unresolved
 
 RESOLVE_REFRESH = timedelta(minutes=5)
+REASON_INSTANCE_PROFILE_FAILED = "InstanceProfileCreationFailed"
+"""InstanceProfileReady=False: the profile for `spec.role` could not be made (Karpenter only logs this)."""
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -116,19 +125,56 @@ class NodeClassLaunches:
         images = self._amis.resolve(spec.amiSelectorTerms, kubernetes_version)
         return subnets, groups, profile, images
 
-    def status(self, node_class: EC2NodeClass) -> EC2NodeClassStatus:
-        """The node class's status as Karpenter writes it: subnets, security groups, AMIs, profile."""
-        subnets, groups, profile, images = self._facts(node_class, self._cluster_info().kubernetes_version)
-        return EC2NodeClassStatus(
-            subnets=[SubnetStatus(id=s.id, zone=s.zone, zoneID=s.zone_id or None) for s in subnets.values()],
-            securityGroups=[SecurityGroupStatus(id=g.id, name=g.name or None) for g in groups],
-            amis=[
+    def resolve(self, node_class: EC2NodeClass) -> NodeClassResolution:
+        """The node class's status as Karpenter writes it, each part resolved on its own, so one that
+        selects nothing (or is refused) is reported beside the others. AWS errors other than an empty
+        selection (throttling, credentials) are raised: the caller tries again later."""
+        spec = node_class.spec
+        problems: dict[EC2NodeClassConditionType, Unresolved] = {}
+
+        def part(kind: EC2NodeClassConditionType, reason: str, resolve: Callable[[], _T]) -> _T | None:
+            try:
+                return resolve()
+            except (AwsApiError, AwsCredentialsError):
+                raise
+            except CloudError as exc:
+                problems[kind] = Unresolved(reason, str(exc))
+                return None
+
+        C = EC2NodeClassConditionType
+        subnets = part(
+            C.SUBNETS_READY,
+            REASON_SUBNETS_NOT_FOUND,
+            lambda: self._network.subnets(spec.subnetSelectorTerms, node_class.name),
+        )
+        groups = part(
+            C.SECURITY_GROUPS_READY,
+            REASON_SECURITY_GROUPS_NOT_FOUND,
+            lambda: self._network.security_groups(spec.securityGroupSelectorTerms, node_class.name),
+        )
+        images = part(
+            C.AMIS_READY,
+            REASON_AMI_NOT_FOUND,
+            lambda: self._amis.resolve(spec.amiSelectorTerms, self._cluster_info().kubernetes_version),
+        )
+        profile = part(
+            C.INSTANCE_PROFILE_READY,
+            REASON_INSTANCE_PROFILE_FAILED,
+            lambda: instance_profile(self._clients, self._cluster, node_class),
+        )
+        return NodeClassResolution(
+            subnets=tuple(
+                SubnetStatus(id=s.id, zone=s.zone, zoneID=s.zone_id or None) for s in (subnets or {}).values()
+            ),
+            security_groups=tuple(SecurityGroupStatus(id=g.id, name=g.name or None) for g in groups or ()),
+            amis=tuple(
                 AMIStatus(
                     id=image.id,
                     name=image.name or None,
                     requirements=[NodeSelectorRequirement(key=LABEL_ARCH, operator="In", values=[arch])],
                 )
-                for arch, image in sorted(images.items())
-            ],
-            instanceProfile=profile,
+                for arch, image in sorted((images or {}).items())
+            ),
+            instance_profile=profile,
+            problems=problems,
         )

@@ -156,16 +156,17 @@ class LaunchTemplates:
             raise
         return True
 
-    def collect(self, node_classes: Iterable[str]) -> list[str]:
+    def collect(self, node_classes: Iterable[str]) -> list[tuple[str, str]]:
         """Delete the cluster's templates of node classes not in `node_classes`, and of present node
-        classes those this process saw superseded (content no longer produced); returns the names."""
+        classes those this process saw superseded (content no longer produced); returns them as
+        (template name, node class), by name."""
         alive = set(node_classes)
         response = self._clients.call(
             "ec2",
             "DescribeLaunchTemplates",
             Filters=[{"Name": f"tag:{TAG_LAUNCH_TEMPLATE_CLUSTER}", "Values": [self._cluster]}],
         )
-        deleted: list[str] = []
+        deleted: list[tuple[str, str]] = []
         for raw in response.get("LaunchTemplates", []):
             name = str(raw["LaunchTemplateName"])
             tags = {t["Key"]: t["Value"] for t in raw.get("Tags", [])}
@@ -177,5 +178,5 @@ class LaunchTemplates:
                 self._clients.call("ec2", "DeleteLaunchTemplate", LaunchTemplateName=name)
                 with self._lock:
                     self._known.pop(name, None)
-                deleted.append(name)
+                deleted.append((name, owner))
         return sorted(deleted)

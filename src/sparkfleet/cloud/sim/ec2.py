@@ -15,13 +15,15 @@ from __future__ import annotations
 import contextlib
 import heapq
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
 
+from sparkfleet.api.cloudsettings import CloudSettings
+from sparkfleet.api.ec2nodeclass import EC2NodeClass
 from sparkfleet.api.instancetypes import InstanceType, Offering, OfferingKey
 from sparkfleet.api.scenario import Scenario
 from sparkfleet.api.wire import CapacityType
@@ -32,6 +34,7 @@ from sparkfleet.cloud.port import (
     CloudError,
     CloudEvent,
     CloudEventKind,
+    CollectedTemplate,
     IdempotentParameterMismatch,
     Instance,
     InstanceNotFound,
@@ -39,16 +42,19 @@ from sparkfleet.cloud.port import (
     LaunchFailure,
     LaunchRequest,
     LaunchResult,
+    NodeClassResolution,
 )
 from sparkfleet.cloud.pricing import offering_price
 from sparkfleet.cloud.sim.capacity import CapacityModel, insufficient_capacity_message
 from sparkfleet.cloud.sim.fleet import Candidate, fleet_order
+from sparkfleet.cloud.sim.nodeclasses import SimulatedNodeClasses
 from sparkfleet.cloud.sim.scenario import check_scenario
 from sparkfleet.cloud.sim.state import Due, Launched, RegionState, Step, load_state, save_state
 
 DEFAULT_REGION = "us-east-1"
 SPOT_INTERRUPTION_NOTICE = timedelta(minutes=2)
 _LIVE = (InstanceState.PENDING, InstanceState.RUNNING)
+ORPHAN_GRACE = timedelta(minutes=CloudSettings().orphanGraceMinutes)
 
 
 class SupportsNow(Protocol):
@@ -66,9 +72,10 @@ class SimulatedEC2:
         *,
         region: str = DEFAULT_REGION,
         state_file: Path | None = None,
+        orphan_grace: timedelta = ORPHAN_GRACE,
     ) -> None:
         """`state_file`: where the region is kept across restarts (reopened from it when it exists);
-        None: the region lives as long as this object."""
+        None: the region lives as long as this object. `orphan_grace`: see `collect_orphans`."""
         check_scenario(scenario, catalog, region)
         self._catalog = catalog
         self._types = {it.name: it for it in catalog}
@@ -77,6 +84,8 @@ class SimulatedEC2:
         self._region = region
         self._zones = tuple(self._scenario.zones)
         self._latency = timedelta(seconds=scenario.launchLatencySeconds)
+        self._orphan_grace = orphan_grace
+        self._node_classes = SimulatedNodeClasses(region, self._zones)
         self._capacity = CapacityModel(self._scenario)
         self._prices = {
             OfferingKey(it.name, zone, ct): offering_price(it, zone, ct)
@@ -230,6 +239,26 @@ class SimulatedEC2:
             if instance_id not in self._instances:
                 raise InstanceNotFound([instance_id])
             return self._instances[instance_id]
+
+    def resolve_node_class(self, node_class: EC2NodeClass) -> NodeClassResolution:
+        """What the node class selects in the simulated account (see `sparkfleet.cloud.sim.nodeclasses`)."""
+        return self._node_classes.resolve(node_class)
+
+    def collect_orphans(self, node_claims: Collection[str]) -> list[Instance]:
+        with self._caught_up():
+            now = self._clock.now()
+            orphans = [
+                i.instance_id
+                for i in self._instances.values()
+                if i.state in _LIVE
+                and i.node_claim_name not in node_claims
+                and now - i.launch_time >= self._orphan_grace
+            ]
+            return self.terminate(orphans) if orphans else []
+
+    def collect_launch_templates(self, node_classes: Iterable[str]) -> list[CollectedTemplate]:
+        """The simulator launches without launch templates: there is never one to delete."""
+        return []
 
     def _has_capacity(self, key: OfferingKey) -> bool:
         return self._capacity.available(key, self._types[key.instanceType])

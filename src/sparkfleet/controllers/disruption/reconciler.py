@@ -7,6 +7,7 @@ A pass: note which nodes' pods changed (fleetstate.py); carry on with the disrup
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -15,7 +16,8 @@ from sparkfleet.controllers.disruption.effects import DisruptionEffects
 from sparkfleet.controllers.disruption.fleetstate import PodChanges, read_state
 from sparkfleet.controllers.disruption.record import under_way
 from sparkfleet.controllers.disruption.snapshot import build_snapshot
-from sparkfleet.controllers.support.fleet import FleetReconciler
+from sparkfleet.controllers.support.fleet import FleetReconciler, pool_usage
+from sparkfleet.controllers.support.fleetmetrics import FleetMetrics
 from sparkfleet.engine.disruption import DisruptionDecision, disrupt
 from sparkfleet.reconcile import Result
 
@@ -35,10 +37,13 @@ class DisruptionReconciler(FleetReconciler):
     _last_pass: float | None = field(default=None, init=False)
     _changes: PodChanges = field(init=False)
     _effects: DisruptionEffects = field(init=False)
+    _fleet_metrics: FleetMetrics | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._changes = PodChanges(self.cluster)
         self._effects = DisruptionEffects(self.cluster, self.component)
+        if self.metrics is not None:
+            self._fleet_metrics = FleetMetrics(self.metrics)
 
     # -- Reconciler protocol ----------------------------------------------------------------------------
     def watches(self) -> Sequence[str]:
@@ -68,7 +73,14 @@ class DisruptionReconciler(FleetReconciler):
         snapshot = build_snapshot(
             state, view, last_events, now, requests=self._requests, offerings=self.offerings, clock=self.clock
         )
+        deciding = time.perf_counter()  # the metric is the engine's CPU time, not the injected clock's
         decision = disrupt(snapshot)
+        if self.metrics is not None and self._fleet_metrics is not None:
+            self.metrics.disruption_pass(snapshot, decision, view.pools, time.perf_counter() - deciding)
+            pods = self.cluster.list("Pod").items
+            usage = pool_usage(list(state.claims.values()), view)
+            pools = view.pools.values()
+            self._fleet_metrics.observe(pods, state.nodes, pools, usage, self._requests.resources, snapshot)
         self.offerings.merge(decision.unavailable)
         self._effects.record(decision, state, now)
         for action in decision.actions:

@@ -17,6 +17,7 @@ from sparkfleet.api.placement import Taint
 from sparkfleet.api.wire import (
     ANNOTATION_DISRUPTION,
     ANNOTATION_PRICE_PER_HOUR,
+    ANNOTATION_SCHEDULED_CHANGE_AT,
     ANNOTATION_SPOT_INTERRUPTED_AT,
     LABEL_CAPACITY_TYPE,
     LABEL_INSTANCE_TYPE,
@@ -47,6 +48,7 @@ CLAIM_PREFIX = "disruption-"
 """How the replacement NodeClaims the engine plans are named."""
 _CREATED = "metadata.creationTimestamp"
 _INTERRUPTED_AT = f"metadata.annotations[{ANNOTATION_SPOT_INTERRUPTED_AT}]"
+_SCHEDULED_CHANGE_AT = f"metadata.annotations[{ANNOTATION_SCHEDULED_CHANGE_AT}]"
 C = NodeClaimConditionType
 
 
@@ -145,6 +147,7 @@ def _node_state(
         initialized=condition_true(claim, C.INITIALIZED),
         deleting=ANNOTATION_DISRUPTION in (node_meta.get("annotations") or {}),
         interrupted_at=read_time(annotations.get(ANNOTATION_SPOT_INTERRUPTED_AT), _INTERRUPTED_AT),
+        scheduled_change_at=read_time(annotations.get(ANNOTATION_SCHEDULED_CHANGE_AT), _SCHEDULED_CHANGE_AT),
     )
 
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from sparkfleet.api.karpenter import NodeClaim, NodeClaimConditionType
 from sparkfleet.api.timefmt import format_rfc3339, parse_rfc3339
+from sparkfleet.api.wire import LABEL_CAPACITY_TYPE, LABEL_NODEPOOL, LABEL_ZONE
 from sparkfleet.clock import Clock
 from sparkfleet.cloud import Cloud, CloudEventKind, InstanceState
 from sparkfleet.cluster import Cluster, NotFound, Obj, WatchEvent
@@ -29,7 +30,12 @@ from sparkfleet.controllers.nodeclaim.context import (
 )
 from sparkfleet.controllers.nodeclaim.launch import awaited_by_round, launch
 from sparkfleet.controllers.nodeclaim.registration import initialize, register
-from sparkfleet.controllers.nodeclaim.termination import finalize, interrupted, terminate
+from sparkfleet.controllers.nodeclaim.termination import (
+    finalize,
+    interrupted,
+    rebalance_recommended,
+    terminate,
+)
 from sparkfleet.controllers.support.conditions import (
     claim_owner,
     condition_true,
@@ -37,6 +43,7 @@ from sparkfleet.controllers.support.conditions import (
     meta_of,
 )
 from sparkfleet.controllers.support.fleet import COMPONENT
+from sparkfleet.controllers.support.karpentermetrics import KarpenterMetrics
 from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.provisioning import launch_outcome
 from sparkfleet.reconcile import Result
@@ -67,8 +74,12 @@ class NodeClaimReconciler:
         offerings: OfferingCache,
         *,
         component: str = COMPONENT,
+        metrics: KarpenterMetrics | None = None,
     ) -> None:
         self.cluster = cluster
+        self.metrics = metrics
+        self._labels: dict[str, tuple[str, str, str]] = {}
+        """Claim -> (nodepool, capacity type, zone) as last seen, for the metric counted once it is gone."""
         self.clock = clock
         self.cloud = cloud
         self.offerings = offerings
@@ -99,12 +110,19 @@ class NodeClaimReconciler:
             obj = self.cluster.get("NodeClaim", None, name)
         except NotFound:
             finalize(ctx, name)
+            labels = self._labels.pop(name, None)
+            if labels is not None and self.metrics is not None:
+                self.metrics.claim_terminated(*labels)
             return Result()
         try:
             claim = NodeClaim.model_validate(obj)
         except ValidationError as exc:
             log.warning("NodeClaim %s does not parse; not reconciling it: %s", name, exc)
             return Result()
+        if self.metrics is not None:
+            found = claim.metadata.labels
+            pool, capacity = found.get(LABEL_NODEPOOL, ""), found.get(LABEL_CAPACITY_TYPE, "")
+            self._labels[name] = (pool, capacity, found.get(LABEL_ZONE, ""))
         now = self.clock.now()
         age = now - parse_rfc3339(claim.metadata.creationTimestamp or format_rfc3339(now))
         if not condition_true(obj, C.LAUNCHED):
@@ -165,8 +183,10 @@ class NodeClaimReconciler:
     def _poll(self) -> Result:
         touched: dict[str, None] = {}
         for event in self.cloud.poll_events():
-            if event.kind is CloudEventKind.SPOT_INTERRUPTION_WARNING:
+            if event.kind in (CloudEventKind.SPOT_INTERRUPTION_WARNING, CloudEventKind.SCHEDULED_CHANGE):
                 interrupted(self.context, event)
+            elif event.kind is CloudEventKind.REBALANCE_RECOMMENDATION:
+                rebalance_recommended(self.context, event)
             elif event.kind is CloudEventKind.STATE_CHANGE and event.state is not InstanceState.PENDING:
                 touched[event.node_claim_name] = None
         for name in touched:

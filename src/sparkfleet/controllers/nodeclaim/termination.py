@@ -6,8 +6,14 @@ are terminated whenever the cloud is polled. A terminate the cloud refuses is re
 `TerminationFailed` on the NodeClaim (and logged) and tried again on the next poll, as the instance is
 still ours and still has no claim.
 
-Spot interruption notices from the cloud's events are written on the claim and its Node
-(`ANNOTATION_SPOT_INTERRUPTED_AT`) for the disruption controller, and the offering is held unavailable.
+Interruption notices from the cloud's events, as Karpenter's interruption controller handles them:
+- a spot interruption warning is written on the claim and its Node (`ANNOTATION_SPOT_INTERRUPTED_AT`,
+  Warning `SpotInterrupted`) for the disruption controller to drain it, and the offering is held
+  unavailable;
+- a scheduled change (AWS Health maintenance or retirement) is written likewise
+  (`ANNOTATION_SCHEDULED_CHANGE_AT`, Warning `InstanceUnhealthy`): the node is drained ahead of it, and
+  the offering stays available;
+- a rebalance recommendation is only recorded (Normal `SpotRebalanceRecommendation`): no action.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ from datetime import datetime
 
 from sparkfleet.api.karpenter import API_VERSION
 from sparkfleet.api.timefmt import format_rfc3339
-from sparkfleet.api.wire import ANNOTATION_SPOT_INTERRUPTED_AT, EventType
-from sparkfleet.cloud import CloudError, CloudEvent, Instance
+from sparkfleet.api.wire import ANNOTATION_SCHEDULED_CHANGE_AT, ANNOTATION_SPOT_INTERRUPTED_AT, EventType
+from sparkfleet.cloud import CloudError, CloudEvent, CloudEventKind, Instance
 from sparkfleet.cluster import NotFound, Obj
 from sparkfleet.controllers.nodeclaim.context import (
     ClaimContext,
@@ -31,11 +37,15 @@ from sparkfleet.controllers.support.conditions import (
     meta_of,
 )
 
-__all__ = ["finalize", "interrupted", "terminate"]
+__all__ = ["finalize", "interrupted", "rebalance_recommended", "terminate"]
 
 log = logging.getLogger("sparkfleet.controllers.nodeclaim")
 
 REASON_TERMINATION_FAILED = "TerminationFailed"
+# Karpenter's interruption controller's Event reasons.
+REASON_SPOT_INTERRUPTED = "SpotInterrupted"
+REASON_INSTANCE_UNHEALTHY = "InstanceUnhealthy"
+REASON_REBALANCE_RECOMMENDATION = "SpotRebalanceRecommendation"
 
 
 def _terminate_instance(ctx: ClaimContext, claim_obj: Obj, instance_id: str, now: datetime) -> bool:
@@ -81,19 +91,35 @@ def finalize(ctx: ClaimContext, name: str, instances: list[Instance] | None = No
 
 
 def interrupted(ctx: ClaimContext, event: CloudEvent) -> None:
-    """Write a spot interruption notice on the claim and its Node, and hold the offering unavailable."""
+    """Write a spot interruption or scheduled change notice on the claim and its Node (a spot offering is
+    held unavailable): the disruption controller drains the node."""
     now = ctx.clock.now()
-    ctx.offerings.mark([event.offering], event.time)
     when = format_rfc3339(event.time)
     deadline = format_rfc3339(event.deadline) if event.deadline else "soon"
-    message = (
-        f"spot interruption notice for {event.instance_id} ({event.instance_type}, {event.zone}): "
-        f"reclaimed at {deadline}"
-    )
-    patch = {"metadata": {"annotations": {ANNOTATION_SPOT_INTERRUPTED_AT: when}}}
+    where = f"{event.instance_id} ({event.instance_type}, {event.zone})"
+    if event.kind is CloudEventKind.SCHEDULED_CHANGE:
+        annotation, reason = ANNOTATION_SCHEDULED_CHANGE_AT, REASON_INSTANCE_UNHEALTHY
+        message = f"scheduled change (AWS Health) of {where} starts at {deadline}: draining the node ahead"
+    else:
+        ctx.offerings.mark([event.offering], event.time)
+        annotation, reason = ANNOTATION_SPOT_INTERRUPTED_AT, REASON_SPOT_INTERRUPTED
+        message = f"spot interruption notice for {where}: reclaimed at {deadline}"
+    patch = {"metadata": {"annotations": {annotation: when}}}
     for kind in ("NodeClaim", "Node"):
         try:
             obj = ctx.cluster.patch(kind, None, event.node_claim_name, patch)
         except NotFound:
             continue
-        ctx.event(obj, EventType.WARNING, "SpotInterrupted", message, now)
+        ctx.event(obj, EventType.WARNING, reason, message, now)
+
+
+def rebalance_recommended(ctx: ClaimContext, event: CloudEvent) -> None:
+    """A rebalance recommendation: recorded on the claim and its Node, nothing done (as Karpenter)."""
+    now = ctx.clock.now()
+    message = f"spot rebalance recommendation for {event.instance_id} ({event.instance_type}, {event.zone})"
+    for kind in ("NodeClaim", "Node"):
+        try:
+            obj = ctx.cluster.get(kind, None, event.node_claim_name)
+        except NotFound:
+            continue
+        ctx.event(obj, EventType.NORMAL, REASON_REBALANCE_RECOMMENDATION, message, now)

@@ -45,7 +45,7 @@ def find_candidates(snapshot: DisruptionSnapshot, handled: set[str]) -> Candidat
     under: list[NodeState] = []
     blocked: list[Blocked] = []
     for node in snapshot.nodes:
-        if node.name in handled or node.deleting or node.interrupted_at is not None or not node.initialized:
+        if node.name in handled or node.deleting or node.interrupted or not node.initialized:
             continue
         pool = pools.get(node.node_pool)
         if pool is None:

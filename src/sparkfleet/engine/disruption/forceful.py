@@ -1,8 +1,10 @@
-"""Forceful disruption, outside budgets: spot interruption and expiration.
+"""Forceful disruption, outside budgets: spot interruption, scheduled change and expiration.
 
 Spot interruption (a two-minute notice): the node is cordoned and drained, every pod is evicted (the node
 goes away regardless), its offering goes into the unavailable cache, and replacement capacity is planned
 for its pods elsewhere, so the replacement does not land on the offering being reclaimed.
+A scheduled change (AWS Health maintenance or retirement of the instance) is handled the same way ahead
+of its start, as Karpenter's interruption controller drains such nodes, but the offering stays available.
 
 Expiration (`expireAfter` after creation): the node is cordoned; its pods are evicted except those that
 protect themselves (`karpenter.sh/do-not-disrupt`) and running Spark pods, which are left to finish, until
@@ -24,10 +26,11 @@ from sparkfleet.engine.provisioning.offerings import UnavailableOfferings
 def interruption(
     snapshot: DisruptionSnapshot, unavailable: UnavailableOfferings
 ) -> tuple[DisruptionAction | None, UnavailableOfferings]:
-    nodes = [n for n in snapshot.nodes if n.interrupted_at is not None and not n.deleting]
+    nodes = [n for n in snapshot.nodes if n.interrupted and not n.deleting]
     if not nodes:
         return None, unavailable
-    for node in nodes:
+    spot = [n for n in nodes if n.interrupted_at is not None]
+    for node in spot:
         unavailable = unavailable.mark(node.offering, node.interrupted_at or snapshot.now)
     pods = [p for n in nodes for p in n.pods]
     names = tuple(n.name for n in nodes)
@@ -35,9 +38,16 @@ def interruption(
         snapshot, set(names), pods, unavailable=unavailable, prefix=f"{snapshot.claim_prefix}i-"
     )
     stranded = f"; {len(replan.unschedulable)} pods have no place yet" if replan.unschedulable else ""
+    scheduled = [n.name for n in nodes if n.interrupted_at is None]
+    what = [f"spot interruption of {', '.join(n.name for n in spot)}"] if spot else []
+    what += [f"scheduled change of {', '.join(scheduled)}"] if scheduled else []
+    marked = (
+        f"offering {', '.join(f'{n.instance_type}/{n.zone}/spot' for n in spot)} marked unavailable, "
+        if spot
+        else ""
+    )
     message = (
-        f"spot interruption of {', '.join(names)}: {len(pods)} pods evicted, offering "
-        f"{', '.join(f'{n.instance_type}/{n.zone}/spot' for n in nodes)} marked unavailable, "
+        f"{' and '.join(what)}: {len(pods)} pods evicted, {marked}"
         f"{len(replan.claims)} replacement claims{stranded}"
     )
     action = DisruptionAction(

@@ -23,7 +23,8 @@ class NodeState:
 
     `pods` leaves out daemonset pods (they go with the node); `daemon_set_requests` is the room they take.
     `last_pod_event_at` is when a pod last arrived on or left the node (consolidateAfter counts from it,
-    from `created_at` when None). `interrupted_at` is set when a spot interruption notice arrived.
+    from `created_at` when None). `interrupted_at` is set when a spot interruption notice arrived,
+    `scheduled_change_at` when AWS Health announced maintenance of the instance (both drain it now).
     """
 
     name: str
@@ -45,6 +46,12 @@ class NodeState:
     initialized: bool = True
     deleting: bool = False
     interrupted_at: datetime | None = None
+    scheduled_change_at: datetime | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        """The cloud said the instance goes (spot interruption) or is due for maintenance."""
+        return self.interrupted_at is not None or self.scheduled_change_at is not None
 
     @property
     def offering(self) -> OfferingKey:

@@ -22,9 +22,7 @@ def simulate(
 ) -> ProvisioningPlan:
     """Plan `pods` with the nodes in `removed` (and nodes already going away) out of the cluster: the
     other nodes' free room first, then new claims, the remaining nodes counting against pool limits."""
-    remaining = [
-        n for n in snapshot.nodes if n.name not in removed and not n.deleting and n.interrupted_at is None
-    ]
+    remaining = [n for n in snapshot.nodes if n.name not in removed and not n.deleting and not n.interrupted]
     usage: dict[str, Resources] = {}
     for node in remaining:
         usage[node.node_pool] = usage.get(node.node_pool, Resources()) + (node.capacity or node.allocatable)
