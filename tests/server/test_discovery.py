@@ -50,6 +50,7 @@ def test_the_group_list_names_every_group_with_its_preferred_version(client: Tes
         "sparkoperator.k8s.io",
         "karpenter.sh",
         "karpenter.k8s.aws",
+        "apiextensions.k8s.io",
     }
     assert groups["sparkoperator.k8s.io"]["preferredVersion"] == {
         "groupVersion": "sparkoperator.k8s.io/v1beta2",

@@ -33,6 +33,7 @@ from sparkfleet.api.quantity import is_quantity
 __all__ = [
     "CORE",
     "KUBERNETES_SCHEMA_VERSION",
+    "SCHEMALESS",
     "CoreModel",
     "Schema",
     "check_schema",
@@ -210,6 +211,10 @@ def schema_warnings(definition: str, value: Any, path: str) -> list[FieldIssue]:
         for loc, message in check_schema(definition, value)
     ]
 
+
+SCHEMALESS: dict[str, Any] = {"x-sparkfleet-schemaless": True}
+"""The `json_schema_extra` of a field validated under `schemaless()`: the CRD generated from the model
+leaves that field untyped, every key kept, as the upstream CRD does."""
 
 _lenient: contextvars.ContextVar[bool] = contextvars.ContextVar("schemaless", default=False)
 

@@ -89,6 +89,9 @@ def _load(ref: Ref) -> Any:
 
 
 _ALL = (ALL_CATEGORY,)
+# Karpenter's v1 CRDs put their kinds in this category (`kubectl get karpenter`); names, short names and
+# categories of the custom kinds are those of their upstream CRDs (the Spark kinds are in `all` too).
+_KARPENTER = ("karpenter",)
 _SPARK = "sparkoperator.k8s.io/v1beta2"
 
 KINDS: tuple[KindInfo, ...] = (
@@ -177,8 +180,9 @@ KINDS: tuple[KindInfo, ...] = (
         "nodepools",
         False,
         "karpenter:NodePool",
-        ("nodepool",),
+        (),
         "karpenter:validate_nodepool",
+        categories=_KARPENTER,
     ),
     KindInfo(
         "NodeClaim",
@@ -186,8 +190,9 @@ KINDS: tuple[KindInfo, ...] = (
         "nodeclaims",
         False,
         "karpenter:NodeClaim",
-        ("nodeclaim",),
+        (),
         "karpenter:validate_nodeclaim",
+        categories=_KARPENTER,
     ),
     KindInfo(
         "NodeOverlay",
@@ -205,8 +210,9 @@ KINDS: tuple[KindInfo, ...] = (
         "ec2nodeclasses",
         False,
         "ec2nodeclass:EC2NodeClass",
-        ("ec2nc",),
+        ("ec2nc", "ec2ncs"),
         "ec2nodeclass:validate_ec2nodeclass",
+        categories=_KARPENTER,
     ),
 )
 

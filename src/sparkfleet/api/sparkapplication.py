@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
 
 from sparkfleet.api.base import ManifestError, Model, hinted_issues
-from sparkfleet.api.kubeschema import schemaless
+from sparkfleet.api.kubeschema import SCHEMALESS, schemaless
 from sparkfleet.api.meta import ObjectMeta, ResourceList
 from sparkfleet.api.placement import Affinity, Toleration
 from sparkfleet.api.pod import (
@@ -159,7 +159,7 @@ class SparkPodSpec(Model):
     operator's DriverSpec and ExecutorSpec; both have them, so they live here.
     """
 
-    template: PodTemplateSpec | None = None
+    template: PodTemplateSpec | None = Field(default=None, json_schema_extra=SCHEMALESS)
     cores: Int32 = Field(default=1, ge=1)
     coreRequest: CpuQuantity | None = None
     coreLimit: CpuQuantity | None = None

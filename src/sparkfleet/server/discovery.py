@@ -9,11 +9,12 @@ from sparkfleet.cluster import KindInfo
 from sparkfleet.server.routes import (
     BINDING,
     CORE_VERSION,
+    CRDS,
     Discovery,
     DiscoveryDocument,
     Subresource,
-    group_versions,
     kinds_of,
+    served_group_versions,
     subresources_of,
 )
 
@@ -23,6 +24,7 @@ __all__ = ["KUBERNETES_VERSION", "discovery_document", "version_info"]
 KUBERNETES_VERSION = (1, 31)
 
 _OBJECT_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+_READ_ONLY_VERBS = ["get", "list"]
 _SUBRESOURCE_VERBS = {
     Subresource.STATUS: ["get", "patch", "update"],
     Subresource.BINDING: ["create"],
@@ -46,7 +48,7 @@ def _resources(info: KindInfo) -> list[dict[str, Any]]:
         "singularName": info.kind.lower(),
         "namespaced": info.namespaced,
         "kind": info.kind,
-        "verbs": list(_OBJECT_VERBS),
+        "verbs": list(_READ_ONLY_VERBS if info is CRDS else _OBJECT_VERBS),
     }
     if info.short_names:
         main["shortNames"] = list(info.short_names)
@@ -73,7 +75,7 @@ def _group_entry(group: str, versions: list[str]) -> dict[str, Any]:
 
 def discovery_document(request: Discovery, server_address: str) -> dict[str, Any]:
     """The document a discovery path serves; `server_address` is host:port as the client reached us."""
-    groups = group_versions()
+    groups = served_group_versions()
     match request.document:
         case DiscoveryDocument.API_VERSIONS:
             return {

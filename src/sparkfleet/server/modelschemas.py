@@ -24,7 +24,7 @@ from sparkfleet.server.coreschemas import (
     type_meta_properties,
 )
 
-__all__ = ["custom_list_schema", "custom_schema", "schema_name"]
+__all__ = ["custom_list_schema", "custom_schema", "inline_schema", "schema_name"]
 
 _NULL = {"type": "null"}
 _NUMERIC = frozenset({"string", "integer", "number"})
@@ -110,11 +110,16 @@ class _Inliner:
         return {_PRESERVE: True}
 
 
+def inline_schema(generated: Schema, form: RefForm) -> Schema:
+    """A model's `model_json_schema(by_alias=True)` with its definitions inlined, as described above (the
+    root as it is: no TypeMeta, no group-version-kind)."""
+    return _Inliner(generated.get("$defs") or {}, form).schema(generated)
+
+
 @cache
 def custom_schema(info: KindInfo, form: RefForm) -> Schema:
     """The schema of a custom kind (cached: callers must not change it)."""
-    generated = info.model_type.model_json_schema(by_alias=True)
-    schema = _Inliner(generated.get("$defs") or {}, form).schema(generated)
+    schema = inline_schema(info.model_type.model_json_schema(by_alias=True), form)
     schema["properties"] = {
         **type_meta_properties(),
         **{k: v for k, v in schema.get("properties", {}).items() if k not in ("apiVersion", "kind")},
