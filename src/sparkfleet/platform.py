@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from sparkfleet.api.cloudsettings import CloudProvider
 from sparkfleet.api.ec2nodeclass import EC2NodeClass
@@ -20,16 +20,29 @@ from sparkfleet.clock import Clock
 from sparkfleet.cloud import Cloud, CloudError, LaunchRequest, load_catalog
 from sparkfleet.cloud.sim import SimulatedEC2
 from sparkfleet.cluster import Cluster, NotFound
+from sparkfleet.cluster.embedded import Housekeeping
 from sparkfleet.config import PlatformConfig
 from sparkfleet.controllers import (
+    CostReconciler,
+    GarbageCollectionReconciler,
+    NodeClassStatusReconciler,
     ProvisionerReconciler,
     ScheduledSparkApplicationReconciler,
     SparkApplicationReconciler,
+    TimelineReconciler,
 )
 from sparkfleet.controllers.disruption import DisruptionReconciler
 from sparkfleet.controllers.nodeclaim import NodeClaimReconciler
 from sparkfleet.controllers.scheduler import SchedulerReconciler
-from sparkfleet.controllers.support import FleetSource, OfferingCache, SparkApplicationMetrics
+from sparkfleet.controllers.support import (
+    FleetSource,
+    InsightMetrics,
+    KarpenterMetrics,
+    OfferingCache,
+    SparkApplicationMetrics,
+    YuniKornMetrics,
+)
+from sparkfleet.engine.lifecycle import LifecycleConfig
 from sparkfleet.engine.submission import LOCAL_IMAGE, SubmissionOptions
 from sparkfleet.home import (
     DEFAULT_CLUSTER,
@@ -68,7 +81,13 @@ def build_cloud(home: Path, config: PlatformConfig, clock: Clock, store: Cluster
     or EC2 itself through the AWS adapter (its module and boto3 are imported only then)."""
     settings = config.settings.cloud
     if settings.provider is CloudProvider.SIM:
-        return SimulatedEC2(load_catalog(), config.scenario, clock, state_file=home / CLOUD_FILE)
+        return SimulatedEC2(
+            load_catalog(),
+            config.scenario,
+            clock,
+            state_file=home / CLOUD_FILE,
+            orphan_grace=timedelta(minutes=settings.orphanGraceMinutes),
+        )
     from sparkfleet.cloud.aws import AwsEC2  # only here: boto3 comes with the aws extra
 
     return AwsEC2(settings, load_catalog(), clock, StoredNodeClasses(store))
@@ -114,36 +133,69 @@ class Platform:
         self.config = config
         self.clock = clock
         self.store = open_embedded_store(home, clock, config)
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # the anchors' Go clients have no `_created`
         self.registry = CollectorRegistry()
         self.metrics = SparkApplicationMetrics(self.registry)
+        self.yunikorn_metrics = YuniKornMetrics(self.registry)
+        self.karpenter_metrics = KarpenterMetrics(self.registry)
+        self.insight_metrics = insight = InsightMetrics(self.registry)
+        karpenter = self.karpenter_metrics
         self.cloud = build_cloud(home, config, clock, self.store)
         # The local runtime runs the installed PySpark: an application that names no image still runs.
         options = SubmissionOptions(
             default_image=LOCAL_IMAGE, max_executors=config.settings.limits.maxExecutors
         )
+        history = config.settings.history
+        lifecycle = LifecycleConfig(default_time_to_live_seconds=history.defaultTimeToLiveSeconds)
+        # Events expire and the store is compacted in the background (cluster/embedded/housekeeping.py).
+        self.housekeeping = Housekeeping(
+            self.store,
+            clock,
+            event_ttl=timedelta(seconds=history.event_ttl_seconds),
+            interval=timedelta(seconds=history.housekeeping_interval_seconds),
+        )
         self.controllers: list[Controller[Any]] = [
             Controller(
-                SparkApplicationReconciler(self.store, clock, options=options, metrics=self.metrics),
+                SparkApplicationReconciler(
+                    self.store, clock, options=options, config=lifecycle, metrics=self.metrics
+                ),
                 self.store,
                 clock,
                 workers,
             ),
             Controller(ScheduledSparkApplicationReconciler(self.store, clock), self.store, clock, 1),
-            Controller(SchedulerReconciler(self.store, clock), self.store, clock, workers=1),
+            Controller(
+                SchedulerReconciler(self.store, clock, metrics=self.yunikorn_metrics),
+                self.store,
+                clock,
+                workers=1,
+            ),
         ]
         self.offerings = OfferingCache()
         fleets = FleetSource(self.store, self.cloud)
         self.controllers += [
             Controller(
-                ProvisionerReconciler(self.store, clock, fleets, self.offerings), self.store, clock, workers=1
-            ),
-            Controller(
-                NodeClaimReconciler(self.store, clock, self.cloud, self.offerings),
+                ProvisionerReconciler(self.store, clock, fleets, self.offerings, metrics=karpenter),
                 self.store,
                 clock,
                 workers=1,
             ),
-            Controller(DisruptionReconciler(self.store, clock, fleets, self.offerings), self.store, clock, 1),
+            Controller(
+                NodeClaimReconciler(self.store, clock, self.cloud, self.offerings, metrics=karpenter),
+                self.store,
+                clock,
+                workers=1,
+            ),
+            Controller(
+                DisruptionReconciler(self.store, clock, fleets, self.offerings, metrics=karpenter),
+                self.store,
+                clock,
+                1,
+            ),
+            Controller(NodeClassStatusReconciler(self.store, clock, self.cloud), self.store, clock, 1),
+            Controller(GarbageCollectionReconciler(self.store, clock, self.cloud), self.store, clock, 1),
+            Controller(CostReconciler(self.store, clock, metrics=insight), self.store, clock, 1),
+            Controller(TimelineReconciler(self.store, clock, metrics=insight), self.store, clock, 1),
         ]
         # Pods whose processes outlived an earlier start are taken over by the kubelet, not killed; what
         # belongs to pods that ended or went meanwhile is ended by its sweeps.
@@ -172,6 +224,7 @@ class Platform:
     def start(self) -> None:
         for controller in self.controllers:
             controller.start()
+        self.housekeeping.start()
         self._started = True
 
     def stop(self, *, drain: bool = True) -> None:
@@ -179,6 +232,7 @@ class Platform:
         their pods reported Failed as a node shutting down reports them; else they go on running, for the
         next Platform on this home to adopt (as a kubelet restart leaves its containers running)."""
         if self._started:
+            self.housekeeping.stop()
             for controller in self.controllers:
                 controller.stop()
             self._started = False

@@ -18,7 +18,7 @@ from sparkfleet.api.ec2nodeclass import EC2NodeClass
 from sparkfleet.api.karpenter import NodePool
 from sparkfleet.api.placement import Taint, Toleration
 from sparkfleet.api.pod import Pod
-from sparkfleet.api.scenario import Scenario
+from sparkfleet.api.scenario import Scenario, UnavailableOffering
 from sparkfleet.api.sparkapplication import SparkApplication
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cloud import Cloud
@@ -36,6 +36,10 @@ from sparkfleet.engine.provisioning import Resources, pod_requests
 from sparkfleet.engine.provisioning.resources import resources_from_list
 from sparkfleet.engine.submission import SubmissionOptions, build_submission
 from sparkfleet.reconcile import Controller
+
+GRAVITON = ("r6g", "r6gd", "r7g", "r7gd", "r8g")
+NO_GRAVITON = Scenario(unavailableOfferings=[UnavailableOffering(instanceFamily=f) for f in GRAVITON])
+"""EC2 without capacity for any Graviton family: the fallback scenario."""
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NAMESPACE = "spark-team-a"

@@ -3,8 +3,6 @@ never evicted to consolidate, expired nodes wait for them, and spot interruption
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,13 +16,6 @@ from sparkfleet.cloud import InstanceState
 from .karpenter_builders import COMPUTE, NAMESPACE, Platform, Platforms, plain_pod, pyspark_pi
 
 Obj = dict[str, Any]
-
-
-@pytest.fixture
-def build(tmp_path: Path) -> Iterator[Platforms]:
-    platforms = Platforms(tmp_path)
-    yield platforms
-    platforms.close()
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,13 +73,6 @@ class ProxyCloud:
 
     def poll_events(self) -> list[CloudEvent]:
         return self.inner.poll_events()
-
-
-@pytest.fixture
-def build(tmp_path: Path) -> Iterator[Platforms]:
-    platforms = Platforms(tmp_path)
-    yield platforms
-    platforms.close()
 
 
 @pytest.fixture

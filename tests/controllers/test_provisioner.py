@@ -5,9 +5,7 @@ has no capacity."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +27,10 @@ from sparkfleet.reconcile import Controller
 
 from .karpenter_builders import (
     COMPUTE,
+    GRAVITON,
     MULTI_ARCH,
     NAMESPACE,
+    NO_GRAVITON,
     START,
     Platform,
     Platforms,
@@ -38,16 +38,6 @@ from .karpenter_builders import (
     plain_pod,
     pyspark_pi,
 )
-
-GRAVITON = ("r6g", "r6gd", "r7g", "r7gd", "r8g")
-NO_GRAVITON = Scenario(unavailableOfferings=[UnavailableOffering(instanceFamily=f) for f in GRAVITON])
-
-
-@pytest.fixture
-def build(tmp_path: Path) -> Iterator[Platforms]:
-    platforms = Platforms(tmp_path)
-    yield platforms
-    platforms.close()
 
 
 @pytest.fixture

@@ -5,6 +5,9 @@ The verbs live in modules by what they act on, and each imports its implementati
 - cli/manifest_verbs.py: validate, apply, plan;
 - cli/object_verbs.py: get, describe, delete, events, logs;
 - cli/cluster_verbs.py: run, up, kubeconfig, down, history-server;
+- cli/console.py: ui (the web console's sign-in address);
+- cli/cost_verbs.py: cost (per application, queue or NodePool);
+- cli/explain_verbs.py: explain (an application's timeline and why it waits);
 - cli/examples.py and cli/token.py: the `examples` and `token` groups.
 """
 
@@ -14,7 +17,15 @@ from typing import Annotated
 
 import typer
 
-from sparkfleet.cli import cluster_verbs, manifest_verbs, object_verbs
+from sparkfleet.cli import (
+    cluster_verbs,
+    console,
+    cost_verbs,
+    crd_verbs,
+    explain_verbs,
+    manifest_verbs,
+    object_verbs,
+)
 from sparkfleet.cli.examples import examples_app
 from sparkfleet.cli.options import command_line, show_tracebacks
 from sparkfleet.cli.token import token_app
@@ -63,6 +74,10 @@ for _name, _command in (
     ("down", cluster_verbs.down),
     ("plan", manifest_verbs.plan),
     ("history-server", cluster_verbs.history_server),
+    ("ui", console.ui),
+    ("crds", crd_verbs.crds),
+    ("cost", cost_verbs.cost),
+    ("explain", explain_verbs.explain),
 ):
     app.command(_name)(_command)
 

@@ -18,7 +18,7 @@ from sparkfleet.api.base import FieldIssue, ManifestError
 from sparkfleet.api.manifests import parse_objects
 from sparkfleet.api.redaction import redact_message, redacted_object
 from sparkfleet.api.registry import ALL_CATEGORY, in_category
-from sparkfleet.api.wire import ANNOTATION_LAST_APPLIED
+from sparkfleet.api.wire import ANNOTATION_LAST_APPLIED, ANNOTATION_TIMELINE
 from sparkfleet.api.yamlio import DocumentRefused, dump_yaml, dump_yaml_all, read_text
 from sparkfleet.cli.printers import cell_text, print_table, shown, title
 from sparkfleet.cli.validate import manifest_files
@@ -252,12 +252,15 @@ def describe_text(cluster: Cluster, stored: Obj, now: datetime) -> str:
         f"Created:      {meta.get('creationTimestamp')} ({age(meta.get('creationTimestamp'), now)} ago)",
     ]
     for key in ("labels", "annotations"):
-        items = {k: v for k, v in (meta.get(key) or {}).items() if k != ANNOTATION_LAST_APPLIED}
+        # the timeline has its own section below
+        hidden = (ANNOTATION_LAST_APPLIED, ANNOTATION_TIMELINE)
+        items = {k: v for k, v in (meta.get(key) or {}).items() if k not in hidden}
         lines.append(
             f"{key.capitalize() + ':':<14}" + (", ".join(f"{k}={v}" for k, v in items.items()) or "<none>")
         )
     if obj["kind"] == "SparkApplication":
         lines.extend(_describe_spark_application(obj))
+        lines.extend(_describe_timeline(obj, now))
     body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}
     if body:
         lines.append("")
@@ -276,6 +279,17 @@ def describe_text(cluster: Cluster, stored: Obj, now: datetime) -> str:
             + redact_message(str(ev.get("message", "")))
         )
     return "\n".join(lines)
+
+
+def _describe_timeline(obj: Obj, now: datetime) -> list[str]:
+    """The `sparkfleet.io/timeline` annotation as `sparkfleet explain` prints it (nothing until kept)."""
+    from sparkfleet.api.appinsight import timeline_of
+    from sparkfleet.cli.explain_verbs import timeline_lines
+
+    entries = timeline_of(obj)
+    if not entries:
+        return []
+    return ["", "Timeline:", *(f"  {line}" if line else "" for line in timeline_lines(entries, now))]
 
 
 def _describe_spark_application(obj: Obj) -> list[str]:

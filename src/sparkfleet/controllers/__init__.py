@@ -12,16 +12,36 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sparkfleet.controllers.cost import CostReconciler, read_ledger
+    from sparkfleet.controllers.garbagecollection import GarbageCollectionReconciler
+    from sparkfleet.controllers.nodeclass import NodeClassStatusReconciler
     from sparkfleet.controllers.provisioner import ProvisionerReconciler
     from sparkfleet.controllers.scheduledsparkapplication import ScheduledSparkApplicationReconciler
     from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
+    from sparkfleet.controllers.timeline import TimelineReconciler, explain_now
 
-__all__ = ["ProvisionerReconciler", "ScheduledSparkApplicationReconciler", "SparkApplicationReconciler"]
+__all__ = [
+    "CostReconciler",
+    "GarbageCollectionReconciler",
+    "NodeClassStatusReconciler",
+    "ProvisionerReconciler",
+    "ScheduledSparkApplicationReconciler",
+    "SparkApplicationReconciler",
+    "TimelineReconciler",
+    "explain_now",
+    "read_ledger",
+]
 
 _HOMES = {
+    "CostReconciler": "sparkfleet.controllers.cost",
+    "GarbageCollectionReconciler": "sparkfleet.controllers.garbagecollection",
+    "NodeClassStatusReconciler": "sparkfleet.controllers.nodeclass",
     "ProvisionerReconciler": "sparkfleet.controllers.provisioner",
     "ScheduledSparkApplicationReconciler": "sparkfleet.controllers.scheduledsparkapplication",
     "SparkApplicationReconciler": "sparkfleet.controllers.sparkapplication",
+    "TimelineReconciler": "sparkfleet.controllers.timeline",
+    "explain_now": "sparkfleet.controllers.timeline",
+    "read_ledger": "sparkfleet.controllers.cost",
 }
 
 

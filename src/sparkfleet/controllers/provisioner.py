@@ -25,6 +25,7 @@ The cloud's offerings say what exists and at what price; whether EC2 has capacit
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +34,7 @@ from sparkfleet.api.instancetypes import OfferingKey
 from sparkfleet.api.karpenter import NodeClaimConditionType
 from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.api.wire import ANNOTATION_PROVISIONING_ROUND
-from sparkfleet.cluster import NotFound, Obj, WatchEvent, WatchEventType, record_event
+from sparkfleet.cluster import LIVE_PODS, NotFound, Obj, WatchEvent, WatchEventType, record_event
 from sparkfleet.controllers.support.fleet import (
     FleetReconciler,
     FleetView,
@@ -180,7 +181,7 @@ class ProvisionerReconciler(FleetReconciler):
 
     # -- batching ---------------------------------------------------------------------------------------
     def _step(self) -> Result:
-        all_pods = self.cluster.list("Pod").items
+        all_pods = self.cluster.list("Pod", field_selector=LIVE_PODS).items  # finished ones need no node
         pending = without_reserved([p for p in all_pods if is_provisionable(p)], all_pods)
         ids = {str(_meta(p).get("uid") or _meta(p).get("name")) for p in pending}
         now_m = self.clock.monotonic()
@@ -247,10 +248,14 @@ class ProvisionerReconciler(FleetReconciler):
             pool_usage=pool_usage(claims, view),
             claim_prefix=CLAIM_PREFIX,
         )
+        planning = time.perf_counter()  # the metric is the planner's CPU time, not the injected clock's
+        report = RoundReport(plan(request))
+        if self.metrics is not None:
+            self.metrics.round_opened(format_rfc3339(now), len(requests), time.perf_counter() - planning)
         round_ = _Round(
             id=format_rfc3339(now),
             request=request,
-            report=RoundReport(plan(request)),
+            report=report,
             pods=by_id,
             in_flight={n.name for n in in_flight},
             ids=ids,
@@ -269,6 +274,8 @@ class ProvisionerReconciler(FleetReconciler):
             manifest["metadata"]["annotations"][ANNOTATION_PROVISIONING_ROUND] = round_.id
             obj = self.cluster.create(manifest)
             name = _name(obj)
+            if self.metrics is not None:
+                self.metrics.claim_created("provisioned", claim.node_pool)
             report.created[claim.name] = name
             report.claims[claim.name] = obj
             round_.waiting[claim.name] = (name, str(_meta(obj).get("uid") or ""))
@@ -325,6 +332,8 @@ class ProvisionerReconciler(FleetReconciler):
         )
         self.offerings.merge(report.plan.unavailable)
         self._record(report, round_.pods, round_.in_flight, self.clock.now())
+        if self.metrics is not None:
+            self.metrics.round_finished(round_.id, len(report.plan.unschedulable))
         self._round = None
         now_m = self.clock.monotonic()
         self._planned = round_.ids

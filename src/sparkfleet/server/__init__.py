@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sparkfleet.server.app import create_app, streams_of
     from sparkfleet.server.auth import new_token
     from sparkfleet.server.client import RemoteCluster, RemoteWatch
+    from sparkfleet.server.crds import crds_yaml, custom_resource_definitions
     from sparkfleet.server.handlers import LogReader
     from sparkfleet.server.limits import ObjectQuota, RequestLimits
     from sparkfleet.server.serve import ServerHandle, TlsFiles, bind_socket, kubeconfig, serve, start_server
@@ -30,6 +31,8 @@ _MODULE_OF = {
     "new_token": "auth",
     "RemoteCluster": "client",
     "RemoteWatch": "client",
+    "crds_yaml": "crds",
+    "custom_resource_definitions": "crds",
     "LogReader": "handlers",
     "ObjectQuota": "limits",
     "RequestLimits": "limits",
@@ -73,7 +76,9 @@ __all__ = [
     "TokenError",
     "add_token",
     "bind_socket",
+    "crds_yaml",
     "create_app",
+    "custom_resource_definitions",
     "delete_token",
     "ensure_pki",
     "kubeconfig",

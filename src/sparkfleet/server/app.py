@@ -17,13 +17,16 @@ from starlette.types import Message, Receive, Scope, Send
 
 from sparkfleet.clock import Clock, SystemClock
 from sparkfleet.cluster import Cluster, NotFound, StorageHealth
+from sparkfleet.server.access import SELF_SUBJECT_ACCESS_REVIEWS, self_subject_access_review
 from sparkfleet.server.auth import USER_SCOPE_KEY, Authenticator, BearerAuth
+from sparkfleet.server.console.pages import HISTORY_SERVER, Console
 from sparkfleet.server.discovery import version_info
 from sparkfleet.server.errors import NotAcceptable, RequestEntityTooLarge, RequestTimeout, ServerError
 from sparkfleet.server.handlers import ApiContext, ApiRequest, LogReader, error_response, handle
 from sparkfleet.server.limits import ObjectQuota, RequestLimits, WatchSlots, default_max_watches
 from sparkfleet.server.openapi import group_version_document, openapi_root, swagger_document
 from sparkfleet.server.watchstream import StreamRegistry
+from sparkfleet.server.yunikornrest import yunikorn_routes
 
 __all__ = ["create_app", "streams_of"]
 
@@ -129,6 +132,7 @@ def create_app(
     clock: Clock | None = None,
     limits: RequestLimits | None = None,
     quota: ObjectQuota | None = None,
+    history_server: str = HISTORY_SERVER,
 ) -> Starlette:
     """The API of `cluster`, with /version, /openapi/v2, /openapi/v3, /metrics and the probes.
 
@@ -140,7 +144,7 @@ def create_app(
     watch that allows them. `clock`: what ages in Table responses are measured to (the machine's clock
     unless the cluster runs on another). `limits`: what one request and one client may cost (the
     defaults of server/limits.py); `quota`: how many objects of a kind a namespace may hold (no limit
-    without one)."""
+    without one). `history_server`: the Spark History Server the web console (/ui) links to."""
     if bookmark_interval <= 0:
         raise ValueError("bookmark_interval must be positive")
     if token is None and token_file is not None:
@@ -210,10 +214,13 @@ def create_app(
             Route("/openapi/v2", openapi_v2, methods=["GET"]),
             Route("/openapi/v3", openapi_index, methods=["GET"]),
             Route("/openapi/v3/{rest:path}", openapi_document, methods=["GET"]),
+            Route(SELF_SUBJECT_ACCESS_REVIEWS, self_subject_access_review, methods=["POST"]),
             Route("/api", api),
             Route("/api/{rest:path}", api),
             Route("/apis", api),
             Route("/apis/{rest:path}", api),
+            *yunikorn_routes(cluster),
+            *Console(cluster, streams, clock or SystemClock(), history_server).routes(),
             Route("/{rest:path}", not_found, methods=methods),
         ]
     )

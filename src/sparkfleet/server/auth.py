@@ -24,6 +24,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sparkfleet.cluster import ClusterError, NotFound
+from sparkfleet.server.access import READ_ONLY_SCOPE_KEY, SELF_SUBJECT_ACCESS_REVIEWS
+from sparkfleet.server.console import console_authorization
 from sparkfleet.server.errors import Forbidden, Unauthorized, status_of
 from sparkfleet.server.routes import ResourcePath, parse_path
 from sparkfleet.server.tokens import TokenFile, digest, new_token
@@ -146,6 +148,8 @@ class BearerAuth:
             if key.lower() == b"authorization":
                 authorization = value.decode("latin-1")
                 break
+        if authorization is None:  # a browser on the console brings its token in a cookie
+            authorization = console_authorization(scope)
         identity = self._authenticator.identify(authorization)
         method = scope.get("method", "GET")
         if identity is None:
@@ -159,10 +163,13 @@ class BearerAuth:
                 )
             await self._refuse(scope, receive, send, Unauthorized("Unauthorized"))
             return
-        if identity.read_only and method not in READ_METHODS:
+        # An access review reads nothing: every authenticated user may ask one, as in kube-apiserver.
+        reviewing = method == "POST" and scope["path"] == SELF_SUBJECT_ACCESS_REVIEWS
+        if identity.read_only and method not in READ_METHODS and not reviewing:
             await self._refuse(scope, receive, send, forbidden(identity, method, scope["path"]))
             return
-        await self._app({**scope, USER_SCOPE_KEY: identity.user}, receive, send)
+        scoped = {**scope, USER_SCOPE_KEY: identity.user, READ_ONLY_SCOPE_KEY: identity.read_only}
+        await self._app(scoped, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: ClusterError) -> None:
         if scope["type"] == "websocket":

@@ -29,6 +29,7 @@ from starlette.responses import Response
 
 from sparkfleet.cluster import BadRequest, ClusterError, NotFound, Obj
 from sparkfleet.server import writes
+from sparkfleet.server.crdserving import serve_crds
 from sparkfleet.server.discovery import discovery_document
 from sparkfleet.server.errors import MethodNotAllowed, ServiceUnavailable, status_of
 from sparkfleet.server.paging import read_page
@@ -43,7 +44,7 @@ from sparkfleet.server.request import (
     number,
     resource_version,
 )
-from sparkfleet.server.routes import BINDING, Discovery, ResourcePath, Subresource, parse_path
+from sparkfleet.server.routes import BINDING, CRDS, Discovery, ResourcePath, Subresource, parse_path
 from sparkfleet.server.tables import TableEvents, table_of, table_request
 from sparkfleet.server.watchstream import LogStream, WatchStream
 
@@ -191,6 +192,10 @@ def _websocket_refused(target: ResourcePath) -> Response:
 
 def _resource(ctx: ApiContext, target: ResourcePath, req: ApiRequest) -> AsgiResponse:
     method, query, sub = req.method, req.query, target.subresource
+    if target.info is CRDS:
+        if method not in ("GET", "HEAD") or target.watch or flag(query, "watch"):
+            raise _not_allowed(req, target)
+        return serve_crds(ctx, target, req)
     if target.info is BINDING or sub is Subresource.BINDING:
         if method != "POST" or target.namespace is None:
             raise _not_allowed(req, target)

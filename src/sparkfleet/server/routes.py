@@ -23,6 +23,7 @@ from sparkfleet.cluster import NotFound
 __all__ = [
     "BINDING",
     "CORE_VERSION",
+    "CRDS",
     "Discovery",
     "DiscoveryDocument",
     "ResourcePath",
@@ -31,10 +32,23 @@ __all__ = [
     "has_status",
     "kinds_of",
     "parse_path",
+    "served_group_versions",
     "subresources_of",
 ]
 
 CORE_VERSION = "v1"
+
+CRDS = KindInfo(
+    "CustomResourceDefinition",
+    "apiextensions.k8s.io/v1",
+    "customresourcedefinitions",
+    False,
+    "base:Model",
+    ("crd", "crds"),
+    status_subresource=False,
+)
+"""The CRDs of the custom kinds (server/crds.py): served read-only (get, list), never stored, so no model
+of theirs is ever loaded."""
 
 
 class Subresource(StrEnum):
@@ -57,7 +71,8 @@ def subresources_of(info: KindInfo) -> tuple[Subresource, ...]:
 
 
 def group_versions() -> dict[str, list[str]]:
-    """Every served API group ("" for core) and its versions, in first-seen order."""
+    """Every API group of the table of kinds ("" for core) and its versions, in first-seen order (the
+    OpenAPI documents'; discovery adds apiextensions.k8s.io: `served_group_versions`)."""
     groups: dict[str, list[str]] = {}
     for info in KINDS:
         versions = groups.setdefault(info.group, [])
@@ -66,11 +81,20 @@ def group_versions() -> dict[str, list[str]]:
     return groups
 
 
+def served_group_versions() -> dict[str, list[str]]:
+    """The groups of the table of kinds and apiextensions.k8s.io, whose CRDs describe the custom kinds."""
+    groups = group_versions()
+    groups.setdefault(CRDS.group, []).append(CRDS.version)
+    return groups
+
+
 def kinds_of(group: str, version: str) -> list[KindInfo]:
     api_version = f"{group}/{version}" if group else version
     found = [info for info in KINDS if info.api_version == api_version]
     if api_version == BINDING.api_version:
         found.append(BINDING)
+    if api_version == CRDS.api_version:
+        found.append(CRDS)
     return found
 
 
@@ -121,7 +145,7 @@ def parse_path(path: str) -> Discovery | ResourcePath:
         if not rest:
             return Discovery(DiscoveryDocument.GROUP_LIST)
         group = rest[0]
-        if not group or group not in group_versions():
+        if not group or group not in served_group_versions():
             raise _not_found(path)
         if len(rest) == 1:
             return Discovery(DiscoveryDocument.GROUP, group)

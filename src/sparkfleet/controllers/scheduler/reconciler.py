@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +29,7 @@ from sparkfleet.controllers.support.schedulerstate import (
     read_state,
     write_state,
 )
+from sparkfleet.controllers.support.yunikornmetrics import YuniKornMetrics
 from sparkfleet.engine.scheduling import (
     PLACEHOLDER_IMAGE,
     AppState,
@@ -84,6 +86,7 @@ class SchedulerReconciler:
         component: str = COMPONENT,
         pending_poll: float = PENDING_POLL_SECONDS,
         placeholder_image: str = PLACEHOLDER_IMAGE,
+        metrics: YuniKornMetrics | None = None,
     ) -> None:
         self.cluster = cluster
         self.clock = clock
@@ -91,6 +94,7 @@ class SchedulerReconciler:
         self.component = component
         self.pending_poll = pending_poll
         self.placeholder_image = placeholder_image
+        self.metrics = metrics
         self._seen_lock = threading.Lock()
         self._pod_seen: dict[str, tuple[Any, ...]] = {}
         self._node_seen: dict[str, tuple[Any, ...]] = {}
@@ -139,6 +143,7 @@ class SchedulerReconciler:
             return event.type == WatchEventType.ADDED or previous != signature
 
     def reconcile(self, key: str) -> Result:
+        started = time.perf_counter()  # the metrics' latencies are CPU work, not the injected clock's time
         now = self.clock.now()
         if self._apps is None:
             self._restore()
@@ -155,8 +160,12 @@ class SchedulerReconciler:
                 apps=self._apps or {},
                 placeholder_image=self.placeholder_image,
             )
+            scheduling = time.perf_counter()
             decision = schedule(snapshot)
+            latency = time.perf_counter() - scheduling
         ok = apply_decision(self.cluster, self._events, pods, decision, now)
+        if self.metrics is not None:
+            self.metrics.record(snapshot.nodes, decision, latency, time.perf_counter() - started)
         self._apps = dict(decision.apps)
         self._queues = decision.queues
         self._persist()

@@ -37,6 +37,7 @@ from sparkfleet.api.wire import (
 from sparkfleet.clock import Clock
 from sparkfleet.cloud import Cloud
 from sparkfleet.cluster import Cluster, Obj
+from sparkfleet.controllers.support.karpentermetrics import KarpenterMetrics
 from sparkfleet.controllers.support.offeringcache import OfferingCache
 from sparkfleet.engine.provisioning import (
     ExistingNode,
@@ -187,7 +188,8 @@ class PodRequestCache:
 @dataclass(eq=False, repr=False)
 class FleetReconciler:
     """What the provisioner and disruption hold alike: the store, the clock, the fleet, the unavailable
-    offerings and the Events' source, a lock that serialises their passes, and the pods parsed once.
+    offerings, the Events' source, Karpenter's metrics (when kept), a lock that serialises their passes,
+    and the pods parsed once.
 
     A dataclass so that each adds its own state as fields and the constructor is written once; `eq=False`
     keeps identity equality and hashing, as a reconciler is a live object, not a value.
@@ -199,6 +201,7 @@ class FleetReconciler:
     offerings: OfferingCache
     _: KW_ONLY
     component: str = COMPONENT
+    metrics: KarpenterMetrics | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _requests: PodRequestCache = field(default_factory=PodRequestCache, init=False)
 

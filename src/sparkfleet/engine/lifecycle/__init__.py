@@ -21,9 +21,10 @@ from sparkfleet.engine.lifecycle.scheduled import (
     decide_schedule,
     run_name,
 )
-from sparkfleet.engine.lifecycle.transitions import TRANSITIONS, Observation, transition
+from sparkfleet.engine.lifecycle.transitions import TERMINAL_STATES, TRANSITIONS, Observation, transition
 
 __all__ = [
+    "TERMINAL_STATES",
     "TRANSITIONS",
     "Action",
     "EventType",

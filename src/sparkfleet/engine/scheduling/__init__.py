@@ -6,7 +6,7 @@ queue guarantees. No clock, no I/O, no randomness: the same snapshot always give
 """
 
 from sparkfleet.api.wire import EventType
-from sparkfleet.engine.scheduling.apps import app_id_of, is_placeholder
+from sparkfleet.engine.scheduling.apps import app_id_of, is_placeholder, queue_of
 from sparkfleet.engine.scheduling.convert import Converter, partition_of, snapshot_from_objects, timestamp
 from sparkfleet.engine.scheduling.decision import (
     Bind,
@@ -69,6 +69,7 @@ __all__ = [
     "parse_policy_parameters",
     "parse_task_groups",
     "partition_of",
+    "queue_of",
     "schedule",
     "snapshot_from_objects",
     "timestamp",
