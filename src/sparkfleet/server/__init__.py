@@ -1,7 +1,7 @@
 """The local HTTP API: the Kubernetes REST conventions over the `Cluster` port, token-protected on loopback.
 
 `create_app` builds the ASGI app, `start_server`/`serve` run it with uvicorn, and `RemoteCluster` is the
-`Cluster` port over it for the command line.
+`Cluster` port over it for the command line; `connect` opens one on any Kubernetes API from a kubeconfig.
 
 Each name is imported from its module when first used, so a command that only talks to a running
 server (`sparkfleet get`) loads the HTTP client, not the ASGI app, uvicorn or the TLS tooling.
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sparkfleet.server.client import RemoteCluster, RemoteWatch
     from sparkfleet.server.crds import crds_yaml, custom_resource_definitions
     from sparkfleet.server.handlers import LogReader
+    from sparkfleet.server.kubeconnect import KubeconfigError, connect
     from sparkfleet.server.limits import ObjectQuota, RequestLimits
     from sparkfleet.server.serve import ServerHandle, TlsFiles, bind_socket, kubeconfig, serve, start_server
     from sparkfleet.server.tls import ensure_pki
@@ -34,6 +35,8 @@ _MODULE_OF = {
     "crds_yaml": "crds",
     "custom_resource_definitions": "crds",
     "LogReader": "handlers",
+    "KubeconfigError": "kubeconnect",
+    "connect": "kubeconnect",
     "ObjectQuota": "limits",
     "RequestLimits": "limits",
     "ServerHandle": "serve",
@@ -66,6 +69,7 @@ class _Face(ModuleType):
 sys.modules[__name__].__class__ = _Face
 
 __all__ = [
+    "KubeconfigError",
     "LogReader",
     "ObjectQuota",
     "RemoteCluster",
@@ -76,6 +80,7 @@ __all__ = [
     "TokenError",
     "add_token",
     "bind_socket",
+    "connect",
     "crds_yaml",
     "create_app",
     "custom_resource_definitions",

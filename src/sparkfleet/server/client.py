@@ -25,7 +25,9 @@ import httpx
 from sparkfleet.cluster import (
     Closing,
     ClusterError,
+    Conflict,
     FieldSelectorArg,
+    Gone,
     Invalid,
     KindInfo,
     LabelSelectorArg,
@@ -46,6 +48,19 @@ __all__ = ["RemoteCluster", "RemoteWatch", "resource_path"]
 _DEFAULT_NAMESPACE = "default"
 
 
+# By HTTP code, for answers whose Status has no reason the port knows (or no Status at all: a proxy in
+# front of the API server), as apimachinery reads a bare code.
+_BY_CODE: dict[int, type[ClusterError]] = {404: NotFound, 409: Conflict, 410: Gone}
+
+
+def _error(body: object, code: int) -> ClusterError:
+    error = error_from_status(body, code)
+    fallback = _BY_CODE.get(code)
+    if isinstance(error, ServerError) and fallback is not None:
+        return fallback(error.message, kind=error.kind, name=error.name)
+    return error
+
+
 def _raise_for(response: httpx.Response) -> None:
     if response.status_code < 400:
         return
@@ -53,7 +68,7 @@ def _raise_for(response: httpx.Response) -> None:
         body: object = response.json()
     except ValueError:
         body = response.text
-    raise error_from_status(body, response.status_code)
+    raise _error(body, response.status_code)
 
 
 def _segment(text: str) -> str:
@@ -128,7 +143,7 @@ class RemoteWatch(Closing):
             kind, obj = event.get("type"), event.get("object") or {}
             if kind == "ERROR":
                 self.close()
-                raise error_from_status(obj, int(obj.get("code") or 500))
+                raise _error(obj, int(obj.get("code") or 500))
             rv = (obj.get("metadata") or {}).get("resourceVersion")
             if kind == "BOOKMARK":
                 if rv:
@@ -168,10 +183,13 @@ class RemoteCluster(Closing):
         field_validation: str = "Strict",
         ca_file: str | Path | None = None,
         http: httpx.Client | None = None,
+        namespace: str = _DEFAULT_NAMESPACE,
     ) -> None:
         """`field_validation`: what the server does with unknown fields (Strict refuses them, as the
         embedded models do). `ca_file`: the certificate to trust for an https URL (else the system's).
-        `http`: a ready client (its base URL and headers are used as they are)."""
+        `http`: a ready client, its base URL, TLS and auth used as they are (`connect` builds one from a
+        kubeconfig). `namespace`: where a namespaced object given without one goes (a kubeconfig
+        context's namespace)."""
         headers = {"Accept": "application/json", "User-Agent": "sparkfleet"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -184,6 +202,7 @@ class RemoteCluster(Closing):
             http.headers.update(headers)
         self._http = http
         self._field_validation = field_validation
+        self._namespace = namespace or _DEFAULT_NAMESPACE
         self._watches: list[RemoteWatch] = []
         self._lock = threading.Lock()
 
@@ -207,20 +226,24 @@ class RemoteCluster(Closing):
     def _write_params(self) -> dict[str, str]:
         return {"fieldValidation": self._field_validation} if self._field_validation else {}
 
-    @staticmethod
-    def _target(obj: Obj) -> tuple[KindInfo, str | None, str]:
+    @property
+    def namespace(self) -> str:
+        """Where a namespaced object given without a namespace goes."""
+        return self._namespace
+
+    def _target(self, obj: Obj) -> tuple[KindInfo, str | None, str]:
         if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
             raise Invalid("Object 'Kind' is missing: every object needs a kind")
         info = lookup(obj["kind"])
         metadata = obj.get("metadata") or {}
-        namespace = (metadata.get("namespace") or _DEFAULT_NAMESPACE) if info.namespaced else None
+        namespace = (metadata.get("namespace") or self._namespace) if info.namespaced else None
         return info, namespace, str(metadata.get("name") or "")
 
     # --- Cluster -----------------------------------------------------------------------------------
 
     def get(self, kind: str, namespace: str | None, name: str) -> Obj:
         info = lookup(kind)
-        scope = (namespace or _DEFAULT_NAMESPACE) if info.namespaced else None
+        scope = (namespace or self._namespace) if info.namespaced else None
         result: Obj = self._request("GET", resource_path(info, scope, name))
         return result
 
@@ -287,13 +310,35 @@ class RemoteCluster(Closing):
         self, kind: str, namespace: str | None, name: str, patch: Obj, subresource: str | None = None
     ) -> Obj:
         info = lookup(kind)
-        scope = (namespace or _DEFAULT_NAMESPACE) if info.namespaced else None
+        scope = (namespace or self._namespace) if info.namespaced else None
         result: Obj = self._request(
             "PATCH",
             resource_path(info, scope, name, subresource),
             params=self._write_params(),
             body=patch,
             content_type="application/merge-patch+json",
+        )
+        return result
+
+    def apply(self, obj: Obj, field_manager: str, force: bool = False) -> Obj:
+        """Server-side apply (`kubectl apply --server-side`): `obj` is the configuration `field_manager`
+        wants; the server creates the object if it is absent, else merges it in. `force` takes over
+        fields another manager owns instead of answering Conflict."""
+        if not field_manager:
+            raise Invalid("fieldManager is required for server-side apply: name the applier")
+        info, namespace, name = self._target(obj)
+        if not name:
+            raise Invalid("metadata.name is required for server-side apply")
+        params = {**self._write_params(), "fieldManager": field_manager}
+        if force:
+            params["force"] = "true"
+        body = {**obj, "kind": info.kind, "apiVersion": obj.get("apiVersion") or info.api_version}
+        result: Obj = self._request(
+            "PATCH",
+            resource_path(info, namespace, name),
+            params=params,
+            body=body,  # JSON is YAML, so the apply patch goes as JSON
+            content_type="application/apply-patch+yaml",
         )
         return result
 
@@ -305,7 +350,7 @@ class RemoteCluster(Closing):
         propagation_policy: PropagationPolicy | str = PropagationPolicy.BACKGROUND,
     ) -> Obj:
         info = lookup(kind)
-        scope = (namespace or _DEFAULT_NAMESPACE) if info.namespaced else None
+        scope = (namespace or self._namespace) if info.namespaced else None
         policy = (
             propagation_policy.value
             if isinstance(propagation_policy, PropagationPolicy)
@@ -318,7 +363,7 @@ class RemoteCluster(Closing):
 
     def bind(self, namespace: str, pod_name: str, node_name: str) -> Obj:
         info = lookup("Pod")
-        scope = namespace or _DEFAULT_NAMESPACE
+        scope = namespace or self._namespace
         binding = {
             "apiVersion": "v1",
             "kind": "Binding",
