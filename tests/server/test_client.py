@@ -3,9 +3,13 @@ embedded store gives them (a handful of the cluster contract checks, run over HT
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from sparkfleet.clock import VirtualClock
@@ -25,6 +29,8 @@ from sparkfleet.server import RemoteCluster, ServerHandle, create_app, start_ser
 from sparkfleet.server.client import resource_path
 from sparkfleet.server.errors import FieldInvalid, Unauthorized
 from support.objects import configmap, node, owner_ref, pod, spark_app
+
+from .builders import TOKEN
 
 ADDED, MODIFIED, DELETED = WatchEventType.ADDED, WatchEventType.MODIFIED, WatchEventType.DELETED
 
@@ -193,3 +199,125 @@ def test_an_expired_resource_version_raises_gone(tmp_path: Path, clock: VirtualC
             with pytest.raises(Gone, match="too old resource version"):
                 next(watch)
             assert watch.closed
+
+
+# --- bookmarks, Gone and Conflict as a Kubernetes API server sends them ----------------------------
+
+
+def scripted(status: int, lines: list[dict[str, Any]] | None = None, body: Any = None) -> RemoteCluster:
+    """A RemoteCluster whose every request gets one scripted answer: a watch stream of `lines`, or
+    `body` (JSON, or text for a non-JSON answer)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if lines is not None:
+            stream = "".join(json.dumps(line) + "\n" for line in lines).encode()
+            return httpx.Response(status, content=stream, headers={"Content-Type": "application/json"})
+        if isinstance(body, str):
+            return httpx.Response(status, text=body)
+        return httpx.Response(status, json=body)
+
+    http = httpx.Client(base_url="https://api.example", transport=httpx.MockTransport(answer))
+    return RemoteCluster("https://api.example", http=http)
+
+
+def test_bookmarks_move_the_resource_version_without_being_events() -> None:
+    stream = [
+        {"type": "ADDED", "object": pod("p") | {"metadata": {"name": "p", "resourceVersion": "5"}}},
+        {
+            "type": "BOOKMARK",
+            "object": {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": "9"}},
+        },
+        {
+            "type": "BOOKMARK",
+            "object": {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": "12"}},
+        },
+    ]
+    with scripted(200, stream) as remote, remote.watch("Pod", resource_version="4") as watch:
+        first = next(watch)
+        assert (first.type, watch.resource_version) == (ADDED, "5")
+        assert list(watch) == []
+        assert watch.resource_version == "12"  # where a new watch resumes
+
+
+def test_an_idle_watch_gets_bookmarks_from_the_embedded_server(cluster: EmbeddedCluster) -> None:
+    for name in ("a", "b", "c"):
+        cluster.create(configmap(name))
+    app = create_app(cluster, TOKEN, bookmark_interval=0.05)
+    with start_server(app, TOKEN) as handle, RemoteCluster(handle.url, TOKEN, timeout=10.0) as remote:
+        watch = remote.watch("Pod")
+        got: list[str] = []
+        reader = threading.Thread(target=lambda: got.append(next(watch).object["metadata"]["name"]))
+        reader.start()
+        for _ in range(400):  # bounded: up to 20 s for the first bookmark
+            if watch.resource_version == "3":
+                break
+            time.sleep(0.05)
+        assert watch.resource_version == "3"  # from bookmarks alone: no Pod event has come
+        assert got == []
+        cluster.create(pod("p"))
+        reader.join(10)
+        assert got == ["p"]
+        assert watch.resource_version == "4"
+        watch.close()
+
+
+def test_a_watch_answered_410_raises_gone() -> None:
+    expired = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "message": "too old resource version: 1 (4242)",
+        "reason": "Expired",
+        "code": 410,
+    }
+    # kube-apiserver sends an ERROR event in a 200 stream; a proxy may answer 410 without a Status.
+    with scripted(200, [{"type": "ERROR", "object": expired}]) as remote:
+        watch = remote.watch("Pod", resource_version="1")
+        with pytest.raises(Gone, match="too old resource version"):
+            next(watch)
+        assert watch.closed
+    with scripted(410, body="gone") as remote, pytest.raises(Gone):
+        remote.watch("Pod", resource_version="1")
+
+
+def test_a_409_is_a_conflict_with_or_without_a_status() -> None:
+    stale = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "message": 'Operation cannot be fulfilled on configmaps "c": the object has been modified',
+        "reason": "Conflict",
+        "details": {"name": "c", "kind": "configmaps"},
+        "code": 409,
+    }
+    with scripted(409, body=stale) as remote, pytest.raises(Conflict, match="has been modified") as caught:
+        remote.update(configmap("c"))
+    assert (caught.value.kind, caught.value.name) == ("configmaps", "c")
+    with scripted(409, body="conflict") as remote, pytest.raises(Conflict):
+        remote.update(configmap("c"))
+
+
+# --- server-side apply --------------------------------------------------------------------------------
+
+
+def test_server_side_apply_creates_then_merges(remote: RemoteCluster, cluster: EmbeddedCluster) -> None:
+    created = remote.apply(configmap("settings", labels={"team": "a"}, mode="fast"), "sparkfleet-test")
+    assert created["data"] == {"mode": "fast"}
+    assert cluster.get("ConfigMap", "default", "settings")["metadata"]["uid"] == created["metadata"]["uid"]
+    again = remote.apply(configmap("settings", retries="3"), "sparkfleet-test", force=True)
+    assert again["metadata"]["uid"] == created["metadata"]["uid"]
+    assert again["data"] == {"mode": "fast", "retries": "3"}  # fields left out are kept (no ownership)
+    assert again["metadata"]["labels"] == {"team": "a"}
+
+
+def test_server_side_apply_names_what_is_missing(remote: RemoteCluster) -> None:
+    with pytest.raises(Invalid, match="fieldManager is required"):
+        remote.apply(configmap("settings"), "")
+    nameless = configmap("settings")
+    del nameless["metadata"]["name"]
+    with pytest.raises(Invalid, match=r"metadata\.name is required"):
+        remote.apply(nameless, "sparkfleet-test")
+    app = spark_app("pi")
+    app["spec"]["colour"] = "blue"
+    with pytest.raises(BadRequest, match=r'unknown field "spec\.colour"'):
+        remote.apply(app, "sparkfleet-test")
