@@ -250,3 +250,14 @@ def test_a_missing_or_malformed_kubeconfig_is_named(tmp_path: Path, no_ambient_c
     broken.write_text("clusters: [\n")
     with pytest.raises(KubeconfigError, match=r"broken\.yaml is not valid YAML"):
         connect(broken)
+
+
+def test_an_auth_provider_user_is_refused_naming_the_context(
+    tls_server: ServerHandle, tmp_path: Path, no_ambient_config: Path
+) -> None:
+    config = tls_server.kubeconfig(CONTEXT)
+    config["users"][0]["user"] = {"auth-provider": {"name": "oidc", "config": {"idp-issuer-url": "x"}}}
+    with pytest.raises(
+        KubeconfigError, match=rf'context "{CONTEXT}" cannot be used: auth-provider not supported'
+    ):
+        connect(write_kubeconfig(tmp_path / "oidc.yaml", config))
