@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import socket
 import subprocess
 import sys
 import threading
@@ -144,6 +145,22 @@ def test_fabric8s_websocket_attempts_do_not_fill_the_log(server: ServerHandle) -
     finally:
         uvicorn_log.removeHandler(collect)
     assert collect.messages == ["something that matters"]
+
+
+def test_a_websocket_handshake_on_a_watch_is_answered_as_plain_http_whatever_websocket_library_is_installed(
+    server: ServerHandle,
+) -> None:
+    # wsproto comes with lightkube (httpx-ws): uvicorn would accept WebSockets if not told otherwise, and
+    # fabric8 takes a refused handshake (403) as the watch's failure instead of falling back to HTTP.
+    handshake = (
+        f"GET {PODS}?watch=true HTTP/1.1\r\nHost: {server.host}\r\nAuthorization: Bearer {TOKEN}\r\n"
+        "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    with socket.create_connection((server.host, server.port), 10) as sock:
+        sock.sendall(handshake.encode())
+        status_line = sock.makefile("rb").readline()
+    assert status_line.split()[1] == b"200"
 
 
 def test_kubeconfig_points_kubectl_at_the_server(server: ServerHandle) -> None:

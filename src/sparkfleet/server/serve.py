@@ -81,6 +81,9 @@ class _Server(uvicorn.Server):
             uvicorn.Config(
                 app,
                 http=bounded_protocol(header_timeout),
+                # No WebSocket is served, whichever WebSocket library happens to be installed: an upgrade
+                # request is answered as plain HTTP, which is what makes fabric8 fall back to an HTTP watch.
+                ws="none",
                 log_level="warning",
                 access_log=False,
                 lifespan="off",
