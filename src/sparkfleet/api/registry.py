@@ -144,6 +144,15 @@ KINDS: tuple[KindInfo, ...] = (
         status_subresource=False,
     ),
     KindInfo(
+        "Lease",
+        "coordination.k8s.io/v1",
+        "leases",
+        True,
+        "coordination:Lease",
+        (),
+        status_subresource=False,
+    ),
+    KindInfo(
         "NetworkPolicy",
         "networking.k8s.io/v1",
         "networkpolicies",

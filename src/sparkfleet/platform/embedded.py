@@ -1,6 +1,7 @@
-"""The composition root: where a cluster's adapters are chosen and wired.
+"""The embedded cluster: the store, the local runtime and, unless they run in a process of their own, the
+controllers (`platform/controllerset.py`), wired on one home.
 
-Only this module, the command line, the HTTP server and tests pick adapters; the controllers see ports.
+Only this package, the command line, the HTTP server and tests pick adapters; the controllers see ports.
 """
 
 from __future__ import annotations
@@ -10,48 +11,21 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry, disable_created_metrics
+from prometheus_client import CollectorRegistry
 
-from sparkfleet.api.cloudsettings import CloudProvider
-from sparkfleet.api.ec2nodeclass import EC2NodeClass
-from sparkfleet.api.karpenter import NodePool
-from sparkfleet.api.wire import LABEL_NODEPOOL
 from sparkfleet.clock import Clock
-from sparkfleet.cloud import Cloud, CloudError, LaunchRequest, load_catalog
-from sparkfleet.cloud.sim import SimulatedEC2
-from sparkfleet.cluster import Cluster, NotFound
+from sparkfleet.cloud import Cloud
 from sparkfleet.cluster.embedded import Housekeeping
 from sparkfleet.config import PlatformConfig
-from sparkfleet.controllers import (
-    CostReconciler,
-    GarbageCollectionReconciler,
-    NodeClassStatusReconciler,
-    ProvisionerReconciler,
-    ScheduledSparkApplicationReconciler,
-    SparkApplicationReconciler,
-    TimelineReconciler,
-)
-from sparkfleet.controllers.disruption import DisruptionReconciler
-from sparkfleet.controllers.nodeclaim import NodeClaimReconciler
-from sparkfleet.controllers.scheduler import SchedulerReconciler
 from sparkfleet.controllers.support import (
-    FleetSource,
     InsightMetrics,
     KarpenterMetrics,
     OfferingCache,
     SparkApplicationMetrics,
     YuniKornMetrics,
 )
-from sparkfleet.engine.lifecycle import LifecycleConfig
-from sparkfleet.engine.submission import LOCAL_IMAGE, SubmissionOptions
-from sparkfleet.home import (
-    DEFAULT_CLUSTER,
-    STORE_FILE,
-    YUNIKORN_NAMESPACE,
-    cluster_home,
-    open_embedded_store,
-    seed,
-)
+from sparkfleet.home import open_embedded_store
+from sparkfleet.platform.controllerset import ControllerGroup, ControllerSet
 from sparkfleet.reconcile import Controller
 from sparkfleet.runtime.local import (
     KubeletConfig,
@@ -61,63 +35,16 @@ from sparkfleet.runtime.local import (
     read_pod_log,
 )
 
-CLOUD_FILE = "ec2.json"
-"""The simulated EC2 region's instances, launches and due events, kept so that nodes outlive a restart."""
-
-__all__ = [
-    "CLOUD_FILE",
-    "DEFAULT_CLUSTER",
-    "STORE_FILE",
-    "YUNIKORN_NAMESPACE",
-    "Platform",
-    "cluster_home",
-    "open_embedded_store",
-    "seed",
-]
-
-
-def build_cloud(home: Path, config: PlatformConfig, clock: Clock, store: Cluster) -> Cloud:
-    """The cloud `settings.yaml`'s `cloud.provider` names: the simulated EC2 of the scenario (the default),
-    or EC2 itself through the AWS adapter (its module and boto3 are imported only then)."""
-    settings = config.settings.cloud
-    if settings.provider is CloudProvider.SIM:
-        return SimulatedEC2(
-            load_catalog(),
-            config.scenario,
-            clock,
-            state_file=home / CLOUD_FILE,
-            orphan_grace=timedelta(minutes=settings.orphanGraceMinutes),
-        )
-    from sparkfleet.cloud.aws import AwsEC2  # only here: boto3 comes with the aws extra
-
-    return AwsEC2(settings, load_catalog(), clock, StoredNodeClasses(store))
-
-
-class StoredNodeClasses:
-    """The AWS adapter's EC2NodeClasses, read from the store: a launch's through its claim's NodePool."""
-
-    def __init__(self, store: Cluster) -> None:
-        self._store = store
-
-    def for_launch(self, request: LaunchRequest) -> EC2NodeClass:
-        pool_name = request.tags.get(LABEL_NODEPOOL, "")
-        try:
-            pool = NodePool.model_validate(self._store.get("NodePool", None, pool_name))
-            name = pool.spec.template.spec.nodeClassRef.name
-            return EC2NodeClass.model_validate(self._store.get("EC2NodeClass", None, name))
-        except NotFound as exc:
-            raise CloudError(f"NodeClaim {request.node_claim_name}: {exc}") from None
-
-    def all(self) -> list[EC2NodeClass]:
-        return [EC2NodeClass.model_validate(o) for o in self._store.list("EC2NodeClass").items]
+__all__ = ["Platform"]
 
 
 class Platform:
-    """One cluster: the store, the simulated cloud, the local runtime and every controller, wired.
+    """One cluster: the store, the local runtime, its kubelet and (with `controllers`) every controller.
 
     `start()` runs the controllers on threads; `stop()` stops them and, unless told to leave them running
-    for the next start on this home to adopt, every process the runtime started. The same controllers
-    would run against a real Kubernetes API and EC2: only the adapters chosen here differ.
+    for the next start on this home to adopt, every process the runtime started. Without `controllers`
+    the store and the kubelet run here and the controllers in `sparkfleet controller`, over the API, as
+    they would against a real Kubernetes API and EC2: only the adapters differ.
     """
 
     def __init__(
@@ -128,25 +55,13 @@ class Platform:
         *,
         workers: int = 2,
         workdir: Path | None = None,
+        controllers: bool = True,
     ) -> None:
         self.home = home
         self.config = config
         self.clock = clock
         self.store = open_embedded_store(home, clock, config)
-        disable_created_metrics()  # type: ignore[no-untyped-call]  # the anchors' Go clients have no `_created`
-        self.registry = CollectorRegistry()
-        self.metrics = SparkApplicationMetrics(self.registry)
-        self.yunikorn_metrics = YuniKornMetrics(self.registry)
-        self.karpenter_metrics = KarpenterMetrics(self.registry)
-        self.insight_metrics = insight = InsightMetrics(self.registry)
-        karpenter = self.karpenter_metrics
-        self.cloud = build_cloud(home, config, clock, self.store)
-        # The local runtime runs the installed PySpark: an application that names no image still runs.
-        options = SubmissionOptions(
-            default_image=LOCAL_IMAGE, max_executors=config.settings.limits.maxExecutors
-        )
         history = config.settings.history
-        lifecycle = LifecycleConfig(default_time_to_live_seconds=history.defaultTimeToLiveSeconds)
         # Events expire and the store is compacted in the background (cluster/embedded/housekeeping.py).
         self.housekeeping = Housekeeping(
             self.store,
@@ -154,49 +69,19 @@ class Platform:
             event_ttl=timedelta(seconds=history.event_ttl_seconds),
             interval=timedelta(seconds=history.housekeeping_interval_seconds),
         )
-        self.controllers: list[Controller[Any]] = [
-            Controller(
-                SparkApplicationReconciler(
-                    self.store, clock, options=options, config=lifecycle, metrics=self.metrics
-                ),
-                self.store,
-                clock,
-                workers,
-            ),
-            Controller(ScheduledSparkApplicationReconciler(self.store, clock), self.store, clock, 1),
-            Controller(
-                SchedulerReconciler(self.store, clock, metrics=self.yunikorn_metrics),
-                self.store,
-                clock,
-                workers=1,
-            ),
-        ]
-        self.offerings = OfferingCache()
-        fleets = FleetSource(self.store, self.cloud)
-        self.controllers += [
-            Controller(
-                ProvisionerReconciler(self.store, clock, fleets, self.offerings, metrics=karpenter),
-                self.store,
-                clock,
-                workers=1,
-            ),
-            Controller(
-                NodeClaimReconciler(self.store, clock, self.cloud, self.offerings, metrics=karpenter),
-                self.store,
-                clock,
-                workers=1,
-            ),
-            Controller(
-                DisruptionReconciler(self.store, clock, fleets, self.offerings, metrics=karpenter),
-                self.store,
-                clock,
-                1,
-            ),
-            Controller(NodeClassStatusReconciler(self.store, clock, self.cloud), self.store, clock, 1),
-            Controller(GarbageCollectionReconciler(self.store, clock, self.cloud), self.store, clock, 1),
-            Controller(CostReconciler(self.store, clock, metrics=insight), self.store, clock, 1),
-            Controller(TimelineReconciler(self.store, clock, metrics=insight), self.store, clock, 1),
-        ]
+        groups = tuple(ControllerGroup) if controllers else ()
+        self.controller_set = chosen = ControllerSet(
+            self.store, home, config, clock, groups=groups, workers=workers
+        )
+        self.registry: CollectorRegistry = chosen.registry
+        self.metrics: SparkApplicationMetrics = chosen.metrics
+        self.yunikorn_metrics: YuniKornMetrics = chosen.yunikorn_metrics
+        self.karpenter_metrics: KarpenterMetrics = chosen.karpenter_metrics
+        self.insight_metrics: InsightMetrics = chosen.insight_metrics
+        self.cloud: Cloud | None = chosen.cloud
+        self.offerings: OfferingCache = chosen.offerings
+        self.controllers: list[Controller[Any]] = list(chosen.controllers)
+
         # Pods whose processes outlived an earlier start are taken over by the kubelet, not killed; what
         # belongs to pods that ended or went meanwhile is ended by its sweeps.
         self.runtime = LocalRuntime(home, clock)
