@@ -41,6 +41,7 @@ def test_lookup_by_kind_plural_or_short_name_in_any_case(name: str, kind: str) -
 def test_group_versions_and_scopes_match_the_upstream_apis() -> None:
     table = {k.kind: (k.api_version, k.namespaced) for k in KINDS}
     assert table["PriorityClass"] == ("scheduling.k8s.io/v1", False)
+    assert table["Lease"] == ("coordination.k8s.io/v1", True)
     assert table["SparkApplication"] == ("sparkoperator.k8s.io/v1beta2", True)
     assert table["ScheduledSparkApplication"] == ("sparkoperator.k8s.io/v1beta2", True)
     assert table["NodePool"] == ("karpenter.sh/v1", False)

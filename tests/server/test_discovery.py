@@ -46,6 +46,7 @@ def test_the_group_list_names_every_group_with_its_preferred_version(client: Tes
     groups = {g["name"]: g for g in body["groups"]}
     assert set(groups) == {
         "scheduling.k8s.io",
+        "coordination.k8s.io",
         "networking.k8s.io",
         "sparkoperator.k8s.io",
         "karpenter.sh",

@@ -54,6 +54,7 @@ def test_the_root_lists_every_group_version_with_a_hashed_url() -> None:
     assert set(paths) == {
         "api/v1",
         "apis/scheduling.k8s.io/v1",
+        "apis/coordination.k8s.io/v1",
         "apis/networking.k8s.io/v1",
         "apis/sparkoperator.k8s.io/v1beta2",
         "apis/karpenter.sh/v1",

@@ -27,14 +27,29 @@ T = TypeVar("T")
 
 
 class Background:
-    """The cluster `up` runs for `home` (the test's $SPARKFLEET_HOME), with `config` as its --config."""
+    """The cluster `up` runs for `home` (the test's $SPARKFLEET_HOME), with `config` as its --config;
+    `controllers_out_of_process` as `up --controllers-out-of-process`, `audit_log` as `--audit-log-path`."""
 
-    def __init__(self, home: Path, config: Path | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        config: Path | None = None,
+        *,
+        controllers_out_of_process: bool = False,
+        audit_log: Path | None = None,
+    ) -> None:
         self.home, self.config = home, config
+        self.controllers_out_of_process = controllers_out_of_process
+        self.audit_log = audit_log
         self.client: RemoteCluster | None = None
 
     def up(self) -> RemoteCluster:
-        started = start_background("default", self.config)
+        started = start_background(
+            "default",
+            self.config,
+            controllers_out_of_process=self.controllers_out_of_process,
+            audit_log=self.audit_log,
+        )
         if self.client is not None:
             self.client.close()
         info = started.server

@@ -73,6 +73,20 @@ def up(
             "history.eventTTL, 1h).",
         ),
     ] = None,
+    controllers_out_of_process: Annotated[
+        bool,
+        typer.Option(
+            "--controllers-out-of-process",
+            help="Run the controllers as a `sparkfleet controller` process over the API, as on EKS.",
+        ),
+    ] = False,
+    audit_log_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--audit-log-path",
+            help="Append an audit.k8s.io/v1 Event per API request to this file, as kube-apiserver's.",
+        ),
+    ] = None,
 ) -> None:
     """Start the background cluster: its API on loopback (HTTPS), its controllers, its local runtime."""
     from sparkfleet.api.durations import DurationError
@@ -92,7 +106,14 @@ def up(
                 raise CommandError(f"--event-ttl: {exc}") from None
         try:
             started = start_background(
-                cluster, config, port=port, insecure_http=insecure_http, address=address, event_ttl=event_ttl
+                cluster,
+                config,
+                port=port,
+                insecure_http=insecure_http,
+                address=address,
+                event_ttl=event_ttl,
+                controllers_out_of_process=controllers_out_of_process,
+                audit_log=audit_log_path,
             )
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None

@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -37,6 +38,7 @@ from pathlib import Path
 import httpx
 
 from sparkfleet.api.yamlio import dump_yaml
+from sparkfleet.cli.controllerchild import start_controller, stop_controller
 from sparkfleet.cli.exposure import ANY_ADDRESS, LOOPBACK, is_loopback
 from sparkfleet.cli.home import (
     DEFAULT_API_PORT,
@@ -65,7 +67,7 @@ from sparkfleet.server import (
     ensure_pki,
     kubeconfig,
     new_token,
-    serve,
+    start_server,
 )
 
 _START_TIMEOUT = 60.0
@@ -157,10 +159,14 @@ def start_background(
     insecure_http: bool = False,
     address: str = LOOPBACK,
     event_ttl: str | None = None,
+    controllers_out_of_process: bool = False,
+    audit_log: Path | None = None,
 ) -> Started:
     """Start the cluster's server process unless it runs already; returns once the API answers.
     `port`: see `choose_port`. `insecure_http`: plain HTTP, which kubectl sends no token over.
-    `address`: where the API listens (see `check_address`)."""
+    `address`: where the API listens (see `check_address`). `controllers_out_of_process`: the
+    controllers run in a `sparkfleet controller` process beside it, over the API (cli/controllerchild.py).
+    `audit_log`: where the API appends an audit Event per request (server/audit.py)."""
     home = cluster_home(cluster)
     running = read_server(home)
     if running is not None:
@@ -182,6 +188,10 @@ def start_background(
         command.append("--insecure-http")
     if event_ttl is not None:
         command += ["--event-ttl", event_ttl]
+    if controllers_out_of_process:
+        command.append("--controllers-out-of-process")
+    if audit_log is not None:
+        command += ["--audit-log-path", str(audit_log.resolve())]
     # Why the server failed to start comes back over a pipe: a full disk can refuse the log, not a pipe.
     reasons, report = os.pipe()
     os.set_inheritable(report, True)
@@ -295,6 +305,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--address", default=LOOPBACK)
     parser.add_argument("--insecure-http", action="store_true")
     parser.add_argument("--event-ttl", default=None, help="how long Events are kept (history.eventTTL)")
+    parser.add_argument("--controllers-out-of-process", action="store_true")
+    parser.add_argument("--audit-log-path", type=Path, default=None)
     parser.add_argument("--report-fd", type=int, default=None, help="a pipe to write why start failed")
     args = parser.parse_args(argv)
     report = StartupReport(args.report_fd)
@@ -315,7 +327,8 @@ def _serve(args: argparse.Namespace, report: StartupReport) -> None:
     config = load_config(args.config)
     if args.event_ttl is not None:
         config.settings.history.eventTTL = args.event_ttl
-    platform = Platform(home, config, clock)
+    separate = bool(args.controllers_out_of_process)
+    platform = Platform(home, config, clock, controllers=not separate)
     token = cluster_token(home)
     tls = None if args.insecure_http else ensure_pki(home / PKI_DIR, clock.now())
     app = create_app(
@@ -325,20 +338,21 @@ def _serve(args: argparse.Namespace, report: StartupReport) -> None:
         registry=platform.registry,
         log_reader=platform.log_reader,
         quota=ObjectQuota(platform.config.settings.limits.maxObjectsPerNamespace, platform.store.count),
+        audit_log=args.audit_log_path,
     )
 
-    handles: list[ServerHandle] = []
-    drain = threading.Event()
+    drain, stopping = threading.Event(), threading.Event()
+    children: list[subprocess.Popen[bytes]] = []
 
-    def drain_and_stop(_signum: int, _frame: object) -> None:
-        drain.set()
-        for handle in handles:
-            handle.stop()
+    def on_signal(signum: int, _frame: object) -> None:
+        if signum == DRAIN_SIGNAL:
+            drain.set()
+        stopping.set()
 
-    signal.signal(DRAIN_SIGNAL, drain_and_stop)
+    for signum in (DRAIN_SIGNAL, LEAVE_SIGNAL, signal.SIGINT):
+        signal.signal(signum, on_signal)
 
     def ready(handle: ServerHandle) -> None:
-        handles.append(handle)
         ca = handle.tls.trusted if handle.tls else None
         url = local_url(handle.url, args.address)
         config = kubeconfig(url, token, context_name(args.name), ca_file=ca)
@@ -347,12 +361,23 @@ def _serve(args: argparse.Namespace, report: StartupReport) -> None:
         # Last: `up` waits for this file, so the kubeconfig is there when it returns.
         server = {"url": url, "token": token, "ca": str(ca) if ca else None, "pid": os.getpid()}
         write_private(home / SERVER_FILE, json.dumps(server))
+        if separate:  # once the kubeconfig it connects with is there
+            children.append(start_controller(home, args.config))
         report.done()
 
     platform.start()
+    handle: ServerHandle | None = None
     try:
-        serve(app, token, host=args.address, port=args.port, tls=tls, on_ready=ready)
+        handle = start_server(app, token, host=args.address, port=args.port, tls=tls)
+        ready(handle)
+        stopping.wait()
     finally:
+        # The controllers first, while the API still answers them (they release their Lease over it);
+        # then the API, then the pods and the store.
+        for child in children:
+            stop_controller(child)
+        if handle is not None:
+            handle.stop()
         platform.stop(drain=drain.is_set())
         (home / SERVER_FILE).unlink(missing_ok=True)
 

@@ -5,6 +5,7 @@ The verbs live in modules by what they act on, and each imports its implementati
 - cli/manifest_verbs.py: validate, apply, plan;
 - cli/object_verbs.py: get, describe, delete, events, logs;
 - cli/cluster_verbs.py: run, up, kubeconfig, down, history-server;
+- cli/controller_verbs.py: controller (the controllers alone, against a Kubernetes API);
 - cli/console.py: ui (the web console's sign-in address);
 - cli/cost_verbs.py: cost (per application, queue or NodePool);
 - cli/explain_verbs.py: explain (an application's timeline and why it waits);
@@ -20,6 +21,7 @@ import typer
 from sparkfleet.cli import (
     cluster_verbs,
     console,
+    controller_verbs,
     cost_verbs,
     crd_verbs,
     explain_verbs,
@@ -72,6 +74,7 @@ for _name, _command in (
     ("up", cluster_verbs.up),
     ("kubeconfig", cluster_verbs.kubeconfig_command),
     ("down", cluster_verbs.down),
+    ("controller", controller_verbs.controller),
     ("plan", manifest_verbs.plan),
     ("history-server", cluster_verbs.history_server),
     ("ui", console.ui),
@@ -83,3 +86,7 @@ for _name, _command in (
 
 app.add_typer(examples_app, name="examples")
 app.add_typer(token_app, name="token")
+
+
+if __name__ == "__main__":
+    app()

@@ -18,6 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 from sparkfleet.clock import Clock, SystemClock
 from sparkfleet.cluster import Cluster, NotFound, StorageHealth
 from sparkfleet.server.access import SELF_SUBJECT_ACCESS_REVIEWS, self_subject_access_review
+from sparkfleet.server.audit import AuditLog
 from sparkfleet.server.auth import USER_SCOPE_KEY, Authenticator, BearerAuth
 from sparkfleet.server.console.pages import HISTORY_SERVER, Console
 from sparkfleet.server.discovery import version_info
@@ -133,6 +134,7 @@ def create_app(
     limits: RequestLimits | None = None,
     quota: ObjectQuota | None = None,
     history_server: str = HISTORY_SERVER,
+    audit_log: Path | None = None,
 ) -> Starlette:
     """The API of `cluster`, with /version, /openapi/v2, /openapi/v3, /metrics and the probes.
 
@@ -144,7 +146,8 @@ def create_app(
     watch that allows them. `clock`: what ages in Table responses are measured to (the machine's clock
     unless the cluster runs on another). `limits`: what one request and one client may cost (the
     defaults of server/limits.py); `quota`: how many objects of a kind a namespace may hold (no limit
-    without one). `history_server`: the Spark History Server the web console (/ui) links to."""
+    without one). `history_server`: the Spark History Server the web console (/ui) links to.
+    `audit_log`: a file to append an audit Event to per authenticated request (server/audit.py)."""
     if bookmark_interval <= 0:
         raise ValueError("bookmark_interval must be positive")
     if token is None and token_file is not None:
@@ -225,6 +228,8 @@ def create_app(
         ]
     )
     app.state.streams = streams
+    if audit_log is not None:  # added first, so it runs inside the token check and knows the user
+        app.add_middleware(AuditLog, path=audit_log, user_key=USER_SCOPE_KEY)
     if token is not None:
         app.add_middleware(BearerAuth, authenticator=Authenticator(token, token_file))
     return app

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sparkfleet.cluster import ClusterError, NotFound
 from sparkfleet.server.access import READ_ONLY_SCOPE_KEY, SELF_SUBJECT_ACCESS_REVIEWS
+from sparkfleet.server.audit import rbac_verb
 from sparkfleet.server.console import console_authorization
 from sparkfleet.server.errors import Forbidden, Unauthorized, status_of
 from sparkfleet.server.routes import ResourcePath, parse_path
@@ -54,9 +55,6 @@ CLUSTER_USER = "admin"
 """Who the cluster token speaks for."""
 USER_SCOPE_KEY = "sparkfleet.user"
 """The ASGI scope key that names the authenticated user for the app behind the middleware."""
-
-# HTTP method -> the RBAC verb kube-apiserver names in a Forbidden message.
-_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +109,7 @@ def forbidden(identity: Identity, method: str, path: str) -> Forbidden:
     if not isinstance(target, ResourcePath):
         return Forbidden(f'forbidden: {user} cannot {method.lower()} path "{path}"')
     info = target.info
-    verb = _VERBS.get(method, method.lower())
-    if verb == "delete" and target.collection:
-        verb = "deletecollection"
+    verb = rbac_verb(method, target, watching=False)
     resource = f"{info.plural}/{target.subresource}" if target.subresource else info.plural
     qualified = f"{info.plural}.{info.group}" if info.group else info.plural
     subject = f'{qualified} "{target.name}"' if target.name else qualified

@@ -184,13 +184,14 @@ class RemoteCluster(Closing):
         ca_file: str | Path | None = None,
         http: httpx.Client | None = None,
         namespace: str = _DEFAULT_NAMESPACE,
+        user_agent: str = "sparkfleet",
     ) -> None:
         """`field_validation`: what the server does with unknown fields (Strict refuses them, as the
         embedded models do). `ca_file`: the certificate to trust for an https URL (else the system's).
         `http`: a ready client, its base URL, TLS and auth used as they are (`connect` builds one from a
         kubeconfig). `namespace`: where a namespaced object given without one goes (a kubeconfig
-        context's namespace)."""
-        headers = {"Accept": "application/json", "User-Agent": "sparkfleet"}
+        context's namespace). `user_agent`: how the client names itself (in the server's audit log)."""
+        headers = {"Accept": "application/json", "User-Agent": user_agent}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if http is None:

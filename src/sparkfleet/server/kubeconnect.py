@@ -241,11 +241,17 @@ def _http_client(selected: SingleConfig, timeout: float) -> httpx.Client:
 
 
 def connect(
-    kubeconfig: Path | str | None = None, context: str | None = None, *, timeout: float = 30.0
+    kubeconfig: Path | str | None = None,
+    context: str | None = None,
+    *,
+    timeout: float = 30.0,
+    user_agent: str = "sparkfleet",
 ) -> RemoteCluster:
     """The `Cluster` port over the API server of `context` (else the current context) in `kubeconfig`
     (else `$KUBECONFIG`, `~/.kube/config`, then the in-cluster service account). Objects given without a
     namespace go to the context's namespace, as with kubectl."""
     selected = select_context(load_kubeconfig(kubeconfig), context)
     http = _http_client(selected, timeout)
-    return RemoteCluster(selected.cluster.server, http=http, namespace=selected.namespace)
+    return RemoteCluster(
+        selected.cluster.server, http=http, namespace=selected.namespace, user_agent=user_agent
+    )
