@@ -2,7 +2,7 @@
 
     python bench/controllers.py                 # a table
     python bench/controllers.py --json          # {"store_pods_per_s": X, "gang_pods_per_s": X, ...}
-    python bench/controllers.py --pods 10000    # a smaller run
+    python bench/controllers.py --pods 10000    # a smaller run (--api-pods N for the api case, 0 skips it)
 
 Fleet: 2,000 Ready nodes (16 cpu, 64 GiB allocatable, 110 pods) and queues of the blueprint's shape with
 room for everything (the cases measure scheduling through the store, not quota). Cases:
@@ -12,9 +12,15 @@ room for everything (the cases measure scheduling through the store, not quota).
   gang)  500 Spark-style gangs of 100 (task-group annotations on every member): the controller creates
          the placeholders, binds them, then the members are created and swap into their places; pods/s
          counts the real pods, from the first create to the last real pod bound.
-The engine's share is the time spent inside `engine.scheduling.schedule` over the whole case. Each case
-runs twice in the same process: as the controller runs (a cycle's effects in one store transaction) and,
-as the baseline, with every effect a transaction of its own (the path before cycles were batched).
+  api)   the same plain pods, scheduled by `sparkfleet controller --controllers scheduler` in a process
+         of its own through the HTTP API (served here over HTTPS with a token, as `up` serves it): it
+         watches the pods and binds each through pods/binding. The pods are created in the store; pods/s
+         counts from the first create to the last bind, and the API server's share is this process's CPU
+         time (the server) over the CPU time of both processes.
+The engine's share is the time spent inside `engine.scheduling.schedule` over the whole case. The store
+and gang cases run twice in the same process: as the controller runs (a cycle's effects in one store
+transaction) and, as the baseline, with every effect a transaction of its own (the path before cycles
+were batched).
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import argparse
 import json
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -32,14 +40,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sparkfleet.api.wire import ANNOTATION_TASK_GROUP_NAME, ANNOTATION_TASK_GROUPS, LABEL_PLACEHOLDER
 from sparkfleet.api.yunikorn import CONFIGMAP_NAMES
-from sparkfleet.clock import VirtualClock
+from sparkfleet.clock import SystemClock, VirtualClock
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.controllers.scheduler import effects as effects_module
 from sparkfleet.controllers.scheduler import reconciler as scheduler_module
 from sparkfleet.controllers.scheduler.reconciler import SchedulerReconciler
 from sparkfleet.reconcile import Controller
+from sparkfleet.server import create_app, ensure_pki, new_token, start_server
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NS = "spark-team-a"
@@ -163,18 +174,7 @@ def _run_case(apps: int, *, gang: bool) -> Outcome:
     try:
         clock = VirtualClock(START)
         store = EmbeddedCluster(workdir / "store.db", clock)
-        store.create(
-            {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {"name": CONFIGMAP_NAMES[1], "namespace": "yunikorn"},
-                "data": {"queues.yaml": QUEUES},
-            }
-        )
-        store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
-        nodes = [node(i) for i in range(NODES)]
-        for i in range(0, len(nodes), CREATE_BATCH):
-            store.create_many(nodes[i : i + CREATE_BATCH])
+        _seed(store)
         controller = Controller(SchedulerReconciler(store, clock), store, clock)
         controller.enqueue_all()
         controller.run_until_idle()
@@ -195,14 +195,93 @@ def _run_case(apps: int, *, gang: bool) -> Outcome:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _seed(store: EmbeddedCluster) -> None:
+    store.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": CONFIGMAP_NAMES[1], "namespace": "yunikorn"},
+            "data": {"queues.yaml": QUEUES},
+        }
+    )
+    store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+    nodes = [node(i) for i in range(NODES)]
+    for i in range(0, len(nodes), CREATE_BATCH):
+        store.create_many(nodes[i : i + CREATE_BATCH])
+
+
+@dataclass
+class ApiOutcome:
+    pods: int
+    seconds: float
+    server_cpu: float
+    controller_cpu: float
+
+    @property
+    def pods_per_s(self) -> float:
+        return self.pods / self.seconds
+
+    @property
+    def server_share(self) -> float:
+        return self.server_cpu / max(1e-9, self.server_cpu + self.controller_cpu)
+
+
+def run_api_case(apps: int, timeout: float = 1800.0) -> ApiOutcome:
+    """The scheduler as `sparkfleet controller` over HTTPS against this process's API server."""
+    workdir = Path(tempfile.mkdtemp(prefix="sparkfleet-bench-api-"))
+    store = EmbeddedCluster(workdir / "store.db", SystemClock())
+    handle = None
+    child: subprocess.Popen[bytes] | None = None
+    try:
+        _seed(store)
+        token = new_token()
+        handle = start_server(
+            create_app(store, token), token, tls=ensure_pki(workdir / "pki", datetime.now(UTC))
+        )
+        (workdir / "kubeconfig").write_text(yaml.safe_dump(handle.kubeconfig()))
+        log = (workdir / "controller.log").open("wb")
+        command = [sys.executable, "-m", "sparkfleet.cli.main", "controller", "--controllers", "scheduler"]
+        command += ["--kubeconfig", str(workdir / "kubeconfig"), "--listen", "127.0.0.1:0"]
+        child = subprocess.Popen([*command, "--log-format", "text"], stdout=log, stderr=log)
+        # Ready once it wrote its state ConfigMap: its watches are open.
+        while not store.list("ConfigMap", "yunikorn", field_selector="metadata.name=yunikorn-state").items:
+            if child.poll() is not None:
+                raise RuntimeError((workdir / "controller.log").read_text()[-2000:])
+            time.sleep(0.2)
+        pods = [pod(a, i, gang=False) for a in range(apps) for i in range(PODS_PER_APP)]
+        cpu_before = time.process_time()
+        started = time.perf_counter()
+        for i in range(0, len(pods), CREATE_BATCH):
+            store.create_many(pods[i : i + CREATE_BATCH])
+        while bound(store, real_only=True) < len(pods):
+            if time.perf_counter() - started > timeout or child.poll() is not None:
+                raise RuntimeError(f"{bound(store, real_only=True)} of {len(pods)} pods bound")
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+        server_cpu = time.process_time() - cpu_before
+        child.terminate()
+        child.wait(60)
+        controller = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return ApiOutcome(len(pods), seconds, server_cpu, controller.ru_utime + controller.ru_stime)
+    finally:
+        if child is not None and child.poll() is None:
+            child.kill()
+        if handle is not None:
+            handle.stop()
+        store.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--pods", type=int, default=50_000, help="pods per case (multiple of 100)")
+    parser.add_argument("--api-pods", type=int, default=10_000, help="pods of the api case (0: skip it)")
     args = parser.parse_args()
     apps = max(1, args.pods // PODS_PER_APP)
+    api = run_api_case(max(1, args.api_pods // PODS_PER_APP)) if args.api_pods else None
     cases = {
         (name, batched): run_case(apps, gang=name == "gang", batched=batched)
         for name in ("store", "gang")
@@ -217,6 +296,10 @@ def main() -> None:
             figures[f"{name}_engine_share"] = round(now.engine_share, 3)
             figures[f"{name}_baseline_pods_per_s"] = round(before.pods_per_s)
             figures[f"{name}_ratio"] = round(now.pods_per_s / before.pods_per_s, 2)
+        if api is not None:
+            figures["api_pods"] = api.pods
+            figures["api_pods_per_s"] = round(api.pods_per_s)
+            figures["api_server_share"] = round(api.server_share, 3)
         figures["peak_rss_mb"] = round(peak_rss_mb)
         print(json.dumps(figures))
         return
@@ -227,6 +310,11 @@ def main() -> None:
         print(
             f"{name:<8}{how:<22}{case.pods:>8}{case.seconds:>10.2f}{case.pods_per_s:>10.0f}"
             f"{case.engine_share:>14.0%}"
+        )
+    if api is not None:
+        print(
+            f"{'api':<8}{'sparkfleet controller':<22}{api.pods:>8}{api.seconds:>10.2f}{api.pods_per_s:>10.0f}"
+            f"{'':>14}  API server's CPU share {api.server_share:.0%}"
         )
     print(f"peak RSS {peak_rss_mb:.0f} MB")
 
