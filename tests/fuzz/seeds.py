@@ -76,6 +76,18 @@ def _small_objects() -> list[Obj]:
             "spec": {"podSelector": {"matchLabels": {"app": "fuzz"}}, "policyTypes": ["Ingress"]},
         },
         {
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": {"name": "sparkfleet-controller", "namespace": "default"},
+            "spec": {
+                "holderIdentity": "controller-0",
+                "leaseDurationSeconds": 15,
+                "acquireTime": "2026-01-02T03:04:05.000000Z",
+                "renewTime": "2026-01-02T03:04:15.000000Z",
+                "leaseTransitions": 1,
+            },
+        },
+        {
             "apiVersion": "sparkoperator.k8s.io/v1beta2",
             "kind": "ScheduledSparkApplication",
             "metadata": {"name": "nightly", "namespace": "default"},

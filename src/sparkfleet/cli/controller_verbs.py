@@ -119,7 +119,7 @@ def controller(
     from sparkfleet.cli.objects import CommandError
     from sparkfleet.config import load_config
     from sparkfleet.platform import parse_groups
-    from sparkfleet.reconcile.leader import LeaseConfig
+    from sparkfleet.reconcile import LeaseConfig
     from sparkfleet.server import connect
 
     with user_errors():

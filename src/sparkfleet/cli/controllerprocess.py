@@ -38,12 +38,9 @@ from sparkfleet.clock import Clock, SystemClock
 from sparkfleet.cluster import Cluster, ClusterError
 from sparkfleet.config import PlatformConfig
 from sparkfleet.platform import ControllerGroup, ControllerSet
-from sparkfleet.reconcile.leader import LeaderElection, LeaseConfig
-from sparkfleet.server import ServerHandle, start_server
-from sparkfleet.server.auth import Authenticator, BearerAuth
+from sparkfleet.reconcile import LeaderElection, LeaseConfig
+from sparkfleet.server import Authenticator, BearerAuth, Console, ServerHandle, StreamRegistry, start_server
 from sparkfleet.server.console import PREFIX as CONSOLE_PREFIX
-from sparkfleet.server.console.pages import Console
-from sparkfleet.server.watchstream import StreamRegistry
 
 __all__ = [
     "LOG_FORMATS",

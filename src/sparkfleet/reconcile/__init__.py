@@ -5,7 +5,8 @@ It sits below both so that an adapter (the kubelet) can be driven like a control
 one: it knows the cluster and clock ports and nothing above them.
 """
 
+from sparkfleet.reconcile.leader import LeaderElection, LeaseConfig
 from sparkfleet.reconcile.runner import Controller, Reconciler, Result
 from sparkfleet.reconcile.workqueue import WorkQueue
 
-__all__ = ["Controller", "Reconciler", "Result", "WorkQueue"]
+__all__ = ["Controller", "LeaderElection", "LeaseConfig", "Reconciler", "Result", "WorkQueue"]

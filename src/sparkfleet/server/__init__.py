@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sparkfleet.server.app import create_app, streams_of
-    from sparkfleet.server.auth import new_token
+    from sparkfleet.server.auth import Authenticator, BearerAuth, new_token
     from sparkfleet.server.client import RemoteCluster, RemoteWatch
+    from sparkfleet.server.console.pages import Console
     from sparkfleet.server.crds import crds_yaml, custom_resource_definitions
     from sparkfleet.server.handlers import LogReader
     from sparkfleet.server.kubeconnect import KubeconfigError, connect
@@ -25,13 +26,17 @@ if TYPE_CHECKING:
     from sparkfleet.server.serve import ServerHandle, TlsFiles, bind_socket, kubeconfig, serve, start_server
     from sparkfleet.server.tls import ensure_pki
     from sparkfleet.server.tokens import TokenError, add_token, delete_token, list_tokens
+    from sparkfleet.server.watchstream import StreamRegistry
 
 _MODULE_OF = {
     "create_app": "app",
     "streams_of": "app",
+    "Authenticator": "auth",
+    "BearerAuth": "auth",
     "new_token": "auth",
     "RemoteCluster": "client",
     "RemoteWatch": "client",
+    "Console": "console.pages",
     "crds_yaml": "crds",
     "custom_resource_definitions": "crds",
     "LogReader": "handlers",
@@ -50,6 +55,7 @@ _MODULE_OF = {
     "add_token": "tokens",
     "delete_token": "tokens",
     "list_tokens": "tokens",
+    "StreamRegistry": "watchstream",
 }
 """Each exported name and the module of this package that defines it."""
 
@@ -69,6 +75,9 @@ class _Face(ModuleType):
 sys.modules[__name__].__class__ = _Face
 
 __all__ = [
+    "Authenticator",
+    "BearerAuth",
+    "Console",
     "KubeconfigError",
     "LogReader",
     "ObjectQuota",
@@ -76,6 +85,7 @@ __all__ = [
     "RemoteWatch",
     "RequestLimits",
     "ServerHandle",
+    "StreamRegistry",
     "TlsFiles",
     "TokenError",
     "add_token",
