@@ -4,9 +4,6 @@ has gone unrenewed for its duration (on the standby's own clock), and a released
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -17,18 +14,6 @@ from sparkfleet.reconcile.leader import LeaderElection, LeaseConfig
 
 NS = "sparkfleet-system"
 LEASE = "sparkfleet-controller"
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: VirtualClock) -> Iterator[EmbeddedCluster]:
-    cluster = EmbeddedCluster(tmp_path / "store.db", clock)
-    yield cluster
-    cluster.close()
 
 
 def candidate(store: EmbeddedCluster, clock: VirtualClock, identity: str) -> LeaderElection:

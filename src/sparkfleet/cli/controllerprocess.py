@@ -186,7 +186,13 @@ class ControllerProcess:
     def _start_leading(self) -> None:
         opts = self.options
         chosen = ControllerSet(
-            self.cluster, opts.state_dir, opts.config, self.clock, groups=opts.groups, workers=opts.workers
+            self.cluster,
+            opts.state_dir,
+            opts.config,
+            self.clock,
+            groups=opts.groups,
+            workers=opts.workers,
+            informers=True,
         )
         with self._lock:
             self.controllers = chosen

@@ -1,7 +1,7 @@
 """The cluster port: Kubernetes API semantics over plain dicts (adapters live in subpackages)."""
 
 from sparkfleet.cluster.closing import Closing
-from sparkfleet.cluster.defaults import initial_status, stored_form
+from sparkfleet.cluster.defaults import bound_pod, initial_status, stored_form
 from sparkfleet.cluster.errors import (
     AlreadyExists,
     BadRequest,
@@ -77,6 +77,7 @@ __all__ = [
     "age",
     "as_field_selector",
     "as_label_selector",
+    "bound_pod",
     "cells",
     "columns_for",
     "crd_printer_columns",

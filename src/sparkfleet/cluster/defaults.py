@@ -8,6 +8,8 @@ The API server replaces what a client sent (`initial_status`); the embedded stor
 create leaves out (`missing_status`), so that in-process writers, which own the status they write (the
 kubelet's stand-ins in tests, the runtime), keep it.
 
+`bound_pod` is a pod as the binding subresource leaves it (also what an informer assumes after a bind).
+
 `stored_form` is what the API server does to every written object of a kind before storing it, on
 create, update and patch alike: a Secret's `stringData` merged into `data`, its type defaulted.
 """
@@ -19,9 +21,10 @@ from typing import Any
 
 from sparkfleet.api.quantity import parse_quantity
 from sparkfleet.api.secret import merged_string_data
+from sparkfleet.api.wire import CONDITION_POD_SCHEDULED
 from sparkfleet.cluster.kinds import KindInfo
 
-__all__ = ["initial_status", "missing_status", "qos_class", "stored_form"]
+__all__ = ["bound_pod", "initial_status", "missing_status", "qos_class", "stored_form"]
 
 Obj = dict[str, Any]
 _QOS_RESOURCES = ("cpu", "memory")
@@ -84,3 +87,16 @@ def stored_form(info: KindInfo, obj: Obj) -> Obj:
     if info.kind == "Secret":
         return merged_string_data(obj)
     return obj
+
+
+def bound_pod(current: Obj, node_name: str, now: str) -> Obj:
+    """`bind`: spec.nodeName and a true PodScheduled condition, as the binding subresource does."""
+    spec = dict(current.get("spec") or {})
+    spec["nodeName"] = node_name
+    status = dict(current.get("status") or {})
+    conditions = [c for c in status.get("conditions") or [] if c.get("type") != CONDITION_POD_SCHEDULED]
+    conditions.append(
+        {"type": CONDITION_POD_SCHEDULED, "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
+    )
+    status["conditions"] = conditions
+    return {**current, "spec": spec, "status": status}

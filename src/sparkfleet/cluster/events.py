@@ -105,13 +105,15 @@ def record_event(
         "reportingComponent": source_component,
     }
     for _ in range(_RETRIES):
+        # Create first: most series are new (a pod is scheduled once), so one request records them over HTTP.
+        try:
+            return cluster.create(fresh)
+        except AlreadyExists:
+            pass  # a repeat: count it
         try:
             current = cluster.get("Event", namespace, name)
         except NotFound:
-            try:
-                return cluster.create(fresh)
-            except AlreadyExists:
-                continue  # recorded by someone else meanwhile: count it
+            continue  # deleted meanwhile (expired): start it again
         precondition = {"resourceVersion": current["metadata"]["resourceVersion"]}
         try:
             if _same_series(current, event_type.value, message, source_component, now):

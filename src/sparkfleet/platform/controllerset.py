@@ -43,7 +43,7 @@ from sparkfleet.controllers.support import (
 from sparkfleet.engine.lifecycle import LifecycleConfig
 from sparkfleet.engine.submission import LOCAL_IMAGE, SubmissionOptions
 from sparkfleet.platform.cloudchoice import build_cloud
-from sparkfleet.reconcile import Controller
+from sparkfleet.reconcile import CachedCluster, Controller
 
 __all__ = ["ControllerGroup", "ControllerSet", "parse_groups"]
 
@@ -72,7 +72,11 @@ def parse_groups(text: str) -> frozenset[ControllerGroup]:
 
 class ControllerSet:
     """The chosen controllers, their metrics registry and the cloud they launch nodes in, wired to
-    `cluster`. `state_dir` keeps the simulated EC2's state (unused by the AWS adapter)."""
+    `cluster`. `state_dir` keeps the simulated EC2's state (unused by the AWS adapter).
+
+    With `informers` (a cluster over HTTP) the scheduler reads pods and nodes from informers instead of
+    listing them from the API server each cycle (reconcile/informer.py); the embedded store is read in
+    process and needs none."""
 
     def __init__(
         self,
@@ -83,6 +87,7 @@ class ControllerSet:
         *,
         groups: Iterable[ControllerGroup] = tuple(ControllerGroup),
         workers: int = 2,
+        informers: bool = False,
     ) -> None:
         chosen = frozenset(groups)
         self.groups = chosen
@@ -99,9 +104,10 @@ class ControllerSet:
             self.cloud = build_cloud(state_dir, config, clock, cluster)
         self.offerings = OfferingCache()
         self.controllers: list[Controller[Any]] = []
+        self.caches: list[CachedCluster] = []
 
-        def add(reconciler: Any, count: int = 1) -> None:
-            self.controllers.append(Controller(reconciler, cluster, clock, count))
+        def add(reconciler: Any, count: int = 1, through: Cluster = cluster) -> None:
+            self.controllers.append(Controller(reconciler, through, clock, count))
 
         if ControllerGroup.SPARK in chosen:
             # The local runtime runs the installed PySpark: an application that names no image still runs.
@@ -118,7 +124,11 @@ class ControllerSet:
             )
             add(ScheduledSparkApplicationReconciler(cluster, clock))
         if ControllerGroup.SCHEDULER in chosen:
-            add(SchedulerReconciler(cluster, clock, metrics=self.yunikorn_metrics))
+            scheduled: Cluster = cluster
+            if informers:
+                scheduled = cached = CachedCluster(cluster, ("Pod", "Node"), clock)
+                self.caches.append(cached)
+            add(SchedulerReconciler(scheduled, clock, metrics=self.yunikorn_metrics), through=scheduled)
         if self.cloud is not None:
             cloud = self.cloud
             fleets = FleetSource(cluster, cloud)
@@ -135,6 +145,8 @@ class ControllerSet:
             add(TimelineReconciler(cluster, clock, metrics=insight))
 
     def start(self) -> None:
+        for cache in self.caches:
+            cache.start()
         for controller in self.controllers:
             controller.start()
 
@@ -142,3 +154,5 @@ class ControllerSet:
         """Each controller's workers finish the key they are on (its effects applied whole), then end."""
         for controller in self.controllers:
             controller.stop()
+        for cache in self.caches:
+            cache.stop()

@@ -5,8 +5,18 @@ It sits below both so that an adapter (the kubelet) can be driven like a control
 one: it knows the cluster and clock ports and nothing above them.
 """
 
+from sparkfleet.reconcile.informer import CachedCluster, Informer
 from sparkfleet.reconcile.leader import LeaderElection, LeaseConfig
 from sparkfleet.reconcile.runner import Controller, Reconciler, Result
 from sparkfleet.reconcile.workqueue import WorkQueue
 
-__all__ = ["Controller", "LeaderElection", "LeaseConfig", "Reconciler", "Result", "WorkQueue"]
+__all__ = [
+    "CachedCluster",
+    "Controller",
+    "Informer",
+    "LeaderElection",
+    "LeaseConfig",
+    "Reconciler",
+    "Result",
+    "WorkQueue",
+]

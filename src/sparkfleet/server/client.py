@@ -363,7 +363,12 @@ class RemoteCluster(Closing):
         return result
 
     def bind(self, namespace: str, pod_name: str, node_name: str) -> Obj:
-        info = lookup("Pod")
+        self.post_binding(namespace, pod_name, node_name)
+        return self.get("Pod", namespace or self._namespace, pod_name)
+
+    def post_binding(self, namespace: str, pod_name: str, node_name: str) -> None:
+        """The binding alone (the API server answers it with a Status, not the pod): an informer that
+        holds the pod knows how it looks bound without reading it back."""
         scope = namespace or self._namespace
         binding = {
             "apiVersion": "v1",
@@ -371,8 +376,7 @@ class RemoteCluster(Closing):
             "metadata": {"name": pod_name, "namespace": scope},
             "target": {"apiVersion": "v1", "kind": "Node", "name": node_name},
         }
-        self._request("POST", resource_path(info, scope, pod_name, "binding"), body=binding)
-        return self.get("Pod", scope, pod_name)
+        self._request("POST", resource_path(lookup("Pod"), scope, pod_name, "binding"), body=binding)
 
     def watch(
         self,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sparkfleet.api.wire import CONDITION_POD_SCHEDULED
 from sparkfleet.cluster.defaults import missing_status, stored_form
 from sparkfleet.cluster.embedded.validation import check_metadata, check_name, check_namespace, check_spec
 from sparkfleet.cluster.errors import Conflict, Invalid, NotFound
@@ -167,19 +166,6 @@ def content_changed(old: Obj, new: Obj) -> bool:
         if key not in ("metadata", "status") and old.get(key) != new.get(key):
             return True
     return False
-
-
-def bound_body(current: Obj, node_name: str, now: str) -> Obj:
-    """`bind`: spec.nodeName and a true PodScheduled condition, as the binding subresource does."""
-    spec = dict(current.get("spec") or {})
-    spec["nodeName"] = node_name
-    status = dict(current.get("status") or {})
-    conditions = [c for c in status.get("conditions") or [] if c.get("type") != CONDITION_POD_SCHEDULED]
-    conditions.append(
-        {"type": CONDITION_POD_SCHEDULED, "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
-    )
-    status["conditions"] = conditions
-    return {**current, "spec": spec, "status": status}
 
 
 def owner_uids(obj: Obj) -> list[str]:

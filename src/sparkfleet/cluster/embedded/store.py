@@ -27,6 +27,7 @@ from typing import TypeVar
 from sparkfleet.api.timefmt import format_rfc3339
 from sparkfleet.clock import Clock
 from sparkfleet.cluster.closing import Closing
+from sparkfleet.cluster.defaults import bound_pod
 from sparkfleet.cluster.embedded import rules
 from sparkfleet.cluster.embedded.codec import loads
 from sparkfleet.cluster.embedded.collector import delete_with_dependents
@@ -352,7 +353,7 @@ class EmbeddedCluster(Closing):
                     name=pod_name,
                 )
             return tx.replace(
-                info, current, rules.bound_body(current.obj, node_name, format_rfc3339(self.clock.now()))
+                info, current, bound_pod(current.obj, node_name, format_rfc3339(self.clock.now()))
             )
 
         return self._write(work)

@@ -60,7 +60,7 @@ class RecordCache:
 
     def __init__(self) -> None:
         self._converter = Converter()
-        self._pods: dict[str, tuple[str, PodRecord | None]] = {}
+        self._pods: dict[str, tuple[tuple[str, str | None], PodRecord | None]] = {}
         self._nodes: dict[str, tuple[str, NodeRecord]] = {}
 
     def refresh_priority_classes(self, cluster: Cluster) -> None:
@@ -79,14 +79,16 @@ class RecordCache:
             self._pods.clear()
 
     def pods(self, pods: list[Obj]) -> list[PodRecord]:
-        """Records of the pods, converting only those whose resourceVersion changed since the last cycle."""
+        """Records of the pods, converting only those whose resourceVersion or node changed since the last
+        cycle."""
         cached = self._pods
-        fresh: dict[str, tuple[str, PodRecord | None]] = {}
+        fresh: dict[str, tuple[tuple[str, str | None], PodRecord | None]] = {}
         records: list[PodRecord] = []
         convert = self._converter.pod
         for obj in pods:
             m = obj["metadata"]
-            uid, version = m.get("uid") or "", m.get("resourceVersion") or ""
+            # The node too: an informer holds a bind it assumed under the pod's last resourceVersion.
+            uid, version = m.get("uid") or "", (m.get("resourceVersion") or "", obj["spec"].get("nodeName"))
             hit = cached.get(uid)
             record = hit[1] if hit is not None and hit[0] == version else convert(obj)
             fresh[uid] = (version, record)
