@@ -12,7 +12,6 @@ A pass the cloud fails is logged and tried again at the next interval.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +24,7 @@ from sparkfleet.cloud import Cloud, CloudError, CollectedTemplate, Instance
 from sparkfleet.cluster import Cluster, WatchEvent, record_event
 from sparkfleet.controllers.support.conditions import meta_of
 from sparkfleet.controllers.support.fleet import COMPONENT
-from sparkfleet.reconcile import Result
+from sparkfleet.reconcile import Pacing, Result
 
 __all__ = [
     "INTERVAL",
@@ -63,8 +62,10 @@ class GarbageCollectionReconciler:
     component: str = field(default=COMPONENT, kw_only=True)
     name: str = field(default="garbagecollection", init=False)
     last: Collected | None = field(default=None, init=False)
-    _last_pass: float | None = field(default=None, init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _pacing: Pacing = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._pacing = Pacing(self.clock)
 
     def watches(self) -> Sequence[str]:
         return ("NodeClaim", "EC2NodeClass")
@@ -73,11 +74,9 @@ class GarbageCollectionReconciler:
         return [KEY]
 
     def reconcile(self, key: str) -> Result:
-        with self._lock:
-            now_m = self.clock.monotonic()
-            if self._last_pass is not None and now_m - self._last_pass < self.interval:
-                return Result(requeue_after=self.interval - (now_m - self._last_pass))
-            self._last_pass = now_m
+        with self._pacing.turn(self.interval) as wait:
+            if wait is not None:
+                return Result(requeue_after=wait)
             try:
                 self.last = self.collect()
             except CloudError as exc:

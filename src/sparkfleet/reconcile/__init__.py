@@ -7,6 +7,7 @@ one: it knows the cluster and clock ports and nothing above them.
 
 from sparkfleet.reconcile.informer import CachedCluster, Informer
 from sparkfleet.reconcile.leader import LeaderElection, LeaseConfig
+from sparkfleet.reconcile.pacing import Pacing
 from sparkfleet.reconcile.runner import Controller, Reconciler, Result
 from sparkfleet.reconcile.workqueue import WorkQueue
 
@@ -16,6 +17,7 @@ __all__ = [
     "Informer",
     "LeaderElection",
     "LeaseConfig",
+    "Pacing",
     "Reconciler",
     "Result",
     "WorkQueue",

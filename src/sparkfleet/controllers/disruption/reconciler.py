@@ -19,7 +19,7 @@ from sparkfleet.controllers.disruption.snapshot import build_snapshot
 from sparkfleet.controllers.support.fleet import FleetReconciler, pool_usage
 from sparkfleet.controllers.support.fleetmetrics import FleetMetrics
 from sparkfleet.engine.disruption import DisruptionDecision, disrupt
-from sparkfleet.reconcile import Result
+from sparkfleet.reconcile import Pacing, Result
 
 __all__ = ["KEY", "PASS_SECONDS", "DisruptionReconciler"]
 
@@ -34,12 +34,13 @@ class DisruptionReconciler(FleetReconciler):
     name = "disruption"
     interval: float = field(default=PASS_SECONDS, kw_only=True)
     last_decision: DisruptionDecision | None = field(default=None, init=False)
-    _last_pass: float | None = field(default=None, init=False)
+    _pacing: Pacing = field(init=False)
     _changes: PodChanges = field(init=False)
     _effects: DisruptionEffects = field(init=False)
     _fleet_metrics: FleetMetrics | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
+        self._pacing = Pacing(self.clock)
         self._changes = PodChanges(self.cluster)
         self._effects = DisruptionEffects(self.cluster, self.component)
         if self.metrics is not None:
@@ -53,11 +54,9 @@ class DisruptionReconciler(FleetReconciler):
         return [KEY]
 
     def reconcile(self, key: str) -> Result:
-        with self._lock:
-            now_m = self.clock.monotonic()
-            if self._last_pass is not None and now_m - self._last_pass < self.interval:
-                return Result(requeue_after=self.interval - (now_m - self._last_pass))
-            self._last_pass = now_m
+        with self._pacing.turn(self.interval) as wait:
+            if wait is not None:
+                return Result(requeue_after=wait)
             self.run_pass()
             return Result(requeue_after=self.interval)
 
