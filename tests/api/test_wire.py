@@ -10,7 +10,12 @@ from pathlib import Path
 
 import sparkfleet
 from sparkfleet.api import wire
-from sparkfleet.api.wire import parse_scratch_mounts
+from sparkfleet.api.wire import (
+    CLUSTER_SCHEDULER_NAMES,
+    EMBEDDED_SCHEDULER_NAMES,
+    parse_scratch_mounts,
+    scheduler_names,
+)
 
 PACKAGE = Path(sparkfleet.__file__).parent
 WIRE = PACKAGE / "api" / "wire"
@@ -89,3 +94,10 @@ def test_the_scratch_mounts_annotation_keeps_sources_it_does_not_know_as_none() 
         wire.MountSource.NVME_RAID0,
     )
     assert (second.path, second.size_bytes, second.source) == ("/x", 0, None)
+
+
+def test_scheduler_names_read_as_the_flag_gives_them_and_the_default_scheduler_takes_unnamed_pods() -> None:
+    assert scheduler_names("yunikorn") == CLUSTER_SCHEDULER_NAMES == {"yunikorn"}
+    assert scheduler_names(" yunikorn , default-scheduler ") == EMBEDDED_SCHEDULER_NAMES
+    assert None in EMBEDDED_SCHEDULER_NAMES and "" in EMBEDDED_SCHEDULER_NAMES
+    assert scheduler_names(" , ") == frozenset()

@@ -77,3 +77,9 @@ def test_a_console_token_file_others_may_read_is_refused(tmp_path: Path) -> None
     token.chmod(0o600)
     code, printed = sf_output("controller", "--console-token-file", str(token))
     assert "is empty" in printed
+
+
+def test_a_scheduler_name_list_naming_none_is_refused() -> None:
+    code, printed = sf_output("controller", "--scheduler-name", " , ")
+    assert code == 1
+    assert "--scheduler-name names no scheduler: give yunikorn, default-scheduler or both" in printed

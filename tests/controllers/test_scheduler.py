@@ -15,6 +15,7 @@ import yaml
 
 from sparkfleet.api.blueprint import blueprint_queues, manifest_dict
 from sparkfleet.api.sparkapplication import load_spark_application
+from sparkfleet.api.wire import CLUSTER_SCHEDULER_NAMES, DEFAULT_SCHEDULER_NAME
 from sparkfleet.api.yunikorn import to_configmap
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster import Obj, WatchEvent, WatchEventType
@@ -211,6 +212,28 @@ def test_pods_of_another_scheduler_are_left_alone(world: World) -> None:
     world.settle()
     assert "nodeName" not in world.pod("theirs")["spec"]
     assert "status" not in world.pod("theirs") or not world.pod("theirs")["status"].get("conditions")
+
+
+def test_beside_a_kube_scheduler_only_yunikorns_pods_are_taken(world: World) -> None:
+    world.reconciler = SchedulerReconciler(world.store, world.clock, scheduler_names=CLUSTER_SCHEDULER_NAMES)
+    world.controller = Controller(world.reconciler, world.store, world.clock)
+    world.store.create(node("n1", cpu="8", spark=False))
+    world.store.create(plain_pod("ours"))
+    world.store.create(plain_pod("kube-schedulers", scheduler=DEFAULT_SCHEDULER_NAME))
+    unnamed = plain_pod("unnamed")
+    del unnamed["spec"]["schedulerName"]
+    world.store.create(unnamed)
+    world.settle()
+    assert world.pod("ours")["spec"]["nodeName"] == "n1"
+    for name in ("kube-schedulers", "unnamed"):
+        assert "nodeName" not in world.pod(name)["spec"], name
+
+
+def test_the_embedded_cluster_takes_the_default_schedulers_pods_too(world: World) -> None:
+    world.store.create(node("n1", cpu="8", spark=False))
+    world.store.create(plain_pod("kube-schedulers", scheduler=DEFAULT_SCHEDULER_NAME))
+    world.settle()
+    assert world.pod("kube-schedulers")["spec"]["nodeName"] == "n1"
 
 
 def test_a_spark_gang_reserves_with_placeholders_and_real_pods_take_their_places(world: World) -> None:

@@ -99,6 +99,17 @@ def controller(
             help="Serve the web console at /ui too, behind the token in this file (its owner's alone).",
         ),
     ] = None,
+    scheduler_name: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler-name",
+            help=(
+                "The schedulerName values of the pods the scheduler takes, comma-separated (default: "
+                "yunikorn,default-scheduler; default-scheduler includes pods that name none). On a "
+                "cluster whose kube-scheduler runs, give yunikorn."
+            ),
+        ),
+    ] = None,
     state_dir: Annotated[
         Path | None,
         typer.Option(
@@ -109,6 +120,7 @@ def controller(
     """Run the controllers against a Kubernetes API: one replica leads, the others stand by."""
     from sparkfleet.api.durations import DurationError
     from sparkfleet.api.settings import positive_duration
+    from sparkfleet.api.wire import EMBEDDED_SCHEDULER_NAMES, scheduler_names
     from sparkfleet.cli.controllerprocess import (
         LOG_FORMATS,
         ControllerOptions,
@@ -130,6 +142,11 @@ def controller(
             groups = parse_groups(controllers)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        names = scheduler_names(scheduler_name) if scheduler_name is not None else EMBEDDED_SCHEDULER_NAMES
+        if not names:
+            raise CommandError(
+                "--scheduler-name names no scheduler: give yunikorn, default-scheduler or both"
+            )
         timings: list[float] = []
         for flag, text in (
             ("--leader-elect-lease-duration", lease_duration),
@@ -151,6 +168,7 @@ def controller(
             raise CommandError(str(exc)) from None
         options = ControllerOptions(
             groups=groups,
+            scheduler_names=names,
             config=platform_config,
             state_dir=state_dir or Path(tempfile.gettempdir()) / "sparkfleet-controller",
             listen_host=host,

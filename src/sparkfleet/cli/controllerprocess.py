@@ -34,6 +34,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sparkfleet.api.timefmt import format_micro_time
+from sparkfleet.api.wire import EMBEDDED_SCHEDULER_NAMES, SchedulerNames
 from sparkfleet.clock import Clock, SystemClock
 from sparkfleet.cluster import Cluster, ClusterError
 from sparkfleet.config import PlatformConfig
@@ -76,6 +77,7 @@ class ControllerOptions:
     leader_elect: bool = False
     lease: LeaseConfig = field(default_factory=lambda: LeaseConfig("default", "sparkfleet-controller", ""))
     workers: int = 2
+    scheduler_names: SchedulerNames = EMBEDDED_SCHEDULER_NAMES
     console_token: str | None = None
     """With a token, the web console is served at /ui too, behind that token (the probes and /metrics
     stay open)."""
@@ -192,6 +194,7 @@ class ControllerProcess:
             self.clock,
             groups=opts.groups,
             workers=opts.workers,
+            scheduler_names=opts.scheduler_names,
             informers=True,
         )
         with self._lock:

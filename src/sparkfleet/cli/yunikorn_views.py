@@ -21,11 +21,10 @@ from sparkfleet.api.wire import (
     ANNOTATION_SCHEDULING_POLICY_PARAMETERS,
     ANNOTATION_TASK_GROUP_NAME,
     ANNOTATION_TASK_GROUPS,
-    DEFAULT_SCHEDULER_NAME,
+    EMBEDDED_SCHEDULER_NAMES,
     LABEL_APP_NAME,
     LABEL_SPARK_APP_SELECTOR,
     LABEL_SPARK_ROLE,
-    SCHEDULER_NAME,
 )
 from sparkfleet.api.yunikorn import CONFIGMAP_NAMES, QUEUES_KEY, parse_configmap
 from sparkfleet.cli.objects import CommandError
@@ -47,8 +46,6 @@ from sparkfleet.engine.scheduling import (
 )
 
 __all__ = ["describe_app", "queue_reports", "render_queues"]
-
-_OURS = (None, "", SCHEDULER_NAME, DEFAULT_SCHEDULER_NAME)
 
 
 # --- get queues ----------------------------------------------------------------------------------------
@@ -230,7 +227,8 @@ def describe_app(cluster: Cluster, app_id: str, *, namespace: str | None = None)
     SparkApplication's name (`name` in `namespace`, or `namespace/name`)."""
     state = read_state(cluster)
     apps = state.apps if state is not None else {}
-    pods = [p for p in cluster.list("Pod").items if (p.get("spec") or {}).get("schedulerName") in _OURS]
+    every = cluster.list("Pod").items
+    pods = [p for p in every if (p.get("spec") or {}).get("schedulerName") in EMBEDDED_SCHEDULER_NAMES]
     resolved = _resolve(cluster, app_id, namespace, apps, pods)
     mine = sorted(
         (p for p in pods if _app_of(p) == resolved),

@@ -16,6 +16,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
+from sparkfleet.api.wire import EMBEDDED_SCHEDULER_NAMES, SchedulerNames
 from sparkfleet.clock import Clock
 from sparkfleet.cloud import Cloud
 from sparkfleet.cluster import Cluster
@@ -88,6 +89,7 @@ class ControllerSet:
         groups: Iterable[ControllerGroup] = tuple(ControllerGroup),
         workers: int = 2,
         informers: bool = False,
+        scheduler_names: SchedulerNames = EMBEDDED_SCHEDULER_NAMES,
     ) -> None:
         chosen = frozenset(groups)
         self.groups = chosen
@@ -128,7 +130,10 @@ class ControllerSet:
             if informers:
                 scheduled = cached = CachedCluster(cluster, ("Pod", "Node"), clock)
                 self.caches.append(cached)
-            add(SchedulerReconciler(scheduled, clock, metrics=self.yunikorn_metrics), through=scheduled)
+            scheduler = SchedulerReconciler(
+                scheduled, clock, scheduler_names=scheduler_names, metrics=self.yunikorn_metrics
+            )
+            add(scheduler, through=scheduled)
         if self.cloud is not None:
             cloud = self.cloud
             fleets = FleetSource(cluster, cloud)

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+from sparkfleet.api.wire.kubernetes import DEFAULT_SCHEDULER_NAME
+
 SCHEDULER_NAME = "yunikorn"
+
+SchedulerNames = frozenset[str | None]
+EMBEDDED_SCHEDULER_NAMES: SchedulerNames = frozenset({None, "", SCHEDULER_NAME, DEFAULT_SCHEDULER_NAME})
+"""The pods the embedded cluster's scheduler takes: YuniKorn's and the default scheduler's (an unset
+`schedulerName` is the default's), as no other scheduler runs there."""
+CLUSTER_SCHEDULER_NAMES: SchedulerNames = frozenset({SCHEDULER_NAME})
+"""The pods `sparkfleet controller` takes by default: YuniKorn's only, beside the cluster's own
+kube-scheduler (which YuniKorn, deployed as a second scheduler, leaves the others to)."""
+
+
+def scheduler_names(names: str) -> SchedulerNames:
+    """`yunikorn,default-scheduler` as `--scheduler-name` takes it; naming the default scheduler takes
+    the pods that name none too."""
+    chosen: set[str | None] = {n.strip() for n in names.split(",") if n.strip()}
+    if DEFAULT_SCHEDULER_NAME in chosen:
+        chosen |= {None, ""}
+    return frozenset(chosen)
+
 
 ANNOTATION_APP_ID = "yunikorn.apache.org/app-id"
 LABEL_APP_ID = ANNOTATION_APP_ID

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sparkfleet.api.wire import DEFAULT_SCHEDULER_NAME, SCHEDULER_NAME
+from sparkfleet.api.wire import EMBEDDED_SCHEDULER_NAMES, SchedulerNames
 from sparkfleet.api.yunikorn import CONFIGMAP_NAMES
 from sparkfleet.clock import Clock
 from sparkfleet.cluster import Cluster, WatchEvent, WatchEventType
@@ -55,7 +55,6 @@ RETRY_SECONDS = 1.0
 """Another look after some effect could not be applied (a conflict, a pod that vanished)."""
 MAX_IMMEDIATE_CYCLES = 8
 """Cycles run back to back while applications keep moving, before waiting for a change or a timer."""
-_SCHEDULED_BY_US = (None, "", SCHEDULER_NAME, DEFAULT_SCHEDULER_NAME)
 
 
 @contextmanager
@@ -86,6 +85,7 @@ class SchedulerReconciler:
         component: str = COMPONENT,
         pending_poll: float = PENDING_POLL_SECONDS,
         placeholder_image: str = PLACEHOLDER_IMAGE,
+        scheduler_names: SchedulerNames = EMBEDDED_SCHEDULER_NAMES,
         metrics: YuniKornMetrics | None = None,
     ) -> None:
         self.cluster = cluster
@@ -94,13 +94,14 @@ class SchedulerReconciler:
         self.component = component
         self.pending_poll = pending_poll
         self.placeholder_image = placeholder_image
+        self.scheduler_names = scheduler_names
         self.metrics = metrics
         self._seen_lock = threading.Lock()
         self._pod_seen: dict[str, tuple[Any, ...]] = {}
         self._node_seen: dict[str, tuple[Any, ...]] = {}
         # cycle state (only the single worker that holds the key touches it)
         self._events = EventSink(cluster, component)
-        self._records = RecordCache()
+        self._records = RecordCache(scheduler_names)
         self._config = QueueConfig(cluster, namespace, self._events)
         self._apps: dict[str, AppStatus] | None = None
         self._queues: tuple[QueueReport, ...] = ()
@@ -121,7 +122,7 @@ class SchedulerReconciler:
         if kind == "Node":
             return [PARTITION_KEY] if self._changed(self._node_seen, str(m.get("name")), event) else []
         if kind == "Pod":
-            if (obj.get("spec") or {}).get("schedulerName") not in _SCHEDULED_BY_US:
+            if (obj.get("spec") or {}).get("schedulerName") not in self.scheduler_names:
                 return []
             return [PARTITION_KEY] if self._changed(self._pod_seen, str(m.get("uid")), event) else []
         return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sparkfleet.api.wire import EMBEDDED_SCHEDULER_NAMES, SchedulerNames
 from sparkfleet.cluster import Cluster, ClusterError, Obj
 from sparkfleet.engine.scheduling import Converter, NodeRecord, PodRecord, is_placeholder
 
@@ -58,8 +59,9 @@ class RecordCache:
 
     Used by the single worker that holds the scheduler's key, so it needs no lock."""
 
-    def __init__(self) -> None:
-        self._converter = Converter()
+    def __init__(self, scheduler_names: SchedulerNames = EMBEDDED_SCHEDULER_NAMES) -> None:
+        self.scheduler_names = scheduler_names
+        self._converter = Converter(scheduler_names=scheduler_names)
         self._pods: dict[str, tuple[tuple[str, str | None], PodRecord | None]] = {}
         self._nodes: dict[str, tuple[str, NodeRecord]] = {}
 
@@ -75,7 +77,7 @@ class RecordCache:
             if isinstance(pc.get("value"), int)
         }
         if classes != self._converter.priority_classes:
-            self._converter = Converter(classes)
+            self._converter = Converter(classes, self.scheduler_names)
             self._pods.clear()
 
     def pods(self, pods: list[Obj]) -> list[PodRecord]:

@@ -20,8 +20,9 @@ from sparkfleet.api.wire import (
     ANNOTATION_SCHEDULING_POLICY_PARAMETERS,
     ANNOTATION_TASK_GROUP_NAME,
     ANNOTATION_TASK_GROUPS,
-    DEFAULT_SCHEDULER_NAME,
+    EMBEDDED_SCHEDULER_NAMES,
     SCHEDULER_NAME,
+    SchedulerNames,
 )
 from sparkfleet.engine.scheduling import apps as keys
 from sparkfleet.engine.scheduling.resources import PODS, Resources
@@ -46,7 +47,6 @@ DEFAULT_QUEUES: dict[str, Any] = {
 }
 """YuniKorn's built-in configuration, used when there is no queues.yaml: a queue per namespace."""
 
-_SCHEDULED_BY_US = (None, "", SCHEDULER_NAME, DEFAULT_SCHEDULER_NAME)
 _PHASES = {p.value: p for p in PodPhase}
 ConfigInput = yk.SchedulerConfig | yk.Partition | Mapping[str, Any] | str | None
 
@@ -85,8 +85,13 @@ def timestamp(value: Any, field: str = "metadata.creationTimestamp") -> float:
 class Converter:
     """Turns object dicts into records, sharing equal constraints and requests between pods."""
 
-    def __init__(self, priority_classes: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        priority_classes: Mapping[str, int] | None = None,
+        scheduler_names: SchedulerNames = EMBEDDED_SCHEDULER_NAMES,
+    ) -> None:
         self.priority_classes = dict(priority_classes or {})
+        self.scheduler_names = scheduler_names
         self._constraints: dict[str, Constraints] = {}
         self._requests: dict[tuple[tuple[str, int], ...], Resources] = {}
         self._taints: dict[str, Taint] = {}
@@ -96,7 +101,7 @@ class Converter:
         """The pod as a record; None for pods another scheduler owns (a schedulerName not ours)."""
         spec = obj.get("spec") or {}
         scheduler = spec.get("schedulerName")
-        if scheduler not in _SCHEDULED_BY_US:
+        if scheduler not in self.scheduler_names:
             return None
         meta = obj.get("metadata") or {}
         status = obj.get("status") or {}

@@ -15,7 +15,7 @@ from typing import Any
 
 from sparkfleet.api.base import ManifestError
 from sparkfleet.api.podrequests import pod_requests
-from sparkfleet.api.wire import DEFAULT_SCHEDULER_NAME, SCHEDULER_NAME
+from sparkfleet.api.wire import EMBEDDED_SCHEDULER_NAMES
 from sparkfleet.api.yunikorn import CONFIGMAP_NAMES, QUEUES_KEY, Partition, parse_configmap
 from sparkfleet.cluster import Cluster, NotFound, Obj
 from sparkfleet.controllers.support import NAMESPACE, read_state
@@ -34,7 +34,6 @@ __all__ = ["PodView", "SchedulerView", "gather", "pod_view"]
 
 log = logging.getLogger(__name__)
 
-_SCHEDULED_BY_US = (None, "", SCHEDULER_NAME, DEFAULT_SCHEDULER_NAME)
 _ENDED = ("Succeeded", "Failed")
 
 
@@ -137,7 +136,7 @@ def gather(cluster: Cluster) -> SchedulerView:
     for pod in cluster.list("Pod").items:
         if (pod.get("status") or {}).get("phase") in _ENDED:
             continue
-        if (pod.get("spec") or {}).get("schedulerName") in _SCHEDULED_BY_US:
+        if (pod.get("spec") or {}).get("schedulerName") in EMBEDDED_SCHEDULER_NAMES:
             ours.append(pod_view(pod))
         else:
             others.append(pod)
