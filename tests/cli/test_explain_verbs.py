@@ -1,9 +1,12 @@
 """`sparkfleet explain APP` and the timeline `describe sparkapplication` shows, read from a home's store
-after the real scheduler and timeline controllers ran."""
+after the real scheduler and timeline controllers ran; then the four waiting scenarios whose blocker is
+known in advance (support.fleetscenarios: a full queue, a gang waiting, a NodePool at its limits,
+capacity refused with a fallback), on every controller, as a user reads them."""
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +16,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from controllers.karpenter_builders import GRAVITON, Platforms
+from sparkfleet.api.blueprint import SPARK_COMPUTE_OPTIMIZED, SPARK_MEMORY_OPTIMIZED
 from sparkfleet.api.sparkapplication import load_spark_application
 from sparkfleet.api.wire import ANNOTATION_TIMELINE
 from sparkfleet.cli.explain_verbs import explain_text, timeline_lines
@@ -26,6 +31,16 @@ from sparkfleet.controllers.timeline import TimelineReconciler
 from sparkfleet.engine.submission import SubmissionOptions, build_submission
 from sparkfleet.platform import open_embedded_store
 from sparkfleet.reconcile import Controller
+from support.fleetscenarios import (
+    PI_APP,
+    POOL_CPU_LIMIT,
+    Fleet,
+    at,
+    capacity_fallback,
+    gang_waiting,
+    nodepool_limit,
+    queue_full,
+)
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PI = Path(__file__).resolve().parents[2] / "examples" / "pyspark-pi-job.yaml"
@@ -136,3 +151,133 @@ def test_the_explain_verb_reads_the_home_and_fails_in_one_line_for_an_unknown_ap
     assert result.stderr.strip().splitlines() == [
         f'error: SparkApplication "missing" not found in namespace "{NS}" (give its namespace with -n)'
     ]
+
+
+# -- the four waiting scenarios, on the real controllers and a virtual clock ------------------------------
+def explained(fleet: Fleet, name: str) -> tuple[list[list[str]], str]:
+    """`sparkfleet explain NAME` at the fleet's moment: each phase row's PHASE, SINCE, DURATION and
+    REASON, and the blocker line."""
+    lines = explain_text(fleet.store, NS, name, fleet.clock.now()).splitlines()
+    assert lines[0].split() == ["PHASE", "SINCE", "DURATION", "REASON", "MESSAGE"]
+    assert lines[-2] == ""
+    return [line.split()[:4] for line in lines[1:-2]], lines[-1]
+
+
+def test_explain_says_the_queue_is_at_its_max_and_how_many_applications_are_ahead(build: Platforms) -> None:
+    fleet = queue_full(build)  # 19 s in: job0's gang holds root.dev's 10 vcore since its node came (:06)
+    rows, blocker = explained(fleet, "job3")
+    assert rows == [
+        ["Submitted", "2026-01-05T09:00:03Z", "0s", "Submitting"],
+        ["GangReserving", "2026-01-05T09:00:03Z", "1s", "PlaceholdersPending"],
+        ["WaitingForCapacity", "2026-01-05T09:00:04Z", "2s", "NodeClaimLaunched"],
+        ["Queued", "2026-01-05T09:00:06Z", "13s+", "QueueMaxReached"],
+    ]
+    full = "queue root.dev is at its max of 10 vcore (allocated 10, the application asks 10)"
+    assert blocker == f"{NS}/job3: waiting 13s: {full}; 2 applications ahead"
+    ahead = {"job1": "", "job2": "; 1 application ahead"}
+    for name, behind in ahead.items():
+        assert explained(fleet, name)[1] == f"{NS}/{name}: waiting 13s: {full}{behind}"
+    assert explained(fleet, "job0")[1].startswith(f"{NS}/job0: waiting 13s: driver pod job0-driver is bound")
+
+
+def test_explain_shows_the_gang_waiting_for_its_placeholders_then_for_the_node_launched(
+    build: Platforms,
+) -> None:
+    fleet = gang_waiting(build)
+    rows, blocker = explained(fleet, PI_APP)
+    assert rows == [
+        ["Submitted", "2026-01-05T09:00:00Z", "0s", "Submitting"],
+        ["GangReserving", "2026-01-05T09:00:00Z", "0s+", "PlaceholdersPending"],
+    ]
+    assert blocker == (
+        f"{NS}/{PI_APP}: waiting 0s: waiting for the gang reservation: 0 of 3 placeholders bound; "
+        "no node has room (0/0 nodes are available: the cluster has no nodes yet.); "
+        "waiting for the provisioner"
+    )
+    fleet.advance_to(at(3))  # the batch window closed at 1 s; EC2 takes 5 s to bring the node
+    rows, blocker = explained(fleet, PI_APP)
+    assert rows[1:] == [
+        ["GangReserving", "2026-01-05T09:00:00Z", "1s", "PlaceholdersPending"],
+        ["WaitingForCapacity", "2026-01-05T09:00:01Z", "2s+", "NodeClaimLaunched"],
+    ]
+    assert re.fullmatch(
+        re.escape(f"{NS}/{PI_APP}: waiting 2s: NodeClaim {SPARK_COMPUTE_OPTIMIZED}-")
+        + r"[a-z0-9]+"
+        + re.escape(
+            " (c5d.4xlarge, spot, us-east-1a) "
+            f"of NodePool {SPARK_COMPUTE_OPTIMIZED} launched, waiting for its node to register"
+        ),
+        blocker,
+    ), blocker
+
+
+def test_explain_names_the_nodepool_and_the_limit_it_reached(build: Platforms) -> None:
+    fleet = nodepool_limit(build)
+    fleet.advance_to(at(60))
+    rows, blocker = explained(fleet, PI_APP)
+    assert rows == [
+        ["Submitted", "2026-01-05T09:00:00Z", "0s", "Submitting"],
+        ["GangReserving", "2026-01-05T09:00:00Z", "1s", "PlaceholdersPending"],
+        ["WaitingForCapacity", "2026-01-05T09:00:01Z", "59s+", "NodePoolLimit"],
+    ]
+    # the 10-vcore gang's first placeholder (the driver's, 2 vcore) already fits no node within 4 cpu:
+    # the pool's smallest instance, c5d.4xlarge, has 16
+    assert re.fullmatch(
+        re.escape(
+            f"{NS}/{PI_APP}: waiting 59s: no capacity can be provisioned: gang {NS}/{PI_APP}: "
+            f"5 of 5 pods cannot be placed ({NS}/tg-{PI_APP}-spark-driver-"
+        )
+        + r"[0-9a-f]+"
+        + re.escape(
+            f": no NodePool can host it: {SPARK_COMPUTE_OPTIMIZED}: the pool's limits (cpu {POOL_CPU_LIMIT}) "
+            "leave no room for a node that holds it); no capacity is planned for any pod of the gang"
+        ),
+        blocker,
+    ), blocker
+    assert fleet.store.list("NodeClaim").items == []
+
+
+def test_explain_says_the_fallback_taken_after_the_capacity_refusal_and_keeps_it_in_the_timeline(
+    build: Platforms,
+) -> None:
+    fleet = capacity_fallback(build)
+    rows, blocker = explained(fleet, PI_APP)
+    assert rows == [
+        ["Submitted", "2026-01-05T09:00:00Z", "0s", "Submitting"],
+        ["GangReserving", "2026-01-05T09:00:00Z", "1s", "PlaceholdersPending"],
+        ["WaitingForCapacity", "2026-01-05T09:00:01Z", "0s+", "FallbackTaken"],
+    ]
+    found = re.fullmatch(
+        re.escape(f"{NS}/{PI_APP}: waiting 0s: fallback taken: InsufficientInstanceCapacity for ")
+        + r"(?P<refused>.+) and (?P<more>\d+) more"
+        + re.escape(
+            f"; 3 pods moved to {SPARK_MEMORY_OPTIMIZED} (r5d.2xlarge); NodeClaim {SPARK_MEMORY_OPTIMIZED}-"
+        )
+        + r"[a-z0-9]+"
+        + re.escape(
+            " (r5d.2xlarge, spot, us-east-1b) "
+            f"of NodePool {SPARK_MEMORY_OPTIMIZED} launched, waiting for its node to register"
+        ),
+        blocker,
+    )
+    assert found is not None, blocker
+    # every offering named as refused is a Graviton one (type/zone/capacity type), six of 30
+    refused = found["refused"].split(", ")
+    assert len(refused) == 6 and int(found["more"]) == 24
+    for offering in refused:
+        instance_type, zone, capacity = offering.split("/")
+        assert instance_type.split(".")[0] in GRAVITON and zone.startswith("us-east-1"), offering
+        assert capacity in ("spot", "on-demand"), offering
+
+    fleet.advance_to(at(10))  # the r5d.2xlarge registered at 2 s; the driver starts at 10 s
+    fleet.start_job(PI_APP, executors=2, executors_after=10)
+    rows, blocker = explained(fleet, PI_APP)
+    assert rows == [
+        ["Submitted", "2026-01-05T09:00:00Z", "0s", "Submitting"],
+        ["GangReserving", "2026-01-05T09:00:00Z", "1s", "PlaceholdersPending"],
+        ["WaitingForCapacity", "2026-01-05T09:00:01Z", "1s", "FallbackTaken"],
+        ["DriverStarting", "2026-01-05T09:00:02Z", "8s", "Scheduled"],
+        ["DriverRunning", "2026-01-05T09:00:10Z", "10s", "ExecutorsPending"],
+        ["ExecutorsRunning", "2026-01-05T09:00:20Z", "0s+", "Running"],
+    ]
+    assert blocker == f"{NS}/{PI_APP}: running 0s: the driver and 2 of 2 executors are running"

@@ -8,10 +8,12 @@ reason=Unschedulable. Spark pods come from the submission engine, shaped like th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from sparkfleet.api.blueprint import blueprint_ec2nodeclasses, blueprint_nodepools, manifest_dict
 from sparkfleet.api.ec2nodeclass import EC2NodeClass
@@ -328,3 +330,12 @@ def plain_pod(
             "tolerations": TOLERATE_COMPUTE,
         },
     }
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Iterator[Platforms]:
+    """Platforms on the simulated EC2, each built on demand (`build(scenario=..., pools=...)`), closed at
+    the end of the test. A fixture: the conftests that share it import it."""
+    platforms = Platforms(tmp_path)
+    yield platforms
+    platforms.close()

@@ -4,137 +4,31 @@ capacity refused with a fallback), and so is the happy path's sequence of phases
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from itertools import pairwise
-from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry
 
-from sparkfleet.api.appinsight import Phase, current_phase, timeline_of
-from sparkfleet.api.blueprint import (
-    SPARK_MEMORY_OPTIMIZED,
-    blueprint_queues,
-    manifest_dict,
-    spark_compute_optimized,
-    spark_graviton_memory_optimized,
-    spark_memory_optimized,
-)
-from sparkfleet.api.karpenter import NodePool
-from sparkfleet.api.scenario import Scenario
-from sparkfleet.api.sparkapplication import SparkApplication
-from sparkfleet.api.timefmt import format_rfc3339
+from sparkfleet.api.appinsight import Phase
+from sparkfleet.api.blueprint import SPARK_MEMORY_OPTIMIZED
 from sparkfleet.api.wire import ANNOTATION_TIMELINE
-from sparkfleet.api.yunikorn import to_configmap
 from sparkfleet.cluster import WatchEvent, WatchEventType
 from sparkfleet.controllers import timeline as timeline_module
-from sparkfleet.controllers.scheduler import SchedulerReconciler
-from sparkfleet.controllers.support import InsightMetrics
-from sparkfleet.controllers.timeline import TimelineReconciler, explain_now
+from sparkfleet.controllers.timeline import explain_now
 from sparkfleet.engine.explain import blocker_sentence
-from sparkfleet.engine.submission import Submission, SubmissionOptions, build_submission
-from sparkfleet.reconcile import Controller
+from support.fleetscenarios import (
+    PI_APP,
+    POOL_CPU_LIMIT,
+    Fleet,
+    capacity_fallback,
+    fleet_of,
+    gang_waiting,
+    nodepool_limit,
+    phases,
+    queue_full,
+)
 
-from .karpenter_builders import COMPUTE, MULTI_ARCH, NAMESPACE, NO_GRAVITON, Platform, Platforms, pyspark_pi
-
-Obj = dict[str, Any]
-
-
-class Fleet:
-    """A platform with the real scheduler in front of the provisioner and the timeline controller watching,
-    and the operator's part played by hand (the SparkApplication's status, its driver pod)."""
-
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.store = platform.store
-        self.clock = platform.clock
-        self.store.create(manifest_dict(to_configmap(blueprint_queues(), namespace="yunikorn")))
-        self.registry = CollectorRegistry()
-        self.metrics = InsightMetrics(self.registry)
-        self.timeline = TimelineReconciler(self.store, self.clock, metrics=self.metrics)
-        scheduler = Controller(SchedulerReconciler(self.store, self.clock), self.store, self.clock)
-        platform.controllers.insert(0, scheduler)
-        platform.controllers.append(Controller(self.timeline, self.store, self.clock))
-
-    def advance(self, seconds: float) -> None:
-        self.platform.advance(seconds, scheduler=False)
-
-    def create(self, app: SparkApplication) -> None:
-        """The user applies the manifest."""
-        self.store.create(manifest_dict(app))
-        self.platform.settle(scheduler=False)
-
-    def submit(self, app: SparkApplication, n: int = 1) -> Submission:
-        """The operator submits: the driver pod, and the status naming it."""
-        submission = build_submission(app, f"sub-{app.metadata.name}-{n}", SubmissionOptions())
-        status = {
-            "sparkApplicationId": submission.spark_app_id,
-            "applicationState": {"state": "SUBMITTED"},
-            "driverInfo": {"podName": submission.driver_pod_name},
-        }
-        self.store.patch(
-            "SparkApplication", NAMESPACE, app.metadata.name, {"status": status}, subresource="status"
-        )
-        self.store.create(submission.driver_pod)
-        self.platform.settle(scheduler=False)
-        return submission
-
-    def apply(self, app: SparkApplication) -> Submission:
-        self.create(app)
-        return self.submit(app)
-
-    def run(self, name: str) -> None:
-        """The kubelet starts a pod's containers."""
-        started = format_rfc3339(self.clock.now())
-        status = {"phase": "Running", "startTime": started}
-        self.store.patch("Pod", NAMESPACE, name, {"status": status}, subresource="status")
-        self.platform.settle(scheduler=False)
-
-    def executors(self, submission: Submission, count: int) -> list[str]:
-        """The driver asks for its executors (Spark's part)."""
-        driver = self.store.get("Pod", NAMESPACE, submission.driver_pod_name)
-        made = [self.store.create(submission.executor_pod(i, driver_pod=driver)) for i in range(1, count + 1)]
-        self.platform.settle(scheduler=False)
-        return [e["metadata"]["name"] for e in made]
-
-    def app(self, name: str) -> Obj:
-        obj: Obj = self.store.get("SparkApplication", NAMESPACE, name)
-        return obj
-
-    def timeline_of(self, name: str) -> tuple[Phase, ...]:
-        entries = timeline_of(self.app(name))
-        assert entries is not None, f"{name} has no timeline"
-        return entries
-
-    def now(self, name: str) -> Phase:
-        current = current_phase(self.timeline_of(name))
-        assert current is not None
-        return current
-
-    def phase_count(self, phase: str) -> float:
-        value = self.registry.get_sample_value("sparkfleet_application_phase_seconds_count", {"phase": phase})
-        return value or 0.0
-
-
-def fleet_of(
-    build: Platforms, *, pools: Sequence[NodePool] | None = None, scenario: Scenario | None = None
-) -> Fleet:
-    return Fleet(build(scenario=scenario or Scenario(launchLatencySeconds=5), pools=pools))
-
-
-def in_dev(app: SparkApplication) -> SparkApplication:
-    app.metadata.labels["queue"] = "root.dev"
-    return app
-
-
-def phases(entries: Sequence[Phase]) -> list[str]:
-    """The phases in order, one per run (consecutive entries of one phase make one run)."""
-    out: list[str] = []
-    for entry in entries:
-        if not out or out[-1] != entry.phase:
-            out.append(entry.phase)
-    return out
+from .karpenter_builders import COMPUTE, NAMESPACE, Platforms, pyspark_pi
 
 
 def test_the_happy_path_goes_from_submitted_to_every_executor_running(build: Platforms) -> None:
@@ -188,12 +82,7 @@ def test_the_happy_path_goes_from_submitted_to_every_executor_running(build: Pla
 
 
 def test_a_full_queue_says_its_max_and_how_many_applications_wait_ahead(build: Platforms) -> None:
-    fleet = fleet_of(build)
-    names = [f"job{i}" for i in range(4)]
-    for name in names:  # each gang asks 10 vcore: the dev queue's max
-        fleet.apply(in_dev(pyspark_pi(name, selector=COMPUTE, executors=4, cores=2)))
-        fleet.advance(1)
-    fleet.advance(15)
+    fleet = queue_full(build)  # each gang asks 10 vcore: the dev queue's max
     assert fleet.now("job0").phase == "DriverStarting"
     last = fleet.now("job3")
     assert (last.phase, last.reason) == ("Queued", "QueueMaxReached")
@@ -209,10 +98,8 @@ def test_a_full_queue_says_its_max_and_how_many_applications_wait_ahead(build: P
 
 def test_a_gang_whose_placeholders_wait_for_a_node_is_gang_reserving(build: Platforms) -> None:
     # before the provisioner's batch window closes nothing is done about capacity: the gang waits
-    fleet = fleet_of(build)
-    app = pyspark_pi(selector=COMPUTE, executors=2)
-    fleet.apply(app)
-    current = fleet.now(app.metadata.name)
+    fleet = gang_waiting(build)
+    current = fleet.now(PI_APP)
     assert (current.phase, current.reason) == ("GangReserving", "PlaceholdersPending")
     assert current.message.startswith(
         "waiting for the gang reservation: 0 of 3 placeholders bound; no node has room"
@@ -220,26 +107,16 @@ def test_a_gang_whose_placeholders_wait_for_a_node_is_gang_reserving(build: Plat
 
 
 def test_a_nodepool_at_its_limits_is_named_as_the_blocker(build: Platforms) -> None:
-    pool = spark_compute_optimized()
-    pool.spec.limits = {"cpu": "4"}
-    fleet = fleet_of(build, pools=[pool])
-    app = pyspark_pi(selector=COMPUTE, executors=4, cores=2)  # a 10-vcore gang
-    fleet.apply(app)
-    fleet.advance(3)
-    current = fleet.now(app.metadata.name)
+    fleet = nodepool_limit(build)  # a 10-vcore gang
+    current = fleet.now(PI_APP)
     assert (current.phase, current.reason) == ("WaitingForCapacity", "NodePoolLimit")
     assert current.message.startswith("no capacity can be provisioned: gang ")
-    assert "the pool's limits (cpu 4)" in current.message
+    assert f"the pool's limits (cpu {POOL_CPU_LIMIT})" in current.message
 
 
 def test_capacity_refused_by_ec2_says_the_fallback_taken(build: Platforms) -> None:
-    fleet = fleet_of(
-        build, pools=[spark_graviton_memory_optimized(), spark_memory_optimized()], scenario=NO_GRAVITON
-    )
-    app = pyspark_pi(selector=MULTI_ARCH, cores=2, memory="8g")
-    fleet.apply(app)
-    fleet.advance(1)
-    current = fleet.now(app.metadata.name)
+    fleet = capacity_fallback(build)
+    current = fleet.now(PI_APP)
     assert (current.phase, current.reason) == ("WaitingForCapacity", "FallbackTaken")
     assert current.message.startswith("fallback taken: InsufficientInstanceCapacity for r")
     assert f"moved to {SPARK_MEMORY_OPTIMIZED} (r5d." in current.message

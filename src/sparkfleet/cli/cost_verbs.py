@@ -144,7 +144,8 @@ def cost_rows(
                 )
             )
         stamps = [v.cost.as_of for v in views if v.cost.as_of is not None]
-        return app_rows(views, start), max(stamps, default=None)
+        # No annotation yet: the ledger, written with every annotation, says when the controller looked.
+        return app_rows(views, start), max(stamps, default=None) or read_ledger(store).as_of
     ledger = read_ledger(store)
     lines = fleet_lines(ledger, start)
     rows = queue_rows(lines, namespace) if grouping == "queue" else nodepool_rows(lines, namespace)
@@ -164,11 +165,14 @@ def render_cost(
 
     rows, as_of = cost_rows(store, grouping, namespace, since, now)
     console = out()
+    stamp = format_rfc3339(as_of) if as_of is not None else None
     if not rows:
+        # The stamp tells a figure not yet written (pods bound since the last pass) from no cost at all.
         where = "any namespace" if namespace is None else f"namespace {namespace}"
         console.print(
             f"No cost recorded in {where}"
             + (" in that window" if since is not None else "")
+            + (f" as of {stamp}" if stamp else "")
             + ": the cost controller records it while pods run on priced nodes."
         )
         return
@@ -188,5 +192,4 @@ def render_cost(
     print_table(console, titles, cells)
     total = sum(row.total for row in rows)
     window = f" since {format_rfc3339(now - since)}" if since is not None else ""
-    stamp = f", as of {format_rfc3339(as_of)}" if as_of is not None else ""
-    console.print(f"Total {_dollars(total)} USD{window}{stamp}.")
+    console.print(f"Total {_dollars(total)} USD{window}" + (f", as of {stamp}" if stamp else "") + ".")
