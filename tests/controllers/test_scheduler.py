@@ -23,7 +23,7 @@ from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
 from sparkfleet.controllers.scheduler import PARTITION_KEY, SchedulerReconciler
 from sparkfleet.controllers.support.schedulerstate import STATE_CONFIGMAP, read_state
-from sparkfleet.engine.scheduling import AppState
+from sparkfleet.engine.scheduling import PLACEHOLDER_IMAGE, AppState
 from sparkfleet.engine.submission import Submission, SubmissionOptions, build_submission
 from sparkfleet.reconcile import Controller
 
@@ -269,6 +269,43 @@ def test_a_spark_gang_reserves_with_placeholders_and_real_pods_take_their_places
     world.settle()
     assert world.placeholders() == []
     assert sorted(world.pod(e["metadata"]["name"])["spec"]["nodeName"] for e in executors) == slots
+
+
+def placeholder_images(world: World) -> set[str]:
+    world.submit(pi_manifest())
+    world.settle()
+    return {p["spec"]["containers"][0]["image"] for p in world.placeholders()}
+
+
+def test_placeholders_run_the_pause_image_by_default(world: World) -> None:
+    assert placeholder_images(world) == {PLACEHOLDER_IMAGE}
+
+
+def test_service_placeholder_image_of_the_defaults_names_the_placeholders_image(world: World) -> None:
+    world.store.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "yunikorn-defaults", "namespace": "yunikorn"},
+            "data": {"service.placeholderImage": "registry.example/pause:defaults"},
+        }
+    )
+    assert placeholder_images(world) == {"registry.example/pause:defaults"}
+
+
+def test_the_users_service_placeholder_image_wins_over_the_defaults(world: World) -> None:
+    world.store.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "yunikorn-defaults", "namespace": "yunikorn"},
+            "data": {"service.placeholderImage": "registry.example/pause:defaults"},
+        }
+    )
+    cm = world.store.get("ConfigMap", "yunikorn", "yunikorn-configs")
+    cm["data"]["service.placeholderImage"] = "registry.example/pause:3.10"
+    world.store.update(cm)
+    assert placeholder_images(world) == {"registry.example/pause:3.10"}
 
 
 def test_leftover_placeholders_are_released_after_the_timeout_once_the_app_runs(world: World) -> None:

@@ -11,12 +11,14 @@ from sparkfleet.api.base import FieldIssue, ManifestError
 from sparkfleet.api.core import ConfigMap
 from sparkfleet.api.meta import ObjectMeta
 from sparkfleet.api.yunikorn import (
+    PLACEHOLDER_IMAGE_KEY,
     NodeSortPolicyType,
     PlacementRuleName,
     SchedulerConfig,
     dump_queues_yaml,
     parse_configmap,
     parse_queues_yaml,
+    service_setting,
     to_configmap,
     validate_queues,
 )
@@ -151,3 +153,21 @@ def test_valid_configs_survive_a_yaml_round_trip(doc: dict[str, Any]) -> None:
     config = SchedulerConfig.model_validate(copy.deepcopy(doc))
     assert validate_queues(config) == []
     assert parse_queues_yaml(dump_queues_yaml(config)) == config
+
+
+def test_a_service_setting_of_the_users_configs_overrides_the_defaults_key_by_key() -> None:
+    defaults = {"data": {PLACEHOLDER_IMAGE_KEY: "pause:defaults", "log.level": "INFO"}}
+    assert service_setting({"yunikorn-defaults": defaults}, PLACEHOLDER_IMAGE_KEY) == "pause:defaults"
+    configs = {"data": {PLACEHOLDER_IMAGE_KEY: " pause:3.10 "}}
+    both = {"yunikorn-defaults": defaults, "yunikorn-configs": configs}
+    assert service_setting(both, PLACEHOLDER_IMAGE_KEY) == "pause:3.10"
+    assert service_setting(both, "log.level") == "INFO"  # the user's configs do not set it
+
+
+def test_an_empty_or_missing_service_setting_is_unset() -> None:
+    assert (
+        service_setting({"yunikorn-configs": {"data": {PLACEHOLDER_IMAGE_KEY: "  "}}}, PLACEHOLDER_IMAGE_KEY)
+        is None
+    )
+    assert service_setting({"yunikorn-configs": {}}, PLACEHOLDER_IMAGE_KEY) is None
+    assert service_setting({}, PLACEHOLDER_IMAGE_KEY) is None

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     )
     from sparkfleet.api.yunikorn.loading import (
         CONFIGMAP_NAMES,
+        PLACEHOLDER_IMAGE_KEY,
         QUEUES_GZ_KEY,
         QUEUES_KEY,
         configmap_queues_text,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         parse_queues,
         parse_queues_yaml,
         queues_text,
+        service_setting,
         to_configmap,
     )
     from sparkfleet.api.yunikorn.partitions import (
@@ -71,6 +73,7 @@ _MODULE_OF = {
     "APPLICATION_SORT_PRIORITY": "queues",
     "Acl": "queues",
     "CONFIGMAP_NAMES": "loading",
+    "PLACEHOLDER_IMAGE_KEY": "loading",
     "ChildTemplate": "queues",
     "DEFAULT_PARTITION": "partitions",
     "DEFAULT_PREEMPTION_DELAY_SECONDS": "queues",
@@ -105,6 +108,7 @@ _MODULE_OF = {
     "parse_queues": "loading",
     "parse_queues_yaml": "loading",
     "queues_text": "loading",
+    "service_setting": "loading",
     "root_queue": "partitions",
     "to_configmap": "loading",
     "validate_partition": "validation",
@@ -128,6 +132,7 @@ __all__ = [
     "CONFIGMAP_NAMES",
     "DEFAULT_PARTITION",
     "DEFAULT_PREEMPTION_DELAY_SECONDS",
+    "PLACEHOLDER_IMAGE_KEY",
     "POLICY_PARAMETERS",
     "PREEMPTION_DELAY",
     "PREEMPTION_POLICY",
@@ -162,6 +167,7 @@ __all__ = [
     "parse_queues_yaml",
     "queues_text",
     "root_queue",
+    "service_setting",
     "to_configmap",
     "validate_partition",
     "validate_queues",

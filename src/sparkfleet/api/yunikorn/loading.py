@@ -23,6 +23,19 @@ QUEUES_GZ_KEY = f"{QUEUES_KEY}.gz"
 """The gzip-compressed form under binaryData, for a config larger than a ConfigMap's 1 MiB allows."""
 # The ConfigMaps YuniKorn reads: the Helm chart's defaults, overridden key by key by the user's configs.
 CONFIGMAP_NAMES = ("yunikorn-defaults", "yunikorn-configs")
+PLACEHOLDER_IMAGE_KEY = "service.placeholderImage"
+"""The k8shim's setting of the image gang placeholders run (a pause image)."""
+
+
+def service_setting(configmaps: Mapping[str, Mapping[str, Any]], key: str) -> str | None:
+    """A setting of YuniKorn's ConfigMaps (by name), the user's `yunikorn-configs` over the defaults; an
+    empty value counts as unset, as the shim keeps its default then."""
+    for name in reversed(CONFIGMAP_NAMES):
+        data = (configmaps.get(name) or {}).get("data")
+        value = data.get(key) if isinstance(data, Mapping) else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def parse_queues(doc: Any) -> SchedulerConfig:

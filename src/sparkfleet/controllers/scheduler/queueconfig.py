@@ -6,6 +6,9 @@ a Normal Event on the ConfigMap. An invalid one is refused: it is logged and a W
 ConfigMap says why, once per version of it, and the last valid configuration stays in force. After a
 restart the last valid one comes from the scheduler's state (`saved`); should that be invalid too, it is
 logged and said by a Warning Event as well, and the built-in default applies.
+
+The same ConfigMaps' `service.placeholderImage` names the image of gang placeholders, as the k8shim reads
+it (the pause image by default).
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from datetime import datetime
 from sparkfleet.api.base import ManifestError
 from sparkfleet.api.yunikorn import (
     CONFIGMAP_NAMES,
+    PLACEHOLDER_IMAGE_KEY,
     QUEUES_GZ_KEY,
     QUEUES_KEY,
     Partition,
     configmap_queues_text,
     parse_configmap,
     parse_queues_yaml,
+    service_setting,
 )
 from sparkfleet.cluster import Cluster, NotFound, Obj
 from sparkfleet.controllers.scheduler.effects import EventSink
@@ -59,15 +64,27 @@ class QueueConfig:
         """The queues.yaml in force (None for the built-in default): what the state keeps."""
         self.saved: str | None = None
         """The queues.yaml a previous run last applied, from its state: the fallback after a restart."""
+        self.placeholder_image: str | None = None
+        """`service.placeholderImage` of the ConfigMaps as last loaded (None: the scheduler's default)."""
         self._key: str | None = None
         self._refused_key: str | None = None
 
-    def configmap(self) -> Obj | None:
+    def configmaps(self) -> dict[str, Obj]:
+        """YuniKorn's ConfigMaps that exist, by name."""
+        found: dict[str, Obj] = {}
+        for name in CONFIGMAP_NAMES:
+            try:
+                found[name] = self.cluster.get("ConfigMap", self.namespace, name)
+            except NotFound:
+                continue
+        return found
+
+    @staticmethod
+    def queues_configmap(configmaps: dict[str, Obj]) -> Obj | None:
         """The ConfigMap whose queues.yaml applies: the user's `yunikorn-configs` over the defaults."""
         for name in reversed(CONFIGMAP_NAMES):
-            try:
-                obj = self.cluster.get("ConfigMap", self.namespace, name)
-            except NotFound:
+            obj = configmaps.get(name)
+            if obj is None:
                 continue
             if QUEUES_KEY in (obj.get("data") or {}) or QUEUES_GZ_KEY in (obj.get("binaryData") or {}):
                 return obj
@@ -75,7 +92,9 @@ class QueueConfig:
 
     def load(self, now: datetime) -> Partition:
         """The partition to schedule with: the ConfigMap's when it is valid, else the last valid one."""
-        configmap = self.configmap()
+        configmaps = self.configmaps()
+        self.placeholder_image = service_setting(configmaps, PLACEHOLDER_IMAGE_KEY)
+        configmap = self.queues_configmap(configmaps)
         key = _identity(configmap) if configmap is not None else ""
         if self.partition is not None and key in (self._key, self._refused_key):
             return self.partition

@@ -159,7 +159,7 @@ class SchedulerReconciler:
                 pods=self._records.pods(pods),
                 partition=partition,
                 apps=self._apps or {},
-                placeholder_image=self.placeholder_image,
+                placeholder_image=self._config.placeholder_image or self.placeholder_image,
             )
             scheduling = time.perf_counter()
             decision = schedule(snapshot)
