@@ -22,6 +22,7 @@ from sparkfleet.cluster import Obj, WatchEvent, WatchEventType
 from sparkfleet.cluster.embedded import EmbeddedCluster
 from sparkfleet.cluster.events import events_for
 from sparkfleet.controllers.scheduler import PARTITION_KEY, SchedulerReconciler
+from sparkfleet.controllers.scheduler.effects import BINDS_IN_FLIGHT
 from sparkfleet.controllers.support.schedulerstate import STATE_CONFIGMAP, read_state
 from sparkfleet.engine.scheduling import PLACEHOLDER_IMAGE, AppState
 from sparkfleet.engine.submission import Submission, SubmissionOptions, build_submission
@@ -187,6 +188,34 @@ def test_a_plain_pod_is_bound_to_a_fitting_node_with_pod_scheduled_true(world: W
     }
 
 
+class OverHttp:
+    """The store as the scheduler sees a Kubernetes API: every write stands alone (no transactions)."""
+
+    def __init__(self, store: EmbeddedCluster) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "transaction":
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+def test_without_transactions_a_cycles_binds_go_out_together_and_each_is_recorded(world: World) -> None:
+    over_http = OverHttp(world.store)
+    world.reconciler = SchedulerReconciler(over_http, world.clock)  # type: ignore[arg-type]
+    world.controller = Controller(world.reconciler, over_http, world.clock)  # type: ignore[arg-type]
+    world.store.create(node("big", cpu="64", memory="64Gi", spark=False))
+    names = [f"p{i}" for i in range(3 * BINDS_IN_FLIGHT)]
+    for name in names:
+        world.store.create(plain_pod(name, cpu="1"))
+    world.settle()
+    for name in names:
+        assert world.pod(name)["spec"]["nodeName"] == "big"
+        assert [e["message"] for e in world.events(name) if e["reason"] == "Scheduled"] == [
+            f"Successfully assigned {NS}/{name} to node big"
+        ]
+
+
 def test_a_pod_that_fits_no_node_is_marked_unschedulable_with_one_event(world: World) -> None:
     world.store.create(node("small", cpu="2", spark=False))
     world.store.create(plain_pod("huge", cpu="16"))
@@ -227,6 +256,26 @@ def test_beside_a_kube_scheduler_only_yunikorns_pods_are_taken(world: World) -> 
     assert world.pod("ours")["spec"]["nodeName"] == "n1"
     for name in ("kube-schedulers", "unnamed"):
         assert "nodeName" not in world.pod(name)["spec"], name
+
+
+def test_the_pods_another_scheduler_bound_hold_their_room_on_the_node(world: World) -> None:
+    world.reconciler = SchedulerReconciler(world.store, world.clock, scheduler_names=CLUSTER_SCHEDULER_NAMES)
+    world.controller = Controller(world.reconciler, world.store, world.clock)
+    world.store.create(node("n1", cpu="8", spark=False))
+    daemon = plain_pod("daemon", cpu="6", scheduler=DEFAULT_SCHEDULER_NAME)
+    daemon["spec"]["nodeName"] = "n1"  # bound by kube-scheduler
+    world.store.create(daemon)
+    world.store.create(plain_pod("too-big", cpu="4"))
+    world.store.create(plain_pod("fits", cpu="2"))
+    world.settle()
+    assert world.pod("fits")["spec"]["nodeName"] == "n1"
+    assert (world.scheduled("too-big")["status"], world.scheduled("too-big")["reason"]) == (
+        "False",
+        "Unschedulable",
+    )
+    world.end("daemon")  # its room is free once it has ended
+    world.settle()
+    assert world.pod("too-big")["spec"]["nodeName"] == "n1"
 
 
 def test_the_embedded_cluster_takes_the_default_schedulers_pods_too(world: World) -> None:

@@ -14,6 +14,7 @@ their application get a reason of their own, so no node is launched for them.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,15 +28,26 @@ from sparkfleet.cluster import (
     Conflict,
     NotFound,
     Obj,
+    Transactions,
     one_transaction,
     record_event,
 )
 from sparkfleet.controllers.scheduler.records import meta
-from sparkfleet.engine.scheduling import EventType, PendingKind, PodRef, SchedulingDecision, Unschedulable
+from sparkfleet.engine.scheduling import (
+    Bind,
+    EventType,
+    PendingKind,
+    PodRef,
+    SchedulingDecision,
+    Unschedulable,
+)
 
 __all__ = ["EventSink", "apply_decision"]
 
 log = logging.getLogger("sparkfleet.controllers.scheduler")
+
+BINDS_IN_FLIGHT = 8
+"""Binds sent at once where each is a round trip to the API server (no transactions to batch them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +96,19 @@ def apply_decision(
 ) -> bool:
     """Apply `decision` (made from a snapshot of `pods`); whether every effect went through. The effects
     are one transaction where the cluster has them: a cycle's thousands of binds cost one commit, and a
-    crash leaves the cycle applied whole or not at all."""
+    crash leaves the cycle applied whole or not at all. Without transactions (over HTTP, where each write
+    is a round trip) binds go out several at once, as kube-scheduler binds asynchronously."""
     with one_transaction(cluster):
-        return _Effects(cluster, events, pods, now).apply(decision)
+        concurrent = not isinstance(cluster, Transactions)
+        return _Effects(cluster, events, pods, now, concurrent=concurrent).apply(decision)
 
 
 class _Effects:
-    def __init__(self, cluster: Cluster, events: EventSink, pods: list[Obj], now: datetime) -> None:
+    def __init__(
+        self, cluster: Cluster, events: EventSink, pods: list[Obj], now: datetime, *, concurrent: bool
+    ) -> None:
         self.cluster = cluster
+        self.concurrent = concurrent
         self.events = events
         self.pods = pods
         self.now = now
@@ -100,10 +117,13 @@ class _Effects:
 
     def apply(self, decision: SchedulingDecision) -> bool:
         self._create_placeholders(decision)
-        for bind in decision.binds:
-            if bind.replaces is not None:
-                self._delete(bind.replaces)
-            self._bind(bind.pod, bind.node)
+        if self.concurrent and len(decision.binds) > 1:
+            self._index()  # built before the threads share it
+            with ThreadPoolExecutor(BINDS_IN_FLIGHT, thread_name_prefix="scheduler-bind") as pool:
+                list(pool.map(self._swap_and_bind, decision.binds))
+        else:
+            for bind in decision.binds:
+                self._swap_and_bind(bind)
         for release in decision.releases:
             self._delete(release.pod)
         for preemption in decision.preemptions:
@@ -118,6 +138,11 @@ class _Effects:
         for event in decision.events:
             self.events(_pod_involved(event.pod), event.type, event.reason, event.message, self.now)
         return self.ok
+
+    def _swap_and_bind(self, bind: Bind) -> None:
+        if bind.replaces is not None:
+            self._delete(bind.replaces)  # the placeholder's seat is freed before the pod takes it
+        self._bind(bind.pod, bind.node)
 
     def _failed(self, what: str, exc: ClusterError) -> None:
         log.info("scheduler: %s: %s", what, exc)

@@ -122,8 +122,9 @@ class SchedulerReconciler:
         if kind == "Node":
             return [PARTITION_KEY] if self._changed(self._node_seen, str(m.get("name")), event) else []
         if kind == "Pod":
-            if (obj.get("spec") or {}).get("schedulerName") not in self.scheduler_names:
-                return []
+            spec = obj.get("spec") or {}
+            if spec.get("schedulerName") not in self.scheduler_names and not spec.get("nodeName"):
+                return []  # another scheduler's, until it is bound and holds room on a node
             return [PARTITION_KEY] if self._changed(self._pod_seen, str(m.get("uid")), event) else []
         return []
 
@@ -160,6 +161,7 @@ class SchedulerReconciler:
                 partition=partition,
                 apps=self._apps or {},
                 placeholder_image=self._config.placeholder_image or self.placeholder_image,
+                foreign=self._records.foreign(pods),
             )
             scheduling = time.perf_counter()
             decision = schedule(snapshot)

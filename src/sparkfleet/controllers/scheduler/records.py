@@ -12,7 +12,7 @@ from typing import Any
 
 from sparkfleet.api.wire import EMBEDDED_SCHEDULER_NAMES, SchedulerNames
 from sparkfleet.cluster import Cluster, ClusterError, Obj
-from sparkfleet.engine.scheduling import Converter, NodeRecord, PodRecord, is_placeholder
+from sparkfleet.engine.scheduling import Converter, NodeRecord, PodRecord, Resources, is_placeholder
 
 __all__ = ["RecordCache", "meta", "node_signature", "pod_signature"]
 
@@ -98,6 +98,11 @@ class RecordCache:
                 records.append(record)
         self._pods = fresh
         return records
+
+    def foreign(self, pods: list[Obj]) -> list[tuple[str, Resources]]:
+        """The room the running pods of other schedulers hold on their nodes."""
+        held = (self._converter.foreign(obj) for obj in pods)
+        return [one for one in held if one is not None]
 
     def nodes(self, nodes: list[Obj]) -> list[NodeRecord]:
         """Records of the nodes, converting only those whose resourceVersion changed since the last cycle."""

@@ -149,6 +149,17 @@ class Converter:
             found = self._times[value] = timestamp(value)
         return found
 
+    def foreign(self, obj: Mapping[str, Any]) -> tuple[str, Resources] | None:
+        """A running pod another scheduler bound, as the node and the room it holds; None otherwise."""
+        spec = obj.get("spec") or {}
+        node = spec.get("nodeName")
+        if not node or spec.get("schedulerName") in self.scheduler_names:
+            return None
+        phase = (obj.get("status") or {}).get("phase")
+        if phase in (PodPhase.SUCCEEDED.value, PodPhase.FAILED.value):
+            return None
+        return str(node), self.requests(spec)
+
     def requests(self, spec: Mapping[str, Any]) -> Resources:
         """The pod's effective request (`sparkfleet.api.podrequests`) and the pod slot it takes."""
         total = pod_requests(spec)

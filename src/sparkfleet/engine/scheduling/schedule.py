@@ -148,6 +148,10 @@ def _account_nodes(cycle: Cycle, pods: object) -> None:
         rows_by_request[pod.requests].append(row)
         if pod.terminating:
             cycle.terminating_rows.add(row)
+    for node, requests in cycle.snap.foreign:
+        row = table.pos.get(node)
+        if row is not None:
+            rows_by_request[requests].append(row)
     for requests, rows in rows_by_request.items():
         table.account(np.asarray(rows, dtype=np.intp), cycle.index.vector(requests))
 

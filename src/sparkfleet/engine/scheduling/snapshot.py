@@ -198,3 +198,6 @@ class Snapshot:
     apps: Mapping[str, AppStatus] = field(default_factory=dict)
     """The `apps` of the previous decision (empty on the first cycle)."""
     placeholder_image: str = PLACEHOLDER_IMAGE
+    foreign: Sequence[tuple[str, Resources]] = ()
+    """(node, requests) of the running pods another scheduler bound (a DaemonSet's, say): they hold room
+    on their nodes and are otherwise left alone."""
