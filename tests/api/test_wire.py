@@ -13,6 +13,8 @@ from sparkfleet.api import wire
 from sparkfleet.api.wire import (
     CLUSTER_SCHEDULER_NAMES,
     EMBEDDED_SCHEDULER_NAMES,
+    format_loopback_ports,
+    parse_loopback_ports,
     parse_scratch_mounts,
     scheduler_names,
 )
@@ -81,6 +83,12 @@ def test_docstrings_and_jsonpaths_are_not_copies(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [value for _, value in literals(source) if value in known_keys()] == ["spark-role"]
+
+
+def test_the_loopback_ports_annotation_reads_back_what_was_written_and_skips_the_rest() -> None:
+    assert parse_loopback_ports(format_loopback_ports({4040: 4043, 8080: 8081})) == {4040: 4043, 8080: 8081}
+    assert parse_loopback_ports('{"4040": 4043, "ui": 1, "8080": "x", "0": 5, "9090": 70000}') == {4040: 4043}
+    assert parse_loopback_ports("not json") == parse_loopback_ports("[4040]") == {}
 
 
 def test_the_scratch_mounts_annotation_keeps_sources_it_does_not_know_as_none() -> None:

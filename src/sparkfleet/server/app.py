@@ -1,5 +1,5 @@
-"""The ASGI application: the Kubernetes REST API of one cluster, plus probes, /version, /openapi and
-/metrics."""
+"""The ASGI application: the Kubernetes REST API of one cluster (with the services/proxy subresource),
+plus probes, /version, /openapi and /metrics."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from sparkfleet.server.errors import NotAcceptable, RequestEntityTooLarge, Reque
 from sparkfleet.server.handlers import ApiContext, ApiRequest, LogReader, error_response, handle
 from sparkfleet.server.limits import ObjectQuota, RequestLimits, WatchSlots, default_max_watches
 from sparkfleet.server.openapi import group_version_document, openapi_root, swagger_document
+from sparkfleet.server.serviceproxy import ServiceProxy
 from sparkfleet.server.watchstream import StreamRegistry
 from sparkfleet.server.yunikornrest import yunikorn_routes
 
@@ -218,6 +219,7 @@ def create_app(
             Route("/openapi/v3", openapi_index, methods=["GET"]),
             Route("/openapi/v3/{rest:path}", openapi_document, methods=["GET"]),
             Route(SELF_SUBJECT_ACCESS_REVIEWS, self_subject_access_review, methods=["POST"]),
+            *ServiceProxy(cluster, limits).routes(),  # before /api/...: services/{id}/proxy is not stored
             Route("/api", api),
             Route("/api/{rest:path}", api),
             Route("/apis", api),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.api.wire import ANNOTATION_LOOPBACK_PORTS, format_loopback_ports
 from sparkfleet.engine.submission import Submission, build_submission, parse_properties
 from sparkfleet.runtime import StartError
 from sparkfleet.runtime.local import IMAGE_ROOT, SparkInstall
@@ -70,9 +71,18 @@ class Launch:
         )
         self.sources = EnvSources(self.config_maps.get, lambda name: None)
 
-    def plan(self) -> Any:
+    def plan(self, ui_proxy_base: str | None = None) -> Any:
         log = self.pod_dir / "logs" / "spark-kubernetes-driver.log"
-        return driver_plan(self.pod, self.container, self.mounts, self.pod_dir, log, self.ctx, self.sources)
+        return driver_plan(
+            self.pod,
+            self.container,
+            self.mounts,
+            self.pod_dir,
+            log,
+            self.ctx,
+            self.sources,
+            ui_proxy_base=ui_proxy_base,
+        )
 
 
 def test_the_entrypoint_arguments_of_a_driver_pod_are_understood() -> None:
@@ -112,6 +122,30 @@ def test_a_pyspark_driver_becomes_a_local_mode_spark_submit(home: Path, fake_spa
     assert conf["spark.submit.deployMode"] == "client"
     assert conf["spark.eventLog.dir"] == (home / "eventlogs").as_uri()
     assert "spark.master" not in conf
+
+
+def test_the_ui_listens_on_the_port_recorded_on_the_pod_under_the_proxy_path(
+    home: Path, fake_spark: SparkInstall
+) -> None:
+    launch = Launch(home, fake_spark, submission())
+    launch.pod["metadata"]["annotations"] = {
+        **(launch.pod["metadata"].get("annotations") or {}),
+        ANNOTATION_LOOPBACK_PORTS: format_loopback_ports({4040: 4047}),
+    }
+    proxy = "/api/v1/namespaces/spark-team-a/services/pyspark-pi-ui-svc:4040/proxy"
+    launch.plan(ui_proxy_base=proxy)
+    conf = parse_properties((launch.pod_dir / "spark-local.properties").read_text())
+    assert (conf["spark.ui.port"], conf["spark.ui.proxyBase"]) == ("4047", proxy)
+
+
+def test_without_a_recorded_port_the_ui_keeps_the_applications_conf(
+    home: Path, fake_spark: SparkInstall
+) -> None:
+    launch = Launch(home, fake_spark, submission())
+    launch.plan()
+    conf = parse_properties((launch.pod_dir / "spark-local.properties").read_text())
+    assert "spark.ui.proxyBase" not in conf
+    assert conf.get("spark.ui.port", "4040") == "4040"
 
 
 def test_spark_local_dirs_land_on_the_nodes_nvme_array(home: Path, fake_spark: SparkInstall) -> None:

@@ -68,6 +68,16 @@ def test_everything_else_is_kept_as_it_is(tmp_path: Path) -> None:
         assert local[key] == KUBERNETES_CONF[key]
 
 
+def test_the_ui_port_and_proxy_path_given_replace_the_applications(tmp_path: Path) -> None:
+    conf = {**KUBERNETES_CONF, "spark.ui.port": "4040", "spark.ui.proxyBase": "/ingress/pi"}
+    proxy = "/api/v1/namespaces/default/services/pi-ui-svc:4040/proxy"
+    local = local_conf(conf, inputs(tmp_path, ui_port=4046, ui_proxy_base=proxy))
+    assert (local["spark.ui.port"], local["spark.ui.proxyBase"]) == ("4046", proxy)
+    assert local_conf(conf, inputs(tmp_path))["spark.ui.proxyBase"] == "/ingress/pi", (
+        "kept when none is given"
+    )
+
+
 def test_event_logs_on_object_storage_go_to_the_clusters_event_log_directory(tmp_path: Path) -> None:
     local = local_conf(KUBERNETES_CONF, inputs(tmp_path))
     assert local["spark.eventLog.dir"] == (tmp_path / "eventlogs").as_uri()

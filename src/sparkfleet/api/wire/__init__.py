@@ -76,6 +76,7 @@ from sparkfleet.api.wire.spark import (
 from sparkfleet.api.wire.sparkfleet import (
     ANNOTATION_COST,
     ANNOTATION_DISRUPTION,
+    ANNOTATION_LOOPBACK_PORTS,
     ANNOTATION_PLANNED_CAPACITY_TYPE,
     ANNOTATION_PLANNED_INSTANCE_TYPE,
     ANNOTATION_PLANNED_PRICE_PER_HOUR,
@@ -95,7 +96,9 @@ from sparkfleet.api.wire.sparkfleet import (
     TAG_MANAGED_BY,
     MountSource,
     ScratchMount,
+    format_loopback_ports,
     format_scratch_mounts,
+    parse_loopback_ports,
     parse_scratch_mounts,
 )
 from sparkfleet.api.wire.yunikorn import (
@@ -127,6 +130,7 @@ __all__ = [
     "ANNOTATION_DISRUPTION",
     "ANNOTATION_DO_NOT_DISRUPT",
     "ANNOTATION_LAST_APPLIED",
+    "ANNOTATION_LOOPBACK_PORTS",
     "ANNOTATION_PLACEHOLDER",
     "ANNOTATION_PLANNED_CAPACITY_TYPE",
     "ANNOTATION_PLANNED_INSTANCE_TYPE",
@@ -216,7 +220,9 @@ __all__ = [
     "SchedulerNames",
     "ScratchMount",
     "SparkRole",
+    "format_loopback_ports",
     "format_scratch_mounts",
+    "parse_loopback_ports",
     "parse_scratch_mounts",
     "scheduler_names",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,6 +39,12 @@ accrued by its pods' dominant share of their nodes' prices (placeholder time sho
 ANNOTATION_TIMELINE = "sparkfleet.io/timeline"
 """On a SparkApplication: JSON list of {"phase", "since", "until", "reason", "message"}, oldest first; the
 last entry without "until" is where the application is now, its message the current blocker."""
+
+ANNOTATION_LOOPBACK_PORTS = "sparkfleet.io/loopback-ports"
+"""On a pod of the embedded cluster: JSON {"<container port>": <loopback port>} for the container ports
+that listen elsewhere on this machine's loopback than their own number (every driver runs here, so the
+local runtime gives each Spark UI a port of its own); the API server's service proxy forwards there.
+`format_loopback_ports` and `parse_loopback_ports` write and read it."""
 
 ANNOTATION_SCRATCH_MOUNTS = "sparkfleet.io/scratch-mounts"
 """On the Node: JSON list of {"path", "sizeBytes", "source"}, written by the NodeClaim controller."""
@@ -79,6 +85,29 @@ def parse_scratch_mounts(raw: str) -> tuple[ScratchMount, ...]:
             size = entry.get("sizeBytes")
             mounts.append(ScratchMount(entry["path"], size if isinstance(size, int) else 0, _source(entry)))
     return tuple(mounts)
+
+
+def format_loopback_ports(ports: Mapping[int, int]) -> str:
+    return json.dumps({str(container): port for container, port in sorted(ports.items())})
+
+
+def parse_loopback_ports(raw: str) -> dict[int, int]:
+    """The container port -> loopback port entries of an annotation value; anything that is not a pair
+    of port numbers is skipped (an unreadable value maps nothing)."""
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        return {}
+    ports: dict[int, int] = {}
+    for container, port in entries.items() if isinstance(entries, dict) else ():
+        if (
+            str(container).isdigit()
+            and isinstance(port, int)
+            and 0 < int(container) < 65536
+            and 0 < port < 65536
+        ):
+            ports[int(container)] = port
+    return ports
 
 
 def _source(entry: dict[str, object]) -> MountSource | None:

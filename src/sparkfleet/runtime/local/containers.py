@@ -26,6 +26,7 @@ from sparkfleet.cluster import Obj
 from sparkfleet.reconcile import Result
 from sparkfleet.runtime.local.claims import claim_volume
 from sparkfleet.runtime.local.driver import LaunchContext, command_plan, driver_plan
+from sparkfleet.runtime.local.driverui import claim_ui_port, ui_proxy_base
 from sparkfleet.runtime.local.executors import (
     create_executors,
     driver_executors,
@@ -135,6 +136,8 @@ class ContainerRunner:
                     finish_executors(ctx.cluster, pod, UNKNOWN_EXIT_CODE, now)
                 return Result()
             try:
+                if driver:  # its UI's loopback port, recorded on the pod before the process binds it
+                    pod = claim_ui_port(ctx.cluster, pod)
                 plan = self._plan(pod, layout, container, driver)
                 if plan is None:
                     raise StartError(f"container {container.get('name')} has no command to run")
@@ -207,7 +210,17 @@ class ContainerRunner:
         log_path = _log_path(layout, meta, container)
         pod_dir = layout.pod_dir(str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid")))
         if driver:
-            return driver_plan(pod, container, mounts, pod_dir, log_path, self._launch_context(), sources)
+            proxy_base = ui_proxy_base(self.ctx.cluster, pod)
+            return driver_plan(
+                pod,
+                container,
+                mounts,
+                pod_dir,
+                log_path,
+                self._launch_context(),
+                sources,
+                ui_proxy_base=proxy_base,
+            )
         # The image's environment (never this process's own), with the Spark drivers run with if found.
         with contextlib.suppress(StartError):
             self._spark = self._spark or find_spark()

@@ -7,7 +7,8 @@ properties file is the conf ConfigMap mounted at /opt/spark/conf. Locally that b
     <pyspark>/bin/spark-submit --master local[N] --deploy-mode client
         --properties-file <pod dir>/spark-local.properties [--class <main class>] <file> <args>
 
-with the conf rewritten for local mode (localconf.py) and the application file resolved:
+with the conf rewritten for local mode (localconf.py), its UI on the loopback port recorded on the pod and
+behind the service-proxy path the kubelet found for it (driverui.py), and the application file resolved:
 - `local:///opt/spark/...` is a file of the container image: the runtime ships the image files examples
   need under `runtime/local/image/` (pi.py); other `local://` paths are looked up in the image, then in
   the pod's volumes, then on this machine;
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from sparkfleet.engine.submission import parse_properties, render_properties
+from sparkfleet.runtime.local.driverui import ui_port_of
 from sparkfleet.runtime.local.install import SparkInstall
 from sparkfleet.runtime.local.localconf import REMOTE_SCHEMES, LocalConfInputs, local_conf, local_master
 from sparkfleet.runtime.local.paths import PathRefused, contain, inside
@@ -176,8 +178,12 @@ def driver_plan(
     log_path: Path,
     ctx: LaunchContext,
     sources: EnvSources,
+    *,
+    ui_proxy_base: str | None = None,
 ) -> ProcessPlan:
-    """The spark-submit process for a Spark driver pod."""
+    """The spark-submit process for a Spark driver pod. Its UI listens on the port recorded on the pod
+    (driverui.claim_ui_port), its links under `ui_proxy_base` (the service-proxy path, when one exposes
+    it)."""
     args = parse_driver_args([str(a) for a in container.get("args") or []])
     conf = _read_conf(args, mounts)
     pod_env = container_env(pod, container, mounts, sources)
@@ -198,9 +204,16 @@ def driver_plan(
     def resolve(uri: str, where: str) -> str:
         return resolve_resource(uri, where, mounts, ctx.image_root)
 
-    local = local_conf(
-        conf, LocalConfInputs(ctx.event_log_dir, local_dirs, ctx.cpu_count, ctx.memory_bytes, resolve)
+    inputs = LocalConfInputs(
+        ctx.event_log_dir,
+        local_dirs,
+        ctx.cpu_count,
+        ctx.memory_bytes,
+        resolve,
+        ui_port=ui_port_of(pod),
+        ui_proxy_base=ui_proxy_base,
     )
+    local = local_conf(conf, inputs)
     meta = pod.get("metadata") or {}
     properties = contain(pod_dir / "spark-local.properties", pod_dir, "the driver's local-mode conf")
     text = render_properties("", local, None).split("\n", 1)[1]

@@ -13,6 +13,9 @@ On Kubernetes the driver asks the API server for executor pods; here the whole a
 - spark.local.dir (when set) becomes the host paths of the pod's spark-local-dir volumes, as
   SPARK_LOCAL_DIRS does in the environment, so shuffle and spill files land on the node's disks.
 - spark.pyspark.python/driver.python name the image's interpreter: the local one is used instead.
+- The UI listens on the loopback port the kubelet gave it (spark.ui.port; drivers share this machine, see
+  driverui.py), and its links carry the API server's service-proxy path (spark.ui.proxyBase), the only way
+  to it from outside this machine: both replace what the application set.
 - Everything else (spark.hadoop.fs.s3a.*, metrics, SQL settings, ...) is kept as it is.
 """
 
@@ -69,6 +72,10 @@ class LocalConfInputs:
     """This machine's memory."""
     resolve_resource: Callable[[str, str], str]
     """(uri, where it came from) -> the local path or URI spark-submit should use; raises StartError."""
+    ui_port: int | None = None
+    """The loopback port the driver's UI gets (None: the conf's spark.ui.port stays)."""
+    ui_proxy_base: str | None = None
+    """The service-proxy path the UI is reached at (None: the conf's spark.ui.proxyBase stays)."""
 
 
 def _int(conf: Mapping[str, str], key: str, default: int) -> int:
@@ -151,6 +158,10 @@ def local_conf(conf: Mapping[str, str], inputs: LocalConfInputs) -> dict[str, st
     # application is mapped too, so both name the node's directories.
     if inputs.local_dirs and "spark.local.dir" in conf:
         local["spark.local.dir"] = inputs.local_dirs
+    if inputs.ui_port is not None:
+        local["spark.ui.port"] = str(inputs.ui_port)
+    if inputs.ui_proxy_base is not None:
+        local["spark.ui.proxyBase"] = inputs.ui_proxy_base
     for key in _RESOURCE_LISTS:
         value = local.get(key, "")
         if value.strip():
