@@ -326,31 +326,29 @@ def placeholder_images(world: World) -> set[str]:
     return {p["spec"]["containers"][0]["image"] for p in world.placeholders()}
 
 
+def defaults_naming_an_image(world: World) -> None:
+    """The Helm chart's `yunikorn-defaults`, naming a placeholder image of its own."""
+    world.store.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "yunikorn-defaults", "namespace": "yunikorn"},
+            "data": {"service.placeholderImage": "registry.example/pause:defaults"},
+        }
+    )
+
+
 def test_placeholders_run_the_pause_image_by_default(world: World) -> None:
     assert placeholder_images(world) == {PLACEHOLDER_IMAGE}
 
 
 def test_service_placeholder_image_of_the_defaults_names_the_placeholders_image(world: World) -> None:
-    world.store.create(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "yunikorn-defaults", "namespace": "yunikorn"},
-            "data": {"service.placeholderImage": "registry.example/pause:defaults"},
-        }
-    )
+    defaults_naming_an_image(world)
     assert placeholder_images(world) == {"registry.example/pause:defaults"}
 
 
 def test_the_users_service_placeholder_image_wins_over_the_defaults(world: World) -> None:
-    world.store.create(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "yunikorn-defaults", "namespace": "yunikorn"},
-            "data": {"service.placeholderImage": "registry.example/pause:defaults"},
-        }
-    )
+    defaults_naming_an_image(world)
     cm = world.store.get("ConfigMap", "yunikorn", "yunikorn-configs")
     cm["data"]["service.placeholderImage"] = "registry.example/pause:3.10"
     world.store.update(cm)

@@ -10,8 +10,8 @@ from typing import Any
 from sparkfleet.api.wire import ANNOTATION_LOOPBACK_PORTS, DRIVER_CONTAINER
 from sparkfleet.cluster import Obj
 from sparkfleet.cluster.embedded import EmbeddedCluster
+from sparkfleet.engine.submission import DEFAULT_UI_PORT
 from sparkfleet.runtime.local.driverui import (
-    DEFAULT_UI_PORT,
     claim_ui_port,
     ui_container_port,
     ui_port_of,

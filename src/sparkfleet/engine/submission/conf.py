@@ -33,12 +33,10 @@ from sparkfleet.api.wire import (
 from sparkfleet.engine.submission.errors import SubmissionError
 from sparkfleet.engine.submission.memory import default_overhead_factor, java_double
 from sparkfleet.engine.submission.names import driver_service_name, resource_name_prefix
+from sparkfleet.engine.submission.ports import DEFAULT_BLOCK_MANAGER_PORT, DEFAULT_DRIVER_PORT
 
 PYTHON_RUNNER = "org.apache.spark.deploy.PythonRunner"
 R_RUNNER = "org.apache.spark.deploy.RRunner"
-DEFAULT_DRIVER_PORT = 7078
-DEFAULT_BLOCK_MANAGER_PORT = 7079
-DEFAULT_UI_PORT = 4040
 
 _SECRET_ENV = {
     SecretType.GCP_SERVICE_ACCOUNT: ("GOOGLE_APPLICATION_CREDENTIALS", "key.json"),

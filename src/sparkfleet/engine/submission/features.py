@@ -29,6 +29,14 @@ from sparkfleet.engine.submission.errors import SubmissionError
 from sparkfleet.engine.submission.kube import Obj, append, dump, env_var, field_env, merge_map
 from sparkfleet.engine.submission.kubeconf import RoleConf, conf_bool, conf_int
 from sparkfleet.engine.submission.memory import PodMemory
+from sparkfleet.engine.submission.ports import (
+    BLOCK_MANAGER_PORT_NAME,
+    DEFAULT_BLOCK_MANAGER_PORT,
+    DEFAULT_DRIVER_PORT,
+    DEFAULT_UI_PORT,
+    DRIVER_PORT_NAME,
+    UI_PORT_NAME,
+)
 
 SPARK_CONF_DIR = "/opt/spark/conf"
 SPARK_PROPERTIES = "spark.properties"
@@ -168,17 +176,19 @@ def basic_driver(
 ) -> None:
     """BasicDriverFeatureStep."""
     c = _spark_container(sp, conf, "driver", DRIVER_CONTAINER)
-    driver_port = conf_int(conf, "spark.driver.port", 7078)
+    driver_port = conf_int(conf, "spark.driver.port", DEFAULT_DRIVER_PORT)
     block_port = conf_int(
-        conf, "spark.driver.blockManager.port", conf_int(conf, "spark.blockManager.port", 7079)
+        conf,
+        "spark.driver.blockManager.port",
+        conf_int(conf, "spark.blockManager.port", DEFAULT_BLOCK_MANAGER_PORT),
     )
-    ui_port = conf_int(conf, "spark.ui.port", 4040)
+    ui_port = conf_int(conf, "spark.ui.port", DEFAULT_UI_PORT)
     append(
         c,
         "ports",
-        {"containerPort": driver_port, "name": "driver-rpc-port", "protocol": "TCP"},
-        {"containerPort": block_port, "name": "blockmanager", "protocol": "TCP"},
-        {"containerPort": ui_port, "name": "spark-ui", "protocol": "TCP"},
+        {"containerPort": driver_port, "name": DRIVER_PORT_NAME, "protocol": "TCP"},
+        {"containerPort": block_port, "name": BLOCK_MANAGER_PORT_NAME, "protocol": "TCP"},
+        {"containerPort": ui_port, "name": UI_PORT_NAME, "protocol": "TCP"},
     )
     append(c, "env", env_var("SPARK_USER", spark_user), env_var("SPARK_APPLICATION_ID", app_id))
     append(c, "env", *(env_var(k, v) for k, v in role.env.items()))
@@ -353,7 +363,7 @@ def basic_executor(
     env.append(field_env("SPARK_EXECUTOR_POD_IP", "status.podIP"))
     env.append(field_env("SPARK_EXECUTOR_POD_NAME", "metadata.name"))
     append(c, "env", *env)
-    block_port = conf_int(conf, "spark.blockManager.port", 7079)
+    block_port = conf_int(conf, "spark.blockManager.port", DEFAULT_BLOCK_MANAGER_PORT)
     c["ports"] = [{"containerPort": block_port, "name": "blockmanager"}] if block_port else []
     append(c, "args", "executor")
     disable_config_map = conf_bool(conf, "spark.kubernetes.executor.disableConfigMap", False)

@@ -21,9 +21,16 @@ from sparkfleet.api.wire import (
 from sparkfleet.engine.submission.kube import Obj, app_owner_reference
 from sparkfleet.engine.submission.kubeconf import RoleConf, conf_int
 from sparkfleet.engine.submission.names import ui_service_name
+from sparkfleet.engine.submission.ports import (
+    BLOCK_MANAGER_PORT_NAME,
+    DEFAULT_BLOCK_MANAGER_PORT,
+    DEFAULT_DRIVER_PORT,
+    DEFAULT_UI_PORT,
+    DRIVER_PORT_NAME,
+    UI_PORT_NAME,
+)
 
 DEFAULT_UI_PORT_NAME = "spark-driver-ui-port"
-DEFAULT_UI_PORT = 4040
 
 
 def driver_service(
@@ -35,9 +42,9 @@ def driver_service(
     app_id: str,
 ) -> Obj:
     """The headless service; its owner reference to the driver pod is added once the pod has a uid."""
-    driver_port = conf_int(conf, "spark.driver.port", 7078)
-    block_port = conf_int(conf, "spark.driver.blockManager.port", 7079)
-    ui_port = conf_int(conf, "spark.ui.port", 4040)
+    driver_port = conf_int(conf, "spark.driver.port", DEFAULT_DRIVER_PORT)
+    block_port = conf_int(conf, "spark.driver.blockManager.port", DEFAULT_BLOCK_MANAGER_PORT)
+    ui_port = conf_int(conf, "spark.ui.port", DEFAULT_UI_PORT)
     families = conf.get("spark.kubernetes.driver.service.ipFamilies", "IPv4")
     meta: Obj = {
         "labels": {LABEL_SPARK_APP_SELECTOR: app_id, **role.service_labels},
@@ -55,9 +62,9 @@ def driver_service(
             "ipFamilies": [f.strip() for f in families.split(",") if f.strip()],
             "ipFamilyPolicy": conf.get("spark.kubernetes.driver.service.ipFamilyPolicy", "SingleStack"),
             "ports": [
-                {"name": "driver-rpc-port", "port": driver_port, "targetPort": driver_port},
-                {"name": "blockmanager", "port": block_port, "targetPort": block_port},
-                {"name": "spark-ui", "port": ui_port, "targetPort": ui_port},
+                {"name": DRIVER_PORT_NAME, "port": driver_port, "targetPort": driver_port},
+                {"name": BLOCK_MANAGER_PORT_NAME, "port": block_port, "targetPort": block_port},
+                {"name": UI_PORT_NAME, "port": ui_port, "targetPort": ui_port},
             ],
             "selector": dict(selector),
         },

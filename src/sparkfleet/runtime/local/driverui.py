@@ -30,20 +30,15 @@ from sparkfleet.api.wire import (
     parse_loopback_ports,
 )
 from sparkfleet.cluster import LIVE_PODS, Cluster, NotFound, Obj
+from sparkfleet.engine.submission import DEFAULT_UI_PORT, UI_PORT_NAME
 
 __all__ = [
-    "DEFAULT_UI_PORT",
-    "UI_PORT_NAME",
     "claim_ui_port",
     "ui_container_port",
     "ui_port_of",
     "ui_proxy_base",
 ]
 
-DEFAULT_UI_PORT = 4040
-"""Spark's `spark.ui.port` default, for a driver pod that declares no `spark-ui` container port."""
-UI_PORT_NAME = "spark-ui"
-"""The name Spark gives the UI's container port on the driver pod."""
 LOOPBACK = "127.0.0.1"
 _claims = threading.Lock()
 
