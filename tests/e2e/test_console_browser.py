@@ -20,13 +20,13 @@ import httpx
 import pytest
 
 from sparkfleet.api.appinsight import cost_of, current_phase, timeline_of
+from support.browser import launch, require_chromium
 from support.cli import EXAMPLES, PI, ROOT
 from support.cli import sf_ok as sf
 from support.png import colour_counts
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
 NS = "spark-team-a"
 APP = "pyspark-pi-karpenter"
@@ -36,8 +36,7 @@ ROW = f'tr[data-app="{NS}/{APP}"]'
 @pytest.fixture
 def cluster(home: Path, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """A running `sparkfleet up` with the blueprint's NodePools and queues: its server.json."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    require_chromium()
     config = tmp_path / "config"
     config.mkdir()
     for name in ("nodepools.yaml", "ec2nodeclasses.yaml", "queues.yaml"):
@@ -86,9 +85,7 @@ def test_every_page_in_chromium_with_a_live_update_while_a_job_runs(cluster: dic
     sign_in = sf("ui").strip()
     assert sign_in == f"{cluster['url']}/ui/login?token={cluster['token']}"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-proxy-server"]
-        )
+        browser = launch(playwright)
         try:
             # The cluster's CA is not the browser's: accept its certificate, as a user would once.
             context = browser.new_context(ignore_https_errors=True, viewport={"width": 1400, "height": 900})

@@ -1,5 +1,6 @@
-"""A running driver's Spark UI and REST API through the API server's service proxy, with real Spark and
-the real kubectl: the path the web console links to, served as kube-apiserver serves it."""
+"""A running driver's Spark UI and REST API through the API server's service proxy, with real Spark, the
+real kubectl and a real browser: the path the web console links to, served as kube-apiserver serves it,
+and the console's link followed in Chromium."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from sparkfleet.cli.home import ServerInfo, read_server
 from sparkfleet.cluster import Obj
 from support.background import NS, Background, app_state, retried, spark_app
+from support.browser import launch, require_chromium
 from support.kubectl import Kubectl, kubectl_binary
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +39,7 @@ spark.stop()
 @pytest.fixture
 def cluster(home: Path) -> Iterator[Background]:
     kubectl_binary()  # a machine without kubectl fails (or skips) before `up`
+    require_chromium()
     background = Background(home)
     try:
         yield background
@@ -103,6 +106,21 @@ def test_the_spark_ui_and_rest_api_of_a_running_driver_are_served_through_the_se
         missing = http.get(f"/api/v1/namespaces/{NS}/services/no-such-svc:4040/proxy/", headers=auth)
         assert missing.status_code == 404
         assert (missing.json()["kind"], missing.json()["reason"]) == ("Status", "NotFound")
+
+    # The web console's link, followed in a real browser signed in to the console.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_context(ignore_https_errors=True).new_page()
+            page.goto(f"{server.url}/ui/login?token={server.token}")
+            page.locator(f'tr[data-app="{NS}/{APP}"] a', has_text="Spark UI").click()
+            page.wait_for_url(f"{server.url}{prefix}/jobs/")
+            assert "Spark Jobs" in page.title()
+            assert page.locator(f'a[href="{prefix}/stages/"]').count() > 0  # its tabs stay in the proxy
+        finally:
+            browser.close()
 
     driver = api.get("Pod", NS, info["podName"])
     assert "sparkfleet.io/loopback-ports" in driver["metadata"]["annotations"]

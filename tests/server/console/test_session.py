@@ -44,6 +44,21 @@ def test_the_cookie_counts_for_reads_under_ui_only() -> None:
     assert console_authorization(scope("/ui/queues", cookie="garbage=\x00;;")) is None
 
 
+def test_the_cookie_opens_a_drivers_spark_ui_through_the_service_proxy_for_reads() -> None:
+    cookie = f"{COOKIE}={TOKEN}"
+    ui = "/api/v1/namespaces/spark-team-a/services/pi-ui-svc:4040/proxy"
+    for path in (ui, f"{ui}/", f"{ui}/jobs/", f"{ui}/api/v1/applications"):
+        assert console_authorization(scope(path, cookie=cookie)) == f"Bearer {TOKEN}", path
+    assert console_authorization(scope(f"{ui}/jobs/", cookie=cookie, method="POST")) is None
+    assert (
+        console_authorization(scope("/api/v1/namespaces/spark-team-a/services/pi-ui-svc", cookie=cookie))
+        is None
+    )
+    assert (
+        console_authorization(scope("/api/v1/namespaces/spark-team-a/pods/x/proxy/", cookie=cookie)) is None
+    )
+
+
 def test_signing_in_sets_the_cookie_and_leaves_the_token_out_of_the_address(app: Starlette) -> None:
     with TestClient(app, base_url="https://testserver", client=("127.0.0.1", 50000)) as browser:
         assert browser.get("/ui/applications").status_code == 401
@@ -51,7 +66,7 @@ def test_signing_in_sets_the_cookie_and_leaves_the_token_out_of_the_address(app:
         assert response.status_code == 303 and response.headers["location"] == "/ui/"
         cookie = response.headers["set-cookie"]
         assert cookie.startswith(f"{COOKIE}={TOKEN};")
-        for attribute in ("HttpOnly", "Path=/ui", "SameSite=strict", "Secure"):
+        for attribute in ("HttpOnly", "Path=/", "SameSite=strict", "Secure"):
             assert attribute.lower() in cookie.lower(), cookie
         page = browser.get("/ui/applications")
         assert page.status_code == 200 and "spark-team-a/pi" in page.text

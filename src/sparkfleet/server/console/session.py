@@ -1,16 +1,19 @@
 """How a browser gets into the console: the cluster's token given once, then an HttpOnly cookie.
 
 A browser cannot send `Authorization: Bearer`, so `/ui/login?token=...` (what `sparkfleet ui` prints)
-sets the token as a cookie (HttpOnly, SameSite=Strict, Secure over HTTPS, Path=/ui) and redirects to the
-console, so the token leaves the address bar and the history. The token middleware reads the cookie
-through `console_authorization` and checks it like a bearer token; the cookie counts only for GET and
-HEAD under /ui (the console is read-only, and no other path takes it), and the `?token=` form only from a
-loopback client, so a token is never asked for in a URL over the network.
+sets the token as a cookie (HttpOnly, SameSite=Strict, Secure over HTTPS) and redirects to the console,
+so the token leaves the address bar and the history. The token middleware reads the cookie through
+`console_authorization` and checks it like a bearer token; the cookie counts only for GET and HEAD under
+/ui (the console is read-only) and of the services/proxy subresource (server/serviceproxy.py: the
+console links each running driver's Spark UI there, whose own links keep that path), and the `?token=`
+form only from a loopback client, so a token is never asked for in a URL over the network. No other path
+takes the cookie: the API still wants the bearer token.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
@@ -25,6 +28,8 @@ HOME = f"{PREFIX}/"
 LOGIN_PATH = f"{PREFIX}/login"
 COOKIE = "sparkfleet-console"
 _READS = ("GET", "HEAD")
+_SERVICE_PROXY = re.compile(r"/api/v1/namespaces/[^/]+/services/[^/]+/proxy(?:/.*)?")
+"""The paths of server/serviceproxy.py's routes."""
 
 
 def is_loopback(scope: Scope) -> bool:
@@ -39,6 +44,10 @@ def is_loopback(scope: Scope) -> bool:
 
 def _in_console(path: str) -> bool:
     return path == PREFIX or path.startswith(HOME)
+
+
+def _takes_cookie(path: str) -> bool:
+    return _in_console(path) or _SERVICE_PROXY.fullmatch(path) is not None
 
 
 def _cookie(scope: Scope) -> str | None:
@@ -65,7 +74,7 @@ def console_authorization(scope: Scope) -> str | None:
     """The Authorization header a console request stands for when it brings none: the cookie's token,
     or on the login path from a loopback client the `token` query parameter. None elsewhere."""
     path = scope.get("path", "")
-    if scope.get("type") != "http" or scope.get("method", "GET") not in _READS or not _in_console(path):
+    if scope.get("type") != "http" or scope.get("method", "GET") not in _READS or not _takes_cookie(path):
         return None
     token = (_login_token(scope) if path == LOGIN_PATH and is_loopback(scope) else None) or _cookie(scope)
     return f"Bearer {token}" if token else None
@@ -82,7 +91,7 @@ async def login(request: Request) -> Response:
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
-            path=PREFIX,
+            path="/",  # also sent to the service proxy's paths (the Spark UI links); only those take it
         )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
