@@ -65,7 +65,10 @@ pairs = spark.sparkContext.parallelize(range(1000), 4).map(lambda x: (x % 7, x))
 pairs.reduceByKey(lambda a, b: a + b).collect()
 roots = os.environ.get("SPARK_LOCAL_DIRS", "").split(",")
 files = [f for root in roots if root for f in glob.glob(os.path.join(root, "blockmgr-*", "*", "shuffle_*"))]
-print("SHUFFLE_FILES " + json.dumps(files))
+# One short line per file, written at once: a long line could be split by the JVM's log lines.
+for name in files:
+    print("SHUFFLE_FILE " + json.dumps(name), flush=True)
+print("SHUFFLE_FILES_END", flush=True)
 spark.stop()
 """
 
@@ -79,9 +82,13 @@ def test_sparks_block_manager_keeps_its_files_on_the_nodes_nvme_array(
     done = cluster.finish(timeout=120)
     log = list(cluster.runtime.logs(NS, DRIVER))
     assert done["status"]["phase"] == "Succeeded", "\n".join(log[-40:])
-    (line,) = [line for line in log if line.startswith("SHUFFLE_FILES ")]
+    assert "SHUFFLE_FILES_END" in log, "\n".join(log[-40:])
     array = home / "nodes" / NODE / "mnt" / "k8s-disks" / "0"
-    files = [Path(f) for f in json.loads(line.removeprefix("SHUFFLE_FILES "))]
+    files = [
+        Path(json.loads(line.removeprefix("SHUFFLE_FILE ")))
+        for line in log
+        if line.startswith("SHUFFLE_FILE ")
+    ]
     assert files and all(f.is_relative_to(array) for f in files), files
 
 
