@@ -217,6 +217,34 @@ def app_figures(fleet: Fleet) -> tuple[float, float]:
     return by_app.spot, by_app.placeholder_waste
 
 
+def the_job_paid_spot_on_its_one_node(
+    capsys: pytest.CaptureFixture[str], fleet: Fleet, pool: str, app: float, waste: float, node: float
+) -> str:
+    """Checks that PI_APP paid `app` dollars on spot, `waste` of them its placeholders' seats, on the one
+    node of `pool`, which cost `node` (the rest idle), by app and by NodePool; the NodePool table."""
+    assert app_figures(fleet) == (pytest.approx(app, abs=1e-6), pytest.approx(waste, abs=1e-6))
+    assert row(printed(capsys, fleet, "app"), NAMESPACE) == [
+        NAMESPACE,
+        PI_APP,
+        "root.test",
+        dollars(app),
+        dollars(0),
+        dollars(waste),
+        dollars(app),
+    ]
+    by_pool = printed(capsys, fleet, "nodepool", None)
+    assert row(by_pool, pool) == [
+        pool,
+        "spot",
+        dollars(app),
+        dollars(0),
+        dollars(waste),
+        dollars(node - app),
+        dollars(node),
+    ]
+    return by_pool
+
+
 def test_jobs_a_full_queue_holds_cost_nothing_and_the_nodes_launched_for_them_are_idle_waste(
     build: Platforms, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -281,27 +309,7 @@ def test_a_waiting_gang_costs_nothing_then_its_placeholders_seats_are_waste_unti
     app = price * 3 * share * held / HOUR  # 0.195167 * 0.1888 * 0.4983 = 0.018362
     waste = price * 2 * share * (20 - 6) / HOUR  # two placeholders for 14 s: 0.000096
     node = price * held / HOUR  # 0.097258
-    assert app_figures(fleet) == (pytest.approx(app, abs=1e-6), pytest.approx(waste, abs=1e-6))
-
-    assert row(printed(capsys, fleet, "app"), NAMESPACE) == [
-        NAMESPACE,
-        PI_APP,
-        "root.test",
-        dollars(app),
-        dollars(0),
-        dollars(waste),
-        dollars(app),
-    ]
-    by_pool = printed(capsys, fleet, "nodepool", None)
-    assert row(by_pool, SPARK_COMPUTE_OPTIMIZED) == [
-        SPARK_COMPUTE_OPTIMIZED,
-        "spot",
-        dollars(app),
-        dollars(0),
-        dollars(waste),
-        dollars(node - app),
-        dollars(node),
-    ]
+    by_pool = the_job_paid_spot_on_its_one_node(capsys, fleet, SPARK_COMPUTE_OPTIMIZED, app, waste, node)
     assert by_pool.splitlines()[-1] == f"Total {dollars(node)} USD, as of 2026-01-05T09:30:00Z."
 
 
@@ -336,25 +344,5 @@ def test_after_the_fallback_the_job_pays_the_intel_instance_launched_not_the_gra
     app = price * 3 * share * held / HOUR  # 0.135854 * 0.7585 * 0.4994 = 0.051467
     waste = price * 2 * share * (20 - 2) / HOUR  # two placeholders for 18 s: 0.000343
     node = price * held / HOUR  # 0.067852
-    assert app_figures(fleet) == (pytest.approx(app, abs=1e-6), pytest.approx(waste, abs=1e-6))
-
-    assert row(printed(capsys, fleet, "app"), NAMESPACE) == [
-        NAMESPACE,
-        PI_APP,
-        "root.test",
-        dollars(app),
-        dollars(0),
-        dollars(waste),
-        dollars(app),
-    ]
-    by_pool = printed(capsys, fleet, "nodepool", None)
+    by_pool = the_job_paid_spot_on_its_one_node(capsys, fleet, SPARK_MEMORY_OPTIMIZED, app, waste, node)
     assert [line.split()[0] for line in by_pool.splitlines()[1:-1]] == [SPARK_MEMORY_OPTIMIZED]
-    assert row(by_pool, SPARK_MEMORY_OPTIMIZED) == [
-        SPARK_MEMORY_OPTIMIZED,
-        "spot",
-        dollars(app),
-        dollars(0),
-        dollars(waste),
-        dollars(node - app),
-        dollars(node),
-    ]

@@ -3,14 +3,12 @@ a kubelet restart; `down --drain` stops it and says why."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from sparkfleet.cluster import Obj
-from support.background import NS, Background, app_state, retried, spark_app
+from support.background import NS, Background, app_state, spark_app, wait_for_state
 
 pytestmark = pytest.mark.e2e
 
@@ -36,16 +34,6 @@ def cluster(home: Path) -> Iterator[Background]:
         background.close()
 
 
-def wait_for(cluster: Background, name: str, states: set[str], timeout: float = 180.0) -> Obj:
-    deadline = time.monotonic() + timeout
-    while True:
-        app = retried(lambda: cluster.api.get("SparkApplication", NS, name))
-        if app_state(app) in states:
-            return app
-        assert time.monotonic() < deadline, f"{name} stayed {app_state(app)}"
-        time.sleep(0.25)
-
-
 def test_down_while_a_job_runs_then_up_completes_it_once(cluster: Background, tmp_path: Path) -> None:
     script, go = tmp_path / "job.py", tmp_path / "go"
     script.write_text(WAITING_JOB)
@@ -53,14 +41,14 @@ def test_down_while_a_job_runs_then_up_completes_it_once(cluster: Background, tm
     job = spark_app("restart", script)
     job["spec"]["arguments"] = [str(go)]
     api.create(job)
-    running = wait_for(cluster, "restart", {"RUNNING"})
+    running = wait_for_state(cluster, "restart", {"RUNNING"})
     driver_name = running["status"]["driverInfo"]["podName"]
     before = api.get("Pod", NS, driver_name)
 
     cluster.down()  # the default: the control plane stops, the driver JVM goes on
     cluster.up()
     go.touch()
-    done = wait_for(cluster, "restart", {"COMPLETED", "FAILED"})
+    done = wait_for_state(cluster, "restart", {"COMPLETED", "FAILED"})
 
     assert app_state(done) == "COMPLETED", done["status"]
     assert (done["status"]["submissionAttempts"], done["status"]["executionAttempts"]) == (1, 1)
@@ -79,7 +67,7 @@ def test_down_drain_stops_the_running_driver_and_records_why(cluster: Background
     job = spark_app("drained", script)
     job["spec"]["arguments"] = [str(go)]
     api.create(job)
-    running = wait_for(cluster, "drained", {"RUNNING"})
+    running = wait_for_state(cluster, "drained", {"RUNNING"})
     driver_name = running["status"]["driverInfo"]["podName"]
 
     cluster.down(drain=True)
@@ -88,5 +76,5 @@ def test_down_drain_stops_the_running_driver_and_records_why(cluster: Background
     assert (pod["status"]["phase"], pod["status"]["reason"]) == ("Failed", "Terminated")
     [target] = [c for c in pod["status"]["conditions"] if c["type"] == "DisruptionTarget"]
     assert target["reason"] == "TerminationByKubelet"
-    ended = wait_for(cluster, "drained", {"FAILED"})
+    ended = wait_for_state(cluster, "drained", {"FAILED"})
     assert ended["status"]["submissionAttempts"] == 1, "restartPolicy Never: not run again"

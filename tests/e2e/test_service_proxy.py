@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from sparkfleet.cli.home import ServerInfo, read_server
-from sparkfleet.cluster import Obj
-from support.background import NS, Background, app_state, retried, spark_app
+from support.background import NS, Background, app_state, spark_app, wait_for_state
 from support.browser import launch, require_chromium
 from support.kubectl import Kubectl, kubectl_binary
 
@@ -47,16 +46,6 @@ def cluster(home: Path) -> Iterator[Background]:
         background.close()
 
 
-def wait_for(cluster: Background, states: set[str], timeout: float = 180.0) -> Obj:
-    deadline = time.monotonic() + timeout
-    while True:
-        app = retried(lambda: cluster.api.get("SparkApplication", NS, APP))
-        if app_state(app) in states:
-            return app
-        assert time.monotonic() < deadline, f"{APP} stayed {app_state(app)}"
-        time.sleep(0.25)
-
-
 def applications_when_served(kubectl: Kubectl, path: str, timeout: float = 120.0) -> list[dict[str, Any]]:
     """Spark's application list from `kubectl get --raw PATH`, asked again while the driver's UI is not up
     yet (503 before it listens, then Spark's "starting up" page until its context is ready)."""
@@ -80,7 +69,7 @@ def test_the_spark_ui_and_rest_api_of_a_running_driver_are_served_through_the_se
     job["spec"]["sparkConf"]["spark.ui.enabled"] = "true"
     job["spec"]["arguments"] = [str(go)]
     api.create(job)
-    running = wait_for(cluster, {"RUNNING"})
+    running = wait_for_state(cluster, APP, {"RUNNING"})
     info = running["status"]["driverInfo"]
     prefix = f"/api/v1/namespaces/{NS}/services/{info['webUIServiceName']}:{info['webUIPort']}/proxy"
     kubectl = Kubectl(kubectl_binary(), home / "kubeconfig")
@@ -125,5 +114,5 @@ def test_the_spark_ui_and_rest_api_of_a_running_driver_are_served_through_the_se
     driver = api.get("Pod", NS, info["podName"])
     assert "sparkfleet.io/loopback-ports" in driver["metadata"]["annotations"]
     go.touch()
-    done = wait_for(cluster, {"COMPLETED", "FAILED"})
+    done = wait_for_state(cluster, APP, {"COMPLETED", "FAILED"})
     assert app_state(done) == "COMPLETED", done["status"]

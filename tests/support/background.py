@@ -120,3 +120,14 @@ def spark_app(
 def app_state(app: Obj) -> str | None:
     found: str | None = ((app.get("status") or {}).get("applicationState") or {}).get("state")
     return found
+
+
+def wait_for_state(cluster: Background, name: str, states: set[str], timeout: float = 180.0) -> Obj:
+    """The SparkApplication `name` of NS once its state is one of `states`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        app = retried(lambda: cluster.api.get("SparkApplication", NS, name))
+        if app_state(app) in states:
+            return app
+        assert time.monotonic() < deadline, f"{name} stayed {app_state(app)}"
+        time.sleep(0.25)
