@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from sparkfleet.api.base import ManifestError
-from sparkfleet.api.settings import DEFAULT_MAX_EXECUTORS, DEFAULT_MAX_OBJECTS_PER_NAMESPACE, parse_settings
+from sparkfleet.api.settings import (
+    DEFAULT_MAX_EXECUTORS,
+    DEFAULT_MAX_OBJECTS_PER_NAMESPACE,
+    SparkMode,
+    parse_settings,
+)
 
 
 def test_an_empty_document_keeps_every_default() -> None:
@@ -64,3 +69,24 @@ def test_a_bad_history_value_is_refused_with_its_path(line: str, path: str) -> N
     with pytest.raises(ManifestError) as caught:
         parse_settings(f"history:\n  {line}\n", "settings.yaml")
     assert [i.path for i in caught.value.issues] == [f"settings.yaml: {path}"]
+
+
+def test_spark_runs_in_local_mode_unless_the_settings_say_kubernetes() -> None:
+    assert parse_settings("").runtime.sparkMode == SparkMode.LOCAL
+    runtime = parse_settings("runtime:\n  sparkMode: kubernetes\n  memoryBudget: 12Gi\n").runtime
+    assert runtime.sparkMode == SparkMode.KUBERNETES
+    assert runtime.memory_budget_bytes(64 * 2**30) == 12 * 2**30
+    assert parse_settings("").runtime.memory_budget_bytes(64 * 2**30) == 32 * 2**30  # half the machine
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("runtime: {sparkMode: k8s}", r"runtime\.sparkMode: Input should be 'local' or 'kubernetes'"),
+        ("runtime: {memoryBudget: lots}", r"runtime\.memoryBudget: .*write a quantity such as"),
+        ("runtime: {memoryBudget: '0'}", r"runtime\.memoryBudget: .*must be above zero"),
+    ],
+)
+def test_a_bad_runtime_setting_is_refused_with_its_path(text: str, message: str) -> None:
+    with pytest.raises(ManifestError, match=message):
+        parse_settings(text)

@@ -7,11 +7,14 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from sparkfleet.cli.run import RunReport, fallbacks, print_report, prune_runs
+from sparkfleet.api.settings import RuntimeSettings, SparkMode
+from sparkfleet.cli.objects import CommandError
+from sparkfleet.cli.run import RunReport, fallbacks, print_report, prune_runs, spark_mode_settings
 from sparkfleet.clock import VirtualClock
 from sparkfleet.cluster import record_event
 from sparkfleet.cluster.embedded import EmbeddedCluster
@@ -72,3 +75,11 @@ def test_only_the_newest_runs_directories_are_kept(tmp_path: Path) -> None:
         f"pyspark-pi-job-{stamps[1]}",
         f"pyspark-pi-job-{stamps[2]}",
     ]
+
+
+def test_the_spark_mode_of_a_run_is_one_of_the_settings_modes() -> None:
+    runtime = RuntimeSettings()
+    assert spark_mode_settings(runtime, "kubernetes").sparkMode == SparkMode.KUBERNETES
+    assert runtime.sparkMode == SparkMode.LOCAL  # the settings given are left as they were
+    with pytest.raises(CommandError, match="--spark-mode 'k8s': choose one of local, kubernetes"):
+        spark_mode_settings(runtime, "k8s")

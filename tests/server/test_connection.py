@@ -61,6 +61,21 @@ def test_a_kept_alive_connection_is_closed_when_its_next_request_does_not_come(s
         assert closed_by_server(sock)
 
 
+def test_a_kept_alive_connection_waits_idle_for_its_next_request_longer_than_the_header_timeout(
+    strict: ServerHandle,
+) -> None:
+    # As kube-apiserver's IdleTimeout: a client polling every few seconds reuses its connection.
+    with httpx.Client(base_url=strict.url, headers=AUTH, timeout=5) as http:
+        peers = []
+        for _ in range(2):
+            response = http.get("/healthz")
+            assert response.status_code == 200
+            stream = response.extensions.get("network_stream")
+            peers.append(stream.get_extra_info("socket").getsockname() if stream else None)
+            time.sleep(HEADER_TIMEOUT * 3)
+        assert peers[0] is not None and peers[0] == peers[1]  # the same connection, still open
+
+
 def test_requests_and_streams_that_take_longer_than_the_timeout_are_served(
     strict: ServerHandle, cluster: EmbeddedCluster
 ) -> None:

@@ -11,6 +11,9 @@ limits:
   maxObjectsPerNamespace: 10000  # default: objects of one kind a namespace may hold (Events exempt)
 cloud:
   provider: sim             # default; `aws` launches EC2 (see api/cloudsettings.py for its fields)
+runtime:
+  sparkMode: local          # default; kubernetes: executors are real JVMs that Spark creates through the API
+  memoryBudget: null        # default: half this machine's memory is shared by the executor JVMs' heaps
 history:
   eventTTL: 1h              # default: Events go an hour after they last happened (kube-apiserver --event-ttl)
   defaultTimeToLiveSeconds: null  # default: finished apps are kept; 86400: removed a day after they end
@@ -20,6 +23,7 @@ history:
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 import yaml
@@ -28,6 +32,7 @@ from pydantic import Field, ValidationError, field_validator
 from sparkfleet.api.base import FieldIssue, ManifestError, Model, issues_from
 from sparkfleet.api.cloudsettings import CloudSettings
 from sparkfleet.api.durations import DurationError, parse_go_duration
+from sparkfleet.api.quantity import QuantityError, memory_bytes, parse_quantity
 from sparkfleet.api.yamlio import load_document
 
 __all__ = [
@@ -37,7 +42,9 @@ __all__ = [
     "LimitSettings",
     "LogSettings",
     "RunSettings",
+    "RuntimeSettings",
     "Settings",
+    "SparkMode",
     "parse_settings",
     "positive_duration",
 ]
@@ -69,6 +76,38 @@ class LimitSettings(Model):
     maxExecutors: Annotated[int, Field(ge=1, le=DEFAULT_MAX_EXECUTORS)] = DEFAULT_MAX_EXECUTORS
     maxObjectsPerNamespace: Annotated[int, Field(ge=1)] = DEFAULT_MAX_OBJECTS_PER_NAMESPACE
     """Objects of one kind a namespace may hold; the API refuses a create beyond it (403, exceeded quota)."""
+
+
+class SparkMode(StrEnum):
+    LOCAL = "local"
+    """The driver runs the whole application in one local[N] JVM; executor pods hold their resources."""
+    KUBERNETES = "kubernetes"
+    """The driver runs as in its pod on EKS: Spark's Kubernetes backend creates its executor pods through
+    the cluster's API, and each runs as a real executor JVM on the node it was bound to."""
+
+
+class RuntimeSettings(Model):
+    """How the embedded cluster runs Spark pods on this machine."""
+
+    sparkMode: SparkMode = SparkMode.LOCAL
+    memoryBudget: str | None = None
+    """Memory the executor JVMs' heaps share on this machine (a Kubernetes quantity such as 12Gi); None:
+    half its physical memory. Pods keep the memory they ask for in the API."""
+
+    @field_validator("memoryBudget")
+    @classmethod
+    def _quantity(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                if parse_quantity(value) <= 0:
+                    raise ValueError(f'memoryBudget "{value}" must be above zero, e.g. "12Gi"')
+            except QuantityError as exc:
+                raise ValueError(f'memoryBudget "{value}": {exc}; write a quantity such as "12Gi"') from None
+        return value
+
+    def memory_budget_bytes(self, machine_bytes: int) -> int:
+        """The budget in bytes on a machine with `machine_bytes` of memory."""
+        return memory_bytes(self.memoryBudget) if self.memoryBudget else machine_bytes // 2
 
 
 def positive_duration(text: str) -> float:
@@ -113,6 +152,7 @@ class Settings(Model):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     cloud: CloudSettings = Field(default_factory=CloudSettings)
     history: HistorySettings = Field(default_factory=HistorySettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
 
 
 def settings_from_dict(data: Any, source: str = "settings") -> Settings:

@@ -27,15 +27,28 @@ def run(
     config: ConfigOpt = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the end.")] = 600.0,
     cluster: ClusterOpt = "run",
+    spark_mode: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-mode",
+            help="local: the driver runs the whole job in local mode; kubernetes: Spark creates executor "
+            "pods through the cluster's API and each runs as a real JVM (default: settings' "
+            "runtime.sparkMode, local).",
+        ),
+    ] = None,
 ) -> None:
     """Start a local cluster, run one SparkApplication to its end, show what happened (exit 0: COMPLETED)."""
-    from sparkfleet.cli.run import print_report, run_application
+    from sparkfleet.cli.run import print_report, run_application, spark_mode_settings
     from sparkfleet.clock import SystemClock
     from sparkfleet.config import load_config
     from sparkfleet.platform import cluster_home
 
     with user_errors():
         platform_config = load_config(config)
+        if spark_mode is not None:
+            platform_config.settings.runtime = spark_mode_settings(
+                platform_config.settings.runtime, spark_mode
+            )
         stamp = SystemClock().now().strftime("%Y%m%dT%H%M%SZ")
         home = cluster_home(cluster) / f"{file.stem}-{stamp}"
         report = run_application(file, platform_config, home, timeout, out())

@@ -59,6 +59,7 @@ from sparkfleet.cluster.embedded import os_storage_error
 from sparkfleet.config import load_config
 from sparkfleet.platform import DEFAULT_CLUSTER, Platform, cluster_home
 from sparkfleet.privatefiles import private_dir, private_file, write_private
+from sparkfleet.runtime.local import ApiAccess
 from sparkfleet.server import (
     ObjectQuota,
     ServerHandle,
@@ -355,6 +356,7 @@ def _serve(args: argparse.Namespace, report: StartupReport) -> None:
     def ready(handle: ServerHandle) -> None:
         ca = handle.tls.trusted if handle.tls else None
         url = local_url(handle.url, args.address)
+        platform.kubelet.connect_api(ApiAccess(url, token, ca))
         config = kubeconfig(url, token, context_name(args.name), ca_file=ca)
         write_private(home / KUBECONFIG_FILE, dump_yaml(config))
         write_private(home / PORT_FILE, f"{handle.port}\n")

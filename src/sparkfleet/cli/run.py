@@ -16,6 +16,7 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
+from sparkfleet.api.settings import RuntimeSettings, SparkMode
 from sparkfleet.api.timefmt import parse_rfc3339
 from sparkfleet.api.wire import (
     ANNOTATION_PRICE_PER_HOUR,
@@ -24,11 +25,13 @@ from sparkfleet.api.wire import (
     LABEL_NODEPOOL,
     LABEL_ZONE,
 )
+from sparkfleet.cli.exposure import LOOPBACK
 from sparkfleet.cli.objects import CommandError, apply_documents, load_documents
 from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import Cluster, ClusterError, Obj, event_order
 from sparkfleet.config import PlatformConfig
 from sparkfleet.platform import Platform
+from sparkfleet.runtime.local import ApiAccess
 
 TERMINAL = {"COMPLETED", "FAILED"}
 _REFRESH = 0.25
@@ -122,6 +125,32 @@ def _cost(cluster: Cluster, started: datetime, now: datetime) -> float:
     return total
 
 
+def spark_mode_settings(runtime: RuntimeSettings, mode: str) -> RuntimeSettings:
+    """The runtime settings with `--spark-mode` MODE; CommandError naming the choices otherwise."""
+    try:
+        return runtime.model_copy(update={"sparkMode": SparkMode(mode)})
+    except ValueError:
+        choices = ", ".join(m.value for m in SparkMode)
+        raise CommandError(f"--spark-mode {mode!r}: choose one of {choices}") from None
+
+
+@contextlib.contextmanager
+def served_api(platform: Platform, home: Path, clock: SystemClock) -> Iterator[None]:
+    """The cluster's API on a loopback port for as long as the run lasts, with a token of its own: drivers
+    running Spark on Kubernetes ask it for their executors."""
+    from sparkfleet.server import create_app, ensure_pki, new_token, start_server
+
+    token = new_token()
+    tls = ensure_pki(home / "pki", clock.now())
+    app = create_app(platform.store, token, registry=platform.registry, log_reader=platform.log_reader)
+    handle = start_server(app, token, host=LOOPBACK, port=0, tls=tls)
+    platform.kubelet.connect_api(ApiAccess(handle.url, token, handle.tls.trusted if handle.tls else None))
+    try:
+        yield
+    finally:
+        handle.stop()
+
+
 def run_application(
     file: Path, config: PlatformConfig, home: Path, timeout: float, console: Console
 ) -> RunReport:
@@ -130,7 +159,10 @@ def run_application(
         raise CommandError(f"{file}: `run` takes exactly one SparkApplication, found {len(docs)}")
     clock = SystemClock()
     report = RunReport()
-    with Platform(home, config, clock, workdir=Path.cwd()) as platform:
+    kubernetes = config.settings.runtime.sparkMode == SparkMode.KUBERNETES
+    with Platform(home, config, clock, workdir=Path.cwd()) as platform, contextlib.ExitStack() as api:
+        if kubernetes:
+            api.enter_context(served_api(platform, home, clock))
         store = platform.store
         started = clock.now()
         applied = apply_documents(store, docs)[0]

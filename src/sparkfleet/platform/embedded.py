@@ -32,6 +32,7 @@ from sparkfleet.runtime.local import (
     KubeletReconciler,
     LocalRuntime,
     LogRetention,
+    machine_memory,
     read_pod_log,
 )
 
@@ -87,7 +88,13 @@ class Platform:
         self.runtime = LocalRuntime(home, clock)
         logs = config.settings.logs
         retention = LogRetention(timedelta(days=logs.retentionDays), logs.maxArchivedPods)
-        kubelet_config = KubeletConfig(workdir=workdir, log_retention=retention)
+        runtime_settings = config.settings.runtime
+        kubelet_config = KubeletConfig(
+            workdir=workdir,
+            log_retention=retention,
+            spark_mode=runtime_settings.sparkMode,
+            memory_budget=runtime_settings.memory_budget_bytes(machine_memory()),
+        )
         self.kubelet = KubeletReconciler(self.store, clock, self.runtime, home, config=kubelet_config)
         kubelet_controller: Controller[Any] = Controller(self.kubelet, self.store, clock)
         self.kubelet.wake_on_exit(kubelet_controller.queue.add)

@@ -4,8 +4,10 @@ uvicorn closes a connection that stays idle `timeout_keep_alive` seconds after a
 that never sends a complete request: a client that connects and says nothing, or trickles a header
 byte by byte, would hold a socket (and a file handle) forever, without needing a token. Here the request
 head (request line and headers) must arrive within `header_timeout` seconds of the connection, or of
-the previous response, as Go's `ReadHeaderTimeout` bounds it in kube-apiserver; otherwise the
-connection is closed.
+its first byte after a response, as Go's `ReadHeaderTimeout` bounds it in kube-apiserver; otherwise the
+connection is closed. Between requests a kept-alive connection may stay idle IDLE_TIMEOUT seconds, as
+kube-apiserver's `IdleTimeout`: clients that poll (Spark's executor-pod polling every 30 s) find their
+connection still open rather than closed under them as they reuse it.
 
 Responses go out as soon as they are written (TCP_NODELAY): a response head and body sent in two writes
 would otherwise wait for the client's delayed acknowledgement, some 40 ms per request.
@@ -21,14 +23,17 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["DEFAULT_HEADER_TIMEOUT", "bounded_protocol"]
+__all__ = ["DEFAULT_HEADER_TIMEOUT", "IDLE_TIMEOUT", "bounded_protocol"]
 
 DEFAULT_HEADER_TIMEOUT = 30.0
+IDLE_TIMEOUT = 90.0
 
 
 class _BoundedH11Protocol(H11Protocol):
     header_timeout = DEFAULT_HEADER_TIMEOUT
     _header_timer: asyncio.TimerHandle | None = None
+    _idle = False
+    """The timer armed is the idle one (no byte of the next request yet)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -38,9 +43,10 @@ class _BoundedH11Protocol(H11Protocol):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._arm_header_timer()
 
-    def _arm_header_timer(self) -> None:
+    def _arm_header_timer(self, timeout: float | None = None, *, idle: bool = False) -> None:
         self._cancel_header_timer()
-        self._header_timer = self.loop.call_later(self.header_timeout, self._header_timed_out)
+        self._idle = idle
+        self._header_timer = self.loop.call_later(timeout or self.header_timeout, self._header_timed_out)
 
     def _cancel_header_timer(self) -> None:
         if self._header_timer is not None:
@@ -57,11 +63,13 @@ class _BoundedH11Protocol(H11Protocol):
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._cancel_header_timer()
+        elif self._idle and data:  # the next request has begun: its head is due within header_timeout
+            self._arm_header_timer()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-            self._arm_header_timer()
+            self._arm_header_timer(max(IDLE_TIMEOUT, self.header_timeout), idle=True)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()

@@ -16,7 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from sparkfleet.server.app import streams_of
-from sparkfleet.server.connection import DEFAULT_HEADER_TIMEOUT, bounded_protocol
+from sparkfleet.server.connection import DEFAULT_HEADER_TIMEOUT, IDLE_TIMEOUT, bounded_protocol
 
 __all__ = ["LOOPBACK", "ServerHandle", "TlsFiles", "bind_socket", "kubeconfig", "serve", "start_server"]
 
@@ -88,6 +88,7 @@ class _Server(uvicorn.Server):
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=max(1, int(graceful_timeout)),
+                timeout_keep_alive=int(IDLE_TIMEOUT),
                 ssl_certfile=str(tls.certfile) if tls else None,
                 ssl_keyfile=str(tls.keyfile) if tls else None,
             )

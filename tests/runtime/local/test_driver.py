@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -10,11 +11,13 @@ from typing import Any
 import pytest
 
 from sparkfleet.api.sparkapplication import SparkApplication
-from sparkfleet.api.wire import ANNOTATION_LOOPBACK_PORTS, format_loopback_ports
+from sparkfleet.api.wire import ANNOTATION_LOOPBACK_PORTS, ANNOTATION_POD_IP, format_loopback_ports
 from sparkfleet.engine.submission import Submission, build_submission, parse_properties
 from sparkfleet.runtime import StartError
 from sparkfleet.runtime.local import IMAGE_ROOT, SparkInstall
+from sparkfleet.runtime.local.apiaccess import ApiAccess
 from sparkfleet.runtime.local.driver import (
+    KubernetesLaunch,
     LaunchContext,
     command_plan,
     driver_plan,
@@ -71,7 +74,7 @@ class Launch:
         )
         self.sources = EnvSources(self.config_maps.get, lambda name: None)
 
-    def plan(self, ui_proxy_base: str | None = None) -> Any:
+    def plan(self, ui_proxy_base: str | None = None, kubernetes: KubernetesLaunch | None = None) -> Any:
         log = self.pod_dir / "logs" / "spark-kubernetes-driver.log"
         return driver_plan(
             self.pod,
@@ -82,6 +85,7 @@ class Launch:
             self.ctx,
             self.sources,
             ui_proxy_base=ui_proxy_base,
+            kubernetes=kubernetes,
         )
 
 
@@ -122,6 +126,33 @@ def test_a_pyspark_driver_becomes_a_local_mode_spark_submit(home: Path, fake_spa
     assert conf["spark.submit.deployMode"] == "client"
     assert conf["spark.eventLog.dir"] == (home / "eventlogs").as_uri()
     assert "spark.master" not in conf
+
+
+def test_a_driver_running_spark_on_kubernetes_asks_the_clusters_api_for_its_executors(
+    home: Path, fake_spark: SparkInstall
+) -> None:
+    sub = submission()
+    launch = Launch(home, fake_spark, sub)
+    launch.pod["metadata"]["annotations"] = {ANNOTATION_POD_IP: "127.9.8.7"}
+    api = ApiAccess("https://127.0.0.1:16443", "s3cret", home / "ca.crt")
+    template = sub.executor_template.pod
+    plan = launch.plan(kubernetes=KubernetesLaunch(api, template))
+    properties = launch.pod_dir / "spark-local.properties"
+    assert plan.argv[1:5] == ("--master", "k8s://https://127.0.0.1:16443", "--deploy-mode", "client")
+    assert "s3cret" not in " ".join(plan.argv) and "s3cret" not in properties.read_text()
+    conf = parse_properties(properties.read_text())
+    token = Path(conf["spark.kubernetes.authenticate.driver.mounted.oauthTokenFile"])
+    assert token.read_text() == "s3cret" and token.stat().st_mode & 0o777 == 0o600
+    assert conf["spark.kubernetes.authenticate.driver.mounted.caCertFile"] == str(home / "ca.crt")
+    assert (conf["spark.driver.host"], conf["spark.driver.bindAddress"]) == ("127.9.8.7", "127.9.8.7")
+    assert plan.env["SPARK_LOCAL_IP"] == "127.9.8.7"
+    assert conf["spark.kubernetes.driver.pod.name"] == launch.pod["metadata"]["name"]
+    pod_template = json.loads(Path(conf["spark.kubernetes.executor.podTemplateFile"]).read_text())
+    placement = ("nodeSelector", "tolerations", "affinity", "schedulerName", "serviceAccountName")
+    assert {k: pod_template["spec"].get(k) for k in placement} == {
+        k: template["spec"].get(k) for k in placement
+    }
+    assert "name" not in pod_template["metadata"]  # Spark names its executors
 
 
 def test_the_ui_listens_on_the_port_recorded_on_the_pod_under_the_proxy_path(

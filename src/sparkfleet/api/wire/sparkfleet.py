@@ -46,6 +46,10 @@ that listen elsewhere on this machine's loopback than their own number (every dr
 local runtime gives each Spark UI a port of its own); the API server's service proxy forwards there.
 `format_loopback_ports` and `parse_loopback_ports` write and read it."""
 
+ANNOTATION_POD_IP = "sparkfleet.io/pod-ip"
+"""On a pod of the embedded cluster running Spark on Kubernetes: the loopback address (127.x.y.z) the
+local runtime gave it, unique among the cluster's live pods; its status.podIP says the same once it runs."""
+
 ANNOTATION_SCRATCH_MOUNTS = "sparkfleet.io/scratch-mounts"
 """On the Node: JSON list of {"path", "sizeBytes", "source"}, written by the NodeClaim controller."""
 K8S_DISKS = "/mnt/k8s-disks"

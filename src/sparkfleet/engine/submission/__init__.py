@@ -11,7 +11,11 @@ from sparkfleet.engine.submission.executor import (
     build_executor_pod,
     build_executor_volume_claims,
 )
-from sparkfleet.engine.submission.features import DRIVER_CONF_VOLUME, SPARK_PROPERTIES
+from sparkfleet.engine.submission.features import (
+    DRIVER_CONF_VOLUME,
+    EXECUTOR_CONF_VOLUME,
+    SPARK_PROPERTIES,
+)
 from sparkfleet.engine.submission.memory import PodMemory, driver_memory, executor_memory
 from sparkfleet.engine.submission.names import SubmissionIds, submission_ids
 from sparkfleet.engine.submission.ports import DEFAULT_UI_PORT, UI_PORT_NAME
@@ -20,6 +24,7 @@ from sparkfleet.engine.submission.properties import parse_properties, render_pro
 __all__ = [
     "DEFAULT_UI_PORT",
     "DRIVER_CONF_VOLUME",
+    "EXECUTOR_CONF_VOLUME",
     "EXECUTOR_TEMPLATE_KEY",
     "LOCAL_IMAGE",
     "SPARK_4_EXECUTOR_JAVA_OPTIONS",

@@ -21,12 +21,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sparkfleet.api.settings import SparkMode
 from sparkfleet.api.wire import LABEL_SPARK_VERSION, EventType
 from sparkfleet.cluster import Obj
 from sparkfleet.reconcile import Result
+from sparkfleet.runtime.local.apiaccess import ApiAccess
 from sparkfleet.runtime.local.claims import claim_volume
-from sparkfleet.runtime.local.driver import LaunchContext, command_plan, driver_plan
+from sparkfleet.runtime.local.driver import KubernetesLaunch, LaunchContext, command_plan, driver_plan
 from sparkfleet.runtime.local.driverui import claim_ui_port, ui_proxy_base
+from sparkfleet.runtime.local.executorjvm import asked_heap, executor_plan, heap_within
 from sparkfleet.runtime.local.executors import (
     create_executors,
     driver_executors,
@@ -46,6 +49,7 @@ from sparkfleet.runtime.local.kubeletcontext import (
 )
 from sparkfleet.runtime.local.localconf import machine_memory
 from sparkfleet.runtime.local.nodes import NodeLayout
+from sparkfleet.runtime.local.podaddress import claim_pod_ip
 from sparkfleet.runtime.local.podenv import ConfigError, EnvSources, container_env, image_env
 from sparkfleet.runtime.local.podinfo import driver_exit_code, metadata, phase, ran_before, started_at
 from sparkfleet.runtime.local.podstatus import container_report, running, terminated, waiting
@@ -75,6 +79,15 @@ class ContainerRunner:
         self.event_log_dir = event_log_dir
         self.workdir = workdir
         self._spark = spark
+        self.api: ApiAccess | None = None
+        """The cluster's API as drivers reach it; drivers running Spark on Kubernetes wait for it."""
+        self._heaps: dict[tuple[str, str, str], int] = {}
+        """Heap given to each executor JVM started, by (namespace, name, uid) of its pod."""
+
+    @property
+    def kubernetes(self) -> bool:
+        """Whether drivers run Spark on Kubernetes (executors as real JVMs) rather than in local mode."""
+        return self.config.spark_mode == SparkMode.KUBERNETES
 
     def executor(self, pod: Obj, layout: NodeLayout, tracked: TrackedPod) -> Result:
         ctx = self.ctx
@@ -109,8 +122,17 @@ class ContainerRunner:
         return Result()
 
     def container(
-        self, pod: Obj, layout: NodeLayout, tracked: TrackedPod, container: Mapping[str, Any], driver: bool
+        self,
+        pod: Obj,
+        layout: NodeLayout,
+        tracked: TrackedPod,
+        container: Mapping[str, Any],
+        driver: bool,
+        *,
+        jvm_executor: bool = False,
     ) -> Result:
+        """Run the pod's `container`: a driver's spark-submit, an executor JVM (`jvm_executor`, Spark on
+        Kubernetes) or the container's command."""
         ctx = self.ctx
         meta = metadata(pod)
         namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
@@ -121,7 +143,7 @@ class ContainerRunner:
             current = None
         if current is None and ran_before(pod):  # an earlier kubelet's container: take it over if it can be
             current = ctx.adopt(pod, _log_path(layout, meta, container))
-        if current is None and not driver and not container.get("command"):
+        if current is None and not driver and not jvm_executor and not container.get("command"):
             # No command and no image to take an entrypoint from: the pod runs, with nothing to run.
             ctx.write(pod, container, running(started_at(pod, now)))
             return Result()
@@ -135,10 +157,18 @@ class ContainerRunner:
                 if driver:
                     finish_executors(ctx.cluster, pod, UNKNOWN_EXIT_CODE, now)
                 return Result()
+            if driver and self.kubernetes and self.api is None:
+                return Result(requeue_after=self.config.poll_interval)  # the API is not served yet
             try:
+                if (driver and self.kubernetes) or jvm_executor:  # an address of its own to bind
+                    pod = claim_pod_ip(ctx.cluster, pod)
                 if driver:  # its UI's loopback port, recorded on the pod before the process binds it
                     pod = claim_ui_port(ctx.cluster, pod)
-                plan = self._plan(pod, layout, container, driver)
+                plan = (
+                    self._executor_plan(pod, layout, container)
+                    if jvm_executor
+                    else self._plan(pod, layout, container, driver)
+                )
                 if plan is None:
                     raise StartError(f"container {container.get('name')} has no command to run")
                 current = ctx.runtime.start(PodRef(namespace, name, uid), plan)
@@ -159,7 +189,7 @@ class ContainerRunner:
                 self._version_note(pod)
         ctx.write(pod, container, container_report(current))
         if current.running:
-            if driver:
+            if driver and not self.kubernetes:
                 self._ensure_executors(pod, tracked)
             return Result(requeue_after=self.config.poll_interval)
         if driver:
@@ -211,6 +241,10 @@ class ContainerRunner:
         pod_dir = layout.pod_dir(str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid")))
         if driver:
             proxy_base = ui_proxy_base(self.ctx.cluster, pod)
+            kubernetes = None
+            if self.kubernetes and self.api is not None:
+                executors = driver_executors(self.ctx.cluster, pod)
+                kubernetes = KubernetesLaunch(self.api, executors.template.pod if executors else None)
             return driver_plan(
                 pod,
                 container,
@@ -220,12 +254,45 @@ class ContainerRunner:
                 self._launch_context(),
                 sources,
                 ui_proxy_base=proxy_base,
+                kubernetes=kubernetes,
             )
         # The image's environment (never this process's own), with the Spark drivers run with if found.
         with contextlib.suppress(StartError):
             self._spark = self._spark or find_spark()
         env = image_env(pod_dir, self._spark.python if self._spark else sys.executable, self._spark)
         return command_plan(pod, container, mounts, log_path, env, self.workdir, sources)
+
+    def _executor_plan(self, pod: Obj, layout: NodeLayout, container: Mapping[str, Any]) -> ProcessPlan:
+        meta = metadata(pod)
+        namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
+        mounts = self._mount(pod, layout, container)
+        env = container_env(pod, container, mounts, self._sources(namespace))
+        pod_dir = layout.pod_dir(namespace, name, uid)
+        ctx = self._launch_context()
+        asked = asked_heap(env)
+        budget = self.config.memory_budget or ctx.memory_bytes // 2
+        running = {
+            key: heap
+            for key, heap in self._heaps.items()
+            if (status := self.ctx.runtime.status(key[0], key[1])) is not None
+            and status.running
+            and status.pod.uid == key[2]
+        }
+        given = heap_within(asked, sum(running.values()), budget)
+        running[(namespace, name, uid)] = given
+        self._heaps = running
+        if given < asked:
+            self.ctx.event(
+                pod,
+                EventType.NORMAL,
+                "LocalHeap",
+                f"heap {asked // 2**20}Mi asked, {given // 2**20}Mi given: the executor JVMs running on "
+                f"this machine share its local memory budget of {budget // 2**20}Mi (the pod keeps its "
+                "memory request)",
+            )
+        roots = [m.host_path for m in mounts.mounts] + [pod_dir]
+        log_path = _log_path(layout, meta, container)
+        return executor_plan(env, pod_dir, log_path, ctx.spark, self.workdir, given, roots)
 
     def _launch_context(self) -> LaunchContext:
         if self._spark is None:

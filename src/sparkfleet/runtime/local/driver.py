@@ -19,19 +19,23 @@ behind the service-proxy path the kubelet found for it (driverui.py), and the ap
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from sparkfleet.engine.submission import parse_properties, render_properties
+from sparkfleet.runtime.local.apiaccess import ApiAccess, write_credentials
+from sparkfleet.runtime.local.clusterconf import ClusterConfInputs, cluster_conf
 from sparkfleet.runtime.local.driverui import ui_port_of
 from sparkfleet.runtime.local.install import SparkInstall
 from sparkfleet.runtime.local.localconf import REMOTE_SCHEMES, LocalConfInputs, local_conf, local_master
 from sparkfleet.runtime.local.paths import PathRefused, contain, inside
-from sparkfleet.runtime.local.podenv import POD_IP, EnvSources, container_env, image_env
+from sparkfleet.runtime.local.podenv import POD_IP, EnvSources, container_env, image_env, pod_ip
+from sparkfleet.runtime.local.podtemplate import executor_pod_template
 from sparkfleet.runtime.local.volumes import MountTable
 from sparkfleet.runtime.port import ProcessPlan, StartError
 
@@ -39,6 +43,7 @@ __all__ = [
     "IMAGE_ROOT",
     "POD_IP",
     "DriverArgs",
+    "KubernetesLaunch",
     "LaunchContext",
     "command_plan",
     "driver_plan",
@@ -76,6 +81,15 @@ class LaunchContext:
     cpu_count: int
     memory_bytes: int
     image_root: Path = IMAGE_ROOT
+
+
+@dataclass(frozen=True, slots=True)
+class KubernetesLaunch:
+    """A driver that runs Spark on Kubernetes: the cluster's API, and the executor pod its submission
+    built (None when its submission stored none: Spark builds executors from the conf alone)."""
+
+    api: ApiAccess
+    executor_pod: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +194,12 @@ def driver_plan(
     sources: EnvSources,
     *,
     ui_proxy_base: str | None = None,
+    kubernetes: KubernetesLaunch | None = None,
 ) -> ProcessPlan:
     """The spark-submit process for a Spark driver pod. Its UI listens on the port recorded on the pod
     (driverui.claim_ui_port), its links under `ui_proxy_base` (the service-proxy path, when one exposes
-    it)."""
+    it). With `kubernetes`, Spark's Kubernetes backend runs its executors through the cluster's API
+    (clusterconf.py); else the whole application runs in local mode (localconf.py)."""
     args = parse_driver_args([str(a) for a in container.get("args") or []])
     conf = _read_conf(args, mounts)
     pod_env = container_env(pod, container, mounts, sources)
@@ -204,27 +220,32 @@ def driver_plan(
     def resolve(uri: str, where: str) -> str:
         return resolve_resource(uri, where, mounts, ctx.image_root)
 
-    inputs = LocalConfInputs(
-        ctx.event_log_dir,
-        local_dirs,
-        ctx.cpu_count,
-        ctx.memory_bytes,
-        resolve,
-        ui_port=ui_port_of(pod),
-        ui_proxy_base=ui_proxy_base,
-    )
-    local = local_conf(conf, inputs)
+    if kubernetes is None:
+        inputs = LocalConfInputs(
+            ctx.event_log_dir,
+            local_dirs,
+            ctx.cpu_count,
+            ctx.memory_bytes,
+            resolve,
+            ui_port=ui_port_of(pod),
+            ui_proxy_base=ui_proxy_base,
+        )
+        run_conf, master, what = local_conf(conf, inputs), local_master(conf, ctx.cpu_count), "Local-mode"
+    else:
+        inputs_k8s = _cluster_inputs(pod, pod_dir, ctx, kubernetes, local_dirs, resolve, ui_proxy_base)
+        run_conf = cluster_conf(conf, inputs_k8s)
+        master, what = run_conf["spark.master"], "Kubernetes"
     meta = pod.get("metadata") or {}
-    properties = contain(pod_dir / "spark-local.properties", pod_dir, "the driver's local-mode conf")
-    text = render_properties("", local, None).split("\n", 1)[1]
-    header = f"#Local-mode conf of driver pod {meta.get('namespace')}/{meta.get('name')}\n"
+    properties = contain(pod_dir / "spark-local.properties", pod_dir, "the driver's conf")
+    text = render_properties("", run_conf, None).split("\n", 1)[1]
+    header = f"#{what} conf of driver pod {meta.get('namespace')}/{meta.get('name')}\n"
     properties.parent.mkdir(parents=True, exist_ok=True)
     properties.write_text(header + text, encoding="utf-8")
     properties.chmod(0o600)  # the application's conf, secrets in it included
     argv = [
         str(ctx.spark.spark_submit),
         "--master",
-        local_master(conf, ctx.cpu_count),
+        master,
         "--deploy-mode",
         "client",
         "--properties-file",
@@ -235,9 +256,38 @@ def driver_plan(
     argv.append(resolve(args.primary, _MAIN_FILE_FIELD))
     argv.extend(args.arguments)
     env = _process_env(ctx, pod_dir, pod_env)
+    if kubernetes is not None:
+        env["SPARK_LOCAL_IP"] = pod_ip(pod)
     if local_dirs:
         env["SPARK_LOCAL_DIRS"] = local_dirs
     return ProcessPlan(tuple(argv), env, ctx.workdir, log_path)
+
+
+def _cluster_inputs(
+    pod: Mapping[str, Any],
+    pod_dir: Path,
+    ctx: LaunchContext,
+    kubernetes: KubernetesLaunch,
+    local_dirs: str | None,
+    resolve: Callable[[str, str], str],
+    ui_proxy_base: str | None,
+) -> ClusterConfInputs:
+    template: Path | None = None
+    if kubernetes.executor_pod is not None:
+        template = contain(pod_dir / "executor-pod-template.json", pod_dir, "the executors' pod template")
+        template.write_text(json.dumps(executor_pod_template(kubernetes.executor_pod)), encoding="utf-8")
+    return ClusterConfInputs(
+        api=kubernetes.api,
+        credentials=write_credentials(kubernetes.api, pod_dir),
+        pod_ip=pod_ip(pod),
+        python=ctx.spark.python,
+        event_log_dir=ctx.event_log_dir,
+        resolve_resource=resolve,
+        executor_template=template,
+        local_dirs=local_dirs,
+        ui_port=ui_port_of(pod),
+        ui_proxy_base=ui_proxy_base,
+    )
 
 
 def command_plan(

@@ -36,6 +36,7 @@ from sparkfleet.api.wire import (
 from sparkfleet.clock import Clock
 from sparkfleet.cluster import Cluster, ClusterError, WatchEvent, WatchEventType
 from sparkfleet.reconcile import Result
+from sparkfleet.runtime.local.apiaccess import ApiAccess
 from sparkfleet.runtime.local.archive import LogArchive
 from sparkfleet.runtime.local.claims import release_volumes
 from sparkfleet.runtime.local.containers import ContainerRunner
@@ -100,6 +101,11 @@ class KubeletReconciler:
         )
 
     # -- wiring ---------------------------------------------------------------------------------------
+    def connect_api(self, access: ApiAccess) -> None:
+        """The cluster's API as its drivers reach it, once it is served: drivers running Spark on
+        Kubernetes wait for it."""
+        self.containers.api = access
+
     def wake_on_exit(self, add: Callable[[KubeletKey], None]) -> None:
         """Queue a pod's key through `add` (a controller's queue.add) the moment its process exits."""
         self.runtime.add_exit_listener(lambda pod: add(("Pod", pod.namespace, pod.name)))
@@ -195,6 +201,9 @@ class KubeletReconciler:
             ctx.write(pod, main_container(pod), running(started_at(pod, self.clock.now())))
             return Result()
         role = spark_role(pod)
+        if role == SparkRole.EXECUTOR and self.containers.kubernetes:
+            container = main_container(pod)
+            return self.containers.container(pod, layout, tracked, container, False, jvm_executor=True)
         if role == SparkRole.EXECUTOR:
             return self.containers.executor(pod, layout, tracked)
         if role == SparkRole.DRIVER:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sparkfleet.api.settings import SparkMode
 from sparkfleet.clock import Clock
 from sparkfleet.cluster import Cluster, NotFound, Obj, record_event
 from sparkfleet.runtime.local.archive import LogArchive, LogRetention
@@ -63,6 +64,10 @@ class KubeletConfig:
     """Which archived container logs are kept; the default keeps them all."""
     archive_sweep_interval: float = 600.0
     """Seconds between sweeps of the log archive."""
+    spark_mode: SparkMode = SparkMode.LOCAL
+    """How drivers run Spark: in local mode, or on Kubernetes with executor JVMs (api/settings.py)."""
+    memory_budget: int | None = None
+    """Bytes the executor JVMs' heaps share; None: half of `memory_bytes` (or of this machine's)."""
 
 
 @dataclass

@@ -34,7 +34,9 @@ from sparkfleet.runtime.port import StartError
 
 __all__ = [
     "REMOTE_SCHEMES",
+    "RESOURCE_LISTS",
     "LocalConfInputs",
+    "event_log_dir",
     "executor_instances",
     "local_conf",
     "local_driver_memory",
@@ -57,7 +59,7 @@ _DROPPED = frozenset(
     }
 )
 _KUBERNETES_PREFIX = "spark.kubernetes."
-_RESOURCE_LISTS = ("spark.jars", "spark.files", "spark.submit.pyFiles", "spark.archives")
+RESOURCE_LISTS = ("spark.jars", "spark.files", "spark.submit.pyFiles", "spark.archives")
 _DEFAULT_MEMORY = 1024 * 2**20  # spark.driver.memory / spark.executor.memory default: 1g
 
 
@@ -132,7 +134,8 @@ def _is_remote(uri: str) -> bool:
     return urlparse(uri).scheme.lower() in REMOTE_SCHEMES
 
 
-def _event_log_dir(conf: Mapping[str, str], default: Path) -> str:
+def event_log_dir(conf: Mapping[str, str], default: Path) -> str:
+    """spark.eventLog.dir on this machine: the application's local directory (made), else `default`."""
     configured = conf.get("spark.eventLog.dir", "").strip()
     if not configured or _is_remote(configured):
         default.mkdir(parents=True, exist_ok=True)
@@ -153,7 +156,7 @@ def local_conf(conf: Mapping[str, str], inputs: LocalConfInputs) -> dict[str, st
     local["spark.submit.deployMode"] = "client"
     local["spark.driver.memory"] = local_driver_memory(conf, inputs.memory_bytes)
     if "spark.eventLog.dir" in conf or _true(conf, "spark.eventLog.enabled"):
-        local["spark.eventLog.dir"] = _event_log_dir(conf, inputs.event_log_dir)
+        local["spark.eventLog.dir"] = event_log_dir(conf, inputs.event_log_dir)
     # SPARK_LOCAL_DIRS (set for the process as in the pod) is what Spark uses; a spark.local.dir of the
     # application is mapped too, so both name the node's directories.
     if inputs.local_dirs and "spark.local.dir" in conf:
@@ -162,7 +165,7 @@ def local_conf(conf: Mapping[str, str], inputs: LocalConfInputs) -> dict[str, st
         local["spark.ui.port"] = str(inputs.ui_port)
     if inputs.ui_proxy_base is not None:
         local["spark.ui.proxyBase"] = inputs.ui_proxy_base
-    for key in _RESOURCE_LISTS:
+    for key in RESOURCE_LISTS:
         value = local.get(key, "")
         if value.strip():
             local[key] = ",".join(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkfleet.api.secret import SecretValueError, decoded_data
+from sparkfleet.api.wire import ANNOTATION_POD_IP
 from sparkfleet.runtime.local.install import SparkInstall
 from sparkfleet.runtime.local.paths import contain
 from sparkfleet.runtime.local.volumes import MountTable
@@ -33,13 +34,15 @@ __all__ = [
     "EnvSources",
     "container_env",
     "image_env",
+    "pod_ip",
 ]
 
 Obj = dict[str, Any]
 Lookup = Callable[[str], Obj | None]
 
 POD_IP = "127.0.0.1"
-"""Every pod's address: they all run on this machine's loopback."""
+"""The address of a pod the local runtime gave none of its own (see podaddress.py): this machine's
+loopback, which every pod runs on."""
 IMAGE_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 """The system part of PATH, as container images set it."""
 _LANG = "C.UTF-8"
@@ -95,18 +98,25 @@ def image_env(pod_dir: Path, python: str, spark: SparkInstall | None) -> dict[st
     return env
 
 
+def pod_ip(pod: Mapping[str, Any]) -> str:
+    """The pod's address: the one recorded for it (ANNOTATION_POD_IP), else POD_IP."""
+    annotations = (pod.get("metadata") or {}).get("annotations") or {}
+    return str(annotations.get(ANNOTATION_POD_IP) or POD_IP)
+
+
 def _field_value(pod: Mapping[str, Any], path: str) -> str:
     meta = pod.get("metadata") or {}
     spec = pod.get("spec") or {}
+    ip = pod_ip(pod)
     simple = {
         "metadata.name": meta.get("name"),
         "metadata.namespace": meta.get("namespace"),
         "metadata.uid": meta.get("uid"),
         "spec.nodeName": spec.get("nodeName"),
         "spec.serviceAccountName": spec.get("serviceAccountName"),
-        "status.podIP": POD_IP,
+        "status.podIP": ip,
         "status.hostIP": POD_IP,
-        "status.podIPs": POD_IP,
+        "status.podIPs": ip,
         "status.hostIPs": POD_IP,
     }
     if path in simple:

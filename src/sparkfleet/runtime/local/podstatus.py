@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sparkfleet.api.timefmt import format_rfc3339
-from sparkfleet.runtime.local.driver import POD_IP
+from sparkfleet.runtime.local.podenv import POD_IP, pod_ip
 from sparkfleet.runtime.port import ContainerResult
 
 __all__ = [
@@ -140,8 +140,8 @@ def pod_status(
         "conditions": conditions,
         "hostIP": POD_IP,
         "hostIPs": [{"ip": POD_IP}],
-        "podIP": POD_IP,
-        "podIPs": [{"ip": POD_IP}],
+        "podIP": pod_ip(pod),
+        "podIPs": [{"ip": pod_ip(pod)}],
         "startTime": old.get("startTime") or format_rfc3339(report.started_at),
         "containerStatuses": [entry],
     }
