@@ -1,15 +1,20 @@
 """The blueprint's taxi-trip jobs from examples/, with real Spark on generated NYC-taxi data: the NVMe job's
-shuffle files on the node's instance-store array, the EBS job's OnDemand volumes made and removed."""
+shuffle files on the node's instance-store array, the EBS job's OnDemand volumes made and removed (by the
+local runtime in local mode, by Spark itself through the API with Spark on Kubernetes)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from sparkfleet.api.settings import RuntimeSettings, SparkMode
 from sparkfleet.cli.examples import write_taxi_data
 from sparkfleet.cli.objects import apply_documents, load_documents
+from sparkfleet.cli.run import served_api
 from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import Obj
 from sparkfleet.config import load_config
@@ -51,26 +56,60 @@ def driver_log(platform: Platform, app_obj: Obj) -> str:
     return "\n".join(platform.runtime.logs(NAMESPACE, app_obj["status"]["driverInfo"]["podName"]))
 
 
+@pytest.mark.parametrize("mode", [SparkMode.LOCAL, SparkMode.KUBERNETES])
 def test_the_nvme_job_keeps_its_local_dirs_on_the_node_instance_store_and_writes_its_output(
-    tmp_path: Path, taxi_input: Path
+    tmp_path: Path, taxi_input: Path, mode: SparkMode
 ) -> None:
     output = tmp_path / "output-nvme"
     manifest = local_manifest("nvme-ephemeral-storage.yaml", tmp_path, taxi_input, output)
     home = tmp_path / "home"
-    with Platform(home, load_config(), SystemClock(), workdir=ROOT) as platform:
+    executors: set[str] = set()
+    with running_platform(home, mode) as platform:
         apply_documents(platform.store, load_documents([manifest]))
         deadline = time.monotonic() + 240
         while state_of(platform, "taxi-trip") not in TERMINAL and time.monotonic() < deadline:
+            selector = "spark-role=executor"
+            executors.update(
+                p["metadata"]["name"]
+                for p in platform.store.list("Pod", NAMESPACE, label_selector=selector).items
+            )
             time.sleep(0.25)
         end = platform.store.get("SparkApplication", NAMESPACE, "taxi-trip")
         log = driver_log(platform, end)
+        kubernetes = mode == SparkMode.KUBERNETES
+        executor_logs = [pod_log(platform, name) for name in sorted(executors)] if kubernetes else []
     assert end["status"]["applicationState"]["state"] == "COMPLETED", log[-3000:]
-    node = node_of_local_dir(log, home)
-    assert node and node.startswith("spark-compute-optimized-"), "local dirs on a c5d node's NVMe array"
+    # Shuffle and spill files where the work runs: the driver in local mode, each executor's node with
+    # Spark on Kubernetes.
+    worked = [e for e in executor_logs if "Running task" in e]
+    for where in [log] if mode == SparkMode.LOCAL else worked:
+        node = node_of_local_dir(where, home)
+        assert node and node.startswith("spark-compute-optimized-"), "local dirs on a c5d node's NVMe array"
+    if mode == SparkMode.KUBERNETES:
+        assert len(worked) >= 2, "the tasks ran in executor JVMs"
     assert f"Total number of records: {ROWS * FILES}" in log
     assert "current_date" in log, "the schema printed with the added timestamp column"
     assert (output / "_SUCCESS").is_file()
     assert len(list(output.glob("part-*.parquet"))) == 2, "repartitioned to 2 before the write"
+
+
+@contextlib.contextmanager
+def running_platform(home: Path, mode: SparkMode) -> Iterator[Platform]:
+    """The embedded cluster running Spark in `mode` (with Spark on Kubernetes, its API served too)."""
+    config = load_config()
+    config.settings.runtime = RuntimeSettings(sparkMode=mode)
+    clock = SystemClock()
+    with Platform(home, config, clock, workdir=ROOT) as platform, contextlib.ExitStack() as api:
+        if mode == SparkMode.KUBERNETES:  # Spark creates the executors and their claims through the API
+            api.enter_context(served_api(platform, home, clock))
+        yield platform
+
+
+def pod_log(platform: Platform, name: str) -> str:
+    """The container log the log archive kept of a pod that is gone (Spark deletes its executors)."""
+    archived = platform.kubelet.archive.find(NAMESPACE, name)
+    assert archived is not None, f"no archived log of pod {name}"
+    return "\n".join(path.read_text(errors="replace") for path in archived.logs())
 
 
 def node_of_local_dir(log: str, home: Path) -> str | None:
@@ -90,13 +129,15 @@ def claims_of(pod: Obj) -> list[str]:
     return [v["persistentVolumeClaim"]["claimName"] for v in volumes if v.get("persistentVolumeClaim")]
 
 
+@pytest.mark.parametrize("mode", [SparkMode.LOCAL, SparkMode.KUBERNETES])
 def test_the_ebs_job_gets_an_on_demand_volume_per_executor_that_is_deleted_with_its_claim(
-    tmp_path: Path, taxi_input: Path
+    tmp_path: Path, taxi_input: Path, mode: SparkMode
 ) -> None:
     output = tmp_path / "output-ebs"
     manifest = local_manifest("ebs-storage-dynamic-pvc.yaml", tmp_path, taxi_input, output)
     bound: dict[str, str] = {}  # executor pod -> the PersistentVolume bound to its claim
-    with Platform(tmp_path / "home", load_config(), SystemClock(), workdir=ROOT) as platform:
+    volume_dirs: set[str] = set()
+    with running_platform(tmp_path / "home", mode) as platform:
         apply_documents(platform.store, load_documents([manifest]))
         deadline = time.monotonic() + 240
         while state_of(platform, "taxi-trip") not in TERMINAL and time.monotonic() < deadline:
@@ -107,10 +148,11 @@ def test_the_ebs_job_gets_an_on_demand_volume_per_executor_that_is_deleted_with_
                 for claim in claims_of(pod):
                     if claim in volumes:
                         bound[pod["metadata"]["name"]] = volumes[claim]["metadata"]["name"]
+            volume_dirs.update(p.name for p in (tmp_path / "home" / "nodes").glob("*/ebs/vol-*"))
             time.sleep(0.25)
         end = platform.store.get("SparkApplication", NAMESPACE, "taxi-trip")
-        volume_dirs = {p.name for p in (tmp_path / "home" / "nodes").glob("*/ebs/vol-*")}
-        # A finished driver pod stays, and its OnDemand claims with it, until the application is deleted.
+        # A finished driver pod stays, and its OnDemand claims with it, until the application is deleted
+        # (Spark on Kubernetes deletes its executors' claims itself when it stops, as on EKS).
         platform.store.delete("SparkApplication", NAMESPACE, "taxi-trip")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and (
@@ -121,7 +163,9 @@ def test_the_ebs_job_gets_an_on_demand_volume_per_executor_that_is_deleted_with_
         claims_left = platform.store.list("PersistentVolumeClaim", NAMESPACE).items
         volumes_left = platform.store.list("PersistentVolume").items
     assert end["status"]["applicationState"]["state"] == "COMPLETED"
-    assert sorted(bound) == [f"taxi-trip-exec-{i}" for i in range(1, 5)], "one bound volume per executor"
+    assert sorted(b.rsplit("-", 1)[1] for b in bound) == ["1", "2", "3", "4"], "one volume per executor"
+    if mode == SparkMode.LOCAL:
+        assert sorted(bound) == [f"taxi-trip-exec-{i}" for i in range(1, 5)]
     assert len(set(bound.values())) == 4
     assert len(volume_dirs) == 5, "an EBS-like volume directory for the driver's claim and each executor's"
     assert (output / "_SUCCESS").is_file()

@@ -147,15 +147,31 @@ def driver_log_when(pattern: str, name: str, timeout: float = 180.0) -> str:
         time.sleep(0.5)
 
 
+@pytest.fixture
+def small_machine(home: Path, tmp_path: Path) -> Iterator[Background]:
+    """The cluster on a machine whose executor heaps share 2 GiB."""
+    kubectl_binary()
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.yaml").write_text("runtime:\n  sparkMode: kubernetes\n  memoryBudget: 2Gi\n")
+    background = Background(home, config)
+    try:
+        yield background
+    finally:
+        background.close()
+
+
 def test_executors_lost_with_their_node_are_replaced_and_the_job_completes(
-    cluster: Background, home: Path, tmp_path: Path
+    small_machine: Background, home: Path, tmp_path: Path
 ) -> None:
+    cluster = small_machine
     api = cluster.up()
     kubectl = Kubectl(kubectl_binary(), home / "kubeconfig")
     script = tmp_path / "slow.py"
     script.write_text(SLOW_JOB)
     job = spark_app("node-loss", script)
     job["spec"]["executor"]["instances"] = 2
+    job["spec"]["executor"]["memory"] = "2g"  # two of them do not fit the 2 GiB budget whole
     # The executors on spot capacity of their own, away from the on-demand driver.
     job["spec"]["executor"]["nodeSelector"]["karpenter.sh/capacity-type"] = "spot"
     api.create(job)
@@ -178,11 +194,13 @@ def test_executors_lost_with_their_node_are_replaced_and_the_job_completes(
     assert "sum: 276" in log
     registered = set(re.findall(r"Registered executor .* with ID (\d+)", log))
     assert registered > {"1", "2"}  # replacements, asked for by Spark once 1 and 2 were lost
+    scaled = [e for e in api.list("Event", NS).items if e.get("reason") == "LocalHeap"]
+    assert scaled and all("2048Mi asked, 1024Mi given" in e["message"] for e in scaled), scaled
 
 
 # A wide stage, then a quiet spell while the session stays up: executors come for the stage, and go.
 SCALING_JOB = """\
-import time
+import pathlib, sys, time
 from pyspark.sql import SparkSession
 
 spark = SparkSession.builder.appName("scaling").getOrCreate()
@@ -194,7 +212,8 @@ def slow(i):
 
 
 print("sum:", spark.sparkContext.parallelize(range(24), 24).map(slow).sum(), flush=True)
-time.sleep(40)
+while not pathlib.Path(sys.argv[1]).exists():
+    time.sleep(0.1)
 spark.stop()
 """
 
@@ -210,9 +229,10 @@ def test_dynamic_allocation_scales_executors_up_for_work_and_down_when_idle(
     cluster: Background, tmp_path: Path
 ) -> None:
     api = cluster.up()
-    script = tmp_path / "scaling.py"
+    script, go = tmp_path / "scaling.py", tmp_path / "go"
     script.write_text(SCALING_JOB)
     job = spark_app("scaling", script)
+    job["spec"]["arguments"] = [str(go)]
     job["spec"]["dynamicAllocation"] = {
         "enabled": True,
         "initialExecutors": 1,
@@ -229,10 +249,11 @@ def test_dynamic_allocation_scales_executors_up_for_work_and_down_when_idle(
     api.create(job)
     log = driver_log_when(r"sum: 276", "scaling-driver")
     assert set(re.findall(r"Registered executor .* with ID (\d+)", log)) == {"1", "2", "3"}
-    deadline = time.monotonic() + 35
+    deadline = time.monotonic() + 60
     while len(live_executors(cluster)) > 1:  # idle executors are removed by Spark, down to minExecutors
         assert time.monotonic() < deadline, live_executors(cluster)
         time.sleep(0.5)
     assert api.get("Pod", NS, "scaling-driver")["status"]["phase"] == "Running"
+    go.touch()
     app = wait_for_state(cluster, "scaling", {"COMPLETED", "FAILED"}, timeout=120)
     assert app["status"]["applicationState"]["state"] == "COMPLETED", app["status"]

@@ -70,6 +70,7 @@ def test_heaps_that_fit_the_budget_are_given_whole_and_others_scaled_in_proporti
     # 36 executors of 26 GiB on a 12 GiB budget: each gets its share, not less than Spark's floor.
     assert heap_within(26 * gib, 35 * 26 * gib, 12 * gib) == MIN_HEAP
     assert heap_within(8 * gib, 8 * gib, 8 * gib) == 4 * gib
+    assert heap_within(256 * MIB, 8 * gib, gib) == 256 * MIB  # never more than asked
 
 
 def test_the_process_runs_with_this_machines_spark_and_python_at_the_pods_address(

@@ -42,8 +42,9 @@ __all__ = [
 ]
 
 EXECUTOR_BACKEND = "org.apache.spark.scheduler.cluster.k8s.KubernetesExecutorBackend"
-MIN_HEAP = 450 * 2**20
-"""Spark refuses an executor heap under 450 MiB (reserved memory 300 MiB x 1.5)."""
+MIN_HEAP = 512 * 2**20
+"""The least heap a scaled-down executor gets: Spark refuses one whose usable memory is under 450 MiB
+(reserved memory 300 MiB x 1.5), and a JVM's usable memory is a little under its -Xmx."""
 _JAVA_OPT = re.compile(r"SPARK_JAVA_OPT_(\d+)")
 _REQUIRED = (
     ("--driver-url", "SPARK_DRIVER_URL"),
@@ -68,11 +69,12 @@ def asked_heap(env: Mapping[str, str]) -> int:
 
 def heap_within(asked: int, others_asked: int, budget: int) -> int:
     """The heap an executor asking `asked` gets when the executors already running asked `others_asked`
-    and all share `budget`: all it asked when everything fits, else its share in proportion."""
+    and all share `budget`: all it asked when everything fits, else its share in proportion (never less
+    than MIN_HEAP, never more than it asked)."""
     total = asked + others_asked
     if total <= budget:
         return asked
-    return max(MIN_HEAP, min(asked, math.floor(budget * asked / total)))
+    return min(asked, max(MIN_HEAP, math.floor(budget * asked / total)))
 
 
 def _java(spark: SparkInstall) -> str:
