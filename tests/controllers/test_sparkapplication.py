@@ -275,6 +275,49 @@ def test_a_conflicting_status_write_is_decided_again_without_a_second_driver(
     assert cluster.status()["submissionAttempts"] == 1
 
 
+class AnnotatedBeforeEachStatus:
+    """A cluster without transactions (as a Kubernetes API server) where, just before each pass's
+    SparkApplication status write, another controller annotates the application (as the timeline and
+    cost controllers do), so the write carries a stale resourceVersion (its retry goes through)."""
+
+    def __init__(self, inner: EmbeddedCluster) -> None:
+        self.inner = inner
+        self.writes = 0
+
+    def update_status(self, obj: dict[str, Any]) -> dict[str, Any]:
+        if obj.get("kind") == "SparkApplication":
+            self.writes += 1
+        if obj.get("kind") == "SparkApplication" and self.writes % 2:
+            note = {"metadata": {"annotations": {"example.com/write": str(self.writes)}}}
+            self.inner.patch("SparkApplication", "default", NAME, note)
+        result: dict[str, Any] = self.inner.update_status(obj)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "transaction":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+def test_an_annotation_written_meanwhile_does_not_lose_the_status_that_counts_a_retry(
+    store: EmbeddedCluster, clock: VirtualClock
+) -> None:
+    cluster = Cluster(AnnotatedBeforeEachStatus(store), clock)
+    store.create(manifest(restartPolicy={"type": "OnFailure", "onFailureRetries": 1}))
+    cluster.settle()
+    assert cluster.state() == "SUBMITTED"
+    cluster.kubelet("Failed", exit_code=3, reason="Error")
+    cluster.advance(5)
+    cluster.advance(1)
+    assert cluster.state() == "SUBMITTED"
+    assert (cluster.status()["submissionAttempts"], cluster.status()["executionAttempts"]) == (2, 2)
+    cluster.kubelet("Failed", exit_code=3, reason="Error")
+    cluster.advance(30)
+    assert cluster.state() == "FAILED"
+    assert cluster.reasons().count("SparkApplicationPendingRerun") == 1
+    assert cluster.app()["metadata"]["annotations"]["example.com/write"], "the other writer's note stays"
+
+
 def test_a_driver_stuck_pending_times_out_and_says_why(cluster: Cluster) -> None:
     cluster.store.create(manifest())
     cluster.settle()

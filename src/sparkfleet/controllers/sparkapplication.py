@@ -386,6 +386,31 @@ class SparkApplicationReconciler:
         return f"failed to create {kind} {name}: it keeps reappearing"
 
     def _write_status(self, obj: Obj, status: SparkApplicationStatus) -> Obj:
-        body = dict(obj)
-        body["status"] = status.model_dump(mode="json", exclude_none=True)
-        return self.cluster.update_status(body)
+        """Write the decided status over `obj`, the application as read for the decision. A Conflict
+        from a change to its metadata alone (the timeline's and cost's annotations, a label) is not a
+        reason to decide again: this pass's effects are already applied, and without the status that
+        counts them the next pass would take them for the previous attempt's. So the status goes onto
+        the fresh object, as the operator's retry-on-conflict does; a changed spec or status (another
+        writer) is still a Conflict."""
+        decided = status.model_dump(mode="json", exclude_none=True)
+        current = obj
+        for _ in range(_MAX_CONFLICTS):
+            try:
+                return self.cluster.update_status({**current, "status": decided})
+            except Conflict:
+                meta = _meta(obj)
+                fresh = self.cluster.get("SparkApplication", meta.get("namespace"), meta.get("name", ""))
+                if not _same_decision_inputs(obj, fresh):
+                    raise
+                current = fresh
+        raise Conflict(f"SparkApplication {_meta(obj).get('name')}: its status kept conflicting")
+
+
+def _same_decision_inputs(read: Obj, fresh: Obj) -> bool:
+    """Whether `fresh` differs from the application a decision was made on in its metadata alone."""
+    return (
+        _meta(read).get("generation") == _meta(fresh).get("generation")
+        and read.get("spec") == fresh.get("spec")
+        and (read.get("status") or {}) == (fresh.get("status") or {})
+        and _meta(read).get("deletionTimestamp") == _meta(fresh).get("deletionTimestamp")
+    )

@@ -57,8 +57,13 @@ def test_the_pi_job_runs_on_a_moto_instance_launched_by_create_fleet_and_consoli
         with Platform(tmp_path / "home", config, SystemClock(), workdir=tmp_path) as platform:
             assert isinstance(platform.cloud, AwsEC2)
             apply_documents(platform.store, docs)
+            # Consolidation deletes an empty node's claim at once, so claims are looked at while the job runs.
+            launched: dict[str, dict] = {}
 
             def state() -> str | None:
+                for claim in platform.store.list("NodeClaim").items:
+                    if (claim.get("status") or {}).get("providerID") and claim["status"].get("imageID"):
+                        launched[claim["metadata"]["name"]] = claim
                 app = platform.store.get("SparkApplication", "spark-team-a", "pyspark-pi-karpenter")
                 found = ((app.get("status") or {}).get("applicationState") or {}).get("state")
                 return found if found in ("COMPLETED", "FAILED") else None
@@ -70,11 +75,9 @@ def test_the_pi_job_runs_on_a_moto_instance_launched_by_create_fleet_and_consoli
             assert b"Pi is roughly 3.1" in log
             fleets = world.session.client("ec2").describe_fleets()["Fleets"]
             assert fleets and all(f["Type"] == "instant" for f in fleets)
-            claims = platform.store.list("NodeClaim").items
-            launched = [c for c in claims if (c.get("status") or {}).get("providerID")]
             instances = {i["InstanceId"]: i for i in world.instances()}
             assert launched, "a NodeClaim got its providerID"
-            for claim in launched:
+            for claim in launched.values():
                 zone, instance_id = claim["status"]["providerID"].removeprefix("aws:///").split("/")
                 assert instances[instance_id]["Placement"]["AvailabilityZone"] == zone
                 assert claim["status"]["imageID"] in world.images.values()
