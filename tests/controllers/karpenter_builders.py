@@ -22,8 +22,9 @@ from sparkfleet.api.placement import Taint, Toleration
 from sparkfleet.api.pod import Pod
 from sparkfleet.api.scenario import Scenario, UnavailableOffering
 from sparkfleet.api.sparkapplication import SparkApplication
+from sparkfleet.api.wire import TAINT_UNREGISTERED
 from sparkfleet.clock import VirtualClock
-from sparkfleet.cloud import Cloud
+from sparkfleet.cloud import Cloud, InstanceState
 from sparkfleet.cloud.catalog import load_catalog
 from sparkfleet.cloud.sim import SimulatedEC2
 from sparkfleet.cluster import NotFound
@@ -155,6 +156,70 @@ def _fits(pod: Obj, node: Obj, free: Resources) -> bool:
         if taint.effect != "PreferNoSchedule" and not any(t.tolerates(taint) for t in tolerations):
             return False
     return _requests(pod).fits_in(free)
+
+
+class KubeletsJoin:
+    """The simulated EC2 as EC2 joining EKS: its instances' own kubelets register their Nodes (played by
+    `StandInKubelets`), so the NodeClaim controller adopts them instead of creating them."""
+
+    registers_nodes = True
+
+    def __init__(self, inner: SimulatedEC2) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+UNREGISTERED = {"key": TAINT_UNREGISTERED, "effect": "NoExecute"}
+
+
+class StandInKubelets:
+    """What each running instance's kubelet does on EKS: registers a Node named after its address
+    (`ip-10-0-0-1.ec2.internal`, ...), carrying its providerID and Karpenter's unregistered taint, sized
+    as its NodeClaim says."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.registered: dict[str, str] = {}
+        """Instance id -> the name of the Node its kubelet registered."""
+
+    def step(self) -> None:
+        claims = {c["status"].get("providerID"): c for c in self.platform.claims() if c.get("status")}
+        for instance in self.platform.sim.list_instances():
+            provider_id = f"aws:///{instance.zone}/{instance.instance_id}"
+            claim = claims.get(provider_id)
+            if (
+                instance.state is not InstanceState.RUNNING
+                or instance.instance_id in self.registered
+                or not claim
+            ):
+                continue
+            name = f"ip-10-0-0-{len(self.registered) + 1}.ec2.internal"
+            self.platform.store.create(kubelet_node(name, provider_id, claim["status"]))
+            self.registered[instance.instance_id] = name
+
+    def advance(self, seconds: float, *, step: float = 1.0) -> None:
+        """The platform's `advance`, the kubelets registering after each step."""
+        for _ in range(int(seconds / step)):
+            self.platform.advance(step, step=step)
+            self.step()
+
+
+def kubelet_node(name: str, provider_id: str, sized: Mapping[str, Any]) -> Obj:
+    """A Node as a kubelet registers it: its own name and hostname label, no owner, Ready."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}},
+        "spec": {"providerID": provider_id, "taints": [UNREGISTERED]},
+        "status": {
+            "capacity": dict(sized["capacity"]),
+            "allocatable": dict(sized["allocatable"]),
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+            "addresses": [{"type": "InternalIP", "address": "10.0.0.1"}],
+        },
+    }
 
 
 class Platform:

@@ -13,7 +13,16 @@ from sparkfleet.api.scenario import Scenario, SpotInterruption, UnavailableOffer
 from sparkfleet.api.wire import ANNOTATION_DISRUPTION, CapacityType
 from sparkfleet.cloud import InstanceState
 
-from .karpenter_builders import COMPUTE, NAMESPACE, Platform, Platforms, plain_pod, pyspark_pi
+from .karpenter_builders import (
+    COMPUTE,
+    NAMESPACE,
+    KubeletsJoin,
+    Platform,
+    Platforms,
+    StandInKubelets,
+    plain_pod,
+    pyspark_pi,
+)
 
 Obj = dict[str, Any]
 
@@ -196,6 +205,35 @@ def test_a_spot_interruption_drains_the_node_and_replaces_it_on_another_offering
     assert launched != interrupted
     platform.advance(3)
     assert [n["metadata"]["name"] for n in platform.nodes()] == [replacement["metadata"]["name"]]
+
+
+def test_a_spot_interruption_drains_and_deletes_the_node_its_kubelet_registered(build: Platforms) -> None:
+    interrupt = SpotInterruption(afterLaunch=120, instanceFamily="c5d", count=1)
+    platform = build(scenario=Scenario(spotInterruptions=[interrupt]))
+    platform.start_controllers(KubeletsJoin(platform.sim))
+    kubelets = StandInKubelets(platform)
+    pods = platform.submit(pyspark_pi(selector=COMPUTE))
+    platform.settle()
+    kubelets.advance(4)
+    run_all(platform, pods)
+    (claim,) = platform.claims()
+    (node,) = platform.nodes()
+    name = node["metadata"]["name"]
+    assert name == claim["status"]["nodeName"] != claim["metadata"]["name"]
+    assert {node_of(platform, pod) for pod in pods} == {name}
+
+    kubelets.advance(120, step=5)
+    assert "SpotInterrupted" in platform.reasons("Node", name)
+    kubelets.advance(15, step=5)
+    assert claim["metadata"]["name"] not in [c["metadata"]["name"] for c in platform.claims()]
+    assert name not in [n["metadata"]["name"] for n in platform.nodes()]
+    assert {"DisruptionInterruption", "DisruptionTerminating"} <= set(platform.reasons("Node", name))
+    for pod in pods:
+        assert platform.pod(pod["metadata"]["name"]) is None
+        assert "Evicted" in platform.reasons("Pod", pod["metadata"]["name"], NAMESPACE)
+    kubelets.advance(3)
+    (replacement,) = platform.claims()
+    assert [n["metadata"]["name"] for n in platform.nodes()] == [replacement["status"]["nodeName"]]
 
 
 def oversized_node(platform: Platform) -> str:

@@ -47,6 +47,10 @@ class ProxyCloud:
     def region(self) -> str:
         return self.inner.region
 
+    @property
+    def registers_nodes(self) -> bool:
+        return self.inner.registers_nodes
+
     def instance_types(self) -> list[InstanceType]:
         return self.inner.instance_types()
 

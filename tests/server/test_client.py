@@ -321,3 +321,13 @@ def test_server_side_apply_names_what_is_missing(remote: RemoteCluster) -> None:
     app["spec"]["colour"] = "blue"
     with pytest.raises(BadRequest, match=r'unknown field "spec\.colour"'):
         remote.apply(app, "sparkfleet-test")
+
+
+def test_the_embedded_server_is_told_from_a_kubernetes_api_server_by_its_version(
+    remote: RemoteCluster,
+) -> None:
+    assert remote.version()["gitVersion"].startswith("v1.31.0+sparkfleet-")
+    assert remote.serves_embedded_cluster()
+    eks = {"major": "1", "minor": "32", "gitVersion": "v1.32.9-eks-113cf36"}
+    with scripted(200, body=eks) as kubernetes:
+        assert not kubernetes.serves_embedded_cluster()

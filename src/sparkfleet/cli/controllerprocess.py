@@ -40,7 +40,15 @@ from sparkfleet.cluster import Cluster, ClusterError
 from sparkfleet.config import PlatformConfig
 from sparkfleet.platform import ControllerGroup, ControllerSet
 from sparkfleet.reconcile import LeaderElection, LeaseConfig
-from sparkfleet.server import Authenticator, BearerAuth, Console, ServerHandle, StreamRegistry, start_server
+from sparkfleet.server import (
+    Authenticator,
+    BearerAuth,
+    Console,
+    RemoteCluster,
+    ServerHandle,
+    StreamRegistry,
+    start_server,
+)
 from sparkfleet.server.console import PREFIX as CONSOLE_PREFIX
 
 __all__ = [
@@ -196,6 +204,7 @@ class ControllerProcess:
             workers=opts.workers,
             scheduler_names=opts.scheduler_names,
             informers=True,
+            kubelets_register=self._kubelets_register(),
         )
         with self._lock:
             self.controllers = chosen
@@ -203,6 +212,13 @@ class ControllerProcess:
         names = ", ".join(sorted(g.value for g in opts.groups))
         log.info("starting the controllers: %s", names)
         chosen.start()
+
+    def _kubelets_register(self) -> bool:
+        """On a Kubernetes API (EKS) each instance's kubelet registers its Node; the embedded cluster's
+        `up --controllers-out-of-process` has none, so there the NodeClaim controller creates them."""
+        if not isinstance(self.cluster, RemoteCluster):
+            return False
+        return not self.cluster.serves_embedded_cluster()
 
     def _stop_leading(self) -> None:
         self._leader_gauge.labels(self.options.lease.name).set(0)

@@ -258,6 +258,12 @@ class Cloud(Protocol):
     @property
     def region(self) -> str: ...
 
+    @property
+    def registers_nodes(self) -> bool:
+        """Whether each instance's own kubelet registers its Node (EC2 joining EKS): the NodeClaim
+        controller then adopts the Node with the instance's providerID instead of creating one."""
+        ...
+
     def instance_types(self) -> list[InstanceType]:
         """Every instance type this cloud can launch."""
         ...

@@ -21,10 +21,13 @@ CLOUD_FILE = "ec2.json"
 """The simulated EC2 region's instances, launches and due events, kept so that nodes outlive a restart."""
 
 
-def build_cloud(home: Path, config: PlatformConfig, clock: Clock, store: Cluster) -> Cloud:
+def build_cloud(
+    home: Path, config: PlatformConfig, clock: Clock, store: Cluster, *, kubelets_register: bool = False
+) -> Cloud:
     """The cloud `settings.yaml`'s `cloud.provider` names: the simulated EC2 of the scenario (the default,
     its state kept in `home`), or EC2 itself through the AWS adapter (its module and boto3 are imported
-    only then)."""
+    only then). `kubelets_register`: `store` is a Kubernetes API the instances' kubelets join (EKS), so
+    their Nodes are adopted rather than created."""
     settings = config.settings.cloud
     if settings.provider is CloudProvider.SIM:
         return SimulatedEC2(
@@ -36,7 +39,9 @@ def build_cloud(home: Path, config: PlatformConfig, clock: Clock, store: Cluster
         )
     from sparkfleet.cloud.aws import AwsEC2  # only here: boto3 comes with the aws extra
 
-    return AwsEC2(settings, load_catalog(), clock, StoredNodeClasses(store))
+    return AwsEC2(
+        settings, load_catalog(), clock, StoredNodeClasses(store), registers_nodes=kubelets_register
+    )
 
 
 class StoredNodeClasses:

@@ -77,7 +77,8 @@ class ControllerSet:
 
     With `informers` (a cluster over HTTP) the scheduler reads pods and nodes from informers instead of
     listing them from the API server each cycle (reconcile/informer.py); the embedded store is read in
-    process and needs none."""
+    process and needs none. `kubelets_register`: `cluster` is a Kubernetes API whose Nodes the
+    instances' own kubelets register (see `build_cloud`)."""
 
     def __init__(
         self,
@@ -90,6 +91,7 @@ class ControllerSet:
         workers: int = 2,
         informers: bool = False,
         scheduler_names: SchedulerNames = EMBEDDED_SCHEDULER_NAMES,
+        kubelets_register: bool = False,
     ) -> None:
         chosen = frozenset(groups)
         self.groups = chosen
@@ -103,7 +105,7 @@ class ControllerSet:
         # belongs to the process that runs them).
         self.cloud: Cloud | None = None
         if chosen & {ControllerGroup.PROVISIONER, ControllerGroup.DISRUPTION}:
-            self.cloud = build_cloud(state_dir, config, clock, cluster)
+            self.cloud = build_cloud(state_dir, config, clock, cluster, kubelets_register=kubelets_register)
         self.offerings = OfferingCache()
         self.controllers: list[Controller[Any]] = []
         self.caches: list[CachedCluster] = []

@@ -266,6 +266,17 @@ class RemoteCluster(Closing):
                 return ObjectList(items=items, resourceVersion=str(body["metadata"]["resourceVersion"]))
             params = {**params, "continue": str(token)}
 
+    def version(self) -> dict[str, str]:
+        """The server's `/version` (Kubernetes' version.Info)."""
+        found: dict[str, str] = self._request("GET", "/version")
+        return found
+
+    def serves_embedded_cluster(self) -> bool:
+        """Whether the server is sparkfleet's own (see `discovery.BUILD_MARK`), not a Kubernetes one."""
+        from sparkfleet.server.discovery import BUILD_MARK
+
+        return BUILD_MARK in str(self.version().get("gitVersion", ""))
+
     def create(self, obj: Obj) -> Obj:
         info, namespace, _ = self._target(obj)
         body = {**obj, "kind": info.kind}

@@ -18,10 +18,14 @@ from sparkfleet.server.routes import (
     subresources_of,
 )
 
-__all__ = ["KUBERNETES_VERSION", "discovery_document", "version_info"]
+__all__ = ["BUILD_MARK", "KUBERNETES_VERSION", "discovery_document", "version_info"]
 
 # The Kubernetes API version whose REST conventions the server follows.
 KUBERNETES_VERSION = (1, 31)
+
+BUILD_MARK = "+sparkfleet-"
+"""What `/version`'s gitVersion carries after the Kubernetes version: how a client tells this server
+(whose Nodes no kubelet registers) from a Kubernetes API server."""
 
 _OBJECT_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 _READ_ONLY_VERBS = ["get", "list"]
@@ -113,7 +117,7 @@ def version_info() -> dict[str, str]:
     return {
         "major": str(major),
         "minor": str(minor),
-        "gitVersion": f"v{major}.{minor}.0+sparkfleet-{__version__}",
+        "gitVersion": f"v{major}.{minor}.0{BUILD_MARK}{__version__}",
         "gitCommit": "",
         "gitTreeState": "clean",
         "buildDate": "",

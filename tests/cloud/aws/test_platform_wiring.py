@@ -45,6 +45,7 @@ def test_an_aws_cluster_launches_for_a_claim_of_its_stored_node_pool(tmp_path: P
     store = open_embedded_store(tmp_path / "home", clock, config)
     cloud = build_cloud(tmp_path / "home", config, clock, store)
     assert isinstance(cloud, AwsEC2)
+    assert not cloud.registers_nodes  # no kubelet reaches the embedded store: the controller makes Nodes
     tags = {"karpenter.sh/nodepool": "spark-memory-optimized"}
     instance = cloud.launch(
         LaunchRequest("uid-1", "claim-1", ("r5d.4xlarge",), (CapacityType.ON_DEMAND,), tags=tags)
@@ -54,3 +55,10 @@ def test_an_aws_cluster_launches_for_a_claim_of_its_stored_node_pool(tmp_path: P
         cloud.launch(
             LaunchRequest("uid-2", "claim-2", ("r5d.4xlarge",), tags={"karpenter.sh/nodepool": "gone"})
         )
+
+
+def test_on_a_kubernetes_api_the_instances_kubelets_register_their_nodes(tmp_path: Path, clock, world):
+    config = PlatformConfig(settings=parse_settings(SETTINGS))
+    store = open_embedded_store(tmp_path / "home", clock, config)
+    cloud = build_cloud(tmp_path / "home", config, clock, store, kubelets_register=True)
+    assert isinstance(cloud, AwsEC2) and cloud.registers_nodes

@@ -46,7 +46,11 @@ def test_al2023_gets_one_nodeconfig_with_the_cluster_kubelet_and_raid0_local_sto
         "cidr": "172.20.0.0/16",
     }
     assert config["spec"]["instance"] == {"localStorage": {"strategy": "RAID0"}}
-    assert config["spec"]["kubelet"]["config"] == {"maxPods": 110}
+    # The kubelet registers with Karpenter's taint, so nothing lands before its NodeClaim adopts the Node.
+    assert config["spec"]["kubelet"]["config"] == {
+        "maxPods": 110,
+        "registerWithTaints": [{"key": "karpenter.sh/unregistered", "effect": "NoExecute"}],
+    }
     assert config["spec"]["kubelet"]["flags"] == [
         "--node-labels=karpenter.sh/nodepool=spark-memory-optimized"
     ]
@@ -112,6 +116,7 @@ def test_bottlerocket_lays_the_cluster_over_the_users_toml_and_binds_raid0_ephem
     assert kubernetes["max-pods"] == 58
     assert kubernetes["cluster-dns-ip"] == "10.100.0.10"
     assert kubernetes["node-labels"] == LABELS
+    assert kubernetes["node-taints"] == {"karpenter.sh/unregistered": [":NoExecute"]}
     assert settings["host-containers"]["admin"]["enabled"] is True
     storage = settings["bootstrap-commands"]["k8s-ephemeral-storage"]
     assert storage["commands"] == [

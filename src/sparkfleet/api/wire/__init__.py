@@ -35,6 +35,7 @@ from sparkfleet.api.wire.karpenter import (
     TAG_LAUNCH_TEMPLATE_CLUSTER,
     TAG_NODECLAIM,
     TAINT_DISRUPTED,
+    TAINT_UNREGISTERED,
     CapacityType,
 )
 from sparkfleet.api.wire.kubernetes import (
@@ -72,6 +73,7 @@ from sparkfleet.api.wire.spark import (
     LABEL_SUBMISSION_ID,
     LOCAL_DIR_VOLUME_PREFIX,
     SparkRole,
+    spark_ui_proxy_path,
 )
 from sparkfleet.api.wire.sparkfleet import (
     ANNOTATION_COST,
@@ -214,6 +216,7 @@ __all__ = [
     "TAG_NODECLAIM",
     "TAINT_DISRUPTED",
     "TAINT_NOT_READY",
+    "TAINT_UNREGISTERED",
     "TAINT_UNSCHEDULABLE",
     "CapacityType",
     "ConditionStatus",
@@ -227,4 +230,5 @@ __all__ = [
     "parse_loopback_ports",
     "parse_scratch_mounts",
     "scheduler_names",
+    "spark_ui_proxy_path",
 ]

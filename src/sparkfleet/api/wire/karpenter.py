@@ -19,6 +19,8 @@ LABEL_INSTANCE_HYPERVISOR = "karpenter.k8s.aws/instance-hypervisor"
 ANNOTATION_DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt"
 TAINT_DISRUPTED = "karpenter.sh/disrupted"
 """Put on a node chosen for disruption so nothing new lands on it."""
+TAINT_UNREGISTERED = "karpenter.sh/unregistered"
+"""The NoExecute taint a launched node's kubelet registers with, removed when its NodeClaim adopts it."""
 
 TAG_NODECLAIM = "karpenter.sh/nodeclaim"
 """EC2 tag naming the claim an instance was launched for (with `LABEL_NODEPOOL` and `LABEL_NODECLASS`)."""

@@ -95,10 +95,12 @@ class AwsEC2:
         node_classes: NodeClassLookup,
         *,
         session: boto3.Session | None = None,
+        registers_nodes: bool = False,
     ) -> None:
         if not settings.clusterName:
             raise CloudError("cloud.clusterName: required for the aws provider (the EKS cluster's name)")
         self._settings = settings
+        self._registers_nodes = registers_nodes
         self._cluster = settings.clusterName
         self._catalog = catalog
         self._types = {it.name: it for it in catalog}
@@ -133,6 +135,13 @@ class AwsEC2:
     @property
     def region(self) -> str:
         return self._settings.region
+
+    @property
+    def registers_nodes(self) -> bool:
+        """An instance's kubelet joins the EKS cluster its user data names: True where the controllers
+        write that cluster (`sparkfleet controller`). The composition root says so; the default, False,
+        is for the embedded store (and moto), which no kubelet reaches."""
+        return self._registers_nodes
 
     def instance_types(self) -> list[InstanceType]:
         return list(self._catalog)

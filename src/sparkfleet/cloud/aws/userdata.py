@@ -22,11 +22,14 @@ import tomli_w
 import yaml
 
 from sparkfleet.api.ec2nodeclass import AMIFamily, EC2NodeClassSpec, InstanceStorePolicy, KubeletConfiguration
+from sparkfleet.api.wire import TAINT_UNREGISTERED
 from sparkfleet.cloud.port import CloudError
 
 BOUNDARY = "//"
 NODECONFIG_TYPE = "application/node.eks.aws"
 SHELL_TYPE = 'text/x-shellscript; charset="us-ascii"'
+UNREGISTERED = {"key": TAINT_UNREGISTERED, "effect": "NoExecute"}
+
 EPHEMERAL_STORAGE_DIRS = ("/var/lib/containerd", "/var/lib/kubelet", "/var/log/pods")
 
 
@@ -74,7 +77,8 @@ def nodeconfig(spec: EC2NodeClassSpec, cluster: ClusterInfo, labels: dict[str, s
                 "cidr": cluster.service_cidr,
             },
             "kubelet": {
-                "config": _kubelet_config(spec.kubelet),
+                # As Karpenter's: nothing lands on the node before its NodeClaim adopts it.
+                "config": {**_kubelet_config(spec.kubelet), "registerWithTaints": [UNREGISTERED]},
                 "flags": [f"--node-labels={','.join(f'{k}={v}' for k, v in sorted(labels.items()))}"],
             },
         },
@@ -134,6 +138,7 @@ def bottlerocket_user_data(spec: EC2NodeClassSpec, cluster: ClusterInfo, labels:
         }
     )
     kubernetes.setdefault("node-labels", {}).update(labels)
+    kubernetes.setdefault("node-taints", {})[TAINT_UNREGISTERED] = [f":{UNREGISTERED['effect']}"]
     kubelet = spec.kubelet
     if kubelet is not None:
         if kubelet.maxPods is not None:

@@ -172,6 +172,11 @@ class SimulatedEC2:
         return self._region
 
     @property
+    def registers_nodes(self) -> bool:
+        """No kubelet boots on a simulated instance: the NodeClaim controller creates its Node."""
+        return False
+
+    @property
     def zones(self) -> tuple[str, ...]:
         return self._zones
 

@@ -50,6 +50,12 @@ def provider_id_of(instance: Instance) -> str:
     return f"aws:///{instance.zone}/{instance.instance_id}"
 
 
+def node_name_of(claim_obj: Obj) -> str:
+    """The claim's Node: `status.nodeName` once registered (on EKS the kubelet names it), else the claim's
+    own name (the Node the controller creates is named so, and claims stored before now lack nodeName)."""
+    return str((claim_obj.get("status") or {}).get("nodeName") or meta_of(claim_obj).get("name") or "")
+
+
 def ours(instance: Instance) -> bool:
     return instance.tags.get(TAG_MANAGED_BY) == MANAGED_BY
 
@@ -102,6 +108,14 @@ class ClaimContext:
                 instance_id and instance.instance_id == instance_id
             ):
                 return instance
+        return None
+
+    def node_with_provider_id(self, provider_id: str) -> Obj | None:
+        """The Node whose `spec.providerID` is `provider_id` (Nodes have no field selector for it)."""
+        for node in self.cluster.list("Node").items:
+            if (node.get("spec") or {}).get("providerID") == provider_id:
+                found: Obj = node
+                return found
         return None
 
     # -- effects ----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from sparkfleet.controllers.nodeclaim.context import (
     ClaimContext,
     instance_id_of,
     minutes,
+    node_name_of,
     ours,
 )
 from sparkfleet.controllers.nodeclaim.launch import awaited_by_round, launch
@@ -145,14 +146,13 @@ class NodeClaimReconciler:
             terminate(ctx, obj, "InstanceTerminated", "its instance is no longer running", now)
             return Result()
         if not condition_true(obj, C.REGISTERED):
-            if instance.state is not InstanceState.RUNNING:
+            running = instance.state is InstanceState.RUNNING
+            registered = register(ctx, obj, claim, instance, now) if running else None
+            if registered is None:
                 if age >= REGISTRATION_TIMEOUT:
                     message = f"not registered within {minutes(REGISTRATION_TIMEOUT)} of its creation"
                     terminate(ctx, obj, "RegistrationTimeout", message, now)
                     return Result()
-                return Result(requeue_after=POLL_SECONDS)
-            registered = register(ctx, obj, claim, instance, now)
-            if registered is None:
                 return Result(requeue_after=POLL_SECONDS)
             obj = registered
         return self._initialize(obj, claim, now)
@@ -169,7 +169,7 @@ class NodeClaimReconciler:
         return Result()
 
     def _initialize(self, obj: Obj, claim: NodeClaim, now: datetime) -> Result:
-        node_name = (obj.get("status") or {}).get("nodeName") or claim.metadata.name or ""
+        node_name = node_name_of(obj)
         try:
             node = self.cluster.get("Node", None, node_name)
         except NotFound:

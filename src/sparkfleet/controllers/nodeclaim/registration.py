@@ -1,13 +1,18 @@
 """Registration and initialisation: a launched claim's running instance becomes a Node, then Ready.
 
-When the cloud reports the instance running, the Node is created (named as the claim, owned by it, with
-the labels, taints, capacity and allocatable of the launched type and the scratch mounts the local runtime
-maps) and the claim becomes Registered; it is Initialized and Ready once the Node is Ready without
-startup taints.
+Where no kubelet registers the instance (the simulated EC2), the controller plays its part when the cloud
+reports the instance running: it creates the Node (named as the claim, owned by it, with the labels,
+taints, capacity and allocatable of the launched type and the scratch mounts the local runtime maps).
+Where the instance's own kubelet registers it (EC2 joining EKS), the Node whose providerID is the
+claim's is adopted as Karpenter's registration controller does: its own name and kubelet-set fields
+kept, the claim's labels, annotations, owner and taints synced onto it, `karpenter.sh/unregistered`
+removed. Either way the claim records the Node's name and becomes Registered; it is Initialized and
+Ready once the Node is Ready without startup taints.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import datetime
 
@@ -19,11 +24,12 @@ from sparkfleet.api.wire import (
     LABEL_ARCH,
     LABEL_HOSTNAME,
     LABEL_OS,
+    TAINT_UNREGISTERED,
     EventType,
     format_scratch_mounts,
 )
 from sparkfleet.cloud import Instance
-from sparkfleet.cluster import NotFound, Obj
+from sparkfleet.cluster import Conflict, NotFound, Obj
 from sparkfleet.controllers.nodeclaim.context import (
     ClaimContext,
     provider_id_of,
@@ -93,30 +99,66 @@ def node_manifest(
 
 
 def register(ctx: ClaimContext, obj: Obj, claim: NodeClaim, instance: Instance, now: datetime) -> Obj | None:
-    """Create (or adopt) the Node for a running instance and mark the claim Registered; None while the
-    claim's NodePool or instance type is unknown."""
+    """Create or adopt the Node of a running instance and mark the claim Registered; None while the
+    claim's NodePool or instance type is unknown, or while no kubelet has registered its Node yet."""
     name = claim.metadata.name or ""
     facts = ctx.facts(claim, instance)
     if facts is None:
         log.warning("NodeClaim %s: its NodePool or instance type is unknown; cannot register yet", name)
         return None
     manifest = node_manifest(obj, claim, facts, instance, now)
-    try:
-        ctx.cluster.get("Node", None, name)
-    except NotFound:
-        node = ctx.cluster.create(manifest)
-        message = f"Node {name} registered ({instance.instance_type}, {instance.zone})"
+    where = f"({instance.instance_type}, {instance.zone})"
+    if ctx.cloud.registers_nodes:
+        node = _adopt_registered(ctx, manifest)
+        if node is None:
+            return None
+        node_name = meta_of(node).get("name", "")
+        message = f"Node {node_name} registered {where}"
     else:
-        kept = {k: manifest["metadata"][k] for k in ("labels", "annotations", "ownerReferences")}
-        node = ctx.cluster.patch("Node", None, name, {"metadata": kept})
-        message = f"Node {name} adopted ({instance.instance_type}, {instance.zone})"
+        node_name = name
+        try:
+            ctx.cluster.get("Node", None, name)
+        except NotFound:
+            node = ctx.cluster.create(manifest)
+            message = f"Node {name} registered {where}"
+        else:
+            kept = {k: manifest["metadata"][k] for k in ("labels", "annotations", "ownerReferences")}
+            node = ctx.cluster.patch("Node", None, name, {"metadata": kept})
+            message = f"Node {name} adopted {where}"
     status = {
-        "nodeName": name,
+        "nodeName": node_name,
         "conditions": with_condition(conditions_of(obj), C.REGISTERED, "True", "Registered", message, now),
     }
     updated = ctx.cluster.patch("NodeClaim", None, name, {"status": status}, subresource="status")
     ctx.event(updated, EventType.NORMAL, "Registered", message, now)
     ctx.event(node, EventType.NORMAL, "Registered", f"registered for NodeClaim {name}", now)
+    return updated
+
+
+def _adopt_registered(ctx: ClaimContext, manifest: Obj) -> Obj | None:
+    """The Node a kubelet registered with the manifest's providerID, with the claim's labels (not its
+    hostname), annotations, owner and taints synced on; None until it exists, or when the kubelet wrote
+    it meanwhile (the next reconcile tries again)."""
+    found = ctx.node_with_provider_id(manifest["spec"]["providerID"])
+    if found is None:
+        return None
+    node = copy.deepcopy(found)
+    metadata = node.setdefault("metadata", {})
+    wanted = manifest["metadata"]
+    labels = {k: v for k, v in wanted["labels"].items() if k != LABEL_HOSTNAME}
+    metadata["labels"] = {**(metadata.get("labels") or {}), **labels}
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), **wanted["annotations"]}
+    others = [r for r in metadata.get("ownerReferences") or [] if r.get("kind") != "NodeClaim"]
+    metadata["ownerReferences"] = [*others, *wanted["ownerReferences"]]
+    spec = node.setdefault("spec", {})
+    taints = [t for t in spec.get("taints") or [] if t.get("key") != TAINT_UNREGISTERED]
+    held = {(t.get("key"), t.get("effect")) for t in taints}
+    new = [t for t in manifest["spec"]["taints"] if (t.get("key"), t.get("effect")) not in held]
+    spec["taints"] = [*taints, *new]
+    try:
+        updated: Obj = ctx.cluster.update(node)
+    except Conflict:
+        return None
     return updated
 
 

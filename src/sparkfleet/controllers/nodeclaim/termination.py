@@ -30,6 +30,7 @@ from sparkfleet.cluster import NotFound, Obj
 from sparkfleet.controllers.nodeclaim.context import (
     ClaimContext,
     instance_id_of,
+    node_name_of,
     ours,
 )
 from sparkfleet.controllers.support.conditions import (
@@ -84,10 +85,10 @@ def finalize(ctx: ClaimContext, name: str, instances: list[Instance] | None = No
                 f"terminated {instance.instance_id} ({instance.instance_type}): the NodeClaim was deleted"
             )
             ctx.event(involved, EventType.NORMAL, "InstanceTerminated", message, now)
-    with contextlib.suppress(NotFound):
-        node = ctx.cluster.get("Node", None, name)
-        if claim_owner(node) == name:
-            ctx.cluster.delete("Node", None, name)
+    for node in ctx.cluster.list("Node").items:
+        if claim_owner(node) == name:  # whatever its name: on EKS the kubelet's
+            with contextlib.suppress(NotFound):
+                ctx.cluster.delete("Node", None, meta_of(node).get("name", ""))
 
 
 def interrupted(ctx: ClaimContext, event: CloudEvent) -> None:
@@ -105,9 +106,9 @@ def interrupted(ctx: ClaimContext, event: CloudEvent) -> None:
         annotation, reason = ANNOTATION_SPOT_INTERRUPTED_AT, REASON_SPOT_INTERRUPTED
         message = f"spot interruption notice for {where}: reclaimed at {deadline}"
     patch = {"metadata": {"annotations": {annotation: when}}}
-    for kind in ("NodeClaim", "Node"):
+    for kind, name in _claim_and_node(ctx, event.node_claim_name):
         try:
-            obj = ctx.cluster.patch(kind, None, event.node_claim_name, patch)
+            obj = ctx.cluster.patch(kind, None, name, patch)
         except NotFound:
             continue
         ctx.event(obj, EventType.WARNING, reason, message, now)
@@ -117,9 +118,18 @@ def rebalance_recommended(ctx: ClaimContext, event: CloudEvent) -> None:
     """A rebalance recommendation: recorded on the claim and its Node, nothing done (as Karpenter)."""
     now = ctx.clock.now()
     message = f"spot rebalance recommendation for {event.instance_id} ({event.instance_type}, {event.zone})"
-    for kind in ("NodeClaim", "Node"):
+    for kind, name in _claim_and_node(ctx, event.node_claim_name):
         try:
-            obj = ctx.cluster.get(kind, None, event.node_claim_name)
+            obj = ctx.cluster.get(kind, None, name)
         except NotFound:
             continue
         ctx.event(obj, EventType.NORMAL, REASON_REBALANCE_RECOMMENDATION, message, now)
+
+
+def _claim_and_node(ctx: ClaimContext, claim_name: str) -> list[tuple[str, str]]:
+    """The (kind, name) of the claim an instance's event names and of its Node (see `node_name_of`)."""
+    try:
+        node_name = node_name_of(ctx.cluster.get("NodeClaim", None, claim_name))
+    except NotFound:
+        node_name = claim_name
+    return [("NodeClaim", claim_name), ("Node", node_name)]
