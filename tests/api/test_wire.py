@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 import sparkfleet
 from sparkfleet.api import wire
 from sparkfleet.api.wire import (
@@ -17,6 +19,7 @@ from sparkfleet.api.wire import (
     parse_loopback_ports,
     parse_scratch_mounts,
     scheduler_names,
+    spark_ui_proxy_path,
 )
 
 PACKAGE = Path(sparkfleet.__file__).parent
@@ -109,3 +112,22 @@ def test_scheduler_names_read_as_the_flag_gives_them_and_the_default_scheduler_t
     assert scheduler_names(" yunikorn , default-scheduler ") == EMBEDDED_SCHEDULER_NAMES
     assert None in EMBEDDED_SCHEDULER_NAMES and "" in EMBEDDED_SCHEDULER_NAMES
     assert scheduler_names(" , ") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("driver_info", "path"),
+    [
+        (
+            {"webUIServiceName": "pi-ui-svc", "webUIPort": 4040},
+            "/api/v1/namespaces/spark-team-a/services/pi-ui-svc:4040/proxy/",
+        ),
+        ({"webUIServiceName": "pi-ui-svc"}, None),
+        ({"webUIPort": 4040}, None),
+        ({}, None),
+    ],
+)
+def test_the_spark_ui_is_the_ui_services_proxy_path_once_the_operator_made_it(
+    driver_info: dict[str, object], path: str | None
+) -> None:
+    app = {"metadata": {"name": "pi", "namespace": "spark-team-a"}, "status": {"driverInfo": driver_info}}
+    assert spark_ui_proxy_path(app) == path

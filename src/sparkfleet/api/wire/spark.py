@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 LABEL_SPARK_ROLE = "spark-role"
 LABEL_SPARK_APP_SELECTOR = "spark-app-selector"
@@ -32,3 +34,14 @@ class SparkRole(StrEnum):
 
 LOCAL_DIR_VOLUME_PREFIX = "spark-local-dir-"
 """Volumes named so are Spark's local dirs (`spark.local.dir`), whoever mounted them."""
+
+
+def spark_ui_proxy_path(app: Mapping[str, Any]) -> str | None:
+    """The API server's service-proxy path of a SparkApplication's driver UI service (as `kubectl proxy`
+    serves it), from `status.driverInfo`; None before the operator has made the service."""
+    info = (app.get("status") or {}).get("driverInfo") or {}
+    service, port = info.get("webUIServiceName"), info.get("webUIPort")
+    if not service or not port:
+        return None
+    namespace = (app.get("metadata") or {}).get("namespace")
+    return f"/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy/"

@@ -72,12 +72,15 @@ class ContainerRunner:
         event_log_dir: Path,
         workdir: Path,
         spark: SparkInstall | None,
+        image_cache: Path | None = None,
     ) -> None:
-        """`spark`: the Spark and Java to run drivers with (found on first use when None)."""
+        """`spark`: the Spark and Java to run drivers with (found on first use when None);
+        `image_cache`: where image files built at first use are kept (None: the user's cache)."""
         self.ctx = ctx
         self.config = config
         self.event_log_dir = event_log_dir
         self.workdir = workdir
+        self.image_cache = image_cache
         self._spark = spark
         self.api: ApiAccess | None = None
         """The cluster's API as drivers reach it; drivers running Spark on Kubernetes wait for it."""
@@ -303,6 +306,7 @@ class ContainerRunner:
             workdir=self.workdir,
             cpu_count=self.config.cpu_count or os.cpu_count() or 1,
             memory_bytes=self.config.memory_bytes or machine_memory(),
+            image_cache=self.image_cache,
         )
 
     # -- while a driver runs --------------------------------------------------------------------------

@@ -10,8 +10,10 @@ properties file is the conf ConfigMap mounted at /opt/spark/conf. Locally that b
 with the conf rewritten for local mode (localconf.py), its UI on the loopback port recorded on the pod and
 behind the service-proxy path the kubelet found for it (driverui.py), and the application file resolved:
 - `local:///opt/spark/...` is a file of the container image: the runtime ships the image files examples
-  need under `runtime/local/image/` (pi.py); other `local://` paths are looked up in the image, then in
-  the pod's volumes, then on this machine;
+  need under `runtime/local/image/` (pi.py), and the examples jars of /opt/spark/examples/jars (SparkPi,
+  JavaSparkPi, spark-pi-sleep.jar) are built from their Java sources there at first use
+  (examplejars.py); other `local://` paths are looked up in the image, then in the pod's volumes, then
+  on this machine;
 - plain paths (absolute, or relative to the kubelet's working directory) and `file://` are used as they are;
 - object storage (s3a:// and the like) is refused with the field to change: the PySpark distribution has
   no connector for it.
@@ -23,7 +25,7 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
@@ -31,6 +33,7 @@ from sparkfleet.engine.submission import parse_properties, render_properties
 from sparkfleet.runtime.local.apiaccess import ApiAccess, write_credentials
 from sparkfleet.runtime.local.clusterconf import ClusterConfInputs, cluster_conf
 from sparkfleet.runtime.local.driverui import ui_port_of
+from sparkfleet.runtime.local.examplejars import EXAMPLE_JARS_DIR, default_cache_dir, example_jar
 from sparkfleet.runtime.local.install import SparkInstall
 from sparkfleet.runtime.local.localconf import REMOTE_SCHEMES, LocalConfInputs, local_conf, local_master
 from sparkfleet.runtime.local.paths import PathRefused, contain, inside
@@ -81,6 +84,8 @@ class LaunchContext:
     cpu_count: int
     memory_bytes: int
     image_root: Path = IMAGE_ROOT
+    image_cache: Path | None = None
+    """Where image files built at first use (the example jars) are kept; None: the user's cache."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +138,17 @@ def parse_driver_args(args: Sequence[str]) -> DriverArgs:
     return DriverArgs(properties, main_class, rest[0], tuple(rest[1:]), extra)
 
 
-def resolve_resource(uri: str, where: str, mounts: MountTable, image_root: Path) -> str:
-    """A resource URI as spark-submit on this machine should get it (see the module docstring)."""
+def resolve_resource(
+    uri: str,
+    where: str,
+    mounts: MountTable,
+    image_root: Path,
+    *,
+    spark: SparkInstall | None = None,
+    image_cache: Path | None = None,
+) -> str:
+    """A resource URI as spark-submit on this machine should get it (see the module docstring). With
+    `spark`, the image's example jars are built for it (under `image_cache`, else the user's cache)."""
     parsed = urlparse(uri)
     scheme = parsed.scheme.lower()
     if scheme in REMOTE_SCHEMES:
@@ -144,8 +158,15 @@ def resolve_resource(uri: str, where: str, mounts: MountTable, image_root: Path)
         )
     if scheme == "local":
         path = parsed.path
-        candidates = [image_root / path.lstrip("/"), Path(mounts.resolve(path)), Path(path)]
-        for candidate in candidates:
+        shipped_file = image_root / path.lstrip("/")
+        if shipped_file.exists():
+            return str(shipped_file)
+        image_path = PurePosixPath(path)
+        if spark is not None and image_path.parent == EXAMPLE_JARS_DIR:
+            jar = example_jar(image_path.name, spark, image_cache or default_cache_dir())
+            if jar is not None:
+                return str(jar)
+        for candidate in (Path(mounts.resolve(path)), Path(path)):
             if candidate.exists():
                 return str(candidate)
         shipped = image_root / "opt" / "spark"
@@ -218,7 +239,9 @@ def driver_plan(
             Path(directory).mkdir(parents=True, exist_ok=True)
 
     def resolve(uri: str, where: str) -> str:
-        return resolve_resource(uri, where, mounts, ctx.image_root)
+        return resolve_resource(
+            uri, where, mounts, ctx.image_root, spark=ctx.spark, image_cache=ctx.image_cache
+        )
 
     if kubernetes is None:
         inputs = LocalConfInputs(

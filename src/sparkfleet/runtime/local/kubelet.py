@@ -68,6 +68,9 @@ __all__ = ["COMPONENT", "KubeletConfig", "KubeletKey", "KubeletReconciler"]
 
 log = logging.getLogger("sparkfleet.runtime.local")
 
+IMAGE_CACHE_DIR = "image-cache"
+"""Under the cluster's home: the image files built at first use (the examples jars), per Spark version."""
+
 
 class KubeletReconciler:
     """Reconciler (see sparkfleet.reconcile) running the pods of this cluster's nodes as local processes."""
@@ -84,8 +87,8 @@ class KubeletReconciler:
         config: KubeletConfig | None = None,
         spark: SparkInstall | None = None,
     ) -> None:
-        """`home`: the cluster's data directory (nodes/ and eventlogs/ go under it); `spark`: the Spark
-        and Java to run drivers with (found on first use when None)."""
+        """`home`: the cluster's data directory (nodes/, eventlogs/ and image-cache/ go under it);
+        `spark`: the Spark and Java to run drivers with (found on first use when None)."""
         self.cluster = cluster
         self.clock = clock
         self.runtime = runtime
@@ -97,7 +100,12 @@ class KubeletReconciler:
         self.workdir = self.config.workdir or Path.cwd()
         self.context = KubeletContext(cluster, clock, runtime, self.nodes, self.archive)
         self.containers = ContainerRunner(
-            self.context, self.config, event_log_dir=self.event_log_dir, workdir=self.workdir, spark=spark
+            self.context,
+            self.config,
+            event_log_dir=self.event_log_dir,
+            workdir=self.workdir,
+            spark=spark,
+            image_cache=self.home / IMAGE_CACHE_DIR,
         )
 
     # -- wiring ---------------------------------------------------------------------------------------

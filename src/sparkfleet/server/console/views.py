@@ -29,6 +29,7 @@ from sparkfleet.api.wire import (
     LABEL_QUEUE_PREFIXED,
     LABEL_SPARK_ROLE,
     LABEL_ZONE,
+    spark_ui_proxy_path,
 )
 from sparkfleet.cluster import Cluster, Obj
 from sparkfleet.engine.scheduling import QueueReport, Resources, format_resources
@@ -186,15 +187,6 @@ def _executors(app: Obj) -> str:
     return f"{running} of {wanted} running"
 
 
-def spark_ui_path(app: Obj) -> str | None:
-    """The API server's service-proxy path of the driver's UI service (as `kubectl proxy` serves it)."""
-    info = (app.get("status") or {}).get("driverInfo") or {}
-    service, port = info.get("webUIServiceName"), info.get("webUIPort")
-    if not service or not port:
-        return None
-    return f"/api/v1/namespaces/{_meta(app).get('namespace')}/services/{service}:{port}/proxy/"
-
-
 def applications(cluster: Cluster, view: SchedulerView, history_server: str) -> list[AppRow]:
     rows: list[AppRow] = []
     every_pod = [pod_view(p) for p in cluster.list("Pod").items]
@@ -238,7 +230,7 @@ def applications(cluster: Cluster, view: SchedulerView, history_server: str) -> 
                 cost=cost_of(app),
                 timeline=timeline,
                 blocker=current_phase(timeline) if timeline else None,
-                spark_ui=spark_ui_path(app),
+                spark_ui=spark_ui_proxy_path(app),
                 history=f"{history_server}/history/{spark_id}/" if spark_id else None,
                 message=str((status.get("applicationState") or {}).get("errorMessage") or ""),
             )
