@@ -6,6 +6,8 @@ from typing import Any
 
 from sparkfleet.api.sparkapplication import load_spark_application
 from sparkfleet.engine.submission import (
+    EXECUTOR_SPARK_ENV,
+    JAVA_OPT_PREFIX,
     build_executor_config_map,
     build_executor_pod,
     build_executor_volume_claims,
@@ -164,3 +166,17 @@ def test_executor_service_account_falls_back_to_the_drivers() -> None:
     del manifest["spec"]["executor"]["serviceAccount"]
     pod = build_submission(load_spark_application(manifest), SUBMISSION_ID, GOLDEN_OPTIONS).executor_pod(1)
     assert pod["spec"]["serviceAccountName"] == "spark-team-a"
+
+
+def test_every_spark_variable_of_a_built_executor_is_one_spark_sets() -> None:
+    """runtime/local/podtemplate.py leaves these to Spark's own feature steps: the list must be whole."""
+    manifest = golden_manifest({"spark.executor.extraClassPath": "/opt/extra/*"})
+    submission = build_submission(load_spark_application(manifest), SUBMISSION_ID, GOLDEN_OPTIONS)
+    names = {
+        e["name"]
+        for c in submission.executor_pod(1)["spec"]["containers"]
+        for e in c.get("env") or []
+        if e["name"].startswith("SPARK_")
+    }
+    assert {"SPARK_CLASSPATH", "SPARK_LOCAL_DIRS", "SPARK_EXECUTOR_POD_IP"} <= names
+    assert {n for n in names if not n.startswith(JAVA_OPT_PREFIX)} <= EXECUTOR_SPARK_ENV

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from sparkfleet.api.sparkapplication import SparkApplication
-from sparkfleet.engine.submission import build_submission
-from sparkfleet.runtime.local.podtemplate import SPARK_SET_ENV, executor_pod_template
+from sparkfleet.engine.submission import EXECUTOR_SPARK_ENV, build_submission
+from sparkfleet.runtime.local.podtemplate import executor_pod_template
 
 from ..builders import spark_app
 
@@ -30,7 +30,7 @@ def test_the_template_keeps_placement_and_leaves_out_what_spark_sets() -> None:
     container = template["spec"]["containers"][0]
     assert not {"args", "ports", "resources"} & set(container)
     names = {var["name"] for var in container.get("env") or []}
-    assert not names & SPARK_SET_ENV and not any(n.startswith("SPARK_JAVA_OPT_") for n in names)
+    assert not names & EXECUTOR_SPARK_ENV and not any(n.startswith("SPARK_JAVA_OPT_") for n in names)
     assert pod["metadata"]["name"]  # the stored pod is left as it was
 
 

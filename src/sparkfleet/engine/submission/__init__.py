@@ -14,6 +14,9 @@ from sparkfleet.engine.submission.executor import (
 from sparkfleet.engine.submission.features import (
     DRIVER_CONF_VOLUME,
     EXECUTOR_CONF_VOLUME,
+    EXECUTOR_SPARK_ENV,
+    JAVA_OPT_PREFIX,
+    RESERVED_EXECUTOR_LABELS,
     SPARK_PROPERTIES,
 )
 from sparkfleet.engine.submission.memory import PodMemory, driver_memory, executor_memory
@@ -25,8 +28,11 @@ __all__ = [
     "DEFAULT_UI_PORT",
     "DRIVER_CONF_VOLUME",
     "EXECUTOR_CONF_VOLUME",
+    "EXECUTOR_SPARK_ENV",
     "EXECUTOR_TEMPLATE_KEY",
+    "JAVA_OPT_PREFIX",
     "LOCAL_IMAGE",
+    "RESERVED_EXECUTOR_LABELS",
     "SPARK_4_EXECUTOR_JAVA_OPTIONS",
     "SPARK_PROPERTIES",
     "UI_PORT_NAME",

@@ -172,7 +172,7 @@ def build_executor_pod(
                     env["value"] = driver_url
                 elif (
                     port
-                    and env["name"].startswith("SPARK_JAVA_OPT_")
+                    and env["name"].startswith(f.JAVA_OPT_PREFIX)
                     and env["value"].startswith("-Dspark.driver.port=")
                 ):
                     env["value"] = f"-Dspark.driver.port={port.group(1)}"

@@ -55,6 +55,27 @@ RESERVED_DRIVER_LABELS = (
 )
 RESERVED_EXECUTOR_LABELS = (*RESERVED_DRIVER_LABELS, LABEL_SPARK_EXECUTOR_ID, LABEL_SPARK_RESOURCE_PROFILE_ID)
 
+JAVA_OPT_PREFIX = "SPARK_JAVA_OPT_"
+"""The executor's JVM options reach it as SPARK_JAVA_OPT_0, _1, ... in order."""
+EXECUTOR_SPARK_ENV = frozenset(
+    {
+        "SPARK_USER",
+        "SPARK_DRIVER_URL",
+        "SPARK_EXECUTOR_CORES",
+        "SPARK_EXECUTOR_MEMORY",
+        "SPARK_APPLICATION_ID",
+        "SPARK_CONF_DIR",
+        "SPARK_EXECUTOR_ID",
+        "SPARK_RESOURCE_PROFILE_ID",
+        "SPARK_EXECUTOR_POD_IP",
+        "SPARK_EXECUTOR_POD_NAME",
+        "SPARK_LOCAL_DIRS",
+        "SPARK_CLASSPATH",
+    }
+)
+"""The executor container's variables BasicExecutorFeatureStep and LocalDirsFeatureStep set (besides the
+JAVA_OPT_PREFIX ones)."""
+
 _STARTUP_PREFIXES = ("spark.auth", "spark.rpc", "spark.network", "spark.ssl", "spark.port.")
 _RESOURCE_AMOUNT = re.compile(r"^spark\.(driver|executor)\.resource\.([^.]+)\.amount$")
 
@@ -359,7 +380,7 @@ def basic_executor(
     class_path = conf.get("spark.executor.extraClassPath")
     if class_path:
         env.append(env_var("SPARK_CLASSPATH", class_path))
-    env.extend(env_var(f"SPARK_JAVA_OPT_{i}", opt) for i, opt in enumerate(java_options))
+    env.extend(env_var(f"{JAVA_OPT_PREFIX}{i}", opt) for i, opt in enumerate(java_options))
     env.append(field_env("SPARK_EXECUTOR_POD_IP", "status.podIP"))
     env.append(field_env("SPARK_EXECUTOR_POD_NAME", "metadata.name"))
     append(c, "env", *env)

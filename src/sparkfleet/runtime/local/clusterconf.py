@@ -25,7 +25,7 @@ from pathlib import Path
 from sparkfleet.api.wire import EXECUTOR_CONTAINER
 from sparkfleet.engine.submission import LOCAL_IMAGE
 from sparkfleet.runtime.local.apiaccess import ApiAccess, PodCredentials
-from sparkfleet.runtime.local.localconf import RESOURCE_LISTS, event_log_dir
+from sparkfleet.runtime.local.localconf import place_on_machine
 
 __all__ = ["ClusterConfInputs", "cluster_conf"]
 
@@ -67,18 +67,13 @@ def cluster_conf(conf: Mapping[str, str], inputs: ClusterConfInputs) -> dict[str
     if inputs.executor_template is not None:
         out["spark.kubernetes.executor.podTemplateFile"] = str(inputs.executor_template)
         out["spark.kubernetes.executor.podTemplateContainerName"] = EXECUTOR_CONTAINER
-    if "spark.eventLog.dir" in conf or conf.get("spark.eventLog.enabled", "").strip().lower() == "true":
-        out["spark.eventLog.dir"] = event_log_dir(conf, inputs.event_log_dir)
-    if inputs.local_dirs and "spark.local.dir" in conf:
-        out["spark.local.dir"] = inputs.local_dirs
-    if inputs.ui_port is not None:
-        out["spark.ui.port"] = str(inputs.ui_port)
-    if inputs.ui_proxy_base is not None:
-        out["spark.ui.proxyBase"] = inputs.ui_proxy_base
-    for key in RESOURCE_LISTS:
-        value = out.get(key, "")
-        if value.strip():
-            out[key] = ",".join(
-                inputs.resolve_resource(item.strip(), key) for item in value.split(",") if item.strip()
-            )
+    place_on_machine(
+        out,
+        conf,
+        event_log_root=inputs.event_log_dir,
+        local_dirs=inputs.local_dirs,
+        ui_port=inputs.ui_port,
+        ui_proxy_base=inputs.ui_proxy_base,
+        resolve_resource=inputs.resolve_resource,
+    )
     return out

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sparkfleet.api.quantity import QuantityError, spark_memory_bytes
+from sparkfleet.engine.submission import JAVA_OPT_PREFIX
 from sparkfleet.runtime.local.install import SparkInstall
 from sparkfleet.runtime.local.paths import PathRefused, inside
 from sparkfleet.runtime.local.podenv import image_env
@@ -45,7 +46,7 @@ EXECUTOR_BACKEND = "org.apache.spark.scheduler.cluster.k8s.KubernetesExecutorBac
 MIN_HEAP = 512 * 2**20
 """The least heap a scaled-down executor gets: Spark refuses one whose usable memory is under 450 MiB
 (reserved memory 300 MiB x 1.5), and a JVM's usable memory is a little under its -Xmx."""
-_JAVA_OPT = re.compile(r"SPARK_JAVA_OPT_(\d+)")
+_JAVA_OPT = re.compile(rf"{JAVA_OPT_PREFIX}(\d+)")
 _REQUIRED = (
     ("--driver-url", "SPARK_DRIVER_URL"),
     ("--executor-id", "SPARK_EXECUTOR_ID"),

@@ -41,6 +41,7 @@ __all__ = [
     "local_conf",
     "local_driver_memory",
     "local_master",
+    "place_on_machine",
 ]
 
 REMOTE_SCHEMES = frozenset(
@@ -155,23 +156,46 @@ def local_conf(conf: Mapping[str, str], inputs: LocalConfInputs) -> dict[str, st
     }
     local["spark.submit.deployMode"] = "client"
     local["spark.driver.memory"] = local_driver_memory(conf, inputs.memory_bytes)
+    place_on_machine(
+        local,
+        conf,
+        event_log_root=inputs.event_log_dir,
+        local_dirs=inputs.local_dirs,
+        ui_port=inputs.ui_port,
+        ui_proxy_base=inputs.ui_proxy_base,
+        resolve_resource=inputs.resolve_resource,
+    )
+    return local
+
+
+def place_on_machine(
+    out: dict[str, str],
+    conf: Mapping[str, str],
+    *,
+    event_log_root: Path,
+    local_dirs: str | None,
+    ui_port: int | None,
+    ui_proxy_base: str | None,
+    resolve_resource: Callable[[str, str], str],
+) -> None:
+    """What both Spark modes change in `out` where this machine is not a pod (see the module docstring):
+    the event-log directory, spark.local.dir, the UI's port and proxy base, the resource lists."""
     if "spark.eventLog.dir" in conf or _true(conf, "spark.eventLog.enabled"):
-        local["spark.eventLog.dir"] = event_log_dir(conf, inputs.event_log_dir)
+        out["spark.eventLog.dir"] = event_log_dir(conf, event_log_root)
     # SPARK_LOCAL_DIRS (set for the process as in the pod) is what Spark uses; a spark.local.dir of the
     # application is mapped too, so both name the node's directories.
-    if inputs.local_dirs and "spark.local.dir" in conf:
-        local["spark.local.dir"] = inputs.local_dirs
-    if inputs.ui_port is not None:
-        local["spark.ui.port"] = str(inputs.ui_port)
-    if inputs.ui_proxy_base is not None:
-        local["spark.ui.proxyBase"] = inputs.ui_proxy_base
+    if local_dirs and "spark.local.dir" in conf:
+        out["spark.local.dir"] = local_dirs
+    if ui_port is not None:
+        out["spark.ui.port"] = str(ui_port)
+    if ui_proxy_base is not None:
+        out["spark.ui.proxyBase"] = ui_proxy_base
     for key in RESOURCE_LISTS:
-        value = local.get(key, "")
+        value = out.get(key, "")
         if value.strip():
-            local[key] = ",".join(
-                inputs.resolve_resource(item.strip(), key) for item in value.split(",") if item.strip()
+            out[key] = ",".join(
+                resolve_resource(item.strip(), key) for item in value.split(",") if item.strip()
             )
-    return local
 
 
 def machine_memory() -> int:

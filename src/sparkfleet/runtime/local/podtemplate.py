@@ -17,49 +17,19 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from sparkfleet.api.wire import (
-    EXECUTOR_CONTAINER,
-    LABEL_SPARK_APP_NAME,
-    LABEL_SPARK_APP_SELECTOR,
-    LABEL_SPARK_EXECUTOR_ID,
-    LABEL_SPARK_RESOURCE_PROFILE_ID,
-    LABEL_SPARK_ROLE,
-    LABEL_SPARK_VERSION,
-    LOCAL_DIR_VOLUME_PREFIX,
+from sparkfleet.api.wire import EXECUTOR_CONTAINER, LOCAL_DIR_VOLUME_PREFIX
+from sparkfleet.engine.submission import (
+    EXECUTOR_CONF_VOLUME,
+    EXECUTOR_SPARK_ENV,
+    JAVA_OPT_PREFIX,
+    RESERVED_EXECUTOR_LABELS,
 )
-from sparkfleet.engine.submission import EXECUTOR_CONF_VOLUME
 
-__all__ = ["SPARK_SET_ENV", "executor_pod_template"]
+__all__ = ["executor_pod_template"]
 
 Obj = dict[str, Any]
 
-SPARK_SET_ENV = frozenset(
-    {
-        "SPARK_USER",
-        "SPARK_DRIVER_URL",
-        "SPARK_EXECUTOR_CORES",
-        "SPARK_EXECUTOR_MEMORY",
-        "SPARK_APPLICATION_ID",
-        "SPARK_CONF_DIR",
-        "SPARK_EXECUTOR_ID",
-        "SPARK_RESOURCE_PROFILE_ID",
-        "SPARK_EXECUTOR_POD_IP",
-        "SPARK_EXECUTOR_POD_NAME",
-        "SPARK_LOCAL_DIRS",
-        "SPARK_CLASSPATH",
-    }
-)
-"""The executor container's variables BasicExecutorFeatureStep and LocalDirsFeatureStep set."""
-_SPARK_LABELS = frozenset(
-    {
-        LABEL_SPARK_APP_NAME,
-        LABEL_SPARK_APP_SELECTOR,
-        LABEL_SPARK_EXECUTOR_ID,
-        LABEL_SPARK_RESOURCE_PROFILE_ID,
-        LABEL_SPARK_ROLE,
-        LABEL_SPARK_VERSION,
-    }
-)
+_SPARK_LABELS = frozenset(RESERVED_EXECUTOR_LABELS)
 _PLACEHOLDER = "{{"
 """Submission leaves `{{APP_ID}}` and `{{EXECUTOR_ID}}` in the template: Spark's own values go there."""
 
@@ -72,7 +42,7 @@ def _spark_owned_volume(volume: Mapping[str, Any]) -> bool:
 
 def _spark_owned_env(var: Mapping[str, Any]) -> bool:
     name = str(var.get("name") or "")
-    return name in SPARK_SET_ENV or name.startswith("SPARK_JAVA_OPT_")
+    return name in EXECUTOR_SPARK_ENV or name.startswith(JAVA_OPT_PREFIX)
 
 
 def executor_pod_template(executor_pod: Mapping[str, Any]) -> Obj:
