@@ -65,7 +65,6 @@ def _only(doc: dict[str, object]) -> Checked:
         ("rbac.authorization.k8s.io/v1", "ClusterRole"),
         ("storage.k8s.io/v1", "StorageClass"),
         ("events.k8s.io/v1", "Event"),
-        ("sparkoperator.k8s.io/v1alpha1", "SparkConnect"),
         ("argoproj.io/v1alpha1", "Workflow"),
     ],
 )
@@ -168,6 +167,10 @@ BASES: dict[str, dict[str, Any]] = {
         },
     },
     "NodeOverlay": {"metadata": {"name": "overlay"}, "spec": {"requirements": []}},
+    "SparkConnect": {
+        "metadata": {"name": "connect", "namespace": "default"},
+        "spec": {"sparkVersion": "4.0.4", "server": {}, "executor": {}},
+    },
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from support.background import NS, Background, spark_app, wait_for_state
+from support.background import NS, Background, kubernetes_mode, spark_app, wait_for_state
 from support.cli import PI
 from support.cli import sf as sf_any
 from support.cli import sf_ok as sf
@@ -33,15 +33,8 @@ FINISHED_ON = re.compile(
 
 @pytest.fixture
 def cluster(home: Path, tmp_path: Path) -> Iterator[Background]:
-    kubectl_binary()
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "settings.yaml").write_text("runtime:\n  sparkMode: kubernetes\n")
-    background = Background(home, config)
-    try:
+    with kubernetes_mode(home, tmp_path / "config") as background:
         yield background
-    finally:
-        background.close()
 
 
 def watch_events(watch: subprocess.Popen[bytes], output: Path) -> list[dict[str, Any]]:
@@ -150,15 +143,8 @@ def driver_log_when(pattern: str, name: str, timeout: float = 180.0) -> str:
 @pytest.fixture
 def small_machine(home: Path, tmp_path: Path) -> Iterator[Background]:
     """The cluster on a machine whose executor heaps share 2 GiB."""
-    kubectl_binary()
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "settings.yaml").write_text("runtime:\n  sparkMode: kubernetes\n  memoryBudget: 2Gi\n")
-    background = Background(home, config)
-    try:
+    with kubernetes_mode(home, tmp_path / "config", "  memoryBudget: 2Gi\n") as background:
         yield background
-    finally:
-        background.close()
 
 
 def test_executors_lost_with_their_node_are_replaced_and_the_job_completes(

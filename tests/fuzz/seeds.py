@@ -94,6 +94,19 @@ def _small_objects() -> list[Obj]:
             "spec": {"schedule": "@every 10m", "concurrencyPolicy": "Forbid", "template": scheduled["spec"]},
         },
         {
+            "apiVersion": "sparkoperator.k8s.io/v1alpha1",
+            "kind": "SparkConnect",
+            "metadata": {"name": "connect", "namespace": "default"},
+            "spec": {
+                "sparkVersion": "4.0.4",
+                "image": "docker.io/apache/spark:4.0.4",
+                "sparkConf": {"spark.sql.shuffle.partitions": "8"},
+                "server": {"cores": 1, "memory": "1g"},
+                "executor": {"instances": 2, "cores": 1, "memory": "512m"},
+                "dynamicAllocation": {"enabled": True, "minExecutors": 1, "maxExecutors": 4},
+            },
+        },
+        {
             "apiVersion": "karpenter.sh/v1alpha1",
             "kind": "NodeOverlay",
             "metadata": {"name": "savings-plan"},

@@ -33,6 +33,7 @@ def test_every_custom_kind_has_one_crd_and_kubernetes_kinds_none() -> None:
     assert list(OURS) == [
         "SparkApplication",
         "ScheduledSparkApplication",
+        "SparkConnect",
         "NodePool",
         "NodeClaim",
         "NodeOverlay",
@@ -65,7 +66,7 @@ def test_printer_columns_and_subresources_are_upstreams(kind: str) -> None:
 
 
 def test_a_spark_operator_crd_names_its_api_approval_as_a_k8s_io_group_must() -> None:
-    for kind in ("SparkApplication", "ScheduledSparkApplication"):
+    for kind in ("SparkApplication", "ScheduledSparkApplication", "SparkConnect"):
         assert OURS[kind]["metadata"]["annotations"]["api-approved.kubernetes.io"].startswith("https://")
     assert "annotations" not in OURS["NodePool"]["metadata"]
 

@@ -57,6 +57,7 @@ def test_the_root_lists_every_group_version_with_a_hashed_url() -> None:
         "apis/coordination.k8s.io/v1",
         "apis/networking.k8s.io/v1",
         "apis/sparkoperator.k8s.io/v1beta2",
+        "apis/sparkoperator.k8s.io/v1alpha1",
         "apis/karpenter.sh/v1",
         "apis/karpenter.sh/v1alpha1",
         "apis/karpenter.k8s.aws/v1",

@@ -127,7 +127,7 @@ def test_every_group_of_the_stored_kinds_is_served() -> None:
         "scheduling.k8s.io": ["v1"],
         "coordination.k8s.io": ["v1"],
         "networking.k8s.io": ["v1"],
-        "sparkoperator.k8s.io": ["v1beta2"],
+        "sparkoperator.k8s.io": ["v1beta2", "v1alpha1"],
         "karpenter.sh": ["v1", "v1alpha1"],
         "karpenter.k8s.aws": ["v1"],
     }

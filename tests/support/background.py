@@ -3,11 +3,12 @@ again, and read through its API; plus SparkApplications that run a script of the
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -131,3 +132,15 @@ def wait_for_state(cluster: Background, name: str, states: set[str], timeout: fl
             return app
         assert time.monotonic() < deadline, f"{name} stayed {app_state(app)}"
         time.sleep(0.25)
+
+
+@contextlib.contextmanager
+def kubernetes_mode(home: Path, config: Path, runtime: str = "") -> Iterator[Background]:
+    """The cluster in `home` running Spark on Kubernetes, with more of settings.yaml's `runtime:`."""
+    config.mkdir()
+    (config / "settings.yaml").write_text(f"runtime:\n  sparkMode: kubernetes\n{runtime}")
+    background = Background(home, config)
+    try:
+        yield background
+    finally:
+        background.close()

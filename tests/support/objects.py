@@ -6,7 +6,10 @@ Each builder makes the smallest valid object of its kind; keyword arguments add 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 Obj = dict[str, Any]
 
@@ -85,3 +88,16 @@ def owned(obj: Obj, *owners: Obj) -> Obj:
     """`obj` with ownerReferences to each of `owners` (stored objects, so they have uids)."""
     obj["metadata"]["ownerReferences"] = [owner_ref(o) for o in owners]
     return obj
+
+
+SPARK_CONNECT_EXAMPLE = (
+    Path(__file__).resolve().parents[1] / "data" / "corpus" / "valid" / "sparkconnect.yaml"
+)
+"""The Spark Operator's examples/sparkconnect/spark-connect.yaml, as published."""
+
+
+def spark_connect(**spec: Any) -> Obj:
+    """The operator's example SparkConnect (`spark-connect` in `default`), with `spec` fields replaced."""
+    doc: Obj = yaml.safe_load(SPARK_CONNECT_EXAMPLE.read_text())
+    doc["spec"].update(spec)
+    return doc

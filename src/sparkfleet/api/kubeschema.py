@@ -40,6 +40,7 @@ __all__ = [
     "definition_properties",
     "is_kubernetes_kind",
     "is_unknown_field",
+    "pruned",
     "schema_definitions",
     "schema_warnings",
     "schemaless",
@@ -202,6 +203,23 @@ def check_schema(definition: str, value: Any, skip: frozenset[str] = frozenset()
     else:
         _walk(node, value, (), out, name)
     return out
+
+
+def pruned(definition: str, value: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """`value` without the fields the named definition does not have, as a Go client's decoding into the
+    typed object drops them, and the dropped fields' paths."""
+    out = json.loads(json.dumps(value))
+    dropped: list[str] = []
+    # Deepest first, so that removing one field never shifts the location of another.
+    for loc, message in sorted(check_schema(definition, out), key=lambda item: len(item[0]), reverse=True):
+        if not message.startswith("unknown field") or not loc:
+            continue
+        parent: Any = out
+        for part in loc[:-1]:
+            parent = parent[part]
+        if isinstance(parent, dict) and parent.pop(loc[-1], None) is not None:
+            dropped.append(loc_to_path(loc))
+    return out, sorted(dropped)
 
 
 def schema_warnings(definition: str, value: Any, path: str) -> list[FieldIssue]:

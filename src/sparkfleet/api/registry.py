@@ -184,6 +184,14 @@ KINDS: tuple[KindInfo, ...] = (
         warn="sparkwarnings:scheduled_spark_application_warnings",
     ),
     KindInfo(
+        "SparkConnect",
+        "sparkoperator.k8s.io/v1alpha1",
+        "sparkconnects",
+        True,
+        "sparkconnect:SparkConnect",
+        ("sparkconn",),
+    ),
+    KindInfo(
         "NodePool",
         "karpenter.sh/v1",
         "nodepools",

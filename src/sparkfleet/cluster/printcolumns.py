@@ -60,6 +60,12 @@ _CRD_COLUMNS: dict[str, tuple[tuple[str, ColumnType, str, int], ...]] = {
         ("Last Run Name", _S, ".status.lastRunName", 0),
         ("Age", _D, _CREATED, 0),
     ),
+    # ... sparkoperator.k8s.io_sparkconnects.yaml
+    "SparkConnect": (
+        ("Age", _D, _CREATED, 0),
+        ("Status", _S, ".status.state", 0),
+        ("PodName", _S, ".status.server.podName", 0),
+    ),
     # kubernetes-sigs/karpenter pkg/apis/crds/karpenter.sh_nodepools.yaml
     "NodePool": (
         ("NodeClass", _S, ".spec.template.spec.nodeClassRef.name", 0),

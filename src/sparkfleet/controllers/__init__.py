@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sparkfleet.controllers.provisioner import ProvisionerReconciler
     from sparkfleet.controllers.scheduledsparkapplication import ScheduledSparkApplicationReconciler
     from sparkfleet.controllers.sparkapplication import SparkApplicationReconciler
+    from sparkfleet.controllers.sparkconnect import SparkConnectReconciler
     from sparkfleet.controllers.timeline import TimelineReconciler, explain_now
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "ProvisionerReconciler",
     "ScheduledSparkApplicationReconciler",
     "SparkApplicationReconciler",
+    "SparkConnectReconciler",
     "TimelineReconciler",
     "explain_now",
     "read_ledger",
@@ -39,6 +41,7 @@ _HOMES = {
     "ProvisionerReconciler": "sparkfleet.controllers.provisioner",
     "ScheduledSparkApplicationReconciler": "sparkfleet.controllers.scheduledsparkapplication",
     "SparkApplicationReconciler": "sparkfleet.controllers.sparkapplication",
+    "SparkConnectReconciler": "sparkfleet.controllers.sparkconnect",
     "TimelineReconciler": "sparkfleet.controllers.timeline",
     "explain_now": "sparkfleet.controllers.timeline",
     "read_ledger": "sparkfleet.controllers.cost",

@@ -28,6 +28,7 @@ from sparkfleet.controllers import (
     ProvisionerReconciler,
     ScheduledSparkApplicationReconciler,
     SparkApplicationReconciler,
+    SparkConnectReconciler,
     TimelineReconciler,
 )
 from sparkfleet.controllers.disruption import DisruptionReconciler
@@ -127,6 +128,7 @@ class ControllerSet:
                 workers,
             )
             add(ScheduledSparkApplicationReconciler(cluster, clock))
+            add(SparkConnectReconciler(cluster, clock))
         if ControllerGroup.SCHEDULER in chosen:
             scheduled: Cluster = cluster
             if informers:

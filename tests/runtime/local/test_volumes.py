@@ -140,6 +140,26 @@ def test_a_config_map_volume_without_items_writes_every_key(layout: NodeLayout) 
     ]
 
 
+def test_a_sub_path_naming_a_key_of_a_config_map_mounts_that_file_at_the_mount_path(
+    layout: NodeLayout,
+) -> None:
+    """As the SparkConnect server pod mounts its executor template (and a second look at the pod too)."""
+    volumes = [
+        {
+            "name": "conf",
+            "configMap": {
+                "name": "spark-drv-1-conf-map",
+                "items": [{"key": "spark.properties", "path": "spark.properties"}],
+            },
+        }
+    ]
+    mounts = [{"name": "conf", "mountPath": "/tmp/spark/spark.properties", "subPath": "spark.properties"}]
+    for _ in range(2):
+        table = mount(layout, volumes, mounts, config_maps={"spark-drv-1-conf-map": CONF})
+        mounted = Path(table.resolve("/tmp/spark/spark.properties"))
+        assert mounted.is_file() and mounted.read_text() == CONF["data"]["spark.properties"]
+
+
 def test_a_missing_config_map_is_pending_unless_optional(layout: NodeLayout) -> None:
     volumes = [{"name": "conf", "configMap": {"name": "absent"}}]
     mounts = [{"name": "conf", "mountPath": "/etc/conf"}]

@@ -18,6 +18,12 @@ LABEL_SUBMISSION_ID = "sparkoperator.k8s.io/submission-id"
 LABEL_LAUNCHED_BY_OPERATOR = "sparkoperator.k8s.io/launched-by-spark-operator"
 LABEL_CREATED_BY_OPERATOR = "sparkoperator.k8s.io/created-by-spark-operator"
 LABEL_SCHEDULED_APP_NAME = "sparkoperator.k8s.io/scheduled-app-name"
+LABEL_SPARK_CONNECT_NAME = "sparkoperator.k8s.io/connect-name"
+"""On a SparkConnect's server pod, its executors, ConfigMap and Service: the SparkConnect's name."""
+
+CONNECT_SERVER_PORT = 15002
+"""Where a Spark Connect server takes gRPC clients (spark.connect.grpc.binding.port's default)."""
+CONNECT_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 
 DRIVER_CONTAINER = "spark-kubernetes-driver"
 EXECUTOR_CONTAINER = "spark-kubernetes-executor"
@@ -30,6 +36,8 @@ class SparkRole(StrEnum):
 
     DRIVER = "driver"
     EXECUTOR = "executor"
+    CONNECT_SERVER = "connect-server"
+    """A SparkConnect's server pod: a driver serving Spark Connect clients."""
 
 
 LOCAL_DIR_VOLUME_PREFIX = "spark-local-dir-"

@@ -18,15 +18,17 @@ import contextlib
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sparkfleet.api.settings import SparkMode
-from sparkfleet.api.wire import LABEL_SPARK_VERSION, EventType
+from sparkfleet.api.wire import CONNECT_SERVER_PORT, LABEL_SPARK_VERSION, EventType
 from sparkfleet.cluster import Obj
 from sparkfleet.reconcile import Result
 from sparkfleet.runtime.local.apiaccess import ApiAccess
 from sparkfleet.runtime.local.claims import claim_volume
+from sparkfleet.runtime.local.connectserver import accepts, connect_server_plan
 from sparkfleet.runtime.local.driver import KubernetesLaunch, LaunchContext, command_plan, driver_plan
 from sparkfleet.runtime.local.driverui import claim_ui_port, ui_proxy_base
 from sparkfleet.runtime.local.executorjvm import asked_heap, executor_plan, heap_within
@@ -50,7 +52,7 @@ from sparkfleet.runtime.local.kubeletcontext import (
 from sparkfleet.runtime.local.localconf import machine_memory
 from sparkfleet.runtime.local.nodes import NodeLayout
 from sparkfleet.runtime.local.podaddress import claim_pod_ip
-from sparkfleet.runtime.local.podenv import ConfigError, EnvSources, container_env, image_env
+from sparkfleet.runtime.local.podenv import ConfigError, EnvSources, container_env, image_env, pod_ip
 from sparkfleet.runtime.local.podinfo import driver_exit_code, metadata, phase, ran_before, started_at
 from sparkfleet.runtime.local.podstatus import container_report, running, terminated, waiting
 from sparkfleet.runtime.local.volumes import MountPending, MountTable, check_pod_names, mount_volumes
@@ -133,9 +135,11 @@ class ContainerRunner:
         driver: bool,
         *,
         jvm_executor: bool = False,
+        connect_server: bool = False,
     ) -> Result:
         """Run the pod's `container`: a driver's spark-submit, an executor JVM (`jvm_executor`, Spark on
-        Kubernetes) or the container's command."""
+        Kubernetes), a Spark Connect server (`connect_server`, a driver Ready once its gRPC port takes
+        connections) or the container's command."""
         ctx = self.ctx
         meta = metadata(pod)
         namespace, name, uid = str(meta.get("namespace")), str(meta.get("name")), str(meta.get("uid"))
@@ -163,14 +167,14 @@ class ContainerRunner:
             if driver and self.kubernetes and self.api is None:
                 return Result(requeue_after=self.config.poll_interval)  # the API is not served yet
             try:
-                if (driver and self.kubernetes) or jvm_executor:  # an address of its own to bind
+                if (driver and self.kubernetes) or jvm_executor or connect_server:  # its own address
                     pod = claim_pod_ip(ctx.cluster, pod)
                 if driver:  # its UI's loopback port, recorded on the pod before the process binds it
                     pod = claim_ui_port(ctx.cluster, pod)
                 plan = (
                     self._executor_plan(pod, layout, container)
                     if jvm_executor
-                    else self._plan(pod, layout, container, driver)
+                    else self._plan(pod, layout, container, driver, connect_server=connect_server)
                 )
                 if plan is None:
                     raise StartError(f"container {container.get('name')} has no command to run")
@@ -190,9 +194,12 @@ class ContainerRunner:
             ctx.event(pod, EventType.NORMAL, "Started", f"Started container {container.get('name')}")
             if driver:
                 self._version_note(pod)
-        ctx.write(pod, container, container_report(current))
+        report = container_report(current)
+        if connect_server and current.running:
+            report = replace(report, ready=accepts(pod_ip(pod), CONNECT_SERVER_PORT))
+        ctx.write(pod, container, report)
         if current.running:
-            if driver and not self.kubernetes:
+            if driver and not self.kubernetes and not connect_server:
                 self._ensure_executors(pod, tracked)
             return Result(requeue_after=self.config.poll_interval)
         if driver:
@@ -235,7 +242,13 @@ class ContainerRunner:
         )
 
     def _plan(
-        self, pod: Obj, layout: NodeLayout, container: Mapping[str, Any], driver: bool
+        self,
+        pod: Obj,
+        layout: NodeLayout,
+        container: Mapping[str, Any],
+        driver: bool,
+        *,
+        connect_server: bool = False,
     ) -> ProcessPlan | None:
         meta = metadata(pod)
         mounts = self._mount(pod, layout, container)
@@ -246,9 +259,10 @@ class ContainerRunner:
             proxy_base = ui_proxy_base(self.ctx.cluster, pod)
             kubernetes = None
             if self.kubernetes and self.api is not None:
-                executors = driver_executors(self.ctx.cluster, pod)
+                executors = None if connect_server else driver_executors(self.ctx.cluster, pod)
                 kubernetes = KubernetesLaunch(self.api, executors.template.pod if executors else None)
-            return driver_plan(
+            plan = connect_server_plan if connect_server else driver_plan
+            return plan(
                 pod,
                 container,
                 mounts,

@@ -51,7 +51,9 @@ __all__ = [
     "command_plan",
     "driver_plan",
     "parse_driver_args",
+    "process_env",
     "resolve_resource",
+    "submit_argv",
 ]
 
 Obj = dict[str, Any]
@@ -177,8 +179,8 @@ def resolve_resource(
     return uri
 
 
-def _process_env(ctx: LaunchContext, pod_dir: Path, pod_env: Mapping[str, str]) -> dict[str, str]:
-    # The image's environment, the pod's over it, then what makes spark-submit this machine's Spark.
+def process_env(ctx: LaunchContext, pod_dir: Path, pod_env: Mapping[str, str]) -> dict[str, str]:
+    """The image's environment, the pod's over it, then what makes spark-submit this machine's Spark."""
     own = {k: v for k, v in pod_env.items() if k not in _RUNTIME_OWNED}
     env = {**image_env(pod_dir, ctx.spark.python, ctx.spark), **own}
     env["SPARK_HOME"] = str(ctx.spark.home)
@@ -258,32 +260,38 @@ def driver_plan(
         inputs_k8s = _cluster_inputs(pod, pod_dir, ctx, kubernetes, local_dirs, resolve, ui_proxy_base)
         run_conf = cluster_conf(conf, inputs_k8s)
         master, what = run_conf["spark.master"], "Kubernetes"
+    argv = submit_argv(pod, pod_dir, ctx, run_conf, master, what)
+    if args.main_class and args.main_class not in _SPARK_RUNNERS:
+        argv += ["--class", args.main_class]
+    argv.append(resolve(args.primary, _MAIN_FILE_FIELD))
+    argv.extend(args.arguments)
+    env = process_env(ctx, pod_dir, pod_env)
+    if kubernetes is not None:
+        env["SPARK_LOCAL_IP"] = pod_ip(pod)
+    if local_dirs:
+        env["SPARK_LOCAL_DIRS"] = local_dirs
+    return ProcessPlan(tuple(argv), env, ctx.workdir, log_path)
+
+
+def submit_argv(
+    pod: Mapping[str, Any],
+    pod_dir: Path,
+    ctx: LaunchContext,
+    run_conf: Mapping[str, str],
+    master: str,
+    what: str,
+) -> list[str]:
+    """`spark-submit --master <master> --deploy-mode client --properties-file <pod dir>/...`, the conf
+    written there first (0600: secrets in it included)."""
     meta = pod.get("metadata") or {}
     properties = contain(pod_dir / "spark-local.properties", pod_dir, "the driver's conf")
     text = render_properties("", run_conf, None).split("\n", 1)[1]
     header = f"#{what} conf of driver pod {meta.get('namespace')}/{meta.get('name')}\n"
     properties.parent.mkdir(parents=True, exist_ok=True)
     properties.write_text(header + text, encoding="utf-8")
-    properties.chmod(0o600)  # the application's conf, secrets in it included
-    argv = [
-        str(ctx.spark.spark_submit),
-        "--master",
-        master,
-        "--deploy-mode",
-        "client",
-        "--properties-file",
-        str(properties),
-    ]
-    if args.main_class and args.main_class not in _SPARK_RUNNERS:
-        argv += ["--class", args.main_class]
-    argv.append(resolve(args.primary, _MAIN_FILE_FIELD))
-    argv.extend(args.arguments)
-    env = _process_env(ctx, pod_dir, pod_env)
-    if kubernetes is not None:
-        env["SPARK_LOCAL_IP"] = pod_ip(pod)
-    if local_dirs:
-        env["SPARK_LOCAL_DIRS"] = local_dirs
-    return ProcessPlan(tuple(argv), env, ctx.workdir, log_path)
+    properties.chmod(0o600)
+    submit = str(ctx.spark.spark_submit)
+    return [submit, "--master", master, "--deploy-mode", "client", "--properties-file", str(properties)]
 
 
 def _cluster_inputs(

@@ -214,8 +214,8 @@ class KubeletReconciler:
             return self.containers.container(pod, layout, tracked, container, False, jvm_executor=True)
         if role == SparkRole.EXECUTOR:
             return self.containers.executor(pod, layout, tracked)
-        if role == SparkRole.DRIVER:
-            return self.containers.container(
-                pod, layout, tracked, main_container(pod, (DRIVER_CONTAINER,)), True
-            )
+        if role in (SparkRole.DRIVER, SparkRole.CONNECT_SERVER):
+            container = main_container(pod, (DRIVER_CONTAINER,))
+            connect = role == SparkRole.CONNECT_SERVER
+            return self.containers.container(pod, layout, tracked, container, True, connect_server=connect)
         return self.containers.container(pod, layout, tracked, main_container(pod), False)

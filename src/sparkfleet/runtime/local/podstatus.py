@@ -46,6 +46,8 @@ class ContainerReport:
     container_id: str | None = None
     waiting: bool = False
     """Not started: `reason` says why (CreateContainerConfigError)."""
+    ready: bool = True
+    """While it runs: whether its readiness probe passes (the pod is Ready only then)."""
 
     @property
     def running(self) -> bool:
@@ -113,10 +115,11 @@ def pod_status(
     old = pod.get("status") or {}
     old_conditions = {c.get("type"): c for c in old.get("conditions") or [] if isinstance(c, Mapping)}
     when = format_rfc3339(now)
+    reason: str | None
     if report.waiting:
         phase, ready, reason = PHASE_PENDING, False, "ContainersNotReady"
     elif report.running:
-        phase, ready, reason = PHASE_RUNNING, True, None
+        phase, ready, reason = PHASE_RUNNING, report.ready, None if report.ready else "ContainersNotReady"
     else:
         phase = PHASE_SUCCEEDED if report.exit_code == 0 else PHASE_FAILED
         ready, reason = False, "PodCompleted" if report.exit_code == 0 else "PodFailed"

@@ -261,7 +261,8 @@ def mount_volumes(
             # The names check made it relative and free of "..": only a link could lead out now.
             where = f'volumeMount "{name}": subPath {sub_path}'
             host = contain(host / posixpath.normpath(sub_path), host, where)
-            host.mkdir(parents=True, exist_ok=True)
+            if not host.exists():  # a file of the volume (a ConfigMap key) is mounted as it is
+                host.mkdir(parents=True)
         container_path = str(mount.get("mountPath") or "")
         if not container_path.startswith("/"):
             raise StartError(f'volumeMount "{name}": mountPath {container_path!r} must be absolute')
