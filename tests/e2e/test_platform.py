@@ -112,56 +112,16 @@ def test_without_graviton_capacity_the_multiarch_job_runs_on_an_r5d_node_after_a
         assert_fell_back_to_intel_with_its_gang_reserved(platform.store)
 
 
-# The Spark Operator's examples/spark-pi.yaml as published, but for fewer slices (5000 take minutes on
-# two cores): a Scala application whose jar is the image's examples jar.
-OPERATOR_SPARK_PI = """
-apiVersion: sparkoperator.k8s.io/v1beta2
-kind: SparkApplication
-metadata:
-  name: spark-pi
-  namespace: default
-spec:
-  type: Scala
-  mode: cluster
-  image: docker.io/apache/spark:4.0.4
-  imagePullPolicy: IfNotPresent
-  mainClass: org.apache.spark.examples.SparkPi
-  mainApplicationFile: local:///opt/spark/examples/jars/spark-examples.jar
-  arguments:
-  - "4"
-  sparkVersion: 4.0.4
-  driver:
-    labels:
-      version: 4.0.0
-    cores: 1
-    memory: 512m
-    serviceAccount: spark-operator-spark
-    securityContext:
-      capabilities:
-        drop:
-        - ALL
-      runAsGroup: 185
-      runAsUser: 185
-      runAsNonRoot: true
-      allowPrivilegeEscalation: false
-      seccompProfile:
-        type: RuntimeDefault
-  executor:
-    labels:
-      version: 4.0.0
-    instances: 1
-    cores: 1
-    memory: 512m
-"""
+OPERATOR_SPARK_PI = ROOT / "tests" / "data" / "operator" / "spark-pi.yaml"
+"""The Spark Operator's examples/spark-pi.yaml as published: a Scala application of the image's examples
+jar, 5000 slices."""
 
 
 def test_the_operators_scala_spark_pi_runs_the_images_examples_jar(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SPARKFLEET_HOME", str(tmp_path / "home"))
-    job = tmp_path / "spark-pi.yaml"
-    job.write_text(OPERATOR_SPARK_PI)
-    result = CliRunner().invoke(app, ["run", str(job), "--timeout", "240"])
+    result = CliRunner().invoke(app, ["run", str(OPERATOR_SPARK_PI), "--timeout", "300"])
     assert result.exit_code == 0, result.stdout[-3000:]
     assert "Pi is roughly 3.1" in result.stdout
     assert "COMPLETED" in result.stdout
