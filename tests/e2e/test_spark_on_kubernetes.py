@@ -184,6 +184,39 @@ def test_executors_lost_with_their_node_are_replaced_and_the_job_completes(
     assert scaled and all("2048Mi asked, 1024Mi given" in e["message"] for e in scaled), scaled
 
 
+# The first spot instance is reclaimed 20 s after its launch: mid-job for the executor on it.
+SPOT_RECLAIMED = """\
+spotInterruptions:
+  - afterLaunch: 20
+    count: 1
+"""
+
+
+def test_a_spot_interruption_of_an_executors_node_mid_job_is_survived_and_the_job_completes(
+    home: Path, tmp_path: Path
+) -> None:
+    with kubernetes_mode(home, tmp_path / "config", "  memoryBudget: 2Gi\n", SPOT_RECLAIMED) as cluster:
+        api = cluster.up()
+        script = tmp_path / "slow.py"
+        script.write_text(SLOW_JOB.replace("range(24), 12", "range(48), 24"))
+        job = spark_app("spot-loss", script)
+        job["spec"]["executor"]["instances"] = 2
+        job["spec"]["executor"]["nodeSelector"]["karpenter.sh/capacity-type"] = "spot"
+        api.create(job)
+        app = wait_for_state(cluster, "spot-loss", {"COMPLETED", "FAILED"}, timeout=300)
+        assert app["status"]["applicationState"]["state"] == "COMPLETED", app["status"]
+        log = sf("logs", "-n", NS, "spot-loss-driver")
+        assert "sum: 1128" in log
+        # The executor on the reclaimed node was lost and Spark asked for a replacement.
+        assert re.search(r"Lost executor \d+|Executor \d+ .*(lost|removed|exited)", log, re.IGNORECASE), log[
+            -3000:
+        ]
+        registered = set(re.findall(r"Registered executor .* with ID (\d+)", log))
+        assert registered > {"1", "2"}
+        reasons = {e.get("reason") for e in api.list("Event").items}
+        assert {"SpotInterrupted", "DisruptionInterruption", "Evicted"} <= reasons, reasons
+
+
 # A wide stage, then a quiet spell while the session stays up: executors come for the stage, and go.
 SCALING_JOB = """\
 import pathlib, sys, time

@@ -135,10 +135,15 @@ def wait_for_state(cluster: Background, name: str, states: set[str], timeout: fl
 
 
 @contextlib.contextmanager
-def kubernetes_mode(home: Path, config: Path, runtime: str = "") -> Iterator[Background]:
-    """The cluster in `home` running Spark on Kubernetes, with more of settings.yaml's `runtime:`."""
+def kubernetes_mode(
+    home: Path, config: Path, runtime: str = "", scenario: str | None = None
+) -> Iterator[Background]:
+    """The cluster in `home` running Spark on Kubernetes, with more of settings.yaml's `runtime:`, and the
+    simulated EC2's `scenario` (scenario.yaml) when given."""
     config.mkdir()
     (config / "settings.yaml").write_text(f"runtime:\n  sparkMode: kubernetes\n{runtime}")
+    if scenario is not None:
+        (config / "scenario.yaml").write_text(scenario)
     background = Background(home, config)
     try:
         yield background
