@@ -67,13 +67,5 @@ def cluster_conf(conf: Mapping[str, str], inputs: ClusterConfInputs) -> dict[str
     if inputs.executor_template is not None:
         out["spark.kubernetes.executor.podTemplateFile"] = str(inputs.executor_template)
         out["spark.kubernetes.executor.podTemplateContainerName"] = EXECUTOR_CONTAINER
-    place_on_machine(
-        out,
-        conf,
-        event_log_root=inputs.event_log_dir,
-        local_dirs=inputs.local_dirs,
-        ui_port=inputs.ui_port,
-        ui_proxy_base=inputs.ui_proxy_base,
-        resolve_resource=inputs.resolve_resource,
-    )
+    place_on_machine(out, conf, inputs)
     return out

@@ -26,6 +26,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlparse
 
 from sparkfleet.api.quantity import QuantityError, spark_memory_bytes
@@ -36,6 +37,7 @@ __all__ = [
     "REMOTE_SCHEMES",
     "RESOURCE_LISTS",
     "LocalConfInputs",
+    "MachinePlaces",
     "event_log_dir",
     "executor_instances",
     "local_conf",
@@ -156,46 +158,43 @@ def local_conf(conf: Mapping[str, str], inputs: LocalConfInputs) -> dict[str, st
     }
     local["spark.submit.deployMode"] = "client"
     local["spark.driver.memory"] = local_driver_memory(conf, inputs.memory_bytes)
-    place_on_machine(
-        local,
-        conf,
-        event_log_root=inputs.event_log_dir,
-        local_dirs=inputs.local_dirs,
-        ui_port=inputs.ui_port,
-        ui_proxy_base=inputs.ui_proxy_base,
-        resolve_resource=inputs.resolve_resource,
-    )
+    place_on_machine(local, conf, inputs)
     return local
 
 
-def place_on_machine(
-    out: dict[str, str],
-    conf: Mapping[str, str],
-    *,
-    event_log_root: Path,
-    local_dirs: str | None,
-    ui_port: int | None,
-    ui_proxy_base: str | None,
-    resolve_resource: Callable[[str, str], str],
-) -> None:
+class MachinePlaces(Protocol):
+    """Where this machine keeps what a pod keeps in its own places (both modes' conf inputs say)."""
+
+    @property
+    def event_log_dir(self) -> Path: ...
+    @property
+    def local_dirs(self) -> str | None: ...
+    @property
+    def ui_port(self) -> int | None: ...
+    @property
+    def ui_proxy_base(self) -> str | None: ...
+    @property
+    def resolve_resource(self) -> Callable[[str, str], str]: ...
+
+
+def place_on_machine(out: dict[str, str], conf: Mapping[str, str], places: MachinePlaces) -> None:
     """What both Spark modes change in `out` where this machine is not a pod (see the module docstring):
     the event-log directory, spark.local.dir, the UI's port and proxy base, the resource lists."""
     if "spark.eventLog.dir" in conf or _true(conf, "spark.eventLog.enabled"):
-        out["spark.eventLog.dir"] = event_log_dir(conf, event_log_root)
+        out["spark.eventLog.dir"] = event_log_dir(conf, places.event_log_dir)
     # SPARK_LOCAL_DIRS (set for the process as in the pod) is what Spark uses; a spark.local.dir of the
     # application is mapped too, so both name the node's directories.
-    if local_dirs and "spark.local.dir" in conf:
-        out["spark.local.dir"] = local_dirs
-    if ui_port is not None:
-        out["spark.ui.port"] = str(ui_port)
-    if ui_proxy_base is not None:
-        out["spark.ui.proxyBase"] = ui_proxy_base
+    if places.local_dirs and "spark.local.dir" in conf:
+        out["spark.local.dir"] = places.local_dirs
+    if places.ui_port is not None:
+        out["spark.ui.port"] = str(places.ui_port)
+    if places.ui_proxy_base is not None:
+        out["spark.ui.proxyBase"] = places.ui_proxy_base
+    resolve = places.resolve_resource
     for key in RESOURCE_LISTS:
         value = out.get(key, "")
         if value.strip():
-            out[key] = ",".join(
-                resolve_resource(item.strip(), key) for item in value.split(",") if item.strip()
-            )
+            out[key] = ",".join(resolve(item.strip(), key) for item in value.split(",") if item.strip())
 
 
 def machine_memory() -> int:
