@@ -1,6 +1,7 @@
 """The blueprint's taxi-trip jobs from examples/, with real Spark on generated NYC-taxi data: the NVMe job's
 shuffle files on the node's instance-store array, the EBS job's OnDemand volumes made and removed (by the
-local runtime in local mode, by Spark itself through the API with Spark on Kubernetes)."""
+local runtime in local mode, by Spark itself through the API with Spark on Kubernetes), and the YuniKorn gang
+job reserved whole before its executor JVMs run."""
 
 from __future__ import annotations
 
@@ -171,3 +172,34 @@ def test_the_ebs_job_gets_an_on_demand_volume_per_executor_that_is_deleted_with_
     assert (output / "_SUCCESS").is_file()
     assert not claims_left and not volumes_left
     assert not list((tmp_path / "home" / "nodes").glob("*/ebs/vol-*")), "volumes deleted with their claims"
+
+
+def test_the_gang_job_reserves_its_gang_whole_then_runs_on_four_executor_jvms_spark_creates(
+    tmp_path: Path, taxi_input: Path
+) -> None:
+    output = tmp_path / "output-gang"
+    manifest = local_manifest("nvme-storage-yunikorn-gang-scheduling.yaml", tmp_path, taxi_input, output)
+    home = tmp_path / "home"
+    executors: set[str] = set()
+    with running_platform(home, SparkMode.KUBERNETES) as platform:
+        apply_documents(platform.store, load_documents([manifest]))
+        deadline = time.monotonic() + 300
+        while state_of(platform, "taxi-trip") not in TERMINAL and time.monotonic() < deadline:
+            pods = platform.store.list("Pod", NAMESPACE, label_selector="spark-role=executor").items
+            executors.update(p["metadata"]["name"] for p in pods)
+            time.sleep(0.25)
+        end = platform.store.get("SparkApplication", NAMESPACE, "taxi-trip")
+        log = driver_log(platform, end)
+        executor_logs = [pod_log(platform, name) for name in sorted(executors)]
+        events = [
+            (e.get("reason"), e.get("message", "")) for e in platform.store.list("Event", NAMESPACE).items
+        ]
+    assert end["status"]["applicationState"]["state"] == "COMPLETED", log[-3000:]
+    # The whole gang (driver and four executors) was reserved by placeholders before any of it ran, and
+    # the executors Spark created through the API took the placeholders' places.
+    reserved = "all 5 placeholders are bound: the application's pods take their places"
+    assert ("GangReservationComplete", reserved) in events
+    assert len(executors) == 4 and all("KubernetesExecutorBackend" in e for e in executor_logs)
+    assert sum("Running task" in e for e in executor_logs) >= 2, "the tasks ran in executor JVMs"
+    assert f"Total number of records: {ROWS * FILES}" in log
+    assert (output / "_SUCCESS").is_file()
