@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from support.background import Background, kubernetes_mode
+from support.connectclient import client_env
 from support.kubectl import Kubectl, kubectl_binary
 from support.objects import SPARK_CONNECT_EXAMPLE
 
@@ -80,7 +81,11 @@ def test_the_operators_spark_connect_serves_a_pyspark_connect_query_on_its_execu
     assert status["server"]["serviceName"] == f"{NAME}-server"
 
     client = subprocess.run(
-        [sys.executable, "-c", QUERY, f"sc://{address}:15002"], capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", QUERY, f"sc://{address}:15002"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=client_env(),
     )
     assert client.returncode == 0, client.stderr[-3000:]
     assert f"counts {[(k, 100) for k in range(10)]}" in client.stdout
