@@ -312,16 +312,50 @@ def test_placeholders_are_provisioned_for_their_gang_instead_of_the_real_pods(pl
     assert " for 3 pods: " in provisioned
 
 
-def test_with_the_yunikorn_scheduler_the_gang_placeholders_get_the_node_and_the_real_pods_take_it(
-    build: Platforms,
-) -> None:
-    # the real scheduler controller instead of the stand-in: it creates the gang's placeholders and marks
-    # only them Unschedulable; the provisioner plans for them; the real pods replace them on the node
+def yunikorn_platform(build: Platforms) -> Platform:
+    """A platform with the real scheduler controller, which makes the gangs' placeholders."""
     platform = build(scenario=Scenario(launchLatencySeconds=5), seed=False)
     seed(platform.store, PlatformConfig())
     platform.controllers.insert(
         0, Controller(SchedulerReconciler(platform.store, platform.clock), platform.store, platform.clock)
     )
+    return platform
+
+
+def test_a_batch_of_whole_gangs_is_planned_within_a_fifth_of_a_second_of_its_placeholders(
+    build: Platforms,
+) -> None:
+    platform = yunikorn_platform(build)
+    platform.submit(pyspark_pi(selector=COMPUTE))
+    platform.advance(0.2, step=0.05, scheduler=False)
+    assert len(platform.claims()) == 1  # not the 1 s a batch with other pods waits
+
+    platform.advance(2, scheduler=False)
+    (provisioned,) = event_messages(platform, "NodePool", "Provisioned")
+    assert " for 3 pods: " in provisioned
+
+
+def test_a_pod_of_no_gang_in_the_batch_keeps_the_one_second_window_for_all(build: Platforms) -> None:
+    platform = yunikorn_platform(build)
+    platform.submit(pyspark_pi(selector=COMPUTE))
+    platform.store.create(plain_pod("lonely", "1", "1Gi"))
+    platform.advance(0.9, step=0.1, scheduler=False)
+    assert platform.claims() == []
+
+    platform.advance(0.3, step=0.1, scheduler=False)
+    assert len(platform.claims()) == 1
+
+    platform.advance(2, scheduler=False)
+    (provisioned,) = event_messages(platform, "NodePool", "Provisioned")
+    assert " for 4 pods: " in provisioned
+
+
+def test_with_the_yunikorn_scheduler_the_gang_placeholders_get_the_node_and_the_real_pods_take_it(
+    build: Platforms,
+) -> None:
+    # the real scheduler controller instead of the stand-in: it creates the gang's placeholders and marks
+    # only them Unschedulable; the provisioner plans for them; the real pods replace them on the node
+    platform = yunikorn_platform(build)
     pods = platform.submit(pyspark_pi(selector=COMPUTE))
     platform.advance(10, scheduler=False)
 

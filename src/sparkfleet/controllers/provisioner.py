@@ -2,11 +2,14 @@
 
 Only pods the scheduler marked `PodScheduled=False, reason=Unschedulable` count, as in Karpenter. A batch
 window opens with the first such pod the provisioner has not planned for yet and closes after 1 s without
-another new one, or 10 s after it opened (on the injected clock). A round then plans every such pod at
-once: pods of one gang (YuniKorn task groups: the placeholders, or the real pods when there are none) are
-planned together, all or nothing (`engine.provisioning.gangs`). Existing Nodes offer their room left after
-the pods bound to them, and NodeClaims not registered yet offer the allocatable of the node they will
-become.
+another new one, or 10 s after it opened (on the injected clock). A window holding nothing but whole
+gangs (every task group's placeholders there) closes after 0.1 s without another: the scheduler makes a
+gang's placeholders in one pass, so waiting for more of it gains nothing, and the short wait still puts
+gangs submitted together in one round. Karpenter, which knows no gangs, always waits. A round then
+plans every such pod at once: pods of one gang (YuniKorn task groups: the placeholders, or the real pods
+when there are none) are planned together, all or nothing (`engine.provisioning.gangs`). Existing Nodes
+offer their room left after the pods bound to them, and NodeClaims not registered yet offer the
+allocatable of the node they will become.
 
 The provisioner never launches: it creates each planned claim (named by the store after its NodePool,
 marked with `ANNOTATION_PROVISIONING_ROUND`) and the NodeClaim controller, the one owner of launch, launches
@@ -54,6 +57,7 @@ from sparkfleet.engine.provisioning import (
     nodeclaim_manifest,
     plan,
     replan_after_launch_failures,
+    whole_gangs,
     without_reserved,
 )
 from sparkfleet.reconcile import Result
@@ -61,6 +65,7 @@ from sparkfleet.reconcile import Result
 __all__ = [
     "BATCH_IDLE_SECONDS",
     "BATCH_MAX_SECONDS",
+    "GANG_BATCH_IDLE_SECONDS",
     "LAUNCH_WAIT_SECONDS",
     "ProvisionerReconciler",
     "RoundReport",
@@ -69,6 +74,8 @@ __all__ = [
 KEY = "provisioning"
 BATCH_IDLE_SECONDS = 1.0
 BATCH_MAX_SECONDS = 10.0
+GANG_BATCH_IDLE_SECONDS = 0.1
+"""The idle window of a batch that holds only whole gangs."""
 RETRY_SECONDS = 30.0
 """How soon pods left without a place are planned again when nothing else changes."""
 LAUNCH_WAIT_SECONDS = 10.0
@@ -203,7 +210,8 @@ class ProvisionerReconciler(FleetReconciler):
         elif ids - self._window.pods:
             self._window.last = now_m
             self._window.pods |= ids
-        idle_left = BATCH_IDLE_SECONDS - (now_m - self._window.last)
+        idle = GANG_BATCH_IDLE_SECONDS if whole_gangs(pending) else BATCH_IDLE_SECONDS
+        idle_left = idle - (now_m - self._window.last)
         max_left = BATCH_MAX_SECONDS - (now_m - self._window.opened)
         if idle_left > 0 and max_left > 0:
             return Result(requeue_after=min(idle_left, max_left))

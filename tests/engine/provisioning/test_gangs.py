@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sparkfleet.engine.provisioning.gangs import gang_of, is_provisionable, without_reserved
+from sparkfleet.engine.provisioning.gangs import gang_of, is_provisionable, whole_gangs, without_reserved
 
 UNSCHEDULABLE = {
     "phase": "Pending",
@@ -58,3 +58,47 @@ def test_finished_placeholders_reserve_nothing() -> None:
     done = pod("tg-0", group="spark-executor", placeholder=True, phase="Succeeded")
     real = [pod("exec-0", group="spark-executor")]
     assert without_reserved(real, [*real, done]) == real
+
+
+TASK_GROUPS = (
+    '[{"name": "spark-driver", "minMember": 1, "minResource": {"cpu": "1", "memory": "2Gi"}},'
+    ' {"name": "spark-executor", "minMember": 2, "minResource": {"cpu": "1", "memory": "2Gi"}}]'
+)
+
+
+def placeholders(app: str = "app-1", executors: int = 2) -> list[dict[str, Any]]:
+    """The placeholders the scheduler makes for TASK_GROUPS, each carrying the task groups (as the shim's)."""
+    made = [pod(f"tg-{app}-driver", group="spark-driver", placeholder=True, app=app)]
+    made += [
+        pod(f"tg-{app}-exec-{i}", group="spark-executor", placeholder=True, app=app) for i in range(executors)
+    ]
+    for p in made:
+        p["metadata"]["annotations"]["yunikorn.apache.org/task-groups"] = TASK_GROUPS
+    return made
+
+
+def test_a_batch_of_every_placeholder_of_its_gangs_with_their_drivers_holds_whole_gangs() -> None:
+    driver = pod("driver", group="spark-driver")
+    driver["metadata"]["annotations"]["yunikorn.apache.org/task-groups"] = TASK_GROUPS
+    assert whole_gangs(placeholders())
+    assert whole_gangs([driver, *placeholders(), *placeholders(app="app-2")])
+
+
+def test_a_gang_missing_placeholders_or_a_pod_of_no_gang_makes_the_batch_not_whole() -> None:
+    assert not whole_gangs(placeholders(executors=1))
+    assert not whole_gangs([*placeholders(), pod("lonely")])
+    assert not whole_gangs([])
+
+
+def test_a_driver_whose_placeholders_are_not_made_yet_is_not_a_whole_gang() -> None:
+    driver = pod("driver", group="spark-driver")
+    driver["metadata"]["annotations"]["yunikorn.apache.org/task-groups"] = TASK_GROUPS
+    assert not whole_gangs([driver])
+    assert not whole_gangs([driver, *placeholders(app="app-2")])
+
+
+def test_placeholders_with_task_groups_that_cannot_be_read_are_not_a_whole_gang() -> None:
+    broken = placeholders()
+    for p in broken:
+        p["metadata"]["annotations"]["yunikorn.apache.org/task-groups"] = "not json"
+    assert not whole_gangs(broken)

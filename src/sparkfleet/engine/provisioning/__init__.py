@@ -7,6 +7,7 @@ no capacity. Pure: the clock, ids and every fact come in as inputs.
     to_nodeclaim(PlannedClaim, NodePool) -> NodeClaim; nodeclaim_manifest(...) -> the stored object
     launch_outcome(NodeClaim object) -> LaunchOutcome (the polled launch error)
     without_reserved(pending pods, pods) -> the pods a batch plans (gangs: see `gangs`)
+    whole_gangs(pending pods) -> whether a batch holds only complete gangs (it need not wait for more)
 """
 
 from sparkfleet.api.wire import EventType
@@ -17,6 +18,7 @@ from sparkfleet.engine.provisioning.gangs import (
     is_daemonset_pod,
     is_provisionable,
     is_terminal,
+    whole_gangs,
     without_reserved,
 )
 from sparkfleet.engine.provisioning.launches import (
@@ -84,5 +86,6 @@ __all__ = [
     "replan_after_launch_failures",
     "resources_from_list",
     "to_nodeclaim",
+    "whole_gangs",
     "without_reserved",
 ]

@@ -4,6 +4,8 @@ Only pods marked `PodScheduled=False, reason=Unschedulable` count, as in Karpent
 gang (task groups, or their placeholders) share a gang id and are planned all or nothing. While a task
 group's placeholders hold (or are being given) room, as many of its real pods are left out: once bound
 they take the placeholders' place, so planning for them too would buy the gang's capacity twice.
+A batch that holds nothing but whole gangs (`whole_gangs`) gains nothing from waiting: the scheduler
+creates a gang's placeholders in one pass, so no more of them are coming.
 Pure functions over pod objects (the store's JSON form).
 """
 
@@ -21,6 +23,7 @@ from sparkfleet.api.wire import (
     ConditionStatus,
 )
 from sparkfleet.engine.scheduling.apps import app_id_of, is_placeholder
+from sparkfleet.engine.scheduling.gang import TaskGroupError, parse_task_groups
 
 __all__ = [
     "gang_of",
@@ -28,6 +31,7 @@ __all__ = [
     "is_provisionable",
     "is_terminal",
     "task_group_of",
+    "whole_gangs",
     "without_reserved",
 ]
 
@@ -111,3 +115,35 @@ def without_reserved(pending: Sequence[_P], pods: Iterable[Mapping[str, Any]]) -
             continue
         out.append(pod)
     return out
+
+
+def whole_gangs(pending: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether `pending` is nothing but whole gangs: every pod belongs to one, and each of those gangs has
+    every task group's `minMember` placeholders among them. A gang whose placeholders are not all there
+    yet (its driver is pending, the scheduler has not made them) is not whole."""
+    wanted: dict[str, dict[str, int]] = {}
+    found: Counter[tuple[str, str]] = Counter()
+    gangs: set[str] = set()
+    for pod in pending:
+        gang = gang_of(pod)
+        if gang is None:
+            return False
+        gangs.add(gang)
+        if not _placeholder(pod):
+            continue
+        group = task_group_of(pod)
+        if group is None:
+            return False
+        found[group] += 1
+        if gang not in wanted:
+            raw = (_meta(pod).get("annotations") or {}).get(ANNOTATION_TASK_GROUPS)
+            try:
+                groups = parse_task_groups(raw) if isinstance(raw, str) else []
+            except TaskGroupError:
+                return False
+            wanted[gang] = {g.name: g.min_member for g in groups}
+    return (
+        bool(gangs)
+        and gangs <= wanted.keys()
+        and all(found[(gang, name)] >= n for gang, groups in wanted.items() for name, n in groups.items())
+    )
