@@ -71,10 +71,10 @@ def test_a_bad_history_value_is_refused_with_its_path(line: str, path: str) -> N
     assert [i.path for i in caught.value.issues] == [f"settings.yaml: {path}"]
 
 
-def test_spark_runs_in_local_mode_unless_the_settings_say_kubernetes() -> None:
-    assert parse_settings("").runtime.sparkMode == SparkMode.LOCAL
-    runtime = parse_settings("runtime:\n  sparkMode: kubernetes\n  memoryBudget: 12Gi\n").runtime
-    assert runtime.sparkMode == SparkMode.KUBERNETES
+def test_spark_runs_on_kubernetes_unless_the_settings_say_local() -> None:
+    assert parse_settings("").runtime.sparkMode == SparkMode.KUBERNETES
+    runtime = parse_settings("runtime:\n  sparkMode: local\n  memoryBudget: 12Gi\n").runtime
+    assert runtime.sparkMode == SparkMode.LOCAL
     assert runtime.memory_budget_bytes(64 * 2**30) == 12 * 2**30
     assert parse_settings("").runtime.memory_budget_bytes(64 * 2**30) == 32 * 2**30  # half the machine
 

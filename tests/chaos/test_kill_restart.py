@@ -29,6 +29,7 @@ import pytest
 from sparkfleet.api.wire import LABEL_APP_NAME, LABEL_SPARK_ROLE
 from support.background import NS, Background, app_state, retried, spark_app
 from support.cli import EXAMPLES
+from support.platforms import local_spark_config
 
 FINAL = {"COMPLETED", "FAILED"}
 QUICK_JOB = """\
@@ -119,7 +120,7 @@ def config_dir(tmp_path: Path, held_limit: int) -> Path:
     config = tmp_path / "config"
     shutil.copytree(EXAMPLES / "config", config)
     (config / "queues.yaml").write_text(QUEUES.format(held_limit=held_limit))
-    return config
+    return local_spark_config(config)  # the drivers' own JVMs: many jobs on two cores
 
 
 def manifests(tmp_path: Path, workload: Workload) -> list[dict[str, Any]]:

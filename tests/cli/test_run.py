@@ -79,7 +79,7 @@ def test_only_the_newest_runs_directories_are_kept(tmp_path: Path) -> None:
 
 def test_the_spark_mode_of_a_run_is_one_of_the_settings_modes() -> None:
     runtime = RuntimeSettings()
-    assert spark_mode_settings(runtime, "kubernetes").sparkMode == SparkMode.KUBERNETES
-    assert runtime.sparkMode == SparkMode.LOCAL  # the settings given are left as they were
+    assert spark_mode_settings(runtime, "local").sparkMode == SparkMode.LOCAL
+    assert runtime.sparkMode == SparkMode.KUBERNETES  # the settings given are left as they were
     with pytest.raises(CommandError, match="--spark-mode 'k8s': choose one of local, kubernetes"):
         spark_mode_settings(runtime, "k8s")

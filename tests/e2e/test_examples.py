@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,10 @@ import pytest
 from sparkfleet.api.settings import RuntimeSettings, SparkMode
 from sparkfleet.cli.examples import write_taxi_data
 from sparkfleet.cli.objects import apply_documents, load_documents
-from sparkfleet.cli.run import served_api
-from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import Obj
 from sparkfleet.config import load_config
 from sparkfleet.platform import Platform
+from support.platforms import running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +63,7 @@ def test_the_nvme_job_keeps_its_local_dirs_on_the_node_instance_store_and_writes
     manifest = local_manifest("nvme-ephemeral-storage.yaml", tmp_path, taxi_input, output)
     home = tmp_path / "home"
     executors: set[str] = set()
-    with running_platform(home, mode) as platform:
+    with modal_platform(home, mode) as platform:
         apply_documents(platform.store, load_documents([manifest]))
         deadline = time.monotonic() + 240
         while state_of(platform, "taxi-trip") not in TERMINAL and time.monotonic() < deadline:
@@ -94,16 +92,11 @@ def test_the_nvme_job_keeps_its_local_dirs_on_the_node_instance_store_and_writes
     assert len(list(output.glob("part-*.parquet"))) == 2, "repartitioned to 2 before the write"
 
 
-@contextlib.contextmanager
-def running_platform(home: Path, mode: SparkMode) -> Iterator[Platform]:
-    """The embedded cluster running Spark in `mode` (with Spark on Kubernetes, its API served too)."""
+def modal_platform(home: Path, mode: SparkMode) -> contextlib.AbstractContextManager[Platform]:
+    """The embedded cluster running Spark in `mode`."""
     config = load_config()
     config.settings.runtime = RuntimeSettings(sparkMode=mode)
-    clock = SystemClock()
-    with Platform(home, config, clock, workdir=ROOT) as platform, contextlib.ExitStack() as api:
-        if mode == SparkMode.KUBERNETES:  # Spark creates the executors and their claims through the API
-            api.enter_context(served_api(platform, home, clock))
-        yield platform
+    return running_platform(home, config, ROOT)
 
 
 def pod_log(platform: Platform, name: str) -> str:
@@ -138,7 +131,7 @@ def test_the_ebs_job_gets_an_on_demand_volume_per_executor_that_is_deleted_with_
     manifest = local_manifest("ebs-storage-dynamic-pvc.yaml", tmp_path, taxi_input, output)
     bound: dict[str, str] = {}  # executor pod -> the PersistentVolume bound to its claim
     volume_dirs: set[str] = set()
-    with running_platform(tmp_path / "home", mode) as platform:
+    with modal_platform(tmp_path / "home", mode) as platform:
         apply_documents(platform.store, load_documents([manifest]))
         deadline = time.monotonic() + 240
         while state_of(platform, "taxi-trip") not in TERMINAL and time.monotonic() < deadline:
@@ -181,7 +174,7 @@ def test_the_gang_job_reserves_its_gang_whole_then_runs_on_four_executor_jvms_sp
     manifest = local_manifest("nvme-storage-yunikorn-gang-scheduling.yaml", tmp_path, taxi_input, output)
     home = tmp_path / "home"
     executors: set[str] = set()
-    with running_platform(home, SparkMode.KUBERNETES) as platform:
+    with modal_platform(home, SparkMode.KUBERNETES) as platform:
         apply_documents(platform.store, load_documents([manifest]))
         deadline = time.monotonic() + 300
         while state_of(platform, "taxi-trip") not in TERMINAL and time.monotonic() < deadline:

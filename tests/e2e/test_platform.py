@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from sparkfleet.cli.main import app
 from sparkfleet.cli.objects import apply_documents, load_documents
-from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import Obj
 from sparkfleet.config import load_config
 from sparkfleet.platform import Platform
 from support.fallback import assert_fell_back_to_intel_with_its_gang_reserved
+from support.platforms import local_spark, running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -80,7 +80,8 @@ def test_a_failing_driver_is_retried_per_restart_policy_then_failed_with_its_exi
         .replace("onFailureRetryInterval: 10", "onFailureRetryInterval: 1")
     )
     docs = load_documents([manifest])
-    with Platform(tmp_path / "home", load_config(), SystemClock(), workdir=tmp_path) as platform:
+    config = local_spark(load_config())  # the driver's exit code is the subject: no executors needed
+    with running_platform(tmp_path / "home", config, tmp_path) as platform:
         apply_documents(platform.store, docs)
         end = wait_for_end(platform, "spark-team-a", "pyspark-pi-karpenter")
         # The failure's event is recorded right after the status that says FAILED.
@@ -105,7 +106,7 @@ def test_without_graviton_capacity_the_multiarch_job_runs_on_an_r5d_node_after_a
         (EXAMPLES / "scenarios" / "graviton-unavailable.yaml").read_text()
     )
     docs = load_documents([EXAMPLES / "pyspark-pi-multiarch.yaml"])
-    with Platform(tmp_path / "home", load_config(config_dir), SystemClock(), workdir=tmp_path) as platform:
+    with running_platform(tmp_path / "home", load_config(config_dir), tmp_path) as platform:
         apply_documents(platform.store, docs)
         end = wait_for_end(platform, "spark-team-a", "pyspark-pi-multiarch")
         assert end["status"]["applicationState"]["state"] == "COMPLETED"

@@ -16,11 +16,11 @@ import pytest
 import yaml
 
 from sparkfleet.api.wire import LABEL_SCHEDULED_APP_NAME
-from sparkfleet.clock import SystemClock
 from sparkfleet.cluster import NotFound, Obj
 from sparkfleet.config import load_config
 from sparkfleet.controllers.support.schedulerstate import read_state
 from sparkfleet.platform import Platform
+from support.platforms import local_spark, running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +61,8 @@ def new_runs(platform: Platform) -> list[str]:
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Platform]:
-    with Platform(tmp_path / "home", load_config(), SystemClock(), workdir=tmp_path) as running:
+    # the schedule's runs are the subject, not their executors: one JVM per run
+    with running_platform(tmp_path / "home", local_spark(load_config()), tmp_path) as running:
         yield running
 
 

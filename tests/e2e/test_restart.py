@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from support.background import NS, Background, app_state, spark_app, wait_for_state
+from support.platforms import local_spark_config
 
 pytestmark = pytest.mark.e2e
 
@@ -26,8 +27,9 @@ spark.stop()
 
 
 @pytest.fixture
-def cluster(home: Path) -> Iterator[Background]:
-    background = Background(home)
+def cluster(home: Path, tmp_path: Path) -> Iterator[Background]:
+    # what a restart adopts is the subject: the driver's own JVM, which runs the whole job in local mode
+    background = Background(home, local_spark_config(tmp_path / "config"))
     try:
         yield background
     finally:

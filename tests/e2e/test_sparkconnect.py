@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from support.background import Background, kubernetes_mode
+from support.background import Background
 from support.connectclient import client_env
 from support.kubectl import Kubectl, kubectl_binary
 from support.objects import SPARK_CONNECT_EXAMPLE
+from support.platforms import local_spark_config
 
 pytestmark = pytest.mark.e2e
 
@@ -34,21 +35,18 @@ spark.stop()
 
 @pytest.fixture(params=["kubernetes", "local"])
 def cluster(request: pytest.FixtureRequest, home: Path, tmp_path: Path) -> Iterator[Background]:
-    if request.param == "local":
-        background = Background(home)
-        background.up()
-        try:
-            yield background
-        finally:
-            background.close()
-        return
-    with kubernetes_mode(home, tmp_path / "config") as background:
-        background.up()
+    """The cluster `up` runs: on Kubernetes (the default), or with Spark in local mode."""
+    config = local_spark_config(tmp_path / "config") if request.param == "local" else None
+    background = Background(home, config)
+    background.up()
+    try:
         yield background
+    finally:
+        background.close()
 
 
 def kubernetes(cluster: Background) -> bool:
-    return cluster.config is not None
+    return cluster.config is None
 
 
 def connect_status(cluster: Background) -> dict[str, Any]:

@@ -12,7 +12,8 @@ limits:
 cloud:
   provider: sim             # default; `aws` launches EC2 (see api/cloudsettings.py for its fields)
 runtime:
-  sparkMode: local          # default; kubernetes: executors are real JVMs that Spark creates through the API
+  sparkMode: kubernetes     # default: executors are real JVMs that Spark creates through the API; local:
+                            #   the driver runs the whole job in local mode (quick runs, one JVM)
   memoryBudget: null        # default: half this machine's memory is shared by the executor JVMs' heaps
 history:
   eventTTL: 1h              # default: Events go an hour after they last happened (kube-apiserver --event-ttl)
@@ -89,7 +90,7 @@ class SparkMode(StrEnum):
 class RuntimeSettings(Model):
     """How the embedded cluster runs Spark pods on this machine."""
 
-    sparkMode: SparkMode = SparkMode.LOCAL
+    sparkMode: SparkMode = SparkMode.KUBERNETES
     memoryBudget: str | None = None
     """Memory the executor JVMs' heaps share on this machine (a Kubernetes quantity such as 12Gi); None:
     half its physical memory. Pods keep the memory they ask for in the API."""

@@ -33,7 +33,7 @@ def run(
             "--spark-mode",
             help="local: the driver runs the whole job in local mode; kubernetes: Spark creates executor "
             "pods through the cluster's API and each runs as a real JVM (default: settings' "
-            "runtime.sparkMode, local).",
+            "runtime.sparkMode, kubernetes).",
         ),
     ] = None,
 ) -> None:

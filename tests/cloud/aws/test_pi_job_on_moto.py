@@ -31,6 +31,8 @@ cloud:
   clusterCertificateAuthority: {CERTIFICATE}
   kubernetesVersion: "1.32"
   livePrices: false
+runtime:
+  sparkMode: local  # the EC2 adapter is the subject: the driver runs the whole job
 """
 
 

@@ -65,7 +65,8 @@ class KubeletConfig:
     archive_sweep_interval: float = 600.0
     """Seconds between sweeps of the log archive."""
     spark_mode: SparkMode = SparkMode.LOCAL
-    """How drivers run Spark: in local mode, or on Kubernetes with executor JVMs (api/settings.py)."""
+    """How drivers run Spark: in local mode, or on Kubernetes with executor JVMs (api/settings.py, whose
+    default the Platform passes; a kubelet made without it has no API for drivers, so local)."""
     memory_budget: int | None = None
     """Bytes the executor JVMs' heaps share; None: half of `memory_bytes` (or of this machine's)."""
 
