@@ -8,11 +8,10 @@ schedules, the EC2 adapter): one JVM per job.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 from sparkfleet.api.settings import RuntimeSettings, SparkMode
-from sparkfleet.cli.run import served_api
+from sparkfleet.cli.run import running_platform as started
 from sparkfleet.clock import SystemClock
 from sparkfleet.config import PlatformConfig
 from sparkfleet.platform import Platform
@@ -24,15 +23,12 @@ def local_spark(config: PlatformConfig) -> PlatformConfig:
     return config
 
 
-@contextlib.contextmanager
-def running_platform(home: Path, config: PlatformConfig, workdir: Path) -> Iterator[Platform]:
-    """The started cluster in `home`; with Spark on Kubernetes, its API served too (Spark creates the
-    executors and their claims through it)."""
-    clock = SystemClock()
-    with Platform(home, config, clock, workdir=workdir) as platform, contextlib.ExitStack() as api:
-        if config.settings.runtime.sparkMode == SparkMode.KUBERNETES:
-            api.enter_context(served_api(platform, home, clock))
-        yield platform
+def running_platform(
+    home: Path, config: PlatformConfig, workdir: Path
+) -> contextlib.AbstractContextManager[Platform]:
+    """The started cluster in `home`, as `sparkfleet run` starts it (with Spark on Kubernetes, its API
+    served too), on the system clock."""
+    return started(home, config, SystemClock(), workdir)
 
 
 def local_spark_config(directory: Path) -> Path:

@@ -151,6 +151,18 @@ def served_api(platform: Platform, home: Path, clock: SystemClock) -> Iterator[N
         handle.stop()
 
 
+@contextlib.contextmanager
+def running_platform(
+    home: Path, config: PlatformConfig, clock: SystemClock, workdir: Path
+) -> Iterator[Platform]:
+    """The started cluster in `home`; with Spark on Kubernetes, its API served too (Spark creates the
+    executors and their claims through it)."""
+    with Platform(home, config, clock, workdir=workdir) as platform, contextlib.ExitStack() as api:
+        if config.settings.runtime.sparkMode == SparkMode.KUBERNETES:
+            api.enter_context(served_api(platform, home, clock))
+        yield platform
+
+
 def run_application(
     file: Path, config: PlatformConfig, home: Path, timeout: float, console: Console
 ) -> RunReport:
@@ -159,10 +171,7 @@ def run_application(
         raise CommandError(f"{file}: `run` takes exactly one SparkApplication, found {len(docs)}")
     clock = SystemClock()
     report = RunReport()
-    kubernetes = config.settings.runtime.sparkMode == SparkMode.KUBERNETES
-    with Platform(home, config, clock, workdir=Path.cwd()) as platform, contextlib.ExitStack() as api:
-        if kubernetes:
-            api.enter_context(served_api(platform, home, clock))
+    with running_platform(home, config, clock, Path.cwd()) as platform:
         store = platform.store
         started = clock.now()
         applied = apply_documents(store, docs)[0]
